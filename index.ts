@@ -1,0 +1,29 @@
+// The image-pipeline stack: read the config, compose the components, export what clients need.
+import * as pulumi from "@pulumi/pulumi";
+import { parsePipelineConfig } from "./infra/config";
+import { ImageBucket } from "./infra/imageBucket";
+import { CdnDistribution } from "./infra/cdnDistribution";
+
+const config = parsePipelineConfig(pulumi.runtime.allConfig());
+
+const images = new ImageBucket("images", {
+    corsOrigins: config.corsOrigins,
+    kmsKeyArn: config.kmsKeyArn,
+    forceDestroy: config.forceDestroy,
+});
+
+const cdn = new CdnDistribution("cdn", {
+    bucketName: images.bucketName,
+    bucketArn: images.bucketArn,
+    bucketRegionalDomainName: images.regionalDomainName,
+    corsOrigins: config.corsOrigins,
+    corsAllowCredentials: config.corsAllowCredentials,
+    priceClass: config.priceClass,
+    domainNames: config.domainNames,
+    certificateArn: config.certificateArn,
+});
+
+export const bucketName = images.bucketName;
+export const cdnUrl = cdn.url;
+export const cdnDomainName = cdn.domainName;
+export const distributionId = cdn.distributionId;

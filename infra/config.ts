@@ -1,0 +1,283 @@
+// One typed, validated configuration for the stack and for local mode.
+// Values arrive as strings keyed "image-pipeline:<key>" (what `pulumi config` stores; list values set with
+// --path arrive as JSON text), so the same parser serves the Pulumi engine and a Pulumi.<stack>.yaml file.
+
+export const CONFIG_NAMESPACE = "image-pipeline";
+
+/** MIME types the pipeline can sign and resize, with the object-key extension each one gets. */
+export const IMAGE_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/avif": "avif",
+} as const;
+export type ImageContentType = keyof typeof IMAGE_EXTENSIONS;
+
+export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
+export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
+export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
+
+export interface PipelineConfig {
+    /** Variant sizes the Resizer makes, as "WxH"; empty allows any size up to maxResizeDimension. */
+    allowedResolutions: string[];
+    maxResizeDimension: number;
+    corsOrigins: string[];
+    corsAllowCredentials: boolean;
+    allowedContentTypes: ImageContentType[];
+    maxUploadBytes: number;
+    /** Lifetime of presigned URLs and POST policies, in seconds. */
+    uploadExpiresIn: number;
+    priceClass: (typeof PRICE_CLASSES)[number];
+    domainNames: string[];
+    certificateArn?: string;
+    kmsKeyArn?: string;
+    forceDestroy: boolean;
+    jwtIssuer?: string;
+    jwtAudience: string[];
+    resizerArchitecture: (typeof LAMBDA_ARCHITECTURES)[number];
+    resizerMemoryMb: number;
+    resizerTimeoutSeconds: number;
+    resizerReservedConcurrency?: number;
+    resizeFit: (typeof RESIZE_FITS)[number];
+    resizeQuality: number;
+    /** Largest original the Resizer decodes, in pixels summed over all frames. */
+    limitInputPixels: number;
+}
+
+export const CONFIG_DEFAULTS: PipelineConfig = {
+    allowedResolutions: ["300x300", "640x480", "1280x720"],
+    maxResizeDimension: 2048,
+    corsOrigins: ["http://localhost:3000"],
+    corsAllowCredentials: false,
+    allowedContentTypes: Object.keys(IMAGE_EXTENSIONS) as ImageContentType[],
+    maxUploadBytes: 10 * 1024 * 1024,
+    uploadExpiresIn: 300,
+    priceClass: "PriceClass_200",
+    domainNames: [],
+    forceDestroy: false,
+    jwtAudience: [],
+    resizerArchitecture: "arm64",
+    resizerMemoryMb: 1536,
+    resizerTimeoutSeconds: 30,
+    resizeFit: "cover",
+    resizeQuality: 80,
+    limitInputPixels: 50_000_000,
+};
+
+/** Thrown with every invalid key listed, before any resource is declared. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid image-pipeline configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
+    allowedResolutions: true, maxResizeDimension: true, corsOrigins: true, corsAllowCredentials: true,
+    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, priceClass: true, domainNames: true,
+    certificateArn: true, kmsKeyArn: true, forceDestroy: true, jwtIssuer: true, jwtAudience: true,
+    resizerArchitecture: true, resizerMemoryMb: true, resizerTimeoutSeconds: true,
+    resizerReservedConcurrency: true, resizeFit: true, resizeQuality: true, limitInputPixels: true,
+};
+
+/**
+ * Parses and validates the pipeline's keys out of a flat map of stack config ("ns:key" → string value).
+ * Keys of other namespaces (aws:region ...) are ignored; an unknown image-pipeline key is an error, since a
+ * typo would otherwise silently fall back to a default.
+ */
+export function parsePipelineConfig(stackConfig: Record<string, string | undefined>): PipelineConfig {
+    const problems: string[] = [];
+    const raw = new Map<string, string>();
+    for (const [fullKey, value] of Object.entries(stackConfig)) {
+        const [namespace, key] = splitKey(fullKey);
+        if (namespace !== CONFIG_NAMESPACE || value === undefined) continue;
+        if (!(key in KNOWN_KEYS)) {
+            problems.push(`${fullKey}: unknown key (known keys: ${Object.keys(KNOWN_KEYS).join(", ")})`);
+            continue;
+        }
+        raw.set(key, value);
+    }
+    const read = new Reader(raw, problems);
+    const d = CONFIG_DEFAULTS;
+
+    const maxResizeDimension = read.integer("maxResizeDimension", d.maxResizeDimension, 1, 16383);
+    const config: PipelineConfig = {
+        maxResizeDimension,
+        allowedResolutions: read.list("allowedResolutions", d.allowedResolutions, (value) =>
+            resolutionProblem(value, maxResizeDimension)),
+        corsOrigins: read.list("corsOrigins", d.corsOrigins, originProblem, { allowEmpty: false }),
+        corsAllowCredentials: read.boolean("corsAllowCredentials", d.corsAllowCredentials),
+        allowedContentTypes: read.list("allowedContentTypes", d.allowedContentTypes, (value) =>
+            value in IMAGE_EXTENSIONS ? undefined : `is not one of ${Object.keys(IMAGE_EXTENSIONS).join(", ")}`,
+            { allowEmpty: false }) as ImageContentType[],
+        maxUploadBytes: read.integer("maxUploadBytes", d.maxUploadBytes, 1, 5 * 1024 ** 3),
+        uploadExpiresIn: read.integer("uploadExpiresIn", d.uploadExpiresIn, 1, 3600),
+        priceClass: read.oneOf("priceClass", d.priceClass, PRICE_CLASSES),
+        domainNames: read.list("domainNames", d.domainNames, hostnameProblem),
+        certificateArn: read.optionalString("certificateArn", (value) =>
+            /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(value)
+                ? undefined : "is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)"),
+        kmsKeyArn: read.optionalString("kmsKeyArn", (value) =>
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(value) ? undefined : "is not a KMS key ARN"),
+        forceDestroy: read.boolean("forceDestroy", d.forceDestroy),
+        jwtIssuer: read.optionalString("jwtIssuer", (value) => {
+            const url = tryUrl(value);
+            return url?.protocol === "https:" && !url.search && !url.hash ? undefined : "is not an https issuer URL";
+        }),
+        jwtAudience: read.list("jwtAudience", d.jwtAudience, (value) => (value.trim() ? undefined : "is empty")),
+        resizerArchitecture: read.oneOf("resizerArchitecture", d.resizerArchitecture, LAMBDA_ARCHITECTURES),
+        resizerMemoryMb: read.integer("resizerMemoryMb", d.resizerMemoryMb, 128, 10240),
+        resizerTimeoutSeconds: read.integer("resizerTimeoutSeconds", d.resizerTimeoutSeconds, 1, 900),
+        resizerReservedConcurrency: raw.has("resizerReservedConcurrency")
+            ? read.integer("resizerReservedConcurrency", 0, 0, 10000) : undefined,
+        resizeFit: read.oneOf("resizeFit", d.resizeFit, RESIZE_FITS),
+        resizeQuality: read.integer("resizeQuality", d.resizeQuality, 1, 100),
+        limitInputPixels: read.integer("limitInputPixels", d.limitInputPixels, 1, 2 ** 31),
+    };
+
+    if (config.corsAllowCredentials && config.corsOrigins.includes("*")) {
+        problems.push(`${CONFIG_NAMESPACE}:corsOrigins: "*" cannot be used with corsAllowCredentials=true (browsers refuse it); list the origins`);
+    }
+    if (config.corsOrigins.includes("*") && config.corsOrigins.length > 1) {
+        problems.push(`${CONFIG_NAMESPACE}:corsOrigins: "*" already allows every origin; remove the other entries`);
+    }
+    if ((config.domainNames.length > 0) !== (config.certificateArn !== undefined)) {
+        problems.push(`${CONFIG_NAMESPACE}:domainNames and ${CONFIG_NAMESPACE}:certificateArn must be set together`);
+    }
+    if ((config.jwtIssuer !== undefined) !== (config.jwtAudience.length > 0)) {
+        problems.push(`${CONFIG_NAMESPACE}:jwtIssuer and ${CONFIG_NAMESPACE}:jwtAudience must be set together`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const colon = fullKey.indexOf(":");
+    return colon < 0 ? ["", fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+}
+
+/** Shows a user-supplied value in a message: quoted, escaped, and cut short. */
+export function quote(value: string): string {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    return JSON.stringify(shown);
+}
+
+function resolutionProblem(value: string, maxDimension: number): string | undefined {
+    const match = /^([1-9]\d{0,5})x([1-9]\d{0,5})$/.exec(value);
+    if (!match) return "is not a size like 300x300 (positive width x height, no leading zeros)";
+    const [width, height] = [Number(match[1]), Number(match[2])];
+    if (width > maxDimension || height > maxDimension) return `exceeds maxResizeDimension (${maxDimension})`;
+    return undefined;
+}
+
+function originProblem(value: string): string | undefined {
+    if (value === "*") return undefined;
+    const url = tryUrl(value);
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) return "is not an http(s) origin";
+    if (url.origin !== value) return `is not an origin (scheme://host[:port], no path or trailing slash; did you mean ${quote(url.origin)}?)`;
+    return undefined;
+}
+
+function hostnameProblem(value: string): string | undefined {
+    return /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value)
+        ? undefined : "is not a lower-case DNS name";
+}
+
+function tryUrl(value: string): URL | undefined {
+    try {
+        return new URL(value);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Reads one key at a time, recording a problem (and returning the default) instead of throwing. */
+class Reader {
+    constructor(private readonly raw: Map<string, string>, private readonly problems: string[]) {}
+
+    private fail(key: string, value: string, why: string): void {
+        this.problems.push(`${CONFIG_NAMESPACE}:${key}: ${quote(value)} ${why}`);
+    }
+
+    integer(key: string, fallback: number, min: number, max: number): number {
+        const value = this.raw.get(key);
+        if (value === undefined) return fallback;
+        const number = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(number) || number < min || number > max) {
+            this.fail(key, value, `is not a whole number from ${min} to ${max}`);
+            return fallback;
+        }
+        return number;
+    }
+
+    boolean(key: string, fallback: boolean): boolean {
+        const value = this.raw.get(key);
+        if (value === undefined) return fallback;
+        if (value === "true" || value === "false") return value === "true";
+        this.fail(key, value, "is not true or false");
+        return fallback;
+    }
+
+    oneOf<T extends string>(key: string, fallback: T, choices: readonly T[]): T {
+        const value = this.raw.get(key);
+        if (value === undefined) return fallback;
+        if ((choices as readonly string[]).includes(value)) return value as T;
+        this.fail(key, value, `is not one of ${choices.join(", ")}`);
+        return fallback;
+    }
+
+    optionalString(key: string, check: (value: string) => string | undefined): string | undefined {
+        const value = this.raw.get(key)?.trim();
+        if (value === undefined || value === "") return undefined;
+        const problem = check(value);
+        if (problem) {
+            this.fail(key, value, problem);
+            return undefined;
+        }
+        return value;
+    }
+
+    /** A list given as JSON (`--path` / YAML list) or as a comma-separated string. */
+    list(key: string, fallback: string[], check: (item: string) => string | undefined,
+         options: { allowEmpty?: boolean } = {}): string[] {
+        const value = this.raw.get(key);
+        if (value === undefined) return fallback;
+        const items = parseList(value);
+        if (!items) {
+            this.fail(key, value, "is neither a comma-separated list nor a JSON list of strings");
+            return fallback;
+        }
+        if (items.length === 0 && options.allowEmpty === false) {
+            this.fail(key, value, "must not be empty");
+            return fallback;
+        }
+        const seen = new Set<string>();
+        let valid = true;
+        for (const item of items) {
+            const problem = seen.has(item) ? "is listed twice" : check(item);
+            seen.add(item);
+            if (problem) {
+                this.fail(key, item, problem);
+                valid = false;
+            }
+        }
+        return valid ? items : fallback;
+    }
+}
+
+function parseList(value: string): string[] | undefined {
+    const text = value.trim();
+    if (text.startsWith("[")) {
+        try {
+            const parsed: unknown = JSON.parse(text);
+            if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) {
+                return parsed.map((item) => item.trim());
+            }
+        } catch {
+            // fall through: not JSON
+        }
+        return undefined;
+    }
+    return text === "" ? [] : text.split(",").map((item) => item.trim());
+}

@@ -1,0 +1,84 @@
+// Loaded once by mocha (.mocharc) before any spec: installs the Pulumi mocks every infra spec shares.
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_REGION = "ap-northeast-2";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    state: Record<string, any>;
+}
+
+/** Every resource registered since the last reset, in registration order. */
+export const recorded: RecordedResource[] = [];
+export function resetRecorded(): void {
+    recorded.length = 0;
+}
+
+/** Fills in what AWS would compute (names, ARNs, endpoints): mocked resources have no auto-names. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? `${name}-0a1b2c3`;
+            return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com` };
+        }
+        case "aws:cloudfront/distribution:Distribution":
+            return { arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${name.toUpperCase().replace(/\W/g, "")}`, domainName: `d${name.replace(/\W/g, "")}.cloudfront.net` };
+        case "aws:iam/role:Role":
+            return { name: inputs.name ?? `${name}-role`, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
+        case "aws:lambda/function:Function":
+            return {
+                name: inputs.name ?? name,
+                arn: arn("lambda", `function:${name}`),
+                invokeArn: `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${arn("lambda", `function:${name}`)}/invocations`,
+            };
+        case "aws:lambda/functionUrl:FunctionUrl":
+            return { functionUrl: `https://${name.replace(/\W/g, "")}.lambda-url.${MOCK_REGION}.on.aws/` };
+        case "aws:apigatewayv2/api:Api":
+            return { apiEndpoint: `https://${name.replace(/\W/g, "")}.execute-api.${MOCK_REGION}.amazonaws.com`, executionArn: arn("execute-api", name) };
+        default:
+            return { arn: arn("mock", `${type}/${name}`) };
+    }
+}
+
+/** The JSON AWS builds from aws.iam.getPolicyDocument's statements, so specs can parse real policies. */
+export function policyDocumentJson(inputs: Record<string, any>): string {
+    const list = (values: unknown) => (Array.isArray(values) && values.length === 1 ? values[0] : values);
+    const statements = (inputs.statements ?? []).map((statement: any) => {
+        const out: Record<string, unknown> = { Effect: statement.effect ?? "Allow" };
+        if (statement.sid) out.Sid = statement.sid;
+        if (statement.principals) {
+            out.Principal = Object.fromEntries(statement.principals.map((p: any) =>
+                [p.type === "*" ? "*" : p.type, list(p.identifiers)]));
+            if (statement.principals.length === 1 && statement.principals[0].type === "*") out.Principal = "*";
+        }
+        if (statement.actions) out.Action = list(statement.actions);
+        if (statement.notActions) out.NotAction = list(statement.notActions);
+        if (statement.resources) out.Resource = list(statement.resources);
+        if (statement.conditions) {
+            const condition: Record<string, Record<string, unknown>> = {};
+            for (const c of statement.conditions) (condition[c.test] ??= {})[c.variable] = list(c.values);
+            out.Condition = condition;
+        }
+        return out;
+    });
+    return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+pulumi.runtime.setMocks({
+    newResource(args) {
+        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        // An S3 bucket's id is its name, as in AWS; other ids only need to be unique.
+        return { id: args.type === "aws:s3/bucket:Bucket" ? state.bucket : `${args.name}-id`, state };
+    },
+    call(args) {
+        if (args.token === "aws:iam/getPolicyDocument:getPolicyDocument") {
+            return { json: policyDocumentJson(args.inputs), id: "policy" };
+        }
+        throw new Error(`Unmocked invoke ${args.token}: mock it in tests/support/pulumiMocks.ts`);
+    },
+}, "image-pipeline", "dev", false);
