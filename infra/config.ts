@@ -2,17 +2,10 @@
 // Values arrive as strings keyed "image-pipeline:<key>" (what `pulumi config` stores; list values set with
 // --path arrive as JSON text), so the same parser serves the Pulumi engine and a Pulumi.<stack>.yaml file.
 
-export const CONFIG_NAMESPACE = "image-pipeline";
+import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/imageTypes";
+import { quoteInput as quote } from "../functions/quoteInput";
 
-/** MIME types the pipeline can sign and resize, with the object-key extension each one gets. */
-export const IMAGE_EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/gif": "gif",
-    "image/avif": "avif",
-} as const;
-export type ImageContentType = keyof typeof IMAGE_EXTENSIONS;
+export const CONFIG_NAMESPACE = "image-pipeline";
 
 export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
 export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
@@ -50,7 +43,7 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
     maxResizeDimension: 2048,
     corsOrigins: ["http://localhost:3000"],
     corsAllowCredentials: false,
-    allowedContentTypes: Object.keys(IMAGE_EXTENSIONS) as ImageContentType[],
+    allowedContentTypes: IMAGE_CONTENT_TYPES,
     maxUploadBytes: 10 * 1024 * 1024,
     uploadExpiresIn: 300,
     priceClass: "PriceClass_200",
@@ -109,7 +102,7 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
         corsOrigins: read.list("corsOrigins", d.corsOrigins, originProblem, { allowEmpty: false }),
         corsAllowCredentials: read.boolean("corsAllowCredentials", d.corsAllowCredentials),
         allowedContentTypes: read.list("allowedContentTypes", d.allowedContentTypes, (value) =>
-            value in IMAGE_EXTENSIONS ? undefined : `is not one of ${Object.keys(IMAGE_EXTENSIONS).join(", ")}`,
+            isImageContentType(value) ? undefined : `is not one of ${IMAGE_CONTENT_TYPES.join(", ")}`,
             { allowEmpty: false }) as ImageContentType[],
         maxUploadBytes: read.integer("maxUploadBytes", d.maxUploadBytes, 1, 5 * 1024 ** 3),
         uploadExpiresIn: read.integer("uploadExpiresIn", d.uploadExpiresIn, 1, 3600),
@@ -155,12 +148,6 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
 function splitKey(fullKey: string): [string, string] {
     const colon = fullKey.indexOf(":");
     return colon < 0 ? ["", fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
-}
-
-/** Shows a user-supplied value in a message: quoted, escaped, and cut short. */
-export function quote(value: string): string {
-    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-    return JSON.stringify(shown);
 }
 
 function resolutionProblem(value: string, maxDimension: number): string | undefined {

@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { uploadCorsRule } from "./bucketCors";
 
 export interface ImageBucketArgs {
     /** Origins allowed to upload from a browser (CORS). */
-    corsOrigins: pulumi.Input<pulumi.Input<string>[]>;
+    corsOrigins: pulumi.Input<string[]>;
     /** Server-side encryption key; AES256 (S3-managed keys) when omitted. */
     kmsKeyArn?: pulumi.Input<string>;
     /** Let `pulumi destroy` delete a bucket that still holds images. */
@@ -12,8 +13,6 @@ export interface ImageBucketArgs {
 
 /** Prefix of original uploads; variants live under `<W>x<H>/uploads/...`. */
 export const UPLOADS_PREFIX = "uploads/";
-/** Seconds a browser may cache a CORS preflight answer. */
-export const CORS_MAX_AGE_SECONDS = 3600;
 
 /**
  * The private bucket holding originals and variants. It has no policy of its own: S3 keeps one policy per
@@ -55,13 +54,7 @@ export class ImageBucket extends pulumi.ComponentResource {
 
         new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
             bucket: bucket.id,
-            corsRules: [{
-                allowedMethods: ["PUT", "POST", "GET", "HEAD"],
-                allowedOrigins: args.corsOrigins,
-                allowedHeaders: ["*"],
-                exposeHeaders: ["ETag"],
-                maxAgeSeconds: CORS_MAX_AGE_SECONDS,
-            }],
+            corsRules: [pulumi.output(args.corsOrigins).apply(uploadCorsRule)],
         }, parent);
 
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {

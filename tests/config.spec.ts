@@ -86,7 +86,8 @@ describe("stack config (infra/config.ts)", () => {
 
     it("lists every problem at once and escapes the values it quotes", () => {
         const message = problemsOf({ allowedResolutions: '300x300,<script>"x"', priceClass: "nope" });
-        expect(message).to.include('"<script>\\"x\\""');
+        expect(message).to.include('"\\u003cscript\\u003e\\"x\\""');
+        expect(message).to.not.include("<script>");
         expect(message).to.include('priceClass: "nope"');
     });
 });

@@ -1,0 +1,63 @@
+// The slice of API Gateway's HTTP API payload 2.0 (also a Lambda Function URL's) that the handlers use,
+// and the JSON answers they give.
+
+export interface HttpEvent {
+    rawPath: string;
+    rawQueryString?: string;
+    headers?: Record<string, string | undefined>;
+    queryStringParameters?: Record<string, string | undefined>;
+    body?: string;
+    isBase64Encoded?: boolean;
+    requestContext: {
+        requestId?: string;
+        http: { method: string };
+        authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+    };
+}
+
+export interface HttpResult {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+    isBase64Encoded?: boolean;
+}
+
+/** A failure the caller caused or must know about, answered as `{ "error": { code, message } }`. */
+export class HttpError extends Error {
+    constructor(readonly statusCode: number, readonly code: string, message: string,
+                readonly headers: Record<string, string> = {}) {
+        super(message);
+    }
+}
+
+const JSON_HEADERS = {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+};
+
+export function jsonResult(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+    return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Any error as an answer: HttpErrors as they are, anything else as an opaque 500 (never a stack trace). */
+export function errorResult(error: unknown): HttpResult {
+    if (error instanceof HttpError) {
+        return jsonResult(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
+    }
+    return jsonResult(500, { error: { code: "internal_error", message: "Internal error" } });
+}
+
+/** Header lookup that ignores case, as HTTP does (API Gateway lower-cases, local callers may not). */
+export function headerValue(event: HttpEvent, name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    for (const [key, value] of Object.entries(event.headers ?? {})) {
+        if (key.toLowerCase() === wanted) return value;
+    }
+    return undefined;
+}
+
+/** One structured line per request; callers must pass no URL, signature or credential. */
+export function logRequest(fields: Record<string, unknown>, write: (line: string) => void = console.log): void {
+    write(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+}

@@ -1,0 +1,32 @@
+// The image formats the pipeline accepts, signs and resizes, and the key extension each one gets.
+
+export const IMAGE_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/avif": "avif",
+} as const;
+
+export type ImageContentType = keyof typeof IMAGE_EXTENSIONS;
+export const IMAGE_CONTENT_TYPES = Object.keys(IMAGE_EXTENSIONS) as ImageContentType[];
+
+const TYPE_BY_EXTENSION: Record<string, ImageContentType> = {
+    jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", avif: "image/avif",
+};
+
+export function isImageContentType(value: string): value is ImageContentType {
+    return Object.prototype.hasOwnProperty.call(IMAGE_EXTENSIONS, value);
+}
+
+/** "PNG", "jpeg", ".jpg" → the content type; undefined when unknown. */
+export function contentTypeForExtension(extension: string): ImageContentType | undefined {
+    const normalized = extension.trim().toLowerCase().replace(/^\./, "");
+    return Object.prototype.hasOwnProperty.call(TYPE_BY_EXTENSION, normalized) ? TYPE_BY_EXTENSION[normalized] : undefined;
+}
+
+/** The content type of a stored key, from its extension ("uploads/a.jpg" → image/jpeg). */
+export function contentTypeForKey(key: string): ImageContentType | undefined {
+    const dot = key.lastIndexOf(".");
+    return dot < 0 ? undefined : contentTypeForExtension(key.slice(dot + 1));
+}

@@ -1,0 +1,262 @@
+// Signs browser uploads straight to S3: a presigned PUT (Content-Type pinned) or a presigned POST (size capped).
+// Plain logic with the S3 client injected: the Lambda (a serialized closure) and local mode both call it.
+import { createHash, randomUUID } from "crypto";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import { errorResult, headerValue, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
+import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "./imageTypes";
+import { quoteInput } from "./quoteInput";
+
+export interface PresignSettings {
+    bucket: string;
+    /** Where originals go, e.g. "uploads/". */
+    uploadPrefix: string;
+    allowedContentTypes: ImageContentType[];
+    maxUploadBytes: number;
+    /** Seconds a URL or POST policy stays valid. */
+    expiresIn: number;
+    /** Public base URL of the CDN (no trailing slash): answers tell where the image will be. */
+    cdnUrl: string;
+    /** When true (a JWT authorizer guards the API), keys go under the caller's `sub`. */
+    requireAuth: boolean;
+}
+
+export interface PresignDependencies {
+    s3: S3Client;
+    settings: PresignSettings;
+    now?: () => number;
+    newId?: () => string;
+    log?: (line: string) => void;
+}
+
+/** Environment variable names the Lambda's settings travel in. */
+export const PRESIGN_ENV = {
+    bucket: "BUCKET_NAME",
+    uploadPrefix: "UPLOAD_PREFIX",
+    allowedContentTypes: "ALLOWED_CONTENT_TYPES",
+    maxUploadBytes: "MAX_UPLOAD_BYTES",
+    expiresIn: "UPLOAD_EXPIRES_IN",
+    cdnUrl: "CDN_URL",
+    requireAuth: "REQUIRE_AUTH",
+} as const;
+
+export function presignSettingsFromEnv(env: Record<string, string | undefined>): PresignSettings {
+    const required = (name: string) => {
+        const value = env[name];
+        if (!value) throw new Error(`Missing environment variable ${name}`);
+        return value;
+    };
+    const positive = (name: string) => {
+        const value = Number(required(name));
+        if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+        return value;
+    };
+    const types = required(PRESIGN_ENV.allowedContentTypes).split(",");
+    const unknown = types.filter((type) => !isImageContentType(type));
+    if (unknown.length > 0) throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
+    return {
+        bucket: required(PRESIGN_ENV.bucket),
+        uploadPrefix: required(PRESIGN_ENV.uploadPrefix),
+        allowedContentTypes: types as ImageContentType[],
+        maxUploadBytes: positive(PRESIGN_ENV.maxUploadBytes),
+        expiresIn: positive(PRESIGN_ENV.expiresIn),
+        cdnUrl: required(PRESIGN_ENV.cdnUrl).replace(/\/+$/, ""),
+        requireAuth: env[PRESIGN_ENV.requireAuth] === "true",
+    };
+}
+
+const MAX_BODY_BYTES = 1024;
+const BODY_FIELDS = ["contentType", "extension"];
+const TYPE_ALIASES: Record<string, ImageContentType> = { "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg" };
+
+export function createPresignHandler(deps: PresignDependencies): (event: HttpEvent) => Promise<HttpResult> {
+    const { s3, settings } = deps;
+    const now = deps.now ?? Date.now;
+    const newId = deps.newId ?? randomUUID;
+
+    async function signPut(contentType: ImageContentType, event: HttpEvent) {
+        const key = newKey(contentType, event);
+        const signedAt = now();
+        const uploadUrl = await getSignedUrl(s3, new PutObjectCommand({
+            Bucket: settings.bucket, Key: key, ContentType: contentType,
+        }), {
+            expiresIn: settings.expiresIn,
+            signingDate: new Date(signedAt),
+            // Without this only `host` is signed and S3 would accept any Content-Type on the PUT.
+            signableHeaders: new Set(["content-type"]),
+        });
+        return { key, uploadUrl, headers: { "Content-Type": contentType }, expiresAt: expiry(signedAt) };
+    }
+
+    async function signPost(contentType: ImageContentType, event: HttpEvent) {
+        const key = newKey(contentType, event);
+        const signedAt = now();
+        const { url, fields } = await createPresignedPost(s3, {
+            Bucket: settings.bucket,
+            Key: key,
+            // Fields become exact-match conditions too: the Content-Type and the 201 answer are pinned.
+            Fields: { "Content-Type": contentType, success_action_status: "201" },
+            Conditions: [["content-length-range", 1, settings.maxUploadBytes]],
+            Expires: settings.expiresIn,
+        });
+        return { key, uploadUrl: url, fields, maxBytes: settings.maxUploadBytes, expiresAt: expiry(signedAt) };
+    }
+
+    function expiry(signedAt: number): string {
+        return new Date(signedAt + settings.expiresIn * 1000).toISOString();
+    }
+
+    function newKey(contentType: ImageContentType, event: HttpEvent): string {
+        return `${settings.uploadPrefix}${ownerSegment(event)}${newId()}.${IMAGE_EXTENSIONS[contentType]}`;
+    }
+
+    function ownerSegment(event: HttpEvent): string {
+        if (!settings.requireAuth) return "";
+        const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
+        if (typeof sub !== "string" || sub === "") {
+            throw new HttpError(401, "unauthorized", "A valid JWT with a subject is required");
+        }
+        return `${sanitizeSubject(sub)}/`;
+    }
+
+    function allowed(contentType: ImageContentType): ImageContentType {
+        if (!settings.allowedContentTypes.includes(contentType)) {
+            throw new HttpError(400, "type_not_allowed",
+                `Content type ${contentType} is not allowed; allowed: ${settings.allowedContentTypes.join(", ")}`);
+        }
+        return contentType;
+    }
+
+    async function route(event: HttpEvent): Promise<{ status: number; body: Record<string, unknown> }> {
+        const method = event.requestContext.http.method.toUpperCase();
+        const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/$/, "") : event.rawPath;
+        if (path === "/uploads") {
+            if (method === "POST") {
+                const signed = await signPut(allowed(contentTypeFromBody(event)), event);
+                return { status: 200, body: { ...signed, method: "PUT", url: `${settings.cdnUrl}/${signed.key}` } };
+            }
+            if (method === "GET") {
+                // The client of seed article 000: type from the x-extension header, answer { presignedUrl, key }.
+                const extension = headerValue(event, "x-extension");
+                if (!extension) throw new HttpError(400, "missing_type", "Send the file extension in the x-extension header");
+                const signed = await signPut(allowed(typeForExtension(extension)), event);
+                return {
+                    status: 200,
+                    body: { presignedUrl: signed.uploadUrl, key: signed.key, headers: signed.headers,
+                        expiresAt: signed.expiresAt, url: `${settings.cdnUrl}/${signed.key}` },
+                };
+            }
+            throw methodNotAllowed("GET, POST");
+        }
+        if (path === "/uploads/form") {
+            if (method !== "POST") throw methodNotAllowed("POST");
+            const signed = await signPost(allowed(contentTypeFromBody(event)), event);
+            return { status: 200, body: { ...signed, url: `${settings.cdnUrl}/${signed.key}` } };
+        }
+        if (path.startsWith("/uploads/")) {
+            throw new HttpError(400, "invalid_path", "Unexpected path segments after /uploads (keys are chosen by the server)");
+        }
+        throw new HttpError(404, "not_found", "No such route; use POST /uploads, POST /uploads/form or GET /uploads");
+    }
+
+    return async function presignHandler(event: HttpEvent): Promise<HttpResult> {
+        const started = now();
+        let result: HttpResult;
+        let key: unknown;
+        try {
+            const { status, body } = await route(event);
+            key = body.key;
+            result = jsonResult(status, body);
+        } catch (error) {
+            result = errorResult(error);
+            if (!(error instanceof HttpError)) {
+                logRequest({ level: "error", message: "presign failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, deps.log);
+            }
+        }
+        logRequest({
+            level: result.statusCode >= 500 ? "error" : "info",
+            requestId: event.requestContext.requestId,
+            method: event.requestContext.http.method,
+            path: event.rawPath.slice(0, 200),
+            status: result.statusCode,
+            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : { key }),
+            ms: now() - started,
+        }, deps.log);
+        return result;
+    };
+}
+
+function methodNotAllowed(allow: string): HttpError {
+    return new HttpError(405, "method_not_allowed", `Method not allowed; use ${allow}`, { allow });
+}
+
+function typeForExtension(extension: string): ImageContentType {
+    const type = contentTypeForExtension(extension);
+    if (!type) throw new HttpError(400, "unknown_extension", `Unknown image extension ${quoteInput(extension)}`);
+    return type;
+}
+
+function contentTypeFromBody(event: HttpEvent): ImageContentType {
+    const body = parseBody(event);
+    const unknownFields = Object.keys(body).filter((field) => !BODY_FIELDS.includes(field));
+    if (unknownFields.length > 0) {
+        throw new HttpError(400, "unknown_field", `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension`);
+    }
+    const { contentType, extension } = body;
+    if (contentType !== undefined && typeof contentType !== "string") {
+        throw new HttpError(400, "invalid_body", "contentType must be a string such as \"image/png\"");
+    }
+    if (extension !== undefined && typeof extension !== "string") {
+        throw new HttpError(400, "invalid_body", "extension must be a string such as \"png\"");
+    }
+    const fromType = contentType === undefined ? undefined : typeForContentType(contentType);
+    const fromExtension = extension === undefined ? undefined : typeForExtension(extension);
+    if (fromType && fromExtension && fromType !== fromExtension) {
+        throw new HttpError(400, "type_mismatch", `contentType ${fromType} does not match extension ${quoteInput(extension)}`);
+    }
+    const type = fromType ?? fromExtension;
+    if (!type) throw new HttpError(400, "missing_type", "Send { \"contentType\": \"image/png\" } or { \"extension\": \"png\" }");
+    return type;
+}
+
+function typeForContentType(contentType: string): ImageContentType {
+    const normalized = contentType.trim().toLowerCase();
+    const type = TYPE_ALIASES[normalized] ?? normalized;
+    if (!isImageContentType(type)) throw new HttpError(400, "unknown_type", `Unknown image content type ${quoteInput(contentType)}`);
+    return type;
+}
+
+function parseBody(event: HttpEvent): Record<string, unknown> {
+    const raw = event.body ?? "";
+    const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+        throw new HttpError(400, "body_too_large", `The JSON body must be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    if (text.trim() === "") {
+        throw new HttpError(400, "invalid_body", "Send a JSON body such as { \"contentType\": \"image/png\" }");
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        throw new HttpError(400, "invalid_json", "The body is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new HttpError(400, "invalid_body", "The body must be a JSON object");
+    }
+    return parsed as Record<string, unknown>;
+}
+
+/**
+ * A JWT subject as one key segment: letters, digits, _ and - stay, any other byte becomes .XX (upper-case hex),
+ * so two different subjects never share a prefix ("auth0|a" → "auth0.7Ca"). A very long subject becomes
+ * h.<sha256 in lower-case hex>, which the escaping above can never produce.
+ */
+export function sanitizeSubject(sub: string): string {
+    const escaped = Array.from(Buffer.from(sub, "utf8"), (byte) => {
+        const char = String.fromCharCode(byte);
+        return /[A-Za-z0-9_-]/.test(char) ? char : `.${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    }).join("");
+    return escaped.length <= 200 ? escaped : `h.${createHash("sha256").update(sub).digest("hex")}`;
+}

@@ -1,0 +1,63 @@
+// The local S3: s3rver keeps the objects on a private loopback port; the gate in front of it, on the public
+// port, checks signatures and policies as AWS S3 would.
+import S3rver from "s3rver";
+import { AddressInfo } from "net";
+import { uploadCorsRule } from "../infra/bucketCors";
+import { RunningServer, startS3Gate } from "./s3Gate";
+import { LocalCredentials } from "./sigv4Verify";
+
+/** s3rver's built-in key pair; local presigned URLs are signed and verified with it. */
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const LOCAL_REGION = "us-east-1";
+
+export interface LocalS3Options {
+    /** Where s3rver keeps buckets and objects. */
+    directory: string;
+    bucket: string;
+    /** Origins allowed to upload from a browser (bucket CORS), as the stack's ImageBucket sets them. */
+    corsOrigins: string[];
+    /** The gate's port (0: a free one). */
+    port: number;
+    now?: () => number;
+}
+
+export interface LocalS3 extends RunningServer {
+    /** s3rver itself, behind the gate: for reads that need no checks. */
+    backendUrl: string;
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+    const s3rver = new S3rver({
+        address: "127.0.0.1",
+        port: 0,
+        silent: true,
+        directory: options.directory,
+        vhostBuckets: false,
+        configureBuckets: [{ name: options.bucket, configs: [Buffer.from(corsXml(options.corsOrigins))] }],
+    });
+    const backend = (await s3rver.run()) as AddressInfo;
+    const gate = await startS3Gate({
+        port: options.port,
+        backendPort: backend.port,
+        credentials: LOCAL_CREDENTIALS,
+        corsOrigins: options.corsOrigins,
+        now: options.now,
+    });
+    return {
+        ...gate,
+        backendUrl: `http://127.0.0.1:${backend.port}`,
+        async close() {
+            await gate.close();
+            await s3rver.close();
+        },
+    };
+}
+
+/** The CORS rule the deployed bucket gets (infra/bucketCors.ts), as S3's XML. */
+function corsXml(origins: string[]): string {
+    const rule = uploadCorsRule(origins);
+    const list = (tag: string, values: string[]) => values.map((value) => `<${tag}>${value}</${tag}>`).join("");
+    return `<CORSConfiguration><CORSRule>${list("AllowedOrigin", rule.allowedOrigins)}`
+        + `${list("AllowedMethod", rule.allowedMethods)}${list("AllowedHeader", rule.allowedHeaders)}`
+        + `${list("ExposeHeader", rule.exposeHeaders)}<MaxAgeSeconds>${rule.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+}

@@ -1,0 +1,90 @@
+// Verifies a browser POST upload as S3 does: the policy's SigV4 signature, its expiration, every condition
+// against the form fields and the file, and that no field goes uncovered by a condition.
+import { createHmac, timingSafeEqual } from "crypto";
+import { LocalCredentials, parseCredentialScope, signingKey } from "./sigv4Verify";
+import { S3Failure, s3Failure } from "./s3Failure";
+
+export interface PostUpload {
+    bucket: string;
+    /** Form fields sent before the file (S3 ignores those after it), names as sent. */
+    fields: Array<[string, string]>;
+    fileSize: number;
+}
+
+/** Fields S3 does not require a condition for. */
+const EXEMPT_FIELDS = new Set(["policy", "x-amz-signature", "file"]);
+
+export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentials, now: number): S3Failure | undefined {
+    const fields = new Map<string, string>();
+    for (const [name, value] of upload.fields) fields.set(name.toLowerCase(), value);
+    const field = (name: string) => fields.get(name.toLowerCase());
+    const denied = (message: string) => s3Failure(403, "AccessDenied", message);
+    const policyFailure = (message: string) => denied(`Invalid according to Policy: ${message}`);
+
+    const policyBase64 = field("policy");
+    const signature = field("x-amz-signature");
+    if (!policyBase64 || !signature) return denied("Access Denied");
+    if (field("x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
+        return s3Failure(400, "InvalidArgument", "x-amz-algorithm must be AWS4-HMAC-SHA256");
+    }
+    const scope = parseCredentialScope(field("x-amz-credential") ?? "");
+    if (!scope) return s3Failure(400, "InvalidArgument", "Invalid x-amz-credential");
+    if (scope.accessKeyId !== credentials.accessKeyId) {
+        return s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    }
+    const expected = createHmac("sha256", signingKey(credentials.secretAccessKey, scope.shortDate, scope.region, scope.service))
+        .update(policyBase64).digest();
+    const received = Buffer.from(signature, "hex");
+    if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
+        return s3Failure(403, "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
+    }
+
+    let policy: { expiration?: unknown; conditions?: unknown };
+    try {
+        policy = JSON.parse(Buffer.from(policyBase64, "base64").toString("utf8"));
+    } catch {
+        return s3Failure(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
+    }
+    const expiration = typeof policy.expiration === "string" ? Date.parse(policy.expiration) : NaN;
+    if (Number.isNaN(expiration) || !Array.isArray(policy.conditions)) {
+        return s3Failure(400, "InvalidPolicyDocument", "Invalid Policy: expiration and conditions are required.");
+    }
+    if (now > expiration) return policyFailure("Policy expired.");
+    if (field("key") === undefined) return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.");
+
+    const valueOf = (name: string) => (name === "bucket" ? upload.bucket : field(name) ?? "");
+    const covered = new Set<string>();
+    for (const condition of policy.conditions as unknown[]) {
+        const failed = () => policyFailure(`Policy Condition failed: ${JSON.stringify(condition)}`);
+        if (Array.isArray(condition)) {
+            const [operator, subject, operand] = condition;
+            if (operator === "content-length-range") {
+                const [min, max] = [Number(subject), Number(operand)];
+                if (upload.fileSize < min) return s3Failure(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size");
+                if (upload.fileSize > max) return s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+                continue;
+            }
+            if (typeof subject !== "string" || !subject.startsWith("$") || typeof operand !== "string") {
+                return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`);
+            }
+            const name = subject.slice(1).toLowerCase();
+            covered.add(name);
+            if (operator === "eq" && valueOf(name) !== operand) return failed();
+            else if (operator === "starts-with" && !valueOf(name).startsWith(operand)) return failed();
+            else if (operator !== "eq" && operator !== "starts-with") {
+                return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Unknown operator ${JSON.stringify(operator)}`);
+            }
+        } else if (condition && typeof condition === "object" && Object.keys(condition).length === 1) {
+            const [[name, value]] = Object.entries(condition);
+            covered.add(name.toLowerCase());
+            if (valueOf(name.toLowerCase()) !== value) return failed();
+        } else {
+            return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`);
+        }
+    }
+
+    const extra = [...fields.keys()].filter((name) => !EXEMPT_FIELDS.has(name) && !name.startsWith("x-ignore-") && !covered.has(name));
+    if (extra.length > 0) return policyFailure(`Extra input fields: ${extra.join(", ")}`);
+    return undefined;
+}

@@ -1,0 +1,19 @@
+// An S3 error answer, as S3 gives it: status, code and message in an XML <Error> document.
+
+export interface S3Failure {
+    status: number;
+    code: string;
+    message: string;
+}
+
+export function s3Failure(status: number, code: string, message: string): S3Failure {
+    return { status, code, message };
+}
+
+const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+
+export function s3ErrorXml(failure: S3Failure, requestId: string): string {
+    const escape = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escape(failure.code)}</Code>`
+        + `<Message>${escape(failure.message)}</Message><RequestId>${escape(requestId)}</RequestId></Error>`;
+}

@@ -1,0 +1,151 @@
+// A small HTTP gate in front of s3rver that refuses what AWS S3 refuses for the requests our product signs:
+// presigned URLs whose SigV4 signature does not match the request as received, expired URLs, unsigned x-amz-*
+// headers, checksums that do not match the body, and browser POST uploads that break their policy.
+// Everything else (SDK requests with header auth, the local CDN's reads) passes through unchanged.
+import * as http from "http";
+import { randomBytes } from "crypto";
+import { AddressInfo } from "net";
+import busboy from "busboy";
+import { verifyChecksums } from "./checksumVerify";
+import { verifyPostUpload } from "./postPolicyVerify";
+import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
+import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
+
+export interface S3GateOptions {
+    /** Port to listen on (0: a free one), on 127.0.0.1. */
+    port: number;
+    /** s3rver's port on 127.0.0.1. */
+    backendPort: number;
+    credentials: LocalCredentials;
+    /** Origins whose browsers get CORS headers on the gate's own refusals (as S3 adds them to errors). */
+    corsOrigins: string[];
+    /** Largest body the gate buffers; larger requests are refused as EntityTooLarge. */
+    maxBodyBytes?: number;
+    now?: () => number;
+}
+
+export interface RunningServer {
+    url: string;
+    port: number;
+    close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+export async function startS3Gate(options: S3GateOptions): Promise<RunningServer> {
+    const now = options.now ?? Date.now;
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+    async function check(req: http.IncomingMessage, body: Buffer): Promise<S3Failure | undefined> {
+        const [rawPath, rawQuery = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
+        const query = new URLSearchParams(rawQuery);
+        if (isQuerySigned(query)) {
+            return verifyPresignedRequest({ method: req.method ?? "GET", rawPath, query, headers: req.headers }, options.credentials, now())
+                ?? verifyChecksums(query, req.headers, body);
+        }
+        const bucketOnly = /^\/[^/]+\/?$/.test(rawPath);
+        if (req.method === "POST" && bucketOnly && (req.headers["content-type"] ?? "").startsWith("multipart/form-data")) {
+            const form = await readForm(req.headers, body);
+            if (!form) return s3Failure(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.");
+            const bucket = decodeURIComponent(rawPath.replace(/^\/|\/$/g, ""));
+            return verifyPostUpload({ bucket, ...form }, options.credentials, now());
+        }
+        return undefined;
+    }
+
+    const server = http.createServer(async (req, res) => {
+        const requestId = randomBytes(8).toString("hex").toUpperCase();
+        try {
+            const body = await readBody(req, maxBodyBytes);
+            const failure = body ? await check(req, body) : s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+            if (failure) {
+                res.writeHead(failure.status, {
+                    "content-type": "application/xml",
+                    "x-amz-request-id": requestId,
+                    ...corsHeaders(req.headers.origin, options.corsOrigins),
+                    ...(body ? {} : { connection: "close" }),
+                });
+                res.end(s3ErrorXml(failure, requestId));
+                return;
+            }
+            forward(req, body!, res, options.backendPort);
+        } catch {
+            if (!res.headersSent) res.writeHead(500, { "content-type": "application/xml" });
+            res.end(s3ErrorXml(s3Failure(500, "InternalError", "We encountered an internal error. Please try again."), requestId));
+        }
+    });
+    await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () => new Promise((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+        }),
+    };
+}
+
+function corsHeaders(origin: string | undefined, allowed: string[]): Record<string, string> {
+    if (!origin || !(allowed.includes(origin) || allowed.includes("*"))) return {};
+    return { "access-control-allow-origin": origin, vary: "Origin" };
+}
+
+/** The whole body, or undefined when it is larger than the limit. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let tooLarge = false;
+        req.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > limit) tooLarge = true;
+            else chunks.push(chunk);
+        });
+        req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+        req.on("error", reject);
+    });
+}
+
+/** The form fields before the file, and the file's size; undefined when the form is malformed. */
+function readForm(headers: http.IncomingHttpHeaders, body: Buffer): Promise<{ fields: Array<[string, string]>; fileSize: number } | undefined> {
+    return new Promise((resolve) => {
+        const fields: Array<[string, string]> = [];
+        let fileSize = -1;
+        let parser: busboy.Busboy;
+        try {
+            parser = busboy({ headers, limits: { files: 1, fields: 100, fieldSize: 64 * 1024 } });
+        } catch {
+            resolve(undefined);
+            return;
+        }
+        parser.on("field", (name, value) => {
+            if (fileSize < 0) fields.push([name, value]); // S3 ignores fields after the file
+        });
+        parser.on("file", (_name, stream) => {
+            fileSize = 0;
+            stream.on("data", (chunk: Buffer) => { fileSize += chunk.length; });
+        });
+        parser.on("close", () => resolve(fileSize < 0 ? undefined : { fields, fileSize }));
+        parser.on("error", () => resolve(undefined));
+        parser.end(body);
+    });
+}
+
+function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, backendPort: number): void {
+    const upstream = http.request({
+        host: "127.0.0.1",
+        port: backendPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `127.0.0.1:${backendPort}`, "content-length": String(body.length) },
+    }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+    });
+    upstream.on("error", () => {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "application/xml" });
+        res.end(s3ErrorXml(s3Failure(502, "ServiceUnavailable", "The local S3 server is not answering."), "gate"));
+    });
+    upstream.end(body);
+}

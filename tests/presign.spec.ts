@@ -1,0 +1,279 @@
+import { expect } from "chai";
+import { createPresignHandler, PresignSettings, sanitizeSubject } from "../functions/presign";
+import { HttpResult } from "../functions/http";
+import { httpEvent } from "./support/events";
+import { pngBytes } from "./support/images";
+import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+
+const CDN = "https://d111.cloudfront.net";
+const UUID_V4 = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+
+describe("presign handler (functions/presign.ts) against the loopback S3 and its gate", () => {
+    let s3: TestS3;
+    let png: Buffer;
+    let logs: string[];
+    const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
+        bucket: TEST_BUCKET, uploadPrefix: "uploads/", allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
+        maxUploadBytes: 10 * 1024 * 1024, expiresIn: 300, cdnUrl: CDN, requireAuth: false, ...overrides,
+    });
+    const handler = (overrides: Partial<PresignSettings> = {}, now?: () => number) =>
+        createPresignHandler({ s3: s3.s3, settings: settings(overrides), now, log: (line) => logs.push(line) });
+    const json = (result: HttpResult) => JSON.parse(result.body);
+
+    before(async () => {
+        s3 = await startTestS3();
+        png = await pngBytes();
+    });
+    after(() => s3.close());
+    beforeEach(() => {
+        logs = [];
+    });
+
+    describe("POST /uploads (presigned PUT)", () => {
+        it("answers a fresh uploads/<uuid>.<ext> key, the URL, the header to send and where the image will be", async () => {
+            const before = Date.now();
+            const result = await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            expect(result.statusCode).to.equal(200);
+            expect(result.headers["content-type"]).to.match(/^application\/json/);
+            const body = json(result);
+            expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
+            expect(body.method).to.equal("PUT");
+            expect(body.headers).to.deep.equal({ "Content-Type": "image/png" });
+            expect(body.url).to.equal(`${CDN}/${body.key}`);
+            const expiresAt = Date.parse(body.expiresAt);
+            expect(expiresAt - before).to.be.within(300_000 - 1000, 300_000 + 5000);
+            expect(body.uploadUrl).to.include(`/${TEST_BUCKET}/${body.key}?`);
+        });
+
+        it("signs Content-Type and carries no checksum of an empty body in the URL", async () => {
+            const { uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const query = new URL(uploadUrl).searchParams;
+            expect(query.get("X-Amz-SignedHeaders")).to.equal("content-type;host");
+            expect(query.get("X-Amz-Expires")).to.equal("300");
+            expect([...query.keys()].filter((name) => name.toLowerCase().startsWith("x-amz-checksum") || name === "x-amz-sdk-checksum-algorithm")).to.deep.equal([]);
+        });
+
+        it("lets the browser PUT the bytes, stored with the signed Content-Type", async () => {
+            const { key, uploadUrl, headers } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
+            expect(put.status, await put.clone().text()).to.equal(200);
+            const stored = await s3.head(key);
+            expect(stored?.ContentType).to.equal("image/png");
+            expect(stored?.ContentLength).to.equal(png.length);
+        });
+
+        it("maps an extension to its type (jpeg → .jpg, image/jpeg)", async () => {
+            const body = json(await handler()(httpEvent("POST", "/uploads", { body: { extension: "JPEG" } })));
+            expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.jpg$`));
+            expect(body.headers["Content-Type"]).to.equal("image/jpeg");
+        });
+
+        it("refuses a PUT with another Content-Type than signed, and stores nothing", async () => {
+            const { key, uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const put = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "text/html" }, body: "<script>alert(1)</script>" });
+            expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+            expect(await s3.head(key)).to.equal(undefined);
+        });
+
+        it("refuses an expired URL", async () => {
+            const signedLongAgo = () => Date.now() - 301_000;
+            const { key, uploadUrl, headers } = json(await handler({}, signedLongAgo)(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
+            expect(await s3ErrorOf(put)).to.deep.equal({ status: 403, code: "AccessDenied", message: "Request has expired" });
+            expect(await s3.head(key)).to.equal(undefined);
+        });
+
+        it("never reuses a key", async () => {
+            const keys = new Set<string>();
+            for (let i = 0; i < 20; i++) keys.add(json(await handler()(httpEvent("POST", "/uploads", { body: { extension: "png" } }))).key);
+            expect(keys.size).to.equal(20);
+        });
+    });
+
+    describe("POST /uploads/form (presigned POST, size-capped)", () => {
+        async function signForm(overrides: Partial<PresignSettings> = {}) {
+            const result = await handler(overrides)(httpEvent("POST", "/uploads/form", { body: { contentType: "image/png" } }));
+            expect(result.statusCode).to.equal(200);
+            return json(result);
+        }
+        function form(fields: Record<string, string>, file: Buffer, type = "image/png"): FormData {
+            const data = new FormData();
+            for (const [name, value] of Object.entries(fields)) data.append(name, value);
+            data.append("file", new Blob([new Uint8Array(file)], { type }), "photo.png");
+            return data;
+        }
+
+        it("answers the key, URL, fields, cap, expiry and CDN URL", async () => {
+            const body = await signForm();
+            expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
+            expect(body.uploadUrl).to.match(new RegExp(`/${TEST_BUCKET}$`));
+            expect(body.maxBytes).to.equal(10 * 1024 * 1024);
+            expect(body.url).to.equal(`${CDN}/${body.key}`);
+            expect(body.fields).to.include({ key: body.key, "Content-Type": "image/png", success_action_status: "201" });
+            expect(Date.parse(body.expiresAt)).to.be.greaterThan(Date.now());
+        });
+
+        it("signs a policy pinning exactly the bucket, key, Content-Type, size range and 201", async () => {
+            const { key, fields } = await signForm({ maxUploadBytes: 5000 });
+            const policy = JSON.parse(Buffer.from(fields.Policy, "base64").toString("utf8"));
+            const expiresIn = Date.parse(policy.expiration) - Date.now();
+            expect(expiresIn).to.be.within(290_000, 301_000);
+            const conditions = policy.conditions.filter((c: any) => Array.isArray(c) || !Object.keys(c)[0].startsWith("X-Amz-"));
+            expect(conditions).to.have.deep.members([
+                ["content-length-range", 1, 5000],
+                { "Content-Type": "image/png" },
+                { success_action_status: "201" },
+                { bucket: TEST_BUCKET },
+                { key },
+            ]);
+            expect(conditions).to.have.length(5);
+            const signing = policy.conditions.filter((c: any) => !Array.isArray(c) && Object.keys(c)[0].startsWith("X-Amz-"));
+            expect(signing.map((c: object) => Object.keys(c)[0])).to.have.members(["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date"]);
+        });
+
+        it("accepts the form upload with 201 and stores the signed Content-Type", async () => {
+            const { key, uploadUrl, fields } = await signForm();
+            const post = await fetch(uploadUrl, { method: "POST", body: form(fields, png) });
+            expect(post.status, await post.clone().text()).to.equal(201);
+            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+        });
+
+        it("refuses a file over maxUploadBytes with EntityTooLarge, and stores nothing", async () => {
+            const { key, uploadUrl, fields } = await signForm({ maxUploadBytes: png.length - 1 });
+            const post = await fetch(uploadUrl, { method: "POST", body: form(fields, png) });
+            expect(await s3ErrorOf(post)).to.include({ status: 400, code: "EntityTooLarge" });
+            expect(await s3.head(key)).to.equal(undefined);
+        });
+
+        it("refuses an empty file with EntityTooSmall", async () => {
+            const { uploadUrl, fields } = await signForm();
+            const post = await fetch(uploadUrl, { method: "POST", body: form(fields, Buffer.alloc(0)) });
+            expect(await s3ErrorOf(post)).to.include({ status: 400, code: "EntityTooSmall" });
+        });
+
+        it("refuses a form whose Content-Type or key differs from the policy", async () => {
+            const { uploadUrl, fields } = await signForm();
+            const wrongType = await fetch(uploadUrl, { method: "POST", body: form({ ...fields, "Content-Type": "text/html" }, png) });
+            expect(await s3ErrorOf(wrongType)).to.include({ status: 403, code: "AccessDenied" });
+            const otherKey = await fetch(uploadUrl, { method: "POST", body: form({ ...fields, key: "uploads/chosen-by-me.png" }, png) });
+            expect(await s3ErrorOf(otherKey)).to.include({ status: 403, code: "AccessDenied" });
+            expect(await s3.head("uploads/chosen-by-me.png")).to.equal(undefined);
+        });
+    });
+
+    describe("GET /uploads (the client of seed article 000)", () => {
+        it("answers { presignedUrl, key } signed for image/png when sent x-extension: png and Content-Type: application/png", async () => {
+            const result = await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "png", "content-type": "application/png" } }));
+            expect(result.statusCode).to.equal(200);
+            const body = json(result);
+            expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
+            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-type;host");
+            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "image/png" }, body: png });
+            expect(put.status).to.equal(200);
+            expect((await s3.head(body.key))?.ContentType).to.equal("image/png");
+        });
+
+        it("does not store the seed client's application/png: that PUT is refused", async () => {
+            const body = json(await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "png" } })));
+            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "application/png" }, body: png });
+            expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+        });
+    });
+
+    describe("bad input: a JSON error, nothing signed", () => {
+        const cases: Array<[string, () => ReturnType<typeof httpEvent>, number, string]> = [
+            ["no body", () => httpEvent("POST", "/uploads"), 400, "invalid_body"],
+            ["malformed JSON", () => httpEvent("POST", "/uploads", { body: "{contentType:" }), 400, "invalid_json"],
+            ["a JSON array", () => httpEvent("POST", "/uploads", { body: ["image/png"] }), 400, "invalid_body"],
+            ["an oversized body", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", pad: "x".repeat(2000) } }), 400, "body_too_large"],
+            ["no type or extension", () => httpEvent("POST", "/uploads", { body: {} }), 400, "missing_type"],
+            ["an unknown content type", () => httpEvent("POST", "/uploads", { body: { contentType: "image/tiff" } }), 400, "unknown_type"],
+            ["a non-image content type", () => httpEvent("POST", "/uploads/form", { body: { contentType: "text/html" } }), 400, "unknown_type"],
+            ["an unknown extension", () => httpEvent("POST", "/uploads", { body: { extension: "exe" } }), 400, "unknown_extension"],
+            ["a type that is not a string", () => httpEvent("POST", "/uploads", { body: { contentType: 42 } }), 400, "invalid_body"],
+            ["an unknown field", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", key: "uploads/mine.png" } }), 400, "unknown_field"],
+            ["type and extension that disagree", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", extension: "gif" } }), 400, "type_mismatch"],
+            ["no x-extension on the seed route", () => httpEvent("GET", "/uploads"), 400, "missing_type"],
+            ["an unknown x-extension", () => httpEvent("GET", "/uploads", { headers: { "x-extension": "svg" } }), 400, "unknown_extension"],
+            ["extra path segments", () => httpEvent("POST", "/uploads/abc.png", { body: { contentType: "image/png" } }), 400, "invalid_path"],
+            ["extra segments after form", () => httpEvent("POST", "/uploads/form/x", { body: { contentType: "image/png" } }), 400, "invalid_path"],
+            ["another path", () => httpEvent("GET", "/admin"), 404, "not_found"],
+            ["another method", () => httpEvent("DELETE", "/uploads"), 405, "method_not_allowed"],
+            ["GET on the form route", () => httpEvent("GET", "/uploads/form"), 405, "method_not_allowed"],
+        ];
+        for (const [what, event, status, code] of cases) {
+            it(`${what} → ${status} ${code}`, async () => {
+                const result = await handler()(event());
+                expect(result.statusCode).to.equal(status);
+                expect(result.headers["content-type"]).to.match(/^application\/json/);
+                const body = json(result);
+                expect(body).to.have.keys("error");
+                expect(body.error.code).to.equal(code);
+                expect(body.error.message).to.be.a("string").and.not.empty;
+                expect(result.body).to.not.include("X-Amz-Signature");
+            });
+        }
+
+        it("refuses a type outside allowedContentTypes", async () => {
+            const result = await handler({ allowedContentTypes: ["image/jpeg"] })(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            expect(result.statusCode).to.equal(400);
+            expect(json(result).error.code).to.equal("type_not_allowed");
+        });
+
+        it("says which methods a route takes", async () => {
+            const result = await handler()(httpEvent("PUT", "/uploads/form"));
+            expect(result.headers.allow).to.equal("POST");
+        });
+
+        it("never echoes input unescaped", async () => {
+            const result = await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "<img src=x onerror=alert(1)>" } }));
+            expect(result.statusCode).to.equal(400);
+            expect(result.body).to.not.match(/[<>]/);
+            expect(json(result).error.message).to.include("\\u003cimg");
+        });
+
+        it("answers an unexpected failure with an opaque 500, not a stack trace", async () => {
+            const broken = createPresignHandler({
+                s3: { config: {} } as never, settings: settings(), log: (line) => logs.push(line),
+            });
+            const result = await broken(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            expect(result.statusCode).to.equal(500);
+            expect(json(result)).to.deep.equal({ error: { code: "internal_error", message: "Internal error" } });
+        });
+    });
+
+    describe("with a JWT authorizer (requireAuth)", () => {
+        it("refuses a request without a subject with 401", async () => {
+            const result = await handler({ requireAuth: true })(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            expect(result.statusCode).to.equal(401);
+            expect(json(result).error.code).to.equal("unauthorized");
+        });
+
+        it("puts the key under the caller's sanitized sub", async () => {
+            const result = await handler({ requireAuth: true })(httpEvent("POST", "/uploads/form", {
+                body: { extension: "webp" }, claims: { sub: "auth0|user/../42" },
+            }));
+            expect(json(result).key).to.match(new RegExp(`^uploads/auth0\\.7Cuser\\.2F\\.2E\\.2E\\.2F42/${UUID_V4}\\.webp$`));
+        });
+
+        it("keeps distinct subjects in distinct prefixes", () => {
+            const subjects = ["a|b", "a-b", "a.7Cb", "a_b", "A|b", "x".repeat(300), "x".repeat(301)];
+            expect(new Set(subjects.map(sanitizeSubject)).size).to.equal(subjects.length);
+            for (const sub of subjects) expect(sanitizeSubject(sub)).to.match(/^[A-Za-z0-9_.-]{1,200}$/);
+        });
+    });
+
+    describe("logging", () => {
+        it("writes one JSON line per request, with no URL, signature or credential", async () => {
+            await handler()(httpEvent("POST", "/uploads/form", { body: { contentType: "image/png" } }));
+            await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "png" } }));
+            await handler()(httpEvent("POST", "/nowhere"));
+            expect(logs).to.have.length(3);
+            const lines = logs.map((line) => JSON.parse(line));
+            expect(lines.map((l) => l.status)).to.deep.equal([200, 200, 404]);
+            expect(lines[0].key).to.match(/^uploads\//);
+            expect(lines[2].code).to.equal("not_found");
+            for (const line of logs) expect(line).to.not.match(/Signature|Credential|Policy|S3RVER|https?:/i);
+        });
+    });
+});

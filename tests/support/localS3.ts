@@ -1,0 +1,51 @@
+// A loopback S3 (s3rver behind the signature gate) in a temporary folder, started by each spec that needs it.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "../../functions/s3Client";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/localS3";
+
+export const TEST_BUCKET = "images-test";
+export const TEST_ORIGIN = "http://localhost:3000";
+
+export interface TestS3 {
+    server: LocalS3;
+    /** A client as the handlers get it: through the gate, checksums only when required. */
+    s3: S3Client;
+    head(key: string): Promise<{ ContentType?: string; ContentLength?: number } | undefined>;
+    close(): Promise<void>;
+}
+
+export async function startTestS3(options: { now?: () => number } = {}): Promise<TestS3> {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-s3-"));
+    const server = await startLocalS3({ directory, bucket: TEST_BUCKET, corsOrigins: [TEST_ORIGIN], port: 0, now: options.now });
+    const s3 = createS3Client({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    return {
+        server,
+        s3,
+        async head(key) {
+            try {
+                return await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+            } catch (error) {
+                if ((error as { name?: string }).name === "NotFound") return undefined;
+                throw error;
+            }
+        },
+        async close() {
+            s3.destroy();
+            await server.close();
+            fs.rmSync(directory, { recursive: true, force: true });
+        },
+    };
+}
+
+/** An S3 error answer's status and <Code>. */
+export async function s3ErrorOf(response: Response): Promise<{ status: number; code: string | undefined; message: string | undefined }> {
+    const text = await response.text();
+    return {
+        status: response.status,
+        code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
+        message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
+    };
+}
