@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parsePipelineConfig } from "./infra/config";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
+import { PresignApi } from "./infra/presignApi";
 
 const config = parsePipelineConfig(pulumi.runtime.allConfig());
 
@@ -23,7 +24,20 @@ const cdn = new CdnDistribution("cdn", {
     certificateArn: config.certificateArn,
 });
 
+const uploads = new PresignApi("uploads", {
+    bucketName: images.bucketName,
+    bucketArn: images.bucketArn,
+    cdnUrl: cdn.url,
+    corsOrigins: config.corsOrigins,
+    corsAllowCredentials: config.corsAllowCredentials,
+    allowedContentTypes: config.allowedContentTypes,
+    maxUploadBytes: config.maxUploadBytes,
+    uploadExpiresIn: config.uploadExpiresIn,
+    jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
+});
+
 export const bucketName = images.bucketName;
 export const cdnUrl = cdn.url;
 export const cdnDomainName = cdn.domainName;
 export const distributionId = cdn.distributionId;
+export const uploadApiUrl = uploads.url;

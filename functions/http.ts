@@ -22,12 +22,13 @@ export interface HttpResult {
     isBase64Encoded?: boolean;
 }
 
-/** A failure the caller caused or must know about, answered as `{ "error": { code, message } }`. */
-export class HttpError extends Error {
-    constructor(readonly statusCode: number, readonly code: string, message: string,
-                readonly headers: Record<string, string> = {}) {
-        super(message);
-    }
+/**
+ * A failure the caller caused or must know about, answered as `{ "error": { code, message } }`. Not an Error
+ * subclass: in a serialized closure `super(message)` becomes `Error.call(this, message)`, which sets no message.
+ */
+export class HttpError {
+    constructor(readonly statusCode: number, readonly code: string, readonly message: string,
+                readonly headers: Record<string, string> = {}) {}
 }
 
 const JSON_HEADERS = {

@@ -131,6 +131,8 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
     async function route(event: HttpEvent): Promise<{ status: number; body: Record<string, unknown> }> {
         const method = event.requestContext.http.method.toUpperCase();
         const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/$/, "") : event.rawPath;
+        // CORS preflight: API Gateway normally answers it; should one reach the function, it must not fail.
+        if (method === "OPTIONS") return { status: 204, body: {} };
         if (path === "/uploads") {
             if (method === "POST") {
                 const signed = await signPut(allowed(contentTypeFromBody(event)), event);
@@ -167,7 +169,7 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         try {
             const { status, body } = await route(event);
             key = body.key;
-            result = jsonResult(status, body);
+            result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
         } catch (error) {
             result = errorResult(error);
             if (!(error instanceof HttpError)) {

@@ -220,6 +220,12 @@ describe("presign handler (functions/presign.ts) against the loopback S3 and its
             expect(json(result).error.code).to.equal("type_not_allowed");
         });
 
+        it("lets a CORS preflight through with 204 and signs nothing", async () => {
+            const result = await handler()(httpEvent("OPTIONS", "/uploads", { headers: { origin: "http://localhost:3000" } }));
+            expect(result.statusCode).to.equal(204);
+            expect(result.body).to.equal("");
+        });
+
         it("says which methods a route takes", async () => {
             const result = await handler()(httpEvent("PUT", "/uploads/form"));
             expect(result.headers.allow).to.equal("POST");

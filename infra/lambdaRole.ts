@@ -1,0 +1,42 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
+
+export interface LambdaExecution {
+    role: aws.iam.Role;
+    /** The function's own log group: pass it as `loggingConfig.logGroup`. */
+    logGroup: aws.cloudwatch.LogGroup;
+}
+
+/**
+ * A Lambda execution role holding exactly the given statements plus writing to its own log group: no managed
+ * policy (aws.lambda.CallbackFunction would attach several *FullAccess ones when given no role).
+ */
+export function lambdaExecution(name: string, statements: Statement[], parent: pulumi.Resource): LambdaExecution {
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 30 }, { parent });
+    const role = new aws.iam.Role(`${name}-role`, {
+        assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
+            statements: [{
+                effect: "Allow",
+                actions: ["sts:AssumeRole"],
+                principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+            }],
+        }).json,
+    }, { parent });
+    new aws.iam.RolePolicy(`${name}-policy`, {
+        role: role.id,
+        policy: aws.iam.getPolicyDocumentOutput({
+            statements: [
+                ...statements,
+                {
+                    sid: "WriteOwnLogs",
+                    effect: "Allow",
+                    actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources: [pulumi.interpolate`${logGroup.arn}:*`],
+                },
+            ],
+        }).json,
+    }, { parent });
+    return { role, logGroup };
+}

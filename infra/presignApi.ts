@@ -1,0 +1,140 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createPresignHandler, PRESIGN_ENV, presignSettingsFromEnv } from "../functions/presign";
+import { createS3Client } from "../functions/s3Client";
+import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
+import { lambdaExecution } from "./lambdaRole";
+import { UPLOADS_PREFIX } from "./imageBucket";
+
+export interface PresignApiArgs {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** Public base URL of the CDN: answers tell the client where its image will be served. */
+    cdnUrl: pulumi.Input<string>;
+    corsOrigins: pulumi.Input<string[]>;
+    corsAllowCredentials?: pulumi.Input<boolean>;
+    allowedContentTypes: pulumi.Input<string[]>;
+    maxUploadBytes: pulumi.Input<number>;
+    uploadExpiresIn: pulumi.Input<number>;
+    /** Require a JWT from this issuer (Cognito, Auth0 ...) on every upload route. */
+    jwt?: { issuer: pulumi.Input<string>; audience: pulumi.Input<string[]> };
+}
+
+/** Upload routes: they sign, so they carry the authorizer when one is configured. */
+export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
+
+/**
+ * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign.ts) signs presigned
+ * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under uploads/.
+ */
+export class PresignApi extends pulumi.ComponentResource {
+    public readonly apiId: pulumi.Output<string>;
+    /** https://<id>.execute-api.<region>.amazonaws.com (the $default stage). */
+    public readonly url: pulumi.Output<string>;
+    public readonly executionArn: pulumi.Output<string>;
+    public readonly functionName: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: PresignApiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("image-pipeline:upload:PresignApi", name, {}, opts);
+
+        const { role, logGroup } = lambdaExecution(`${name}-handler`, [{
+            sid: "PutOriginalsOnly",
+            effect: "Allow",
+            actions: ["s3:PutObject"],
+            resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`],
+        }], this);
+
+        const handler = new aws.lambda.Function(`${name}-handler`, {
+            description: "Signs presigned S3 uploads (image-pipeline)",
+            runtime: "nodejs22.x",
+            architectures: ["arm64"],
+            memorySize: 256,
+            timeout: 10,
+            role: role.arn,
+            handler: CLOSURE_HANDLER,
+            // The inline callback: serialized by Pulumi, built once per cold start, no live client captured.
+            code: closureArchive(() => createPresignHandler({
+                // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
+                s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
+                settings: presignSettingsFromEnv(process.env),
+            })),
+            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            environment: {
+                variables: {
+                    [PRESIGN_ENV.bucket]: args.bucketName,
+                    [PRESIGN_ENV.uploadPrefix]: UPLOADS_PREFIX,
+                    [PRESIGN_ENV.allowedContentTypes]: pulumi.output(args.allowedContentTypes).apply((types) => types.join(",")),
+                    [PRESIGN_ENV.maxUploadBytes]: pulumi.output(args.maxUploadBytes).apply(String),
+                    [PRESIGN_ENV.expiresIn]: pulumi.output(args.uploadExpiresIn).apply(String),
+                    [PRESIGN_ENV.cdnUrl]: args.cdnUrl,
+                    [PRESIGN_ENV.requireAuth]: args.jwt ? "true" : "false",
+                },
+            },
+        }, { parent: this, dependsOn: [logGroup] });
+
+        const api = new aws.apigatewayv2.Api(`${name}-api`, {
+            protocolType: "HTTP",
+            description: "image-pipeline upload API",
+            corsConfiguration: {
+                allowOrigins: args.corsOrigins,
+                allowMethods: ["GET", "POST", "OPTIONS"],
+                allowHeaders: ["content-type", "authorization", "x-extension"],
+                allowCredentials: args.corsAllowCredentials ?? false,
+                maxAge: 3600,
+            },
+        }, { parent: this });
+
+        const integration = new aws.apigatewayv2.Integration(`${name}-integration`, {
+            apiId: api.id,
+            integrationType: "AWS_PROXY",
+            integrationUri: handler.arn,
+            payloadFormatVersion: "2.0",
+            timeoutMilliseconds: 10_000,
+        }, { parent: this });
+
+        const authorizer = args.jwt && new aws.apigatewayv2.Authorizer(`${name}-jwt`, {
+            apiId: api.id,
+            authorizerType: "JWT",
+            identitySources: ["$request.header.Authorization"],
+            jwtConfiguration: { issuer: args.jwt.issuer, audiences: args.jwt.audience },
+        }, { parent: this });
+
+        for (const routeKey of UPLOAD_ROUTES) {
+            new aws.apigatewayv2.Route(`${name}-${routeKey.toLowerCase().replace(/[^a-z]+/g, "-")}`, {
+                apiId: api.id,
+                routeKey,
+                target: pulumi.interpolate`integrations/${integration.id}`,
+                authorizationType: authorizer ? "JWT" : "NONE",
+                authorizerId: authorizer?.id,
+            }, { parent: this });
+        }
+        // Everything else reaches the handler only to be answered 400/404/405 in our JSON shape: it signs nothing.
+        new aws.apigatewayv2.Route(`${name}-default`, {
+            apiId: api.id,
+            routeKey: "$default",
+            target: pulumi.interpolate`integrations/${integration.id}`,
+        }, { parent: this });
+
+        new aws.apigatewayv2.Stage(`${name}-stage`, {
+            apiId: api.id,
+            name: "$default",
+            autoDeploy: true,
+            defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
+        }, { parent: this });
+
+        new aws.lambda.Permission(`${name}-invoke`, {
+            function: handler.name,
+            action: "lambda:InvokeFunction",
+            principal: "apigateway.amazonaws.com",
+            sourceArn: pulumi.interpolate`${api.executionArn}/*/*`,
+        }, { parent: this });
+
+        this.apiId = api.id;
+        this.url = api.apiEndpoint;
+        this.executionArn = api.executionArn;
+        this.functionName = handler.name;
+        this.roleArn = role.arn;
+        this.registerOutputs({ apiId: this.apiId, url: this.url, functionName: this.functionName, roleArn: this.roleArn });
+    }
+}

@@ -1,0 +1,198 @@
+import { expect } from "chai";
+import { builtinModules } from "module";
+import { parsePolicy, ProgramRun, runProgram } from "./support/program";
+import { archiveFiles, loadClosure, withEnv, zippedSize } from "./support/lambdaArchive";
+import { httpEvent } from "./support/events";
+import { pngBytes } from "./support/images";
+import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/localS3";
+import { RecordedResource } from "./support/pulumiMocks";
+
+const FUNCTION = "aws:lambda/function:Function";
+const ROUTE = "aws:apigatewayv2/route:Route";
+const UPLOAD_ROUTE_KEYS = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
+
+describe("PresignApi under mocks (infra/presignApi.ts)", () => {
+    let run: ProgramRun;
+    let presign: RecordedResource;
+    before(async () => {
+        run = await runProgram();
+        presign = run.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!;
+        expect(presign, "the presign function").to.not.equal(undefined);
+    });
+
+    it("exports the upload API's URL", () => {
+        expect(run.outputs.uploadApiUrl).to.equal(run.one("aws:apigatewayv2/api:Api").state.apiEndpoint);
+    });
+
+    it("pins runtime, architecture, memory and timeout", () => {
+        expect(presign.inputs.runtime).to.equal("nodejs22.x");
+        expect(presign.inputs.architectures).to.deep.equal(["arm64"]);
+        expect(presign.inputs.memorySize).to.be.a("number").within(128, 1024);
+        expect(presign.inputs.timeout).to.be.a("number").within(1, 30);
+        expect(presign.inputs.handler).to.equal("index.handler");
+    });
+
+    it("carries bucket, key prefix, limits and the CDN URL in its environment", async () => {
+        const variables = presign.inputs.environment.variables;
+        expect(variables).to.deep.include({
+            BUCKET_NAME: run.outputs.bucketName,
+            UPLOAD_PREFIX: "uploads/",
+            ALLOWED_CONTENT_TYPES: "image/jpeg,image/png,image/webp,image/gif,image/avif",
+            MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),
+            UPLOAD_EXPIRES_IN: "300",
+            CDN_URL: run.outputs.cdnUrl,
+            REQUIRE_AUTH: "false",
+        });
+        const limited = await runProgram({ "image-pipeline:maxUploadBytes": "1000", "image-pipeline:uploadExpiresIn": "60" });
+        const limitedVars = limited.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!.inputs.environment.variables;
+        expect(limitedVars).to.include({ MAX_UPLOAD_BYTES: "1000", UPLOAD_EXPIRES_IN: "60" });
+    });
+
+    it("runs under a role whose only S3 permission is PutObject on uploads/", () => {
+        const role = run.ofType("aws:iam/role:Role").find((r) => presign.inputs.role === r.state.arn)!;
+        expect(role, "the function's role").to.not.equal(undefined);
+        const assume = parsePolicy(role.inputs.assumeRolePolicy).Statement;
+        expect(assume).to.deep.equal([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        const policies = run.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === `${role.name}-id`);
+        expect(policies).to.have.length(1);
+        const statements = parsePolicy(policies[0].inputs.policy).Statement;
+        const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
+        expect(s3Statements).to.deep.equal([{
+            Sid: "PutOriginalsOnly", Effect: "Allow", Action: "s3:PutObject", Resource: `${run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : ""}/uploads/*`,
+        }]);
+        const logs = statements.find((s) => s.Sid === "WriteOwnLogs");
+        expect(logs.Action).to.have.members(["logs:CreateLogStream", "logs:PutLogEvents"]);
+        expect(logs.Resource).to.match(/^arn:aws:mock:.*LogGroup\/uploads-handler-logs:\*$/);
+        expect(statements).to.have.length(2);
+    });
+
+    it("attaches no managed policy to any role", () => {
+        expect(run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.have.length(0);
+        expect(run.ofType("aws:iam/policyAttachment:PolicyAttachment")).to.have.length(0);
+    });
+
+    it("proxies an HTTP API to the function with payload 2.0 on an auto-deployed $default stage", () => {
+        const integration = run.one("aws:apigatewayv2/integration:Integration").inputs;
+        expect(integration).to.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: presign.state.arn });
+        const stage = run.one("aws:apigatewayv2/stage:Stage").inputs;
+        expect(stage).to.include({ name: "$default", autoDeploy: true });
+        const permission = run.ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "apigateway.amazonaws.com")!;
+        expect(permission.inputs.sourceArn).to.equal(`${run.one("aws:apigatewayv2/api:Api").state.executionArn}/*/*`);
+    });
+
+    it("answers CORS exactly for the configured origins, with the headers uploads need", async () => {
+        const cors = run.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration;
+        expect(cors.allowOrigins).to.deep.equal(["http://localhost:3000"]);
+        expect(cors.allowHeaders).to.have.members(["content-type", "authorization", "x-extension"]);
+        expect(cors.allowMethods).to.include.members(["GET", "POST"]);
+        const custom = await runProgram({ "image-pipeline:corsOrigins": '["https://app.example.com"]' });
+        expect(custom.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration.allowOrigins).to.deep.equal(["https://app.example.com"]);
+    });
+
+    it("has no authorizer unless one is configured", () => {
+        expect(run.ofType("aws:apigatewayv2/authorizer:Authorizer")).to.have.length(0);
+        const routes = run.ofType(ROUTE);
+        expect(routes.map((r) => r.inputs.routeKey)).to.include.members([...UPLOAD_ROUTE_KEYS, "$default"]);
+        for (const route of routes) expect(route.inputs.authorizerId).to.equal(undefined);
+    });
+
+    it("with jwtIssuer and jwtAudience, requires a JWT on every upload route", async () => {
+        const withAuth = await runProgram({
+            "image-pipeline:jwtIssuer": "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
+            "image-pipeline:jwtAudience": "client-id-1",
+        });
+        const authorizer = withAuth.one("aws:apigatewayv2/authorizer:Authorizer");
+        expect(authorizer.inputs).to.deep.include({
+            authorizerType: "JWT",
+            identitySources: ["$request.header.Authorization"],
+            jwtConfiguration: { issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example", audiences: ["client-id-1"] },
+        });
+        const routes = withAuth.ofType(ROUTE);
+        for (const key of UPLOAD_ROUTE_KEYS) {
+            const route = routes.find((r) => r.inputs.routeKey === key)!;
+            expect(route.inputs, key).to.include({ authorizationType: "JWT", authorizerId: `${authorizer.name}-id` });
+        }
+        const handler = withAuth.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!;
+        expect(handler.inputs.environment.variables.REQUIRE_AUTH).to.equal("true");
+    });
+
+    it("ships one small bundle with only what the handler needs", async () => {
+        const files = await archiveFiles(presign);
+        expect([...files.keys()]).to.have.members(["index.js", "bundle-manifest.json"]);
+        const size = zippedSize(files);
+        console.log(`      presign archive: ${(size / 1024).toFixed(0)} KiB zipped (${(files.get("index.js")!.length / 1024).toFixed(0)} KiB unzipped)`);
+        expect(size).to.be.below(512 * 1024);
+        const manifest = JSON.parse(files.get("bundle-manifest.json")!);
+        expect(manifest.packages).to.include.members(["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@aws-sdk/s3-presigned-post"]);
+        for (const name of manifest.packages) {
+            expect(name, "only the AWS SDK and its runtime helpers").to.match(/^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/);
+        }
+        expect(files.get("index.js")).to.include("createPresignHandler");
+    });
+
+    describe("the serialized closure, run as Lambda would run it", () => {
+        let s3: TestS3;
+        let restoreEnv: () => void;
+        let handler: (event: unknown) => Promise<any>;
+        let required: Set<string>;
+        let logLines: string[];
+        const consoleLog = console.log;
+        beforeEach(() => {
+            logLines = [];
+            console.log = (line: string) => logLines.push(line);
+        });
+        afterEach(() => {
+            console.log = consoleLog;
+        });
+        before(async () => {
+            s3 = await startTestS3();
+            const variables = presign.inputs.environment.variables;
+            restoreEnv = withEnv({
+                ...variables,
+                BUCKET_NAME: TEST_BUCKET,
+                S3_ENDPOINT: s3.server.url,
+                AWS_REGION: LOCAL_REGION,
+                AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+            });
+            ({ handler, required } = loadClosure((await archiveFiles(presign)).get("index.js")!));
+        });
+        after(async () => {
+            restoreEnv();
+            await s3.close();
+        });
+
+        it("signs a PUT that uploads, from the archive's text alone (Node built-ins only)", async () => {
+            const result = await handler(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            expect(result.statusCode, result.body).to.equal(200);
+            const { key, uploadUrl, headers, url } = JSON.parse(result.body);
+            expect(url).to.equal(`${presign.inputs.environment.variables.CDN_URL}/${key}`);
+            const png = await pngBytes();
+            const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
+            expect(put.status, await put.clone().text()).to.equal(200);
+            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+            const packagesRequired = [...required].filter((id) => !builtinModules.includes(id.replace(/^node:/, "")));
+            expect(packagesRequired).to.deep.equal([]);
+            expect(JSON.parse(logLines[0])).to.include({ status: 200, key, path: "/uploads" });
+        });
+
+        it("signs a size-capped POST that uploads", async () => {
+            const result = await handler(httpEvent("POST", "/uploads/form", { body: { extension: "png" } }));
+            expect(result.statusCode, result.body).to.equal(200);
+            const { key, uploadUrl, fields } = JSON.parse(result.body);
+            const form = new FormData();
+            for (const [name, value] of Object.entries(fields as Record<string, string>)) form.append(name, value);
+            form.append("file", new Blob([new Uint8Array(await pngBytes())]), "a.png");
+            const post = await fetch(uploadUrl, { method: "POST", body: form });
+            expect(post.status, await post.clone().text()).to.equal(201);
+            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+        });
+
+        it("answers bad input with the same JSON errors", async () => {
+            const result = await handler(httpEvent("POST", "/uploads", { body: { contentType: "text/html" } }));
+            expect(result.statusCode).to.equal(400);
+            expect(JSON.parse(result.body)).to.deep.equal({ error: { code: "unknown_type", message: 'Unknown image content type "text/html"' } });
+        });
+    });
+});
