@@ -8,6 +8,8 @@ export interface HttpEvent {
     queryStringParameters?: Record<string, string | undefined>;
     body?: string;
     isBase64Encoded?: boolean;
+    /** HTTP API stage variables (the Resizer's /resize route reads cdnUrl). */
+    stageVariables?: Record<string, string | undefined>;
     requestContext: {
         requestId?: string;
         http: { method: string };

@@ -1,16 +1,50 @@
 // Test images generated on the fly (no binary fixtures in the repository).
 import sharp from "sharp";
 
-/** A small opaque PNG with some structure, so encoders have something to do. */
-export function pngBytes(width = 64, height = 48): Promise<Buffer> {
-    const pixels = Buffer.alloc(width * height * 3);
+/** Raw RGB(A) pixels with gradients and a grid, so encoders and resizers have structure to work on. */
+function pattern(width: number, height: number, channels: 3 | 4, seed = 0): Buffer {
+    const pixels = Buffer.alloc(width * height * channels);
     for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
-            const i = (y * width + x) * 3;
-            pixels[i] = (x * 255) / width;
+            const i = (y * width + x) * channels;
+            pixels[i] = ((x + seed * 40) * 255) / width;
             pixels[i + 1] = (y * 255) / height;
-            pixels[i + 2] = ((x + y) % 16) * 16;
+            pixels[i + 2] = ((x >> 3) + (y >> 3)) % 2 ? 220 : 30;
+            if (channels === 4) pixels[i + 3] = x < width / 2 ? 255 : 96; // right half translucent
         }
     }
-    return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    return pixels;
+}
+
+export function pngBytes(width = 64, height = 48): Promise<Buffer> {
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+export function pngWithAlpha(width: number, height: number): Promise<Buffer> {
+    return sharp(pattern(width, height, 4), { raw: { width, height, channels: 4 } }).png().toBuffer();
+}
+
+export function jpegBytes(width: number, height: number): Promise<Buffer> {
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
+export function webpBytes(width: number, height: number): Promise<Buffer> {
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).webp({ quality: 90 }).toBuffer();
+}
+
+export function avifBytes(width: number, height: number): Promise<Buffer> {
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).avif({ quality: 60 }).toBuffer();
+}
+
+/** A JPEG stored width×height whose EXIF orientation 6 makes it display height×width. */
+export function jpegWithOrientation6(width: number, height: number): Promise<Buffer> {
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
+        .withMetadata({ orientation: 6 }).jpeg().toBuffer();
+}
+
+/** An animated image of `frames` frames, each width×height, as GIF or WebP. */
+export function animated(format: "gif" | "webp", width: number, height: number, frames: number): Promise<Buffer> {
+    const stacked = Buffer.concat(Array.from({ length: frames }, (_, i) => pattern(width, height, 4, i)));
+    const image = sharp(stacked, { raw: { width, height: height * frames, channels: 4, pageHeight: height } });
+    return (format === "gif" ? image.gif({ delay: 100, loop: 0 }) : image.webp({ delay: 100, loop: 0 })).toBuffer();
 }

@@ -1,0 +1,89 @@
+// The image work of the Resizer: one original in, one variant out, with sharp (libvips).
+import sharp, { Metadata } from "sharp";
+import { HttpError } from "./http";
+import { ImageContentType } from "./imageTypes";
+
+export type ResizeFit = "cover" | "contain" | "inside";
+
+export interface RenderOptions {
+    width: number;
+    height: number;
+    fit: ResizeFit;
+    /** 1–100, for JPEG, WebP and AVIF. */
+    quality: number;
+    /** Largest original decoded, in pixels summed over all frames. */
+    limitInputPixels: number;
+}
+
+export interface RenderedVariant {
+    bytes: Buffer;
+    contentType: ImageContentType;
+    width: number;
+    height: number;
+}
+
+const OUTPUT_TYPES: Record<string, ImageContentType> = {
+    jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", avif: "image/avif",
+};
+const ANIMATABLE = new Set(["gif", "webp"]);
+
+/** sharp names AVIF "heif" (with AV1 compression); anything else we do not make variants of. */
+function outputFormat(metadata: Metadata): keyof typeof OUTPUT_TYPES | undefined {
+    if (metadata.format === "heif") return metadata.compression === "av1" ? "avif" : undefined;
+    return metadata.format && metadata.format in OUTPUT_TYPES ? metadata.format as keyof typeof OUTPUT_TYPES : undefined;
+}
+
+/**
+ * The output box, never larger than the original (as displayed, EXIF orientation applied). cover and contain
+ * make exactly the requested aspect ratio, so their box shrinks as a whole until it fits the original;
+ * inside keeps the original's aspect ratio and never enlarges it.
+ */
+export function targetBox(original: { width: number; height: number }, requested: { width: number; height: number }, fit: ResizeFit) {
+    if (fit === "inside") return { ...requested, withoutEnlargement: true };
+    const scale = Math.min(1, original.width / requested.width, original.height / requested.height);
+    return {
+        width: Math.max(1, Math.round(requested.width * scale)),
+        height: Math.max(1, Math.round(requested.height * scale)),
+        withoutEnlargement: false,
+    };
+}
+
+export async function renderVariant(original: Buffer, options: RenderOptions): Promise<RenderedVariant> {
+    const unprocessable = (message: string) => new HttpError(422, "unprocessable_image", message);
+    let metadata: Metadata;
+    try {
+        metadata = await sharp(original, { limitInputPixels: false }).metadata();
+    } catch {
+        throw unprocessable("The original is not an image sharp can read");
+    }
+    const format = outputFormat(metadata);
+    if (!format) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not jpeg, png, webp, gif or avif`);
+    const frames = metadata.pages ?? 1;
+    const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
+    if ((metadata.width ?? 0) * frameHeight * frames > options.limitInputPixels) {
+        throw unprocessable(`The original has more than ${options.limitInputPixels} pixels (all frames counted)`);
+    }
+    const animated = ANIMATABLE.has(format) && frames > 1;
+    const displayed = { width: metadata.autoOrient?.width ?? metadata.width ?? 0, height: animated ? frameHeight : metadata.autoOrient?.height ?? frameHeight };
+    const box = targetBox(displayed, options, options.fit);
+    try {
+        const pipeline = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" })
+            .autoOrient()
+            .resize({ width: box.width, height: box.height, fit: options.fit, withoutEnlargement: box.withoutEnlargement })
+            .keepIccProfile();
+        const encoded = format === "png" ? pipeline.png({ compressionLevel: 9, effort: 4 })
+            : format === "gif" ? pipeline.gif()
+            : format === "avif" ? pipeline.avif({ quality: options.quality })
+            : format === "webp" ? pipeline.webp({ quality: options.quality })
+            : pipeline.jpeg({ quality: options.quality, mozjpeg: false });
+        const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+        return {
+            bytes: data,
+            contentType: OUTPUT_TYPES[format],
+            width: info.width,
+            height: animated ? info.pageHeight ?? info.height : info.height,
+        };
+    } catch {
+        throw unprocessable("The original could not be decoded or resized");
+    }
+}

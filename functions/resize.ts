@@ -1,0 +1,187 @@
+// The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
+// path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { errorResult, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
+import { isImageContentType } from "./imageTypes";
+import { renderVariant, ResizeFit } from "./renderVariant";
+import { parseVariantKey, VariantRequest } from "./variantKey";
+
+export interface ResizeSettings {
+    bucket: string;
+    uploadPrefix: string;
+    allowedResolutions: string[];
+    maxDimension: number;
+    fit: ResizeFit;
+    quality: number;
+    limitInputPixels: number;
+    /** CDN base URL for /resize redirects when the request does not carry one (stage variable cdnUrl). */
+    cdnUrl?: string;
+}
+
+export interface ResizeDependencies {
+    s3: S3Client;
+    settings: ResizeSettings;
+    log?: (line: string) => void;
+}
+
+export const RESIZE_ENV = {
+    bucket: "BUCKET_NAME",
+    uploadPrefix: "UPLOAD_PREFIX",
+    allowedResolutions: "ALLOWED_RESOLUTIONS",
+    maxDimension: "MAX_RESIZE_DIMENSION",
+    fit: "RESIZE_FIT",
+    quality: "RESIZE_QUALITY",
+    limitInputPixels: "LIMIT_INPUT_PIXELS",
+    cdnUrl: "CDN_URL",
+} as const;
+
+export const VARIANT_CACHE_CONTROL = "public, max-age=31536000, immutable";
+/** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
+export const MAX_INLINE_BASE64_BYTES = 5_500_000;
+/** Originals larger than this are not downloaded into the function at all. */
+const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
+
+export function resizeSettingsFromEnv(env: Record<string, string | undefined>): ResizeSettings {
+    const required = (name: string) => {
+        const value = env[name];
+        if (value === undefined || value === "") throw new Error(`Missing environment variable ${name}`);
+        return value;
+    };
+    const positive = (name: string) => {
+        const value = Number(required(name));
+        if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+        return value;
+    };
+    const fit = required(RESIZE_ENV.fit);
+    if (fit !== "cover" && fit !== "contain" && fit !== "inside") throw new Error(`${RESIZE_ENV.fit} must be cover, contain or inside`);
+    return {
+        bucket: required(RESIZE_ENV.bucket),
+        uploadPrefix: required(RESIZE_ENV.uploadPrefix),
+        allowedResolutions: (env[RESIZE_ENV.allowedResolutions] ?? "").split(",").filter(Boolean),
+        maxDimension: positive(RESIZE_ENV.maxDimension),
+        fit,
+        quality: positive(RESIZE_ENV.quality),
+        limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
+        cdnUrl: env[RESIZE_ENV.cdnUrl] || undefined,
+    };
+}
+
+interface StoredImage {
+    bytes: Buffer;
+    contentType: string;
+}
+
+export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
+    const { s3, settings } = deps;
+
+    /** The object, or undefined when missing. Without s3:ListBucket, S3 answers a missing key with 403. */
+    async function read(key: string): Promise<StoredImage | undefined> {
+        try {
+            const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }));
+            if ((object.ContentLength ?? 0) > MAX_ORIGINAL_BYTES) {
+                throw new HttpError(422, "unprocessable_image", `The original is larger than ${MAX_ORIGINAL_BYTES} bytes`);
+            }
+            const bytes = Buffer.from(await object.Body!.transformToByteArray());
+            return { bytes, contentType: object.ContentType ?? "application/octet-stream" };
+        } catch (error) {
+            const name = (error as { name?: string }).name;
+            if (name === "NoSuchKey" || name === "NotFound" || name === "AccessDenied") return undefined;
+            throw error;
+        }
+    }
+
+    /** The variant, from storage when it is already there, else made from the original and stored. */
+    async function variant(request: VariantRequest): Promise<StoredImage & { made: boolean }> {
+        const stored = await read(request.variantKey);
+        if (stored && isImageContentType(stored.contentType)) return { ...stored, made: false };
+        const original = await read(request.originalKey);
+        if (!original) throw new HttpError(404, "original_not_found", "The original image does not exist");
+        const rendered = await renderVariant(original.bytes, {
+            width: request.width, height: request.height, fit: settings.fit,
+            quality: settings.quality, limitInputPixels: settings.limitInputPixels,
+        });
+        await s3.send(new PutObjectCommand({
+            Bucket: settings.bucket,
+            Key: request.variantKey,
+            Body: rendered.bytes,
+            ContentType: rendered.contentType,
+            CacheControl: VARIANT_CACHE_CONTROL,
+        }));
+        return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
+    }
+
+    async function route(event: HttpEvent): Promise<{ result: HttpResult; key?: string; made?: boolean }> {
+        const method = event.requestContext.http.method.toUpperCase();
+        if (method !== "GET" && method !== "HEAD") {
+            throw new HttpError(405, "method_not_allowed", "Method not allowed; use GET or HEAD", { allow: "GET, HEAD" });
+        }
+        if (event.rawPath === "/resize") {
+            const key = event.queryStringParameters?.key ?? new URLSearchParams(event.rawQueryString ?? "").get("key");
+            if (!key) throw new HttpError(400, "invalid_key", "Send the variant key as ?key=300x300/uploads/<id>.jpg");
+            const cdnUrl = event.stageVariables?.cdnUrl ?? settings.cdnUrl;
+            if (!cdnUrl) throw new HttpError(500, "not_configured", "The CDN URL is not configured");
+            const made = (await variant(parseVariantKey(key, rulesOf(settings)))).made;
+            return { key, made, result: redirect(`${cdnUrl.replace(/\/+$/, "")}/${encodeKey(key)}`) };
+        }
+        const key = decodePath(event.rawPath);
+        const image = await variant(parseVariantKey(key, rulesOf(settings)));
+        const headers = { "content-type": image.contentType, "cache-control": VARIANT_CACHE_CONTROL, "x-variant": image.made ? "resized" : "stored" };
+        const body = image.bytes.toString("base64");
+        if (body.length > MAX_INLINE_BASE64_BYTES) {
+            // Stored already: the same URL is now served from the bucket.
+            return { key, made: image.made, result: redirect(`/${encodeKey(key)}`) };
+        }
+        return {
+            key,
+            made: image.made,
+            result: method === "HEAD"
+                ? { statusCode: 200, headers: { ...headers, "content-length": String(image.bytes.length) }, body: "" }
+                : { statusCode: 200, headers, body, isBase64Encoded: true },
+        };
+    }
+
+    return async function resizeHandler(event: HttpEvent): Promise<HttpResult> {
+        const started = Date.now();
+        let outcome: { result: HttpResult; key?: string; made?: boolean };
+        try {
+            outcome = await route(event);
+        } catch (error) {
+            outcome = { result: errorResult(error) };
+            if (!(error instanceof HttpError)) {
+                logRequest({ level: "error", message: "resize failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, deps.log);
+            }
+        }
+        const { result } = outcome;
+        logRequest({
+            level: result.statusCode >= 500 ? "error" : "info",
+            requestId: event.requestContext.requestId,
+            method: event.requestContext.http.method,
+            path: event.rawPath.slice(0, 200),
+            status: result.statusCode,
+            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : { key: outcome.key, resized: outcome.made }),
+            ms: Date.now() - started,
+        }, deps.log);
+        return result;
+    };
+}
+
+function rulesOf(settings: ResizeSettings) {
+    return { uploadPrefix: settings.uploadPrefix, allowedResolutions: settings.allowedResolutions, maxDimension: settings.maxDimension };
+}
+
+/** A temporary redirect nobody caches: the target is what gets cached. */
+function redirect(location: string): HttpResult {
+    return jsonResult(307, { location }, { location });
+}
+
+function decodePath(rawPath: string): string {
+    try {
+        return decodeURIComponent(rawPath.replace(/^\//, ""));
+    } catch {
+        throw new HttpError(400, "invalid_key", "The path is not valid percent-encoding");
+    }
+}
+
+function encodeKey(key: string): string {
+    return key.split("/").map(encodeURIComponent).join("/");
+}
