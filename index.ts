@@ -4,6 +4,7 @@ import { parsePipelineConfig } from "./infra/config";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
+import { Resizer } from "./infra/resizer";
 
 const config = parsePipelineConfig(pulumi.runtime.allConfig());
 
@@ -11,6 +12,21 @@ const images = new ImageBucket("images", {
     corsOrigins: config.corsOrigins,
     kmsKeyArn: config.kmsKeyArn,
     forceDestroy: config.forceDestroy,
+});
+
+// Made before the CDN, which needs its URL as failover origin; the CDN URL reaches /resize as a stage variable.
+const resizer = new Resizer("resizer", {
+    bucketName: images.bucketName,
+    bucketArn: images.bucketArn,
+    allowedResolutions: config.allowedResolutions,
+    maxResizeDimension: config.maxResizeDimension,
+    fit: config.resizeFit,
+    quality: config.resizeQuality,
+    limitInputPixels: config.limitInputPixels,
+    architecture: config.resizerArchitecture,
+    memoryMb: config.resizerMemoryMb,
+    timeoutSeconds: config.resizerTimeoutSeconds,
+    reservedConcurrency: config.resizerReservedConcurrency,
 });
 
 const cdn = new CdnDistribution("cdn", {
@@ -22,6 +38,7 @@ const cdn = new CdnDistribution("cdn", {
     priceClass: config.priceClass,
     domainNames: config.domainNames,
     certificateArn: config.certificateArn,
+    resizer: { functionName: resizer.functionName, functionUrl: resizer.functionUrl },
 });
 
 const uploads = new PresignApi("uploads", {
@@ -34,6 +51,7 @@ const uploads = new PresignApi("uploads", {
     maxUploadBytes: config.maxUploadBytes,
     uploadExpiresIn: config.uploadExpiresIn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
+    resizer: { functionName: resizer.functionName, functionArn: resizer.functionArn },
 });
 
 export const bucketName = images.bucketName;

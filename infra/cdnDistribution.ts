@@ -13,11 +13,17 @@ export interface CdnDistributionArgs {
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
+    /** The Resizer: CloudFront fails over to its Function URL when the bucket has no such variant. */
+    resizer?: { functionName: pulumi.Input<string>; functionUrl: pulumi.Input<string> };
 }
 
 /** Keys are immutable (a new upload gets a new key), so objects may be cached for a year. */
 export const IMMUTABLE_TTL_SECONDS = 31_536_000;
 const BUCKET_ORIGIN_ID = "images-bucket";
+const RESIZER_ORIGIN_ID = "resizer";
+const VARIANT_ORIGIN_GROUP_ID = "variants";
+/** S3 behind OAC answers 403 for a missing key (no s3:ListBucket), 404 otherwise. */
+export const FAILOVER_STATUS_CODES = [403, 404];
 
 /**
  * CloudFront in front of the private bucket, reading it through Origin Access Control. Also composes the
@@ -72,6 +78,29 @@ export class CdnDistribution extends pulumi.ComponentResource {
             },
         }, parent);
 
+        const resizer = args.resizer && {
+            ...args.resizer,
+            access: new aws.cloudfront.OriginAccessControl(`${name}-resizer-oac`, {
+                description: "Signs CloudFront's requests to the Resizer's Function URL",
+                originAccessControlOriginType: "lambda",
+                signingBehavior: "always",
+                signingProtocol: "sigv4",
+            }, parent),
+        };
+        const bucketOrigin = {
+            originId: BUCKET_ORIGIN_ID,
+            domainName: args.bucketRegionalDomainName,
+            originAccessControlId: bucketAccess.id,
+        };
+        const cacheBehavior = {
+            viewerProtocolPolicy: "redirect-to-https",
+            allowedMethods: ["GET", "HEAD", "OPTIONS"],
+            cachedMethods: ["GET", "HEAD"],
+            compress: true,
+            cachePolicyId: cachePolicy.id,
+            responseHeadersPolicyId: responseHeaders.id,
+        };
+
         const customDomain = pulumi.output(args.domainNames ?? []).apply((names) => names.length > 0);
         const distribution = new aws.cloudfront.Distribution(`${name}-distribution`, {
             enabled: true,
@@ -80,26 +109,50 @@ export class CdnDistribution extends pulumi.ComponentResource {
             isIpv6Enabled: true,
             priceClass: args.priceClass,
             aliases: args.domainNames,
-            origins: [{
-                originId: BUCKET_ORIGIN_ID,
-                domainName: args.bucketRegionalDomainName,
-                originAccessControlId: bucketAccess.id,
-            }],
-            defaultCacheBehavior: {
-                targetOriginId: BUCKET_ORIGIN_ID,
-                viewerProtocolPolicy: "redirect-to-https",
-                allowedMethods: ["GET", "HEAD", "OPTIONS"],
-                cachedMethods: ["GET", "HEAD"],
-                compress: true,
-                cachePolicyId: cachePolicy.id,
-                responseHeadersPolicyId: responseHeaders.id,
-            },
+            origins: resizer ? [bucketOrigin, {
+                originId: RESIZER_ORIGIN_ID,
+                domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
+                originAccessControlId: resizer.access.id,
+                customOriginConfig: {
+                    httpPort: 80,
+                    httpsPort: 443,
+                    originProtocolPolicy: "https-only",
+                    originSslProtocols: ["TLSv1.2"],
+                },
+            }] : [bucketOrigin],
+            // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
+            originGroups: resizer ? [{
+                originId: VARIANT_ORIGIN_GROUP_ID,
+                failoverCriteria: { statusCodes: FAILOVER_STATUS_CODES },
+                members: [{ originId: BUCKET_ORIGIN_ID }, { originId: RESIZER_ORIGIN_ID }],
+            }] : undefined,
+            defaultCacheBehavior: { ...cacheBehavior, targetOriginId: resizer ? VARIANT_ORIGIN_GROUP_ID : BUCKET_ORIGIN_ID },
+            // Originals never go to the Resizer: a missing original is the bucket's answer.
+            orderedCacheBehaviors: resizer ? [{ ...cacheBehavior, pathPattern: "uploads/*", targetOriginId: BUCKET_ORIGIN_ID }] : undefined,
             restrictions: { geoRestriction: { restrictionType: "none" } },
             viewerCertificate: pulumi.all([customDomain, args.certificateArn]).apply(([custom, certificateArn]) =>
                 custom
                     ? { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
                     : { cloudfrontDefaultCertificate: true }),
         }, parent);
+
+        if (resizer) {
+            // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
+            new aws.lambda.Permission(`${name}-invoke-resizer-url`, {
+                function: resizer.functionName,
+                action: "lambda:InvokeFunctionUrl",
+                principal: "cloudfront.amazonaws.com",
+                sourceArn: distribution.arn,
+                functionUrlAuthType: "AWS_IAM",
+            }, parent);
+            new aws.lambda.Permission(`${name}-invoke-resizer`, {
+                function: resizer.functionName,
+                action: "lambda:InvokeFunction",
+                principal: "cloudfront.amazonaws.com",
+                sourceArn: distribution.arn,
+                invokedViaFunctionUrl: true,
+            }, parent);
+        }
 
         new aws.s3.BucketPolicy(`${name}-bucket-policy`, {
             bucket: args.bucketName,

@@ -18,6 +18,8 @@ export interface PresignApiArgs {
     uploadExpiresIn: pulumi.Input<number>;
     /** Require a JWT from this issuer (Cognito, Auth0 ...) on every upload route. */
     jwt?: { issuer: pulumi.Input<string>; audience: pulumi.Input<string[]> };
+    /** Serve GET /resize?key=<W>x<H>/uploads/... (make the variant, 307 to the CDN) with the Resizer. */
+    resizer?: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string> };
 }
 
 /** Upload routes: they sign, so they carry the authorizer when one is configured. */
@@ -116,10 +118,33 @@ export class PresignApi extends pulumi.ComponentResource {
             target: pulumi.interpolate`integrations/${integration.id}`,
         }, { parent: this });
 
+        if (args.resizer) {
+            const resize = new aws.apigatewayv2.Integration(`${name}-resize-integration`, {
+                apiId: api.id,
+                integrationType: "AWS_PROXY",
+                integrationUri: args.resizer.functionArn,
+                payloadFormatVersion: "2.0",
+                timeoutMilliseconds: 30_000,
+            }, { parent: this });
+            new aws.apigatewayv2.Route(`${name}-get-resize`, {
+                apiId: api.id,
+                routeKey: "GET /resize",
+                target: pulumi.interpolate`integrations/${resize.id}`,
+            }, { parent: this });
+            new aws.lambda.Permission(`${name}-invoke-resizer`, {
+                function: args.resizer.functionName,
+                action: "lambda:InvokeFunction",
+                principal: "apigateway.amazonaws.com",
+                sourceArn: pulumi.interpolate`${api.executionArn}/*/GET/resize`,
+            }, { parent: this });
+        }
+
         new aws.apigatewayv2.Stage(`${name}-stage`, {
             apiId: api.id,
             name: "$default",
             autoDeploy: true,
+            // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
+            stageVariables: { cdnUrl: args.cdnUrl },
             defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
         }, { parent: this });
 

@@ -73,11 +73,11 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
     });
 
     it("proxies an HTTP API to the function with payload 2.0 on an auto-deployed $default stage", () => {
-        const integration = run.one("aws:apigatewayv2/integration:Integration").inputs;
+        const integration = run.ofType("aws:apigatewayv2/integration:Integration").find((i) => i.name === "uploads-integration")!.inputs;
         expect(integration).to.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: presign.state.arn });
         const stage = run.one("aws:apigatewayv2/stage:Stage").inputs;
         expect(stage).to.include({ name: "$default", autoDeploy: true });
-        const permission = run.ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "apigateway.amazonaws.com")!;
+        const permission = run.ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "apigateway.amazonaws.com" && p.inputs.function === presign.state.name)!;
         expect(permission.inputs.sourceArn).to.equal(`${run.one("aws:apigatewayv2/api:Api").state.executionArn}/*/*`);
     });
 
