@@ -11,9 +11,6 @@ export interface ImageBucketArgs {
     forceDestroy?: pulumi.Input<boolean>;
 }
 
-/** Prefix of original uploads; variants live under `<W>x<H>/uploads/...`. */
-export const UPLOADS_PREFIX = "uploads/";
-
 /**
  * The private bucket holding originals and variants. It has no policy of its own: S3 keeps one policy per
  * bucket and that one needs the distribution's ARN, so CdnDistribution composes it (see bucketPolicy.ts).

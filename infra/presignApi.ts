@@ -4,7 +4,7 @@ import { createPresignHandler, PRESIGN_ENV, presignSettingsFromEnv } from "../fu
 import { createS3Client } from "../functions/s3Client";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "./imageBucket";
+import { UPLOADS_PREFIX } from "./bucketLayout";
 
 export interface PresignApiArgs {
     bucketName: pulumi.Input<string>;

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RESIZE_ENV } from "../functions/resize";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "./imageBucket";
+import { UPLOADS_PREFIX } from "./bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
 
 export interface ResizerArgs {

@@ -1,0 +1,160 @@
+// Local mode: the whole pipeline on this machine, with the same handler modules Lambda runs. One HTTP server
+// serves the page (/), the upload API (/api, the HTTP API's paths) and the CDN emulation (/cdn); the S3 gate
+// and s3rver run beside it on loopback.
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { AddressInfo } from "net";
+import { createPresignHandler } from "../functions/presign";
+import { createResizeHandler } from "../functions/resize";
+import { createS3Client } from "../functions/s3Client";
+import { jsonResult } from "../functions/http";
+import { PipelineConfig } from "../infra/config";
+import { UPLOADS_PREFIX } from "../infra/bucketLayout";
+import { createCdn } from "./cdn";
+import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./localS3";
+
+export const LOCAL_BUCKET = "images-local";
+
+export interface LocalPipelineOptions {
+    config: PipelineConfig;
+    /** Port of the page, API and CDN (0: a free one); S3 gate port likewise. */
+    port: number;
+    s3Port: number;
+    /** Where the local S3 keeps its objects. */
+    dataDir: string;
+    /** One line per request; silent when omitted. */
+    log?: (line: string) => void;
+}
+
+export interface LocalPipeline {
+    url: string;
+    s3Url: string;
+    /** How many times the CDN has called the resize handler. */
+    resizeCalls(): number;
+    close(): Promise<void>;
+}
+
+const WEB_DIR = path.resolve(__dirname, "..", "web");
+const WEB_FILES: Record<string, [string, string]> = {
+    "/": ["index.html", "text/html; charset=utf-8"],
+    "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+    "/style.css": ["style.css", "text/css; charset=utf-8"],
+};
+
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+    const { config } = options;
+    const log = options.log ?? (() => undefined);
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${port}`;
+    const pageOrigins = [url, `http://127.0.0.1:${port}`];
+    const corsOrigins = [...new Set([...config.corsOrigins, ...pageOrigins])];
+
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port });
+    const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const cdnUrl = `${url}/cdn`;
+    const handlerLog = (line: string) => {
+        if (JSON.parse(line).level === "error") log(line);
+    };
+
+    const presign = createPresignHandler({
+        s3,
+        log: handlerLog,
+        settings: {
+            bucket: LOCAL_BUCKET, uploadPrefix: UPLOADS_PREFIX, allowedContentTypes: config.allowedContentTypes,
+            maxUploadBytes: config.maxUploadBytes, expiresIn: config.uploadExpiresIn, cdnUrl, requireAuth: false,
+        },
+    });
+    const resize = createResizeHandler({
+        s3,
+        log: handlerLog,
+        settings: {
+            bucket: LOCAL_BUCKET, uploadPrefix: UPLOADS_PREFIX, allowedResolutions: config.allowedResolutions,
+            maxDimension: config.maxResizeDimension, fit: config.resizeFit, quality: config.resizeQuality,
+            limitInputPixels: config.limitInputPixels, cdnUrl,
+        },
+    });
+    const cdn = createCdn({ s3, bucket: LOCAL_BUCKET, resize });
+    const pageConfig = JSON.stringify({
+        allowedResolutions: config.allowedResolutions,
+        maxResizeDimension: config.maxResizeDimension,
+        allowedContentTypes: config.allowedContentTypes,
+        maxUploadBytes: config.maxUploadBytes,
+        apiBase: "/api",
+        cdnBase: "/cdn",
+    });
+
+    async function api(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, query: string): Promise<number> {
+        const origin = req.headers.origin;
+        const cors: Record<string, string> = origin && (corsOrigins.includes(origin) || corsOrigins.includes("*"))
+            ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
+        if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+            // API Gateway answers CORS preflights itself, with the configuration the stack sets.
+            res.writeHead(204, { ...cors, "access-control-allow-methods": "GET, POST, OPTIONS",
+                "access-control-allow-headers": "content-type, authorization, x-extension", "access-control-max-age": "3600" });
+            res.end();
+            return 204;
+        }
+        const body = await readRequestBody(req);
+        if (!body) {
+            sendHttpResult(res, jsonResult(413, { error: { code: "body_too_large", message: "Request body too large" } }), cors);
+            return 413;
+        }
+        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl });
+        const result = await (rawPath === "/resize" ? resize(event) : presign(event));
+        sendHttpResult(res, result, cors, req.method === "HEAD");
+        return result.statusCode;
+    }
+
+    function page(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): number {
+        if (pathname === "/config.json") {
+            res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+            res.end(pageConfig);
+            return 200;
+        }
+        const file = WEB_FILES[pathname];
+        if (!file || (req.method !== "GET" && req.method !== "HEAD")) {
+            sendHttpResult(res, jsonResult(404, { error: { code: "not_found", message: "Not found" } }));
+            return 404;
+        }
+        const content = fs.readFileSync(path.join(WEB_DIR, file[0]));
+        res.writeHead(200, { "content-type": file[1], "cache-control": "no-cache", "x-content-type-options": "nosniff" });
+        res.end(req.method === "HEAD" ? undefined : content);
+        return 200;
+    }
+
+    server.on("request", async (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const started = Date.now();
+        const [rawPath, query = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
+        let status: number;
+        try {
+            if (rawPath === "/api" || rawPath.startsWith("/api/")) status = await api(req, res, rawPath.slice(4), query);
+            else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
+            else status = page(req, res, rawPath);
+        } catch (error) {
+            status = 500;
+            log(JSON.stringify({ level: "error", path: rawPath.slice(0, 200), error: String((error as Error)?.message ?? error).slice(0, 300) }));
+            if (!res.headersSent) sendHttpResult(res, jsonResult(500, { error: { code: "internal_error", message: "Internal error" } }));
+            else res.end();
+        }
+        log(`${req.method} ${rawPath.slice(0, 200)} ${status} ${Date.now() - started}ms`);
+    });
+
+    return {
+        url,
+        s3Url: s3Server.url,
+        resizeCalls: cdn.resizeCalls,
+        async close() {
+            await new Promise<void>((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            });
+            s3.destroy();
+            await s3Server.close();
+        },
+    };
+}
