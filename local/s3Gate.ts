@@ -37,6 +37,8 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
     async function check(req: http.IncomingMessage, body: Buffer): Promise<S3Failure | undefined> {
+        // A CORS preflight carries the URL's query but is never signature-checked: s3rver answers it from the bucket's CORS rules.
+        if (req.method === "OPTIONS") return undefined;
         const [rawPath, rawQuery = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
         const query = new URLSearchParams(rawQuery);
         if (isQuerySigned(query)) {

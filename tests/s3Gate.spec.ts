@@ -72,6 +72,19 @@ describe("local S3 gate (local/s3Gate.ts): refuses what AWS S3 refuses", () => {
             });
         }
 
+        it("answers a browser's CORS preflight of a presigned URL from the bucket's CORS rules, unsigned", async () => {
+            const preflight = (origin: string) => fetch(presignedUrl, { method: "OPTIONS", headers: {
+                origin, "access-control-request-method": "PUT", "access-control-request-headers": "content-type" } });
+            const presignedUrl = await presignPut("uploads/preflight.png");
+            const allowed = await preflight(TEST_ORIGIN);
+            expect(allowed.status).to.equal(200);
+            expect(allowed.headers.get("access-control-allow-origin")).to.be.oneOf([TEST_ORIGIN, "*"]); // s3rver answers "*"
+            expect(allowed.headers.get("access-control-allow-methods")).to.include("PUT");
+            const stranger = await preflight("https://evil.example");
+            expect(stranger.status).to.equal(403);
+            expect(stranger.headers.get("access-control-allow-origin")).to.equal(null);
+        });
+
         it("accepts a checksum that matches the body", async () => {
             const checksum = Buffer.alloc(4);
             checksum.writeUInt32BE(crc32(BODY));
