@@ -22,6 +22,9 @@ export interface RenderedVariant {
     height: number;
 }
 
+// Every original arrives in a fresh buffer, so libvips' operation cache would never hit: it would only hold memory.
+sharp.cache(false);
+
 const OUTPUT_TYPES: Record<string, ImageContentType> = {
     jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", avif: "image/avif",
 };
@@ -71,7 +74,8 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
             .autoOrient()
             .resize({ width: box.width, height: box.height, fit: options.fit, withoutEnlargement: box.withoutEnlargement })
             .keepIccProfile();
-        const encoded = format === "png" ? pipeline.png({ compressionLevel: 9, effort: 4 })
+        // zlib's default level: level 9 costs much more time for a few per cent of bytes.
+        const encoded = format === "png" ? pipeline.png({ compressionLevel: 6 })
             : format === "gif" ? pipeline.gif()
             : format === "avif" ? pipeline.avif({ quality: options.quality })
             : format === "webp" ? pipeline.webp({ quality: options.quality })

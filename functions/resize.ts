@@ -75,26 +75,34 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
     const { s3, settings } = deps;
 
     /** The object, or undefined when missing. Without s3:ListBucket, S3 answers a missing key with 403. */
-    async function read(key: string): Promise<StoredImage | undefined> {
+    async function read(key: string, abortSignal?: AbortSignal): Promise<StoredImage | undefined> {
         try {
-            const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }));
+            const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }), { abortSignal });
             if ((object.ContentLength ?? 0) > MAX_ORIGINAL_BYTES) {
                 throw new HttpError(422, "unprocessable_image", `The original is larger than ${MAX_ORIGINAL_BYTES} bytes`);
             }
-            const bytes = Buffer.from(await object.Body!.transformToByteArray());
+            const array = await object.Body!.transformToByteArray();
+            const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength); // a view, not a copy
             return { bytes, contentType: object.ContentType ?? "application/octet-stream" };
         } catch (error) {
             const name = (error as { name?: string }).name;
-            if (name === "NoSuchKey" || name === "NotFound" || name === "AccessDenied") return undefined;
+            if (name === "NoSuchKey" || name === "NotFound" || name === "AccessDenied" || name === "AbortError") return undefined;
             throw error;
         }
     }
 
     /** The variant, from storage when it is already there, else made from the original and stored. */
     async function variant(request: VariantRequest): Promise<StoredImage & { made: boolean }> {
+        // Both reads at once: a miss (the usual case behind CloudFront) then costs no extra round trip.
+        const abortOriginal = new AbortController();
+        const pendingOriginal = read(request.originalKey, abortOriginal.signal);
         const stored = await read(request.variantKey);
-        if (stored && isImageContentType(stored.contentType)) return { ...stored, made: false };
-        const original = await read(request.originalKey);
+        if (stored && isImageContentType(stored.contentType)) {
+            abortOriginal.abort();
+            await pendingOriginal.catch(() => undefined);
+            return { ...stored, made: false };
+        }
+        const original = await pendingOriginal;
         if (!original) throw new HttpError(404, "original_not_found", "The original image does not exist");
         const rendered = await renderVariant(original.bytes, {
             width: request.width, height: request.height, fit: settings.fit,

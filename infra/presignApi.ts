@@ -22,6 +22,16 @@ export interface PresignApiArgs {
     resizer?: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string> };
 }
 
+/**
+ * The presign Lambda's inline callback factory, serialized by Pulumi: it runs once per cold start and builds the
+ * handler from the function's environment (no live client is captured at deploy time).
+ */
+export const presignHandlerFactory = () => createPresignHandler({
+    // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
+    s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
+    settings: presignSettingsFromEnv(process.env),
+});
+
 /** Upload routes: they sign, so they carry the authorizer when one is configured. */
 export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
 
@@ -55,12 +65,7 @@ export class PresignApi extends pulumi.ComponentResource {
             timeout: 10,
             role: role.arn,
             handler: CLOSURE_HANDLER,
-            // The inline callback: serialized by Pulumi, built once per cold start, no live client captured.
-            code: closureArchive(() => createPresignHandler({
-                // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
-                s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
-                settings: presignSettingsFromEnv(process.env),
-            })),
+            code: closureArchive(presignHandlerFactory),
             loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
             environment: {
                 variables: {

@@ -29,11 +29,12 @@ export function sharpVersion(): string {
 }
 
 export async function buildResizer(architecture: LambdaArchitecture): Promise<ResizerBuild> {
-    const [code, nodeModulesDir] = await Promise.all([bundleHandler(), installSharp(architecture)]);
+    const [code, nodeModulesDir] = await Promise.all([bundleResizerHandler(), installSharp(architecture)]);
     return { code, nodeModulesDir };
 }
 
-async function bundleHandler(): Promise<string> {
+/** functions/resizeLambda.ts and what it imports, in one file; sharp stays external (a native package). */
+export async function bundleResizerHandler(): Promise<string> {
     const result = await esbuild.build({
         entryPoints: [ENTRY],
         bundle: true,

@@ -33,7 +33,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         silent: true,
         directory: options.directory,
         vhostBuckets: false,
-        configureBuckets: [{ name: options.bucket, configs: [Buffer.from(corsXml(options.corsOrigins))] }],
+        // No origin, no CORS rule (S3 refuses an empty one).
+        configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [] }],
     });
     const backend = (await s3rver.run()) as AddressInfo;
     const gate = await startS3Gate({

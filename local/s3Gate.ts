@@ -4,6 +4,7 @@
 // Everything else (SDK requests with header auth, the local CDN's reads) passes through unchanged.
 import * as http from "http";
 import { randomBytes } from "crypto";
+import { once } from "events";
 import { AddressInfo } from "net";
 import busboy from "busboy";
 import { verifyChecksums } from "./checksumVerify";
@@ -36,44 +37,48 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     const now = options.now ?? Date.now;
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-    async function check(req: http.IncomingMessage, body: Buffer): Promise<S3Failure | undefined> {
-        // A CORS preflight carries the URL's query but is never signature-checked: s3rver answers it from the bucket's CORS rules.
-        if (req.method === "OPTIONS") return undefined;
-        const [rawPath, rawQuery = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
-        const query = new URLSearchParams(rawQuery);
-        if (isQuerySigned(query)) {
-            return verifyPresignedRequest({ method: req.method ?? "GET", rawPath, query, headers: req.headers }, options.credentials, now())
-                ?? verifyChecksums(query, req.headers, body);
-        }
-        const bucketOnly = /^\/[^/]+\/?$/.test(rawPath);
-        if (req.method === "POST" && bucketOnly && (req.headers["content-type"] ?? "").startsWith("multipart/form-data")) {
-            const form = await readForm(req.headers, body);
-            if (!form) return s3Failure(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.");
-            const bucket = decodeURIComponent(rawPath.replace(/^\/|\/$/g, ""));
-            return verifyPostUpload({ bucket, ...form }, options.credentials, now());
-        }
-        return undefined;
-    }
-
     const server = http.createServer(async (req, res) => {
         const requestId = randomBytes(8).toString("hex").toUpperCase();
+        const refuse = (failure: S3Failure) => {
+            res.writeHead(failure.status, {
+                "content-type": "application/xml",
+                "x-amz-request-id": requestId,
+                ...corsHeaders(req.headers.origin, options.corsOrigins),
+            });
+            res.end(s3ErrorXml(failure, requestId));
+        };
         try {
-            const body = await readBody(req, maxBodyBytes);
-            const failure = body ? await check(req, body) : s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-            if (failure) {
-                res.writeHead(failure.status, {
-                    "content-type": "application/xml",
-                    "x-amz-request-id": requestId,
-                    ...corsHeaders(req.headers.origin, options.corsOrigins),
-                    ...(body ? {} : { connection: "close" }),
-                });
-                res.end(s3ErrorXml(failure, requestId));
-                return;
+            const [rawPath, rawQuery = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
+            const query = new URLSearchParams(rawQuery);
+            // A CORS preflight carries the URL's query but is never signature-checked: s3rver answers it from the bucket's CORS rules.
+            const querySigned = req.method !== "OPTIONS" && isQuerySigned(query);
+            const postForm = req.method === "POST" && /^\/[^/]+\/?$/.test(rawPath)
+                && (req.headers["content-type"] ?? "").startsWith("multipart/form-data");
+            if (querySigned) {
+                const failure = verifyPresignedRequest({ method: req.method ?? "GET", rawPath, query, headers: req.headers }, options.credentials, now());
+                if (failure) {
+                    // Let the client finish sending, so it reads the refusal instead of a reset connection.
+                    req.resume();
+                    await once(req, "end");
+                    return refuse(failure);
+                }
             }
-            forward(req, body!, res, options.backendPort);
+            const needsBody = postForm || (querySigned && [...query.keys()].some((name) => name.startsWith("x-amz-checksum-")))
+                || Object.keys(req.headers).some((name) => name.startsWith("x-amz-checksum-"));
+            if (!needsBody) return forward(req, undefined, res, options.backendPort); // streamed through
+            const body = await readBody(req, maxBodyBytes);
+            if (!body) return refuse(s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"));
+            let failure = verifyChecksums(query, req.headers, body);
+            if (!failure && postForm) {
+                const form = await readForm(req.headers, body);
+                if (!form) failure = s3Failure(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.");
+                else failure = verifyPostUpload({ bucket: decodeURIComponent(rawPath.replace(/^\/|\/$/g, "")), ...form }, options.credentials, now());
+            }
+            if (failure) return refuse(failure);
+            forward(req, body, res, options.backendPort);
         } catch {
-            if (!res.headersSent) res.writeHead(500, { "content-type": "application/xml" });
-            res.end(s3ErrorXml(s3Failure(500, "InternalError", "We encountered an internal error. Please try again."), requestId));
+            if (!res.headersSent) refuse(s3Failure(500, "InternalError", "We encountered an internal error. Please try again."));
+            else res.end();
         }
     });
     await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
@@ -134,14 +139,11 @@ function readForm(headers: http.IncomingHttpHeaders, body: Buffer): Promise<{ fi
     });
 }
 
-function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, backendPort: number): void {
-    const upstream = http.request({
-        host: "127.0.0.1",
-        port: backendPort,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: `127.0.0.1:${backendPort}`, "content-length": String(body.length) },
-    }, (answer) => {
+/** Sends the request on to s3rver: the buffered body when it was read for checks, else the request streamed. */
+function forward(req: http.IncomingMessage, body: Buffer | undefined, res: http.ServerResponse, backendPort: number): void {
+    const headers = { ...req.headers, host: `127.0.0.1:${backendPort}` };
+    if (body) headers["content-length"] = String(body.length);
+    const upstream = http.request({ host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
     });
@@ -149,5 +151,6 @@ function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerRespon
         if (!res.headersSent) res.writeHead(502, { "content-type": "application/xml" });
         res.end(s3ErrorXml(s3Failure(502, "ServiceUnavailable", "The local S3 server is not answering."), "gate"));
     });
-    upstream.end(body);
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
 }

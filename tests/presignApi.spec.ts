@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { builtinModules } from "module";
 import { parsePolicy, ProgramRun, runProgram } from "./support/program";
-import { archiveFiles, loadClosure, withEnv, zippedSize } from "./support/lambdaArchive";
+import { archiveFiles, loadClosure, withEnv } from "./support/lambdaArchive";
+import { zippedSize } from "../infra/archiveSize";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";

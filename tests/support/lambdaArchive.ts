@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { builtinModules } from "module";
-import { deflateRawSync } from "zlib";
 import { RecordedResource } from "./pulumiMocks";
 
 const Module = require("module");
@@ -14,13 +13,6 @@ export async function archiveFiles(lambda: RecordedResource): Promise<Map<string
     const files = new Map<string, string>();
     for (const [name, asset] of Object.entries(assets)) files.set(name, await asset.text);
     return files;
-}
-
-/** Bytes of a zip holding these files: deflated data plus each entry's local and central headers. */
-export function zippedSize(files: Map<string, string>): number {
-    let size = 22; // end of central directory
-    for (const [name, text] of files) size += deflateRawSync(Buffer.from(text), { level: 9 }).length + 30 + 46 + 2 * name.length;
-    return size;
 }
 
 export interface LoadedClosure {

@@ -1,0 +1,46 @@
+// Delivery through the local CDN: second hits (served from storage, no resize) and single flight (many
+// concurrent first requests for one variant resize once).
+import { performance } from "perf_hooks";
+import { LocalPipeline } from "../local/pipeline";
+import { BenchImage } from "./corpus";
+import { percentile } from "./stats";
+
+export interface DeliveryResult {
+    secondHit: { requests: number; resizes: number; p50Ms: number; p99Ms: number };
+    singleFlight: { requests: number; resizes: number; p50Ms: number; p99Ms: number };
+}
+
+async function upload(pipeline: LocalPipeline, image: BenchImage): Promise<string> {
+    const signed = await (await fetch(`${pipeline.url}/api/uploads`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: image.contentType }),
+    })).json() as { key: string; uploadUrl: string; headers: Record<string, string> };
+    const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: new Uint8Array(image.bytes) });
+    if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
+    return signed.key;
+}
+
+async function timedGet(url: string): Promise<number> {
+    const started = performance.now();
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+    return performance.now() - started;
+}
+
+export async function benchDelivery(pipeline: LocalPipeline, image: BenchImage, requests = 50): Promise<DeliveryResult> {
+    const key = await upload(pipeline, image);
+    const variantUrl = `${pipeline.url}/cdn/640x480/${key}`;
+    await timedGet(variantUrl); // first hit: makes the variant
+    const before = pipeline.resizeCalls();
+    const secondTimes: number[] = [];
+    for (let i = 0; i < requests; i++) secondTimes.push(await timedGet(variantUrl));
+    const secondResizes = pipeline.resizeCalls() - before;
+
+    const freshKey = await upload(pipeline, image);
+    const beforeFlight = pipeline.resizeCalls();
+    const flightTimes = await Promise.all(Array.from({ length: requests }, () => timedGet(`${pipeline.url}/cdn/300x300/${freshKey}`)));
+    return {
+        secondHit: { requests, resizes: secondResizes, p50Ms: percentile(secondTimes, 50), p99Ms: percentile(secondTimes, 99) },
+        singleFlight: { requests, resizes: pipeline.resizeCalls() - beforeFlight, p50Ms: percentile(flightTimes, 50), p99Ms: percentile(flightTimes, 99) },
+    };
+}

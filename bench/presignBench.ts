@@ -1,0 +1,107 @@
+// Presign: the handler in-process against raw getSignedUrl (same client, same run), and the cold start of the
+// serialized closure: a fresh process loads the bundled closure text and answers its first request.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { promisify } from "util";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { createPresignHandler } from "../functions/presign";
+import { HttpEvent } from "../functions/http";
+import { median, parseResult, percentile } from "./stats";
+
+export interface PresignResult {
+    handler: { perSecond: number; p50Ms: number; p99Ms: number };
+    raw: { perSecond: number; p50Ms: number; p99Ms: number };
+    ratio: number;
+    coldStart: { loadAndFirstRequestMs: number; sinceProcessStartMs: number; nodeStartMs: number };
+}
+
+const EVENT: HttpEvent = { rawPath: "/uploads", body: '{"contentType":"image/png"}', headers: {}, requestContext: { http: { method: "POST" } } };
+
+async function block(calls: number, call: () => Promise<unknown>): Promise<{ elapsed: number; times: number[] }> {
+    const times: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) {
+        const t = performance.now();
+        await call();
+        times.push(performance.now() - t);
+    }
+    return { elapsed: performance.now() - started, times };
+}
+
+export async function benchPresign(s3: S3Client, bucket: string, closureText: string, rounds: number): Promise<PresignResult> {
+    const handler = createPresignHandler({
+        s3, log: () => undefined,
+        settings: { bucket, uploadPrefix: "uploads/", allowedContentTypes: ["image/png"], maxUploadBytes: 10_000_000, expiresIn: 300, cdnUrl: "https://cdn.example", requireAuth: false },
+    });
+    const viaHandler = async () => {
+        const result = await handler(EVENT);
+        if (result.statusCode !== 200) throw new Error(result.body);
+    };
+    const raw = () => getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: `uploads/${Math.random()}.png`, ContentType: "image/png" }),
+        { expiresIn: 300, signableHeaders: new Set(["content-type"]) });
+    await block(300, viaHandler);
+    await block(300, raw);
+    const calls = 500;
+    const handlerBlocks: Array<{ elapsed: number; times: number[] }> = [];
+    const rawBlocks: Array<{ elapsed: number; times: number[] }> = [];
+    for (let round = 0; round < rounds; round++) { // interleaved, so both see the same machine
+        handlerBlocks.push(await block(calls, viaHandler));
+        rawBlocks.push(await block(calls, raw));
+    }
+    const summary = (blocks: typeof handlerBlocks) => ({
+        perSecond: median(blocks.map((b) => (calls * 1000) / b.elapsed)),
+        p50Ms: percentile(blocks.flatMap((b) => b.times), 50),
+        p99Ms: percentile(blocks.flatMap((b) => b.times), 99),
+    });
+    const handlerSummary = summary(handlerBlocks);
+    const rawSummary = summary(rawBlocks);
+    return {
+        handler: handlerSummary,
+        raw: rawSummary,
+        ratio: median(handlerBlocks.map((b) => b.elapsed)) / median(rawBlocks.map((b) => b.elapsed)),
+        coldStart: await coldStart(closureText, rounds),
+    };
+}
+
+/** Median over fresh processes of: loading the closure file and answering one request (and node's own start). */
+async function coldStart(closureText: string, runs: number): Promise<PresignResult["coldStart"]> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-closure-"));
+    const closure = path.join(dir, "index.js");
+    fs.writeFileSync(closure, closureText);
+    const child = path.join(dir, "coldstart.js");
+    fs.writeFileSync(child, `
+const { performance } = require("perf_hooks");
+const t0 = performance.now();
+const { handler } = require(${JSON.stringify(closure)});
+handler(${JSON.stringify(EVENT)}).then((result) => {
+  const t1 = performance.now();
+  process.stdout.write("\\nRESULT " + JSON.stringify({ status: result.statusCode, loadAndFirst: t1 - t0, sinceStart: t1 }));
+});`);
+    const env = {
+        ...process.env, BUCKET_NAME: "bench", UPLOAD_PREFIX: "uploads/", ALLOWED_CONTENT_TYPES: "image/png", MAX_UPLOAD_BYTES: "1000000",
+        UPLOAD_EXPIRES_IN: "300", CDN_URL: "https://cdn.example", REQUIRE_AUTH: "false", AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDBENCH", AWS_SECRET_ACCESS_KEY: "bench-secret", NODE_OPTIONS: "",
+    };
+    const run = promisify(execFile);
+    const samples: Array<{ loadAndFirst: number; sinceStart: number }> = [];
+    const nodeStart: number[] = [];
+    for (let i = 0; i < runs + 1; i++) {
+        const { stdout } = await run(process.execPath, [child], { env, cwd: dir });
+        const sample = parseResult(stdout);
+        if (sample.status !== 200) throw new Error(`cold start answered ${sample.status}`);
+        if (i > 0) samples.push(sample); // the first run warms the OS file cache
+        const started = performance.now();
+        await run(process.execPath, ["-e", "0"], { env });
+        nodeStart.push(performance.now() - started);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return {
+        loadAndFirstRequestMs: median(samples.map((s) => s.loadAndFirst)),
+        sinceProcessStartMs: median(samples.map((s) => s.sinceStart)),
+        nodeStartMs: median(nodeStart),
+    };
+}
