@@ -58,7 +58,7 @@ export async function benchResize(images: BenchImage[], s3: S3Client, bucket: st
                 const result = await handler({ rawPath: `/${variantKey}`, requestContext: { http: { method: "GET" } } });
                 if (result.statusCode !== 200 && result.statusCode !== 307) throw new Error(`resize ${variantKey}: ${result.statusCode} ${result.body.slice(0, 200)}`);
             }, () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: variantKey })));
-            let variantBytes = Buffer.alloc(0);
+            let variantBytes: Buffer = Buffer.alloc(0);
             const rawTimes = await timeRuns(runs, 1, async () => {
                 variantBytes = (await renderVariant(image.bytes, { width, height, fit: "cover", quality: 80, limitInputPixels: 50_000_000 })).bytes;
             });
