@@ -64,3 +64,32 @@ export function headerValue(event: HttpEvent, name: string): string | undefined 
 export function logRequest(fields: Record<string, unknown>, write: (line: string) => void = console.log): void {
     write(JSON.stringify({ time: new Date().toISOString(), ...fields }));
 }
+
+/**
+ * Runs a handler's work and turns any failure into its JSON answer (an unexpected one into an opaque 500, its
+ * message logged), then writes the request's one log line: status and error code, or the work's own fields.
+ */
+export async function answerAndLog(event: HttpEvent, log: ((line: string) => void) | undefined,
+                                   work: () => Promise<{ result: HttpResult; logFields: Record<string, unknown> }>): Promise<HttpResult> {
+    const started = Date.now();
+    let result: HttpResult;
+    let logFields: Record<string, unknown> = {};
+    try {
+        ({ result, logFields } = await work());
+    } catch (error) {
+        result = errorResult(error);
+        if (!(error instanceof HttpError)) {
+            logRequest({ level: "error", message: "request failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, log);
+        }
+    }
+    logRequest({
+        level: result.statusCode >= 500 ? "error" : "info",
+        requestId: event.requestContext.requestId,
+        method: event.requestContext.http.method,
+        path: event.rawPath.slice(0, 200),
+        status: result.statusCode,
+        ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : logFields),
+        ms: Date.now() - started,
+    }, log);
+    return result;
+}

@@ -4,8 +4,9 @@ import { createHash, randomUUID } from "crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import { errorResult, headerValue, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
+import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "./http";
 import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "./imageTypes";
+import { envReader } from "./envSettings";
 import { quoteInput } from "./quoteInput";
 
 export interface PresignSettings {
@@ -42,16 +43,7 @@ export const PRESIGN_ENV = {
 } as const;
 
 export function presignSettingsFromEnv(env: Record<string, string | undefined>): PresignSettings {
-    const required = (name: string) => {
-        const value = env[name];
-        if (!value) throw new Error(`Missing environment variable ${name}`);
-        return value;
-    };
-    const positive = (name: string) => {
-        const value = Number(required(name));
-        if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-        return value;
-    };
+    const { required, positive } = envReader(env);
     const types = required(PRESIGN_ENV.allowedContentTypes).split(",");
     const unknown = types.filter((type) => !isImageContentType(type));
     if (unknown.length > 0) throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
@@ -162,31 +154,11 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         throw new HttpError(404, "not_found", "No such route; use POST /uploads, POST /uploads/form or GET /uploads");
     }
 
-    return async function presignHandler(event: HttpEvent): Promise<HttpResult> {
-        const started = now();
-        let result: HttpResult;
-        let key: unknown;
-        try {
-            const { status, body } = await route(event);
-            key = body.key;
-            result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
-        } catch (error) {
-            result = errorResult(error);
-            if (!(error instanceof HttpError)) {
-                logRequest({ level: "error", message: "presign failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, deps.log);
-            }
-        }
-        logRequest({
-            level: result.statusCode >= 500 ? "error" : "info",
-            requestId: event.requestContext.requestId,
-            method: event.requestContext.http.method,
-            path: event.rawPath.slice(0, 200),
-            status: result.statusCode,
-            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : { key }),
-            ms: now() - started,
-        }, deps.log);
-        return result;
-    };
+    return (event) => answerAndLog(event, deps.log, async () => {
+        const { status, body } = await route(event);
+        const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
+        return { result, logFields: { key: body.key } };
+    });
 }
 
 function methodNotAllowed(allow: string): HttpError {

@@ -1,7 +1,8 @@
 // The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { errorResult, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
+import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult } from "./http";
+import { envReader } from "./envSettings";
 import { isImageContentType } from "./imageTypes";
 import { renderVariant, ResizeFit } from "./renderVariant";
 import { parseVariantKey, VariantRequest } from "./variantKey";
@@ -42,22 +43,13 @@ export const MAX_INLINE_BASE64_BYTES = 5_500_000;
 const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
 
 export function resizeSettingsFromEnv(env: Record<string, string | undefined>): ResizeSettings {
-    const required = (name: string) => {
-        const value = env[name];
-        if (value === undefined || value === "") throw new Error(`Missing environment variable ${name}`);
-        return value;
-    };
-    const positive = (name: string) => {
-        const value = Number(required(name));
-        if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-        return value;
-    };
+    const { required, positive, list } = envReader(env);
     const fit = required(RESIZE_ENV.fit);
     if (fit !== "cover" && fit !== "contain" && fit !== "inside") throw new Error(`${RESIZE_ENV.fit} must be cover, contain or inside`);
     return {
         bucket: required(RESIZE_ENV.bucket),
         uploadPrefix: required(RESIZE_ENV.uploadPrefix),
-        allowedResolutions: (env[RESIZE_ENV.allowedResolutions] ?? "").split(",").filter(Boolean),
+        allowedResolutions: list(RESIZE_ENV.allowedResolutions),
         maxDimension: positive(RESIZE_ENV.maxDimension),
         fit,
         quality: positive(RESIZE_ENV.quality),
@@ -118,7 +110,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
     }
 
-    async function route(event: HttpEvent): Promise<{ result: HttpResult; key?: string; made?: boolean }> {
+    async function route(event: HttpEvent): Promise<{ result: HttpResult; key: string; made: boolean }> {
         const method = event.requestContext.http.method.toUpperCase();
         if (method !== "GET" && method !== "HEAD") {
             throw new HttpError(405, "method_not_allowed", "Method not allowed; use GET or HEAD", { allow: "GET, HEAD" });
@@ -148,29 +140,10 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         };
     }
 
-    return async function resizeHandler(event: HttpEvent): Promise<HttpResult> {
-        const started = Date.now();
-        let outcome: { result: HttpResult; key?: string; made?: boolean };
-        try {
-            outcome = await route(event);
-        } catch (error) {
-            outcome = { result: errorResult(error) };
-            if (!(error instanceof HttpError)) {
-                logRequest({ level: "error", message: "resize failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, deps.log);
-            }
-        }
-        const { result } = outcome;
-        logRequest({
-            level: result.statusCode >= 500 ? "error" : "info",
-            requestId: event.requestContext.requestId,
-            method: event.requestContext.http.method,
-            path: event.rawPath.slice(0, 200),
-            status: result.statusCode,
-            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : { key: outcome.key, resized: outcome.made }),
-            ms: Date.now() - started,
-        }, deps.log);
-        return result;
-    };
+    return (event) => answerAndLog(event, deps.log, async () => {
+        const { result, key, made } = await route(event);
+        return { result, logFields: { key, resized: made } };
+    });
 }
 
 function rulesOf(settings: ResizeSettings) {

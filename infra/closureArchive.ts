@@ -28,19 +28,24 @@ export async function serializeHandlerFactory(factory: () => unknown): Promise<s
     return closure.text;
 }
 
+/** How both Lambdas are bundled: one minified CommonJS file for the nodejs22.x runtime. */
+export const LAMBDA_BUNDLE_OPTIONS = {
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+} as const satisfies esbuild.BuildOptions;
+
 /** Bundles serialized closure text into one self-contained CommonJS file for the Lambda runtime. */
 export async function bundleClosureText(text: string): Promise<ClosureBundle> {
     const result = await esbuild.build({
+        ...LAMBDA_BUNDLE_OPTIONS,
         stdin: { contents: text, resolveDir: PROJECT_DIR, sourcefile: "__index.js", loader: "js" },
-        bundle: true,
-        platform: "node",
-        target: "node22",
-        format: "cjs",
-        minify: true,
-        legalComments: "none",
-        write: false,
         metafile: true,
-        logLevel: "silent",
     });
     const packages = new Set<string>();
     for (const input of Object.keys(result.metafile.inputs)) {

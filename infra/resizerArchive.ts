@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import * as esbuild from "esbuild";
+import { LAMBDA_BUNDLE_OPTIONS } from "./closureArchive";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUILD_ROOT = path.join(PROJECT_DIR, ".build");
@@ -35,18 +36,7 @@ export async function buildResizer(architecture: LambdaArchitecture): Promise<Re
 
 /** functions/resizeLambda.ts and what it imports, in one file; sharp stays external (a native package). */
 export async function bundleResizerHandler(): Promise<string> {
-    const result = await esbuild.build({
-        entryPoints: [ENTRY],
-        bundle: true,
-        platform: "node",
-        target: "node22",
-        format: "cjs",
-        minify: true,
-        legalComments: "none",
-        external: ["sharp"],
-        write: false,
-        logLevel: "silent",
-    });
+    const result = await esbuild.build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [ENTRY], external: ["sharp"] });
     return result.outputFiles[0].text;
 }
 
