@@ -49,6 +49,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         backendUrl: `http://127.0.0.1:${backend.port}`,
         async close() {
             await gate.close();
+            s3rver.httpServer?.closeAllConnections(); // the gate's keep-alive connections
             await s3rver.close();
         },
     };

@@ -147,7 +147,12 @@ function forward(req: http.IncomingMessage, body: Buffer | undefined, res: http.
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
     });
+    // A client that goes away (an aborted read) must not leave s3rver streaming into nowhere.
+    res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on("error", () => {
+        if (res.destroyed) return;
         if (!res.headersSent) res.writeHead(502, { "content-type": "application/xml" });
         res.end(s3ErrorXml(s3Failure(502, "ServiceUnavailable", "The local S3 server is not answering."), "gate"));
     });

@@ -1,6 +1,7 @@
 // The part of s3rver's API local mode uses (the package ships no types).
 declare module "s3rver" {
     import { AddressInfo } from "net";
+    import { Server } from "http";
     interface S3rverOptions {
         address?: string;
         port?: number;
@@ -12,6 +13,8 @@ declare module "s3rver" {
     }
     export default class S3rver {
         constructor(options: S3rverOptions);
+        /** Set once run() has started listening. */
+        httpServer?: Server;
         run(): Promise<AddressInfo>;
         close(): Promise<void>;
         reset(): void;

@@ -140,6 +140,22 @@ describe("local S3 gate (local/s3Gate.ts): refuses what AWS S3 refuses", () => {
         });
     });
 
+    it("shuts down promptly after a client aborts a read streamed through it", async () => {
+        const other = await startTestS3();
+        let closed = false;
+        try {
+            await other.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "uploads/big.bin", Body: Buffer.alloc(8 * 1024 * 1024, 7) }));
+            const abort = new AbortController();
+            const response = await other.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "uploads/big.bin" }), { abortSignal: abort.signal });
+            expect(response.ContentLength).to.equal(8 * 1024 * 1024);
+            abort.abort();
+        } finally {
+            // Before the fix, s3rver kept streaming to the gate and close() never returned (the suite's timeout caught it).
+            await Promise.race([other.close().then(() => { closed = true; }), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        }
+        expect(closed, "local S3 closed").to.equal(true);
+    });
+
     describe("browser POST uploads (policy)", () => {
         async function signedPost(overrides: { maxBytes?: number; client?: S3Client; expires?: number } = {}) {
             return createPresignedPost(overrides.client ?? sdk, {
