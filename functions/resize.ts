@@ -71,6 +71,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         try {
             const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }), { abortSignal });
             if ((object.ContentLength ?? 0) > MAX_ORIGINAL_BYTES) {
+                (object.Body as { destroy?: () => void } | undefined)?.destroy?.(); // not read: release the connection
                 throw new HttpError(422, "unprocessable_image", `The original is larger than ${MAX_ORIGINAL_BYTES} bytes`);
             }
             const array = await object.Body!.transformToByteArray();
@@ -88,10 +89,16 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         // Both reads at once: a miss (the usual case behind CloudFront) then costs no extra round trip.
         const abortOriginal = new AbortController();
         const pendingOriginal = read(request.originalKey, abortOriginal.signal);
-        const stored = await read(request.variantKey);
-        if (stored && isImageContentType(stored.contentType)) {
+        const dropOriginal = async () => {
             abortOriginal.abort();
-            await pendingOriginal.catch(() => undefined);
+            await pendingOriginal.catch(() => undefined); // never left to reject unhandled (that ends a Lambda process)
+        };
+        const stored = await read(request.variantKey).catch(async (error) => {
+            await dropOriginal();
+            throw error;
+        });
+        if (stored && isImageContentType(stored.contentType)) {
+            await dropOriginal();
             return { ...stored, made: false };
         }
         const original = await pendingOriginal;

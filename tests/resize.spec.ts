@@ -205,6 +205,22 @@ describe("resize handler (functions/resize.ts) against the loopback S3", () => {
             expect([metadata.width, metadata.height]).to.deep.equal([123, 77]);
         });
 
+        it("answers an S3 failure with an opaque 500 and leaves no read behind", async () => {
+            const failingS3 = {
+                send: async (command: { input: { Key: string } }) => {
+                    if (command.input.Key.startsWith("300x300/")) throw Object.assign(new Error("S3 is down"), { name: "ServiceUnavailable" });
+                    await new Promise((resolve) => setTimeout(resolve, 30));
+                    throw Object.assign(new Error("S3 is down"), { name: "ServiceUnavailable" }); // the original's read fails later
+                },
+            };
+            const broken = createResizeHandler({ s3: failingS3 as never, settings: settings(), log: (line) => logs.push(line) });
+            const result = await broken(httpEvent("GET", "/300x300/uploads/photo.jpg"));
+            expect(errorOf(result)).to.deep.equal({ status: 500, code: "internal_error", cache: "no-store" });
+            expect(result.body).to.not.include("S3 is down");
+            expect(logs.some((line) => JSON.parse(line).error === "S3 is down")).to.equal(true);
+            await new Promise((resolve) => setTimeout(resolve, 60)); // an unhandled rejection would surface here
+        });
+
         it("refuses methods other than GET and HEAD", async () => {
             expect(errorOf(await handler()(httpEvent("POST", "/300x300/uploads/photo.jpg")))).to.include({ status: 405 });
         });
