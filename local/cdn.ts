@@ -12,6 +12,8 @@ export interface CdnOptions {
     s3: S3Client;
     bucket: string;
     resize: (event: HttpEvent) => Promise<HttpResult>;
+    /** Where the CDN is mounted ("/cdn"): a redirect to "/<key>" from the Resizer means "/cdn/<key>" here. */
+    basePath: string;
 }
 
 interface Served {
@@ -52,7 +54,8 @@ export function createCdn(options: CdnOptions) {
         let pending = inFlight.get(key);
         if (!pending) {
             resizeCalls++;
-            pending = options.resize(resizeEvent(rawPath)).then(toServed).finally(() => inFlight.delete(key));
+            pending = options.resize(resizeEvent(rawPath)).then((result) => underBasePath(toServed(result), options.basePath))
+                .finally(() => inFlight.delete(key));
             inFlight.set(key, pending);
         }
         return pending;
@@ -88,6 +91,12 @@ export function createCdn(options: CdnOptions) {
 
 function resizeEvent(rawPath: string): HttpEvent {
     return { rawPath, headers: {}, requestContext: { http: { method: "GET" }, requestId: `cdn-${Date.now()}` } };
+}
+
+function underBasePath(served: Served, basePath: string): Served {
+    const location = served.headers.location;
+    if (!location?.startsWith("/")) return served;
+    return { ...served, headers: { ...served.headers, location: `${basePath}${location}` } };
 }
 
 function toServed(result: HttpResult): Served {
