@@ -22,12 +22,14 @@ export async function loadCorpus(dir: string): Promise<BenchImage[]> {
 
 export async function generateCorpus(dir: string): Promise<BenchImage[]> {
     fs.mkdirSync(dir, { recursive: true });
-    const specs: Array<[string, number, number]> = [["generated-18mp.jpg", 5800, 3100], ["generated-8mp.jpg", 3840, 2160], ["generated-2mp.jpg", 1600, 1200], ["generated-alpha.png", 1920, 1200]];
+    // One of at least 18 MP; the dimensions are in the names, so a changed set never reuses a stale file.
+    const specs: Array<[string, number, number]> = [["jpg", 6000, 3100], ["jpg", 3840, 2160], ["jpg", 1600, 1200], ["png", 1920, 1200]];
     const images: BenchImage[] = [];
-    for (const [index, [name, width, height]] of specs.entries()) {
+    for (const [index, [extension, width, height]] of specs.entries()) {
+        const name = `generated-${width}x${height}.${extension}`;
         const file = path.join(dir, name);
         if (!fs.existsSync(file)) {
-            const png = name.endsWith(".png");
+            const png = extension === "png";
             const image = sharp(photoLike(width, height, png ? 4 : 3, index + 1), { raw: { width, height, channels: png ? 4 : 3 } });
             fs.writeFileSync(file, await (png ? image.png() : image.jpeg({ quality: 88 })).toBuffer());
         }
