@@ -140,6 +140,39 @@ describe("local S3 gate (local/s3Gate.ts): refuses what AWS S3 refuses", () => {
         });
     });
 
+    describe("with session credentials, as a Lambda role signs", () => {
+        let withToken: S3Client;
+        before(() => {
+            withToken = new S3Client({ region: LOCAL_REGION, endpoint: s3.server.url, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED",
+                credentials: { ...LOCAL_CREDENTIALS, sessionToken: "IQoJb3JpZ2luX2VjEXAMPLETOKEN" } });
+        });
+        after(() => withToken.destroy());
+
+        it("accepts a presigned PUT carrying X-Amz-Security-Token, and refuses it with the token changed", async () => {
+            const url = await presignPut("uploads/with-token.png", { client: withToken });
+            expect(new URL(url).searchParams.get("X-Amz-Security-Token")).to.equal("IQoJb3JpZ2luX2VjEXAMPLETOKEN");
+            expect((await put(url)).status).to.equal(200);
+            const forged = withQuery(url, (q) => q.set("X-Amz-Security-Token", "another"));
+            expect(await s3ErrorOf(await put(forged))).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+        });
+
+        it("accepts a POST form whose policy pins the token, and refuses another token", async () => {
+            const { url, fields } = await createPresignedPost(withToken, {
+                Bucket: TEST_BUCKET, Key: "uploads/posted-with-token.png", Fields: { "Content-Type": "image/png" },
+                Conditions: [["content-length-range", 1, 1000]], Expires: 60,
+            });
+            expect(fields["X-Amz-Security-Token"]).to.equal("IQoJb3JpZ2luX2VjEXAMPLETOKEN");
+            const send = (overrides: Record<string, string>) => {
+                const form = new FormData();
+                for (const [name, value] of Object.entries({ ...fields, ...overrides })) form.append(name, value);
+                form.append("file", new Blob([new Uint8Array(BODY)]), "a.png");
+                return fetch(url, { method: "POST", body: form });
+            };
+            expect((await send({})).status).to.equal(204);
+            expect(await s3ErrorOf(await send({ "X-Amz-Security-Token": "another" }))).to.include({ status: 403, code: "AccessDenied" });
+        });
+    });
+
     it("shuts down promptly after a client aborts a read streamed through it", async () => {
         const other = await startTestS3();
         let closed = false;
