@@ -13,7 +13,7 @@ import { startLocalPipeline } from "../local/pipeline";
 import { BenchImage, generateCorpus, loadCorpus } from "./corpus";
 import { benchDelivery } from "./deliveryBench";
 import { benchPresign } from "./presignBench";
-import { benchResize, vipsthumbnailPath } from "./resizeBench";
+import { benchResize } from "./resizeBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
             }
         }
         figures.push({ section: "resize", name: "sharp images/s on one thread (median over images and sizes)", value: median(resizeRows.map((r) => r.imagesPerSecond)), unit: "img/s" });
-        if (!vipsthumbnailPath()) console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+        if (resizeRows.every((row) => row.vipsMs === undefined)) console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
 
         console.log("delivery …");
         const pipeline = await startLocalPipeline({ config: parsePipelineConfig({}), port: 0, s3Port: 0, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "bench-local-")) });

@@ -6,15 +6,21 @@ import { HttpEvent, HttpResult } from "../functions/http";
 /** Requests larger than this are refused before reaching a handler (API Gateway's own limit is 10 MB). */
 export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
 
-export async function readRequestBody(req: http.IncomingMessage, limit = MAX_EVENT_BODY_BYTES): Promise<Buffer | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > limit) return undefined;
-        chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks);
+/**
+ * The whole body, or undefined when it is larger than the limit. An oversized body is still read to its end
+ * (and dropped), so the client finishes sending and reads the refusal instead of a reset connection.
+ */
+export function readRequestBody(req: http.IncomingMessage, limit = MAX_EVENT_BODY_BYTES): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= limit) chunks.push(chunk);
+        });
+        req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+        req.on("error", reject);
+    });
 }
 
 export function toHttpEvent(req: http.IncomingMessage, rawPath: string, rawQueryString: string, body: Buffer,

@@ -8,6 +8,7 @@ import { once } from "events";
 import { AddressInfo } from "net";
 import busboy from "busboy";
 import { verifyChecksums } from "./checksumVerify";
+import { readRequestBody } from "./httpEvent";
 import { verifyPostUpload } from "./postPolicyVerify";
 import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
@@ -66,7 +67,7 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             const needsBody = postForm || (querySigned && [...query.keys()].some((name) => name.startsWith("x-amz-checksum-")))
                 || Object.keys(req.headers).some((name) => name.startsWith("x-amz-checksum-"));
             if (!needsBody) return forward(req, undefined, res, options.backendPort); // streamed through
-            const body = await readBody(req, maxBodyBytes);
+            const body = await readRequestBody(req, maxBodyBytes);
             if (!body) return refuse(s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"));
             let failure = verifyChecksums(query, req.headers, body);
             if (!failure && postForm) {
@@ -96,22 +97,6 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
 function corsHeaders(origin: string | undefined, allowed: string[]): Record<string, string> {
     if (!origin || !(allowed.includes(origin) || allowed.includes("*"))) return {};
     return { "access-control-allow-origin": origin, vary: "Origin" };
-}
-
-/** The whole body, or undefined when it is larger than the limit. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let tooLarge = false;
-        req.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > limit) tooLarge = true;
-            else chunks.push(chunk);
-        });
-        req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-        req.on("error", reject);
-    });
 }
 
 /** The form fields before the file, and the file's size; undefined when the form is malformed. */

@@ -137,6 +137,12 @@ describe("local mode end to end over HTTP (local/pipeline.ts)", () => {
         expect(await dimensions(await fetch(redirect.headers.get("location")!))).to.deep.equal([300, 300]);
     });
 
+    it("refuses an API body over 1 MiB with a JSON 413 that the client can read", async () => {
+        const response = await api("/uploads", { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(2 * 1024 * 1024) });
+        expect(response.status).to.equal(413);
+        expect((await jsonOf(response)).error.code).to.equal("body_too_large");
+    });
+
     it("CDN: GET and HEAD only; gzip and brotli for compressible types, none for images", async () => {
         expect((await cdn("uploads/x.jpg", { method: "DELETE" })).status).to.equal(405);
         const s3 = createS3Client({ endpoint: pipeline.s3Url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
