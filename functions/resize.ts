@@ -84,7 +84,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         } catch (error) {
             const name = (error as { name?: string }).name;
             if (name === "NoSuchKey" || name === "NotFound" || name === "AbortError") return undefined;
-            if (name === "AccessDenied" || name === "KMS.AccessDeniedException") {
+            if (name === "AccessDenied") { // also what S3 answers when the KMS key policy refuses
                 logRequest({ level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) }, deps.log);
                 throw new HttpError(500, "misconfigured", "The image storage refused access; the operator must check the Resizer's permissions");
             }
