@@ -1,6 +1,6 @@
 // The image-pipeline stack: read the config, compose the components, export what clients need.
 import * as pulumi from "@pulumi/pulumi";
-import { parsePipelineConfig } from "./infra/config";
+import { KMS_CREATE, parsePipelineConfig } from "./infra/config";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
@@ -10,7 +10,8 @@ const config = parsePipelineConfig(pulumi.runtime.allConfig());
 
 const images = new ImageBucket("images", {
     corsOrigins: config.corsOrigins,
-    kmsKeyArn: config.kmsKeyArn,
+    kmsKeyArn: config.kmsKeyArn === KMS_CREATE ? undefined : config.kmsKeyArn,
+    createKmsKey: config.kmsKeyArn === KMS_CREATE,
     forceDestroy: config.forceDestroy,
 });
 
@@ -27,6 +28,7 @@ const resizer = new Resizer("resizer", {
     memoryMb: config.resizerMemoryMb,
     timeoutSeconds: config.resizerTimeoutSeconds,
     reservedConcurrency: config.resizerReservedConcurrency,
+    kmsKeyArn: images.kmsKeyArn,
 });
 
 const cdn = new CdnDistribution("cdn", {
@@ -41,6 +43,9 @@ const cdn = new CdnDistribution("cdn", {
     resizer: { functionName: resizer.functionName, functionUrl: resizer.functionUrl },
 });
 
+// A created key gets its key policy; a brought key needs this statement added by its owner (README "Encryption").
+const kmsStatementToAdd = images.allowDistributionToDecrypt(cdn.distributionArn);
+
 const uploads = new PresignApi("uploads", {
     bucketName: images.bucketName,
     bucketArn: images.bucketArn,
@@ -50,6 +55,8 @@ const uploads = new PresignApi("uploads", {
     allowedContentTypes: config.allowedContentTypes,
     maxUploadBytes: config.maxUploadBytes,
     uploadExpiresIn: config.uploadExpiresIn,
+    requireUploadSize: config.requireUploadSize,
+    kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
     resizer: { functionName: resizer.functionName, functionArn: resizer.functionArn },
 });
@@ -59,3 +66,7 @@ export const cdnUrl = cdn.url;
 export const cdnDomainName = cdn.domainName;
 export const distributionId = cdn.distributionId;
 export const uploadApiUrl = uploads.url;
+/** The bucket's KMS key (SSE-KMS only). */
+export const kmsKeyArn = images.kmsKeyArn;
+/** For a key you brought (kmsKeyArn = its ARN): add this statement to its key policy, or CloudFront cannot read. */
+export const kmsKeyPolicyStatement = kmsStatementToAdd;

@@ -21,6 +21,8 @@ export interface PresignSettings {
     cdnUrl: string;
     /** When true (a JWT authorizer guards the API), keys go under the caller's `sub`. */
     requireAuth: boolean;
+    /** When true, a PUT is signed only for a declared byte size (so S3 refuses any other length). */
+    requireUploadSize?: boolean;
 }
 
 export interface PresignDependencies {
@@ -40,6 +42,7 @@ export const PRESIGN_ENV = {
     expiresIn: "UPLOAD_EXPIRES_IN",
     cdnUrl: "CDN_URL",
     requireAuth: "REQUIRE_AUTH",
+    requireUploadSize: "REQUIRE_UPLOAD_SIZE",
 } as const;
 
 export function presignSettingsFromEnv(env: Record<string, string | undefined>): PresignSettings {
@@ -55,11 +58,14 @@ export function presignSettingsFromEnv(env: Record<string, string | undefined>):
         expiresIn: positive(PRESIGN_ENV.expiresIn),
         cdnUrl: required(PRESIGN_ENV.cdnUrl).replace(/\/+$/, ""),
         requireAuth: env[PRESIGN_ENV.requireAuth] === "true",
+        requireUploadSize: env[PRESIGN_ENV.requireUploadSize] === "true",
     };
 }
 
 const MAX_BODY_BYTES = 1024;
-const BODY_FIELDS = ["contentType", "extension"];
+const BODY_FIELDS = ["contentType", "extension", "size"];
+/** The seed-article GET flow declares its size in this header (it sends no body). */
+export const DECLARED_SIZE_HEADER = "x-content-length";
 const TYPE_ALIASES: Record<string, ImageContentType> = { "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg" };
 
 export function createPresignHandler(deps: PresignDependencies): (event: HttpEvent) => Promise<HttpResult> {
@@ -67,18 +73,27 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
     const now = deps.now ?? Date.now;
     const newId = deps.newId ?? randomUUID;
 
-    async function signPut(contentType: ImageContentType, event: HttpEvent) {
+    async function signPut(contentType: ImageContentType, size: number | undefined, event: HttpEvent) {
+        if (size === undefined && settings.requireUploadSize) {
+            throw new HttpError(400, "missing_size",
+                `Declare the file's byte size (1 to ${settings.maxUploadBytes}): "size" in the JSON body, or the ${DECLARED_SIZE_HEADER} header`);
+        }
         const key = newKey(contentType, event);
         const signedAt = now();
         const uploadUrl = await getSignedUrl(s3, new PutObjectCommand({
-            Bucket: settings.bucket, Key: key, ContentType: contentType,
+            Bucket: settings.bucket, Key: key, ContentType: contentType, ContentLength: size,
+            // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+            IfNoneMatch: "*",
         }), {
             expiresIn: settings.expiresIn,
             signingDate: new Date(signedAt),
-            // Without this only `host` is signed and S3 would accept any Content-Type on the PUT.
-            signableHeaders: new Set(["content-type"]),
+            // Without this only `host` is signed: S3 would take any Content-Type, any length (up to 5 GB) and
+            // a PUT without If-None-Match, i.e. an overwrite. A signed Content-Length caps the size exactly.
+            signableHeaders: new Set(["content-type", "if-none-match", ...(size === undefined ? [] : ["content-length"])]),
         });
-        return { key, uploadUrl, headers: { "Content-Type": contentType }, expiresAt: expiry(signedAt) };
+        const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
+        if (size !== undefined) headers["Content-Length"] = String(size);
+        return { key, uploadUrl, headers, expiresAt: expiry(signedAt) };
     }
 
     async function signPost(contentType: ImageContentType, event: HttpEvent) {
@@ -112,6 +127,14 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         return `${sanitizeSubject(sub)}/`;
     }
 
+    /** A declared size within 1..maxUploadBytes, or undefined when none was declared. */
+    function checkedSize(size: number | undefined): number | undefined {
+        if (size !== undefined && size > settings.maxUploadBytes) {
+            throw new HttpError(400, "too_large", `The file is ${size} bytes; at most ${settings.maxUploadBytes} bytes may be uploaded`);
+        }
+        return size;
+    }
+
     function allowed(contentType: ImageContentType): ImageContentType {
         if (!settings.allowedContentTypes.includes(contentType)) {
             throw new HttpError(400, "type_not_allowed",
@@ -127,14 +150,15 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         if (method === "OPTIONS") return { status: 204, body: {} };
         if (path === "/uploads") {
             if (method === "POST") {
-                const signed = await signPut(allowed(contentTypeFromBody(event)), event);
+                const body = uploadRequestFromBody(event);
+                const signed = await signPut(allowed(body.contentType), checkedSize(body.size), event);
                 return { status: 200, body: { ...signed, method: "PUT", url: `${settings.cdnUrl}/${signed.key}` } };
             }
             if (method === "GET") {
                 // The client of seed article 000: type from the x-extension header, answer { presignedUrl, key }.
                 const extension = headerValue(event, "x-extension");
                 if (!extension) throw new HttpError(400, "missing_type", "Send the file extension in the x-extension header");
-                const signed = await signPut(allowed(typeForExtension(extension)), event);
+                const signed = await signPut(allowed(typeForExtension(extension)), checkedSize(sizeFromHeader(event)), event);
                 return {
                     status: 200,
                     body: { presignedUrl: signed.uploadUrl, key: signed.key, headers: signed.headers,
@@ -145,7 +169,9 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         }
         if (path === "/uploads/form") {
             if (method !== "POST") throw methodNotAllowed("POST");
-            const signed = await signPost(allowed(contentTypeFromBody(event)), event);
+            const body = uploadRequestFromBody(event);
+            checkedSize(body.size); // the policy's content-length-range caps the size either way
+            const signed = await signPost(allowed(body.contentType), event);
             return { status: 200, body: { ...signed, url: `${settings.cdnUrl}/${signed.key}` } };
         }
         if (path.startsWith("/uploads/")) {
@@ -171,12 +197,32 @@ function typeForExtension(extension: string): ImageContentType {
     return type;
 }
 
-function contentTypeFromBody(event: HttpEvent): ImageContentType {
+/** A byte count: a whole number of at least 1 (JSON numbers only; "12" or 1.5 are refused). */
+function declaredSize(value: unknown, where: string): number {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+        throw new HttpError(400, "invalid_size", `${where} must be the file's size in bytes, a whole number of at least 1`);
+    }
+    return value;
+}
+
+function sizeFromHeader(event: HttpEvent): number | undefined {
+    const value = headerValue(event, DECLARED_SIZE_HEADER);
+    if (value === undefined) return undefined;
+    const text = value.trim();
+    return declaredSize(/^\d{1,16}$/.test(text) ? Number(text) : NaN, `The ${DECLARED_SIZE_HEADER} header`);
+}
+
+function uploadRequestFromBody(event: HttpEvent): { contentType: ImageContentType; size?: number } {
     const body = parseBody(event);
     const unknownFields = Object.keys(body).filter((field) => !BODY_FIELDS.includes(field));
     if (unknownFields.length > 0) {
-        throw new HttpError(400, "unknown_field", `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension`);
+        throw new HttpError(400, "unknown_field", `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension, and size`);
     }
+    const size = body.size === undefined ? undefined : declaredSize(body.size, "size");
+    return { contentType: contentTypeFromBody(body), size };
+}
+
+function contentTypeFromBody(body: Record<string, unknown>): ImageContentType {
     const { contentType, extension } = body;
     if (contentType !== undefined && typeof contentType !== "string") {
         throw new HttpError(400, "invalid_body", "contentType must be a string such as \"image/png\"");

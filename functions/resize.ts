@@ -1,7 +1,7 @@
 // The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult } from "./http";
+import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
 import { envReader } from "./envSettings";
 import { isImageContentType } from "./imageTypes";
 import { renderVariant, ResizeFit } from "./renderVariant";
@@ -66,7 +66,11 @@ interface StoredImage {
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
 
-    /** The object, or undefined when missing. Without s3:ListBucket, S3 answers a missing key with 403. */
+    /**
+     * The object, or undefined when missing. The role may list the prefixes it reads, so S3 answers a missing key
+     * 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); an
+     * AccessDenied is then a refusal (role, bucket or KMS key policy), never a missing image.
+     */
     async function read(key: string, abortSignal?: AbortSignal): Promise<StoredImage | undefined> {
         try {
             const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }), { abortSignal });
@@ -79,7 +83,11 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             return { bytes, contentType: object.ContentType ?? "application/octet-stream" };
         } catch (error) {
             const name = (error as { name?: string }).name;
-            if (name === "NoSuchKey" || name === "NotFound" || name === "AccessDenied" || name === "AbortError") return undefined;
+            if (name === "NoSuchKey" || name === "NotFound" || name === "AbortError") return undefined;
+            if (name === "AccessDenied") { // also what S3 answers when the KMS key policy refuses
+                logRequest({ level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) }, deps.log);
+                throw new HttpError(500, "misconfigured", "The image storage refused access; the operator must check the Resizer's permissions");
+            }
             throw error;
         }
     }
@@ -138,19 +146,18 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             // Stored already: the same URL is now served from the bucket.
             return { key, made: image.made, result: redirect(`/${encodeKey(key)}`) };
         }
-        return {
-            key,
-            made: image.made,
-            result: method === "HEAD"
-                ? { statusCode: 200, headers: { ...headers, "content-length": String(image.bytes.length) }, body: "" }
-                : { statusCode: 200, headers, body, isBase64Encoded: true },
-        };
+        return { key, made: image.made, result: { statusCode: 200, headers, body, isBase64Encoded: true } };
     }
 
-    return (event) => answerAndLog(event, deps.log, async () => {
-        const { result, key, made } = await route(event);
-        return { result, logFields: { key, resized: made } };
-    });
+    return async (event) => {
+        const result = await answerAndLog(event, deps.log, async () => {
+            const { result, key, made } = await route(event);
+            return { result, logFields: { key, resized: made } };
+        });
+        // HEAD: GET's status and headers, no body (RFC 9110 §9.3.2). No content-length of the GET body either:
+        // the Function URL sends what it is given, and a length the empty body contradicts breaks the connection.
+        return event.requestContext.http.method.toUpperCase() === "HEAD" ? { ...result, body: "", isBase64Encoded: false } : result;
+    };
 }
 
 function rulesOf(settings: ResizeSettings) {

@@ -28,3 +28,54 @@ export function imageBucketPolicyDocument(bucketArn: pulumi.Input<string>, distr
         ],
     }).json;
 }
+
+/**
+ * What CloudFront's OAC needs to read SSE-KMS objects: the key policy must let the cloudfront.amazonaws.com
+ * service decrypt, for this distribution only (AWS:SourceArn). Reading is all the CDN does, so kms:Decrypt only.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+ * ("SSE-KMS"). In a key policy, Resource "*" means "this key" (the policy is attached to exactly one key):
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+ */
+export function cloudFrontDecryptStatement(distributionArn: pulumi.Input<string>) {
+    return {
+        sid: "AllowCloudFrontOacDecrypt",
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: ["cloudfront.amazonaws.com"] }],
+        actions: ["kms:Decrypt"],
+        resources: ["*"],
+        conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [distributionArn] }],
+    };
+}
+
+/** The same statement as key-policy JSON, for a key the user brings and must edit themselves. */
+export function cloudFrontDecryptStatementJson(distributionArn: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.output(distributionArn).apply((arn) => JSON.stringify({
+        Sid: "AllowCloudFrontOacDecrypt",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "AWS:SourceArn": arn } },
+    }));
+}
+
+/**
+ * The policy of a key the stack creates: the account keeps full control (KMS's default key policy, without which
+ * IAM policies, the two Lambda roles' included, cannot grant use of the key:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html), plus CloudFront's decrypt.
+ */
+export function imageKeyPolicyDocument(keyArn: pulumi.Input<string>, distributionArn: pulumi.Input<string>) {
+    const [partition, account] = [1, 4].map((part) => pulumi.output(keyArn).apply((arn) => arn.split(":")[part]));
+    return aws.iam.getPolicyDocumentOutput({
+        statements: [
+            {
+                sid: "EnableIamPoliciesOfThisAccount",
+                effect: "Allow",
+                principals: [{ type: "AWS", identifiers: [pulumi.interpolate`arn:${partition}:iam::${account}:root`] }],
+                actions: ["kms:*"],
+                resources: ["*"],
+            },
+            cloudFrontDecryptStatement(distributionArn),
+        ],
+    }).json;
+}

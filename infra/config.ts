@@ -19,11 +19,14 @@ export interface PipelineConfig {
     corsAllowCredentials: boolean;
     allowedContentTypes: ImageContentType[];
     maxUploadBytes: number;
-    /** Lifetime of presigned URLs and POST policies, in seconds. */
+    /** Lifetime of presigned URLs and POST policies, in seconds (at most MAX_UPLOAD_EXPIRES_IN). */
     uploadExpiresIn: number;
+    /** Refuse to sign a PUT whose client does not declare its byte size (so every PUT URL caps the size). */
+    requireUploadSize: boolean;
     priceClass: (typeof PRICE_CLASSES)[number];
     domainNames: string[];
     certificateArn?: string;
+    /** A KMS key ARN in the stack's region, or KMS_CREATE: the stack makes the key and its policy. */
     kmsKeyArn?: string;
     forceDestroy: boolean;
     jwtIssuer?: string;
@@ -38,6 +41,19 @@ export interface PipelineConfig {
     limitInputPixels: number;
 }
 
+/** `kmsKeyArn: create`: ImageBucket makes the key, with the key policy CloudFront's OAC needs. */
+export const KMS_CREATE = "create";
+
+/**
+ * A presigned URL stops working when the credentials that signed it expire, whatever X-Amz-Expires says
+ * (https://repost.aws/knowledge-center/presigned-url-s3-bucket-expiration), and a Lambda execution role's
+ * credentials "don't necessarily comply with the role's session duration settings" (same page): their remaining
+ * lifetime at signing time is not documented. 15 minutes is the shortest session STS issues
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html, DurationSeconds minimum 900), so no
+ * longer expiry is offered than any role session is made to last.
+ */
+export const MAX_UPLOAD_EXPIRES_IN = 900;
+
 export const CONFIG_DEFAULTS: PipelineConfig = {
     allowedResolutions: ["300x300", "640x480", "1280x720"],
     maxResizeDimension: 2048,
@@ -46,6 +62,7 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
     allowedContentTypes: IMAGE_CONTENT_TYPES,
     maxUploadBytes: 10 * 1024 * 1024,
     uploadExpiresIn: 300,
+    requireUploadSize: false,
     priceClass: "PriceClass_200",
     domainNames: [],
     forceDestroy: false,
@@ -68,7 +85,7 @@ export class ConfigError extends Error {
 
 const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     allowedResolutions: true, maxResizeDimension: true, corsOrigins: true, corsAllowCredentials: true,
-    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, priceClass: true, domainNames: true,
+    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, requireUploadSize: true, priceClass: true, domainNames: true,
     certificateArn: true, kmsKeyArn: true, forceDestroy: true, jwtIssuer: true, jwtAudience: true,
     resizerArchitecture: true, resizerMemoryMb: true, resizerTimeoutSeconds: true,
     resizerReservedConcurrency: true, resizeFit: true, resizeQuality: true, limitInputPixels: true,
@@ -105,14 +122,15 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
             isImageContentType(value) ? undefined : `is not one of ${IMAGE_CONTENT_TYPES.join(", ")}`,
             { allowEmpty: false }) as ImageContentType[],
         maxUploadBytes: read.integer("maxUploadBytes", d.maxUploadBytes, 1, 5 * 1024 ** 3),
-        uploadExpiresIn: read.integer("uploadExpiresIn", d.uploadExpiresIn, 1, 3600),
+        uploadExpiresIn: read.integer("uploadExpiresIn", d.uploadExpiresIn, 1, MAX_UPLOAD_EXPIRES_IN,
+            "(the longest a Lambda role's credentials are sure to outlive a URL they sign)"),
+        requireUploadSize: read.boolean("requireUploadSize", d.requireUploadSize),
         priceClass: read.oneOf("priceClass", d.priceClass, PRICE_CLASSES),
         domainNames: read.list("domainNames", d.domainNames, hostnameProblem),
         certificateArn: read.optionalString("certificateArn", (value) =>
             /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(value)
                 ? undefined : "is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)"),
-        kmsKeyArn: read.optionalString("kmsKeyArn", (value) =>
-            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(value) ? undefined : "is not a KMS key ARN"),
+        kmsKeyArn: read.optionalString("kmsKeyArn", (value) => kmsKeyProblem(value, stackConfig["aws:region"])),
         forceDestroy: read.boolean("forceDestroy", d.forceDestroy),
         jwtIssuer: read.optionalString("jwtIssuer", (value) => {
             const url = tryUrl(value);
@@ -148,6 +166,25 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
 function splitKey(fullKey: string): [string, string] {
     const colon = fullKey.indexOf(":");
     return colon < 0 ? ["", fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+}
+
+/**
+ * A KMS key for the bucket: "create", or a key ARN in the bucket's region. IAM policies name keys by key ARN only
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html: an alias ARN in Resource does not
+ * match the key), and S3 only uses keys from the bucket's Region
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+ */
+function kmsKeyProblem(value: string, bucketRegion: string | undefined): string | undefined {
+    if (value === KMS_CREATE) return undefined;
+    const match = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(key|alias)\/[\w/-]+$/.exec(value);
+    if (!match) return `is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) nor ${quote(KMS_CREATE)}`;
+    if (match[2] === "alias") {
+        return "is an alias ARN; IAM policies cannot name a key by alias: pass the key ARN (arn:aws:kms:<region>:<account>:key/<key-id>, `aws kms describe-key --key-id alias/...` shows it)";
+    }
+    if (bucketRegion && match[1] !== bucketRegion) {
+        return `is in ${match[1]}, but the bucket is in ${bucketRegion} (aws:region) and S3 only uses KMS keys of its own region`;
+    }
+    return undefined;
 }
 
 function resolutionProblem(value: string, maxDimension: number): string | undefined {
@@ -187,12 +224,12 @@ class Reader {
         this.problems.push(`${CONFIG_NAMESPACE}:${key}: ${quote(value)} ${why}`);
     }
 
-    integer(key: string, fallback: number, min: number, max: number): number {
+    integer(key: string, fallback: number, min: number, max: number, why = ""): number {
         const value = this.raw.get(key);
         if (value === undefined) return fallback;
         const number = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
         if (!Number.isSafeInteger(number) || number < min || number > max) {
-            this.fail(key, value, `is not a whole number from ${min} to ${max}`);
+            this.fail(key, value, `is not a whole number from ${min} to ${max}${why ? ` ${why}` : ""}`);
             return fallback;
         }
         return number;

@@ -1,12 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { uploadCorsRule } from "./bucketCors";
+import { cloudFrontDecryptStatementJson, imageKeyPolicyDocument } from "./bucketPolicy";
 
 export interface ImageBucketArgs {
     /** Origins allowed to upload from a browser (CORS). */
     corsOrigins: pulumi.Input<string[]>;
-    /** Server-side encryption key; AES256 (S3-managed keys) when omitted. */
+    /** Server-side encryption with this KMS key (a key ARN); AES256 (S3-managed keys) when neither is given. */
     kmsKeyArn?: pulumi.Input<string>;
+    /** Make a KMS key for the bucket (rotation on); its policy follows from allowDistributionToDecrypt. */
+    createKmsKey?: boolean;
     /** Let `pulumi destroy` delete a bucket that still holds images. */
     forceDestroy?: pulumi.Input<boolean>;
 }
@@ -19,10 +22,23 @@ export class ImageBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly regionalDomainName: pulumi.Output<string>;
+    /** The key objects are encrypted with, when SSE-KMS is on: the roles must be allowed to use it. */
+    public readonly kmsKeyArn?: pulumi.Output<string>;
+    private readonly createdKey?: aws.kms.Key;
+    private readonly resourceName: string;
 
     constructor(name: string, args: ImageBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:storage:ImageBucket", name, {}, opts);
         const parent = { parent: this };
+        this.resourceName = name;
+
+        this.createdKey = args.createKmsKey ? new aws.kms.Key(`${name}-key`, {
+            description: "Encrypts the image bucket (image-pipeline)",
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+        }, parent) : undefined;
+        const kmsKeyArn = this.createdKey ? this.createdKey.arn : args.kmsKeyArn && pulumi.output(args.kmsKeyArn);
+        this.kmsKeyArn = kmsKeyArn || undefined;
 
         const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? false }, parent);
 
@@ -42,10 +58,11 @@ export class ImageBucket extends pulumi.ComponentResource {
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucket.id,
             rules: [{
-                applyServerSideEncryptionByDefault: args.kmsKeyArn
-                    ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
+                applyServerSideEncryptionByDefault: kmsKeyArn
+                    ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }
                     : { sseAlgorithm: "AES256" },
-                bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
+                // Fewer KMS calls (and costs): S3 derives data keys from a bucket-level key.
+                bucketKeyEnabled: kmsKeyArn ? true : undefined,
             }],
         }, parent);
 
@@ -71,6 +88,24 @@ export class ImageBucket extends pulumi.ComponentResource {
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,
             regionalDomainName: this.regionalDomainName,
+            kmsKeyArn: this.kmsKeyArn,
         });
+    }
+
+    /**
+     * Lets the distribution's OAC decrypt objects. A key the stack made gets its key policy here (the
+     * distribution exists only after the bucket); a key the user brought cannot be edited by the stack, so the
+     * answer is the key-policy statement to add to it (exported as a stack output). Undefined without SSE-KMS.
+     */
+    allowDistributionToDecrypt(distributionArn: pulumi.Input<string>): pulumi.Output<string> | undefined {
+        if (!this.kmsKeyArn) return undefined;
+        if (this.createdKey) {
+            new aws.kms.KeyPolicy(`${this.resourceName}-key-policy`, {
+                keyId: this.createdKey.keyId,
+                policy: imageKeyPolicyDocument(this.createdKey.arn, distributionArn),
+            }, { parent: this });
+            return undefined;
+        }
+        return cloudFrontDecryptStatementJson(distributionArn);
     }
 }

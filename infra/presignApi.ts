@@ -16,6 +16,10 @@ export interface PresignApiArgs {
     allowedContentTypes: pulumi.Input<string[]>;
     maxUploadBytes: pulumi.Input<number>;
     uploadExpiresIn: pulumi.Input<number>;
+    /** Refuse to sign a PUT that declares no byte size. */
+    requireUploadSize?: pulumi.Input<boolean>;
+    /** The bucket's SSE-KMS key (key ARN): a presigned upload is authorised as the role that signed it. */
+    kmsKeyArn?: pulumi.Input<string>;
     /** Require a JWT from this issuer (Cognito, Auth0 ...) on every upload route. */
     jwt?: { issuer: pulumi.Input<string>; audience: pulumi.Input<string[]> };
     /** Serve GET /resize?key=<W>x<H>/uploads/... (make the variant, 307 to the CDN) with the Resizer. */
@@ -55,7 +59,14 @@ export class PresignApi extends pulumi.ComponentResource {
             effect: "Allow",
             actions: ["s3:PutObject"],
             resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`],
-        }], this);
+        }, ...(args.kmsKeyArn ? [{
+            // S3 asks KMS for a data key as the signer of the presigned PUT/POST
+            // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys).
+            sid: "EncryptOriginalsWithTheBucketKey",
+            effect: "Allow",
+            actions: ["kms:GenerateDataKey"],
+            resources: [args.kmsKeyArn],
+        }] : [])], this);
 
         const handler = new aws.lambda.Function(`${name}-handler`, {
             description: "Signs presigned S3 uploads (image-pipeline)",
@@ -76,6 +87,7 @@ export class PresignApi extends pulumi.ComponentResource {
                     [PRESIGN_ENV.expiresIn]: pulumi.output(args.uploadExpiresIn).apply(String),
                     [PRESIGN_ENV.cdnUrl]: args.cdnUrl,
                     [PRESIGN_ENV.requireAuth]: args.jwt ? "true" : "false",
+                    [PRESIGN_ENV.requireUploadSize]: pulumi.output(args.requireUploadSize ?? false).apply(String),
                 },
             },
         }, { parent: this, dependsOn: [logGroup] });
@@ -86,7 +98,8 @@ export class PresignApi extends pulumi.ComponentResource {
             corsConfiguration: {
                 allowOrigins: args.corsOrigins,
                 allowMethods: ["GET", "POST", "OPTIONS"],
-                allowHeaders: ["content-type", "authorization", "x-extension"],
+                // x-content-length: the seed GET flow's declared size (functions/presign.ts DECLARED_SIZE_HEADER).
+                allowHeaders: ["content-type", "authorization", "x-extension", "x-content-length"],
                 allowCredentials: args.corsAllowCredentials ?? false,
                 maxAge: 3600,
             },

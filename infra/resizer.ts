@@ -18,6 +18,8 @@ export interface ResizerArgs {
     memoryMb: pulumi.Input<number>;
     timeoutSeconds: pulumi.Input<number>;
     reservedConcurrency?: pulumi.Input<number>;
+    /** The bucket's SSE-KMS key (key ARN): reading originals decrypts, writing variants encrypts. */
+    kmsKeyArn?: pulumi.Input<string>;
 }
 
 /**
@@ -40,6 +42,23 @@ export class Resizer extends pulumi.ComponentResource {
             { sid: "WriteVariants", effect: "Allow", actions: ["s3:PutObject"], resources: [variantKeys] },
             // "*x*/uploads/*" would also match keys under uploads/: originals are never the Resizer's to write.
             { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`] },
+            {
+                // With s3:ListBucket S3 answers a missing key 404 NoSuchKey instead of 403 AccessDenied, so the
+                // Resizer can tell a missing original from a refusal
+                // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); only the
+                // prefixes it reads may be listed.
+                sid: "ListOriginalAndVariantPrefixes",
+                effect: "Allow",
+                actions: ["s3:ListBucket"],
+                resources: [args.bucketArn],
+                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [UPLOADS_PREFIX + "*", `*x*/${UPLOADS_PREFIX}*`] }],
+            },
+            ...(args.kmsKeyArn ? [{
+                sid: "UseTheBucketKey",
+                effect: "Allow",
+                actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+                resources: [args.kmsKeyArn],
+            }] : []),
         ], this);
 
         const build = buildResizer(args.architecture);

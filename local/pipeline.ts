@@ -67,6 +67,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         settings: {
             bucket: LOCAL_BUCKET, uploadPrefix: UPLOADS_PREFIX, allowedContentTypes: config.allowedContentTypes,
             maxUploadBytes: config.maxUploadBytes, expiresIn: config.uploadExpiresIn, cdnUrl, requireAuth: false,
+            requireUploadSize: config.requireUploadSize,
         },
     });
     const resize = createResizeHandler({

@@ -74,6 +74,16 @@ describe("the upload page in headless Chromium (web/)", function () {
         });
     }
 
+    it("declares the file's size when signing a PUT, so the URL it uploads with has content-length signed", async () => {
+        const bytes = await jpegBytes(320, 240);
+        const signRequest = page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname.endsWith("/uploads"));
+        const putRequest = page.waitForRequest((request) => request.method() === "PUT");
+        const item = await uploadThroughPage("put", "sized.jpg", bytes);
+        expect((await signRequest).postDataJSON()).to.deep.equal({ contentType: "image/jpeg", size: bytes.length });
+        expect(new URL((await putRequest).url()).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
+        expect(await item.locator(".status").textContent()).to.include("100 %");
+    });
+
     it("says in plain words why a file is refused before uploading it", async () => {
         const item = await uploadThroughPage("put", "notes.txt", Buffer.from("not an image"));
         expect(await item.locator(".status").textContent()).to.match(/^Wrong type: text\/plain is not one of jpeg, png/);

@@ -59,9 +59,14 @@ describe("stack config (infra/config.ts)", () => {
         ["a size above a lowered maxResizeDimension", { allowedResolutions: "640x480", maxResizeDimension: "600" }, '"640x480" exceeds maxResizeDimension (600)'],
         ["duplicate sizes", { allowedResolutions: "300x300,300x300" }, 'allowedResolutions: "300x300" is listed twice'],
         ["a list that is not strings", { allowedResolutions: "[300]" }, 'allowedResolutions: "[300]" is neither'],
-        ["expiry 0", { uploadExpiresIn: "0" }, 'uploadExpiresIn: "0" is not a whole number from 1 to 3600'],
+        ["expiry 0", { uploadExpiresIn: "0" }, 'uploadExpiresIn: "0" is not a whole number from 1 to 900'],
         ["negative expiry", { uploadExpiresIn: "-5" }, 'uploadExpiresIn: "-5" is not a whole number'],
-        ["expiry above an hour", { uploadExpiresIn: "3601" }, 'uploadExpiresIn: "3601" is not a whole number from 1 to 3600'],
+        // A URL dies with the role credentials that signed it (repost.aws/knowledge-center/presigned-url-s3-bucket-expiration).
+        ["an expiry that may outlive the signing role's credentials", { uploadExpiresIn: "901" }, 'uploadExpiresIn: "901" is not a whole number from 1 to 900 (the longest a Lambda role'],
+        ["a non-boolean requireUploadSize", { requireUploadSize: "1" }, 'requireUploadSize: "1" is not true or false'],
+        // docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html: IAM policies name keys by key ARN only.
+        ["a KMS alias ARN", { kmsKeyArn: "arn:aws:kms:ap-northeast-2:123456789012:alias/images" }, "is an alias ARN; IAM policies cannot name a key by alias: pass the key ARN"],
+        ["a KMS key id instead of its ARN", { kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" }, "is not a KMS key ARN"],
         ["fractional bytes", { maxUploadBytes: "1.5" }, 'maxUploadBytes: "1.5" is not a whole number'],
         ["an unknown price class", { priceClass: "PriceClass_50" }, 'priceClass: "PriceClass_50" is not one of PriceClass_All, PriceClass_200, PriceClass_100'],
         ["a CORS origin with a path", { corsOrigins: "http://x.com/path" }, 'corsOrigins: "http://x.com/path" is not an origin'],
@@ -83,6 +88,27 @@ describe("stack config (infra/config.ts)", () => {
             expect(problemsOf(values)).to.include(message);
         });
     }
+
+    it("reads requireUploadSize (default false) and the KMS choice: create, or a key ARN", () => {
+        expect(parsePipelineConfig({}).requireUploadSize).to.equal(false);
+        expect(parsePipelineConfig(ns({ requireUploadSize: "true" })).requireUploadSize).to.equal(true);
+        expect(parsePipelineConfig(ns({ kmsKeyArn: "create" })).kmsKeyArn).to.equal("create");
+        const key = "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        expect(parsePipelineConfig({ "aws:region": "ap-northeast-2", ...ns({ kmsKeyArn: key }) }).kmsKeyArn).to.equal(key);
+        expect(parsePipelineConfig(ns({ uploadExpiresIn: "900" })).uploadExpiresIn).to.equal(900);
+    });
+
+    it("refuses a KMS key from another region than the bucket's (S3 only uses keys of its own region)", () => {
+        // docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html: the key must be in the bucket's Region.
+        const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let message = "";
+        try {
+            parsePipelineConfig({ "aws:region": "ap-northeast-2", ...ns({ kmsKeyArn: key }) });
+        } catch (error) {
+            message = (error as Error).message;
+        }
+        expect(message).to.include("is in us-east-1, but the bucket is in ap-northeast-2 (aws:region)");
+    });
 
     it("lists every problem at once and escapes the values it quotes", () => {
         const message = problemsOf({ allowedResolutions: '300x300,<script>"x"', priceClass: "nope" });

@@ -130,7 +130,8 @@ describe("local mode end to end over HTTP (local/pipeline.ts)", () => {
     it("keeps the seed-article flows: GET /api/uploads with x-extension, GET /api/resize → 307 to the CDN", async () => {
         const seeded = await jsonOf(await api("/uploads", { headers: { "x-extension": "jpg", "content-type": "application/jpg" } }));
         expect(seeded).to.include.keys("presignedUrl", "key");
-        expect((await fetch(seeded.presignedUrl, { method: "PUT", headers: { "Content-Type": "image/jpeg" }, body: photo })).status).to.equal(200);
+        expect(seeded.headers).to.deep.equal({ "Content-Type": "image/jpeg", "If-None-Match": "*" }); // what the seed client must now send
+        expect((await fetch(seeded.presignedUrl, { method: "PUT", headers: seeded.headers, body: photo })).status).to.equal(200);
         const redirect = await api(`/resize?key=300x300/${seeded.key}`, { redirect: "manual" });
         expect(redirect.status).to.equal(307);
         expect(redirect.headers.get("location")).to.equal(`${pipeline.url}/cdn/300x300/${seeded.key}`);

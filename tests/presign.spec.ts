@@ -38,17 +38,17 @@ describe("presign handler (functions/presign.ts) against the loopback S3 and its
             const body = json(result);
             expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
             expect(body.method).to.equal("PUT");
-            expect(body.headers).to.deep.equal({ "Content-Type": "image/png" });
+            expect(body.headers).to.deep.equal({ "Content-Type": "image/png", "If-None-Match": "*" });
             expect(body.url).to.equal(`${CDN}/${body.key}`);
             const expiresAt = Date.parse(body.expiresAt);
             expect(expiresAt - before).to.be.within(300_000 - 1000, 300_000 + 5000);
             expect(body.uploadUrl).to.include(`/${TEST_BUCKET}/${body.key}?`);
         });
 
-        it("signs Content-Type and carries no checksum of an empty body in the URL", async () => {
+        it("signs Content-Type and If-None-Match and carries no checksum of an empty body in the URL", async () => {
             const { uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
             const query = new URL(uploadUrl).searchParams;
-            expect(query.get("X-Amz-SignedHeaders")).to.equal("content-type;host");
+            expect(query.get("X-Amz-SignedHeaders")).to.equal("content-type;host;if-none-match");
             expect(query.get("X-Amz-Expires")).to.equal("300");
             expect([...query.keys()].filter((name) => name.toLowerCase().startsWith("x-amz-checksum") || name === "x-amz-sdk-checksum-algorithm")).to.deep.equal([]);
         });
@@ -60,6 +60,53 @@ describe("presign handler (functions/presign.ts) against the loopback S3 and its
             const stored = await s3.head(key);
             expect(stored?.ContentType).to.equal("image/png");
             expect(stored?.ContentLength).to.equal(png.length);
+        });
+
+        it("signs the declared size as content-length (and If-None-Match), with no checksum, and returns both headers to send", async () => {
+            const body = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } })));
+            const query = new URL(body.uploadUrl).searchParams;
+            expect(query.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
+            expect([...query.keys()].filter((name) => name.toLowerCase().includes("checksum"))).to.deep.equal([]);
+            expect(body.headers).to.deep.equal({ "Content-Type": "image/png", "If-None-Match": "*", "Content-Length": String(png.length) });
+        });
+
+        it("caps a PUT at the declared size: the exact file passes the gate's signature check, another length is refused", async () => {
+            const exact = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } })));
+            const put = await fetch(exact.uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            expect(put.status, await put.clone().text()).to.equal(200);
+            expect((await s3.head(exact.key))?.ContentLength).to.equal(png.length);
+            const small = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 10 } })));
+            const bigger = await fetch(small.uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            expect(await s3ErrorOf(bigger)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+            expect(await s3.head(small.key)).to.equal(undefined);
+        });
+
+        it("refuses a PUT that leaves out the signed If-None-Match (an overwrite S3 would not check), and stores nothing", async () => {
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: If-None-Match: * → 412 when the key exists.
+            const { key, uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const put = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png" }, body: png });
+            expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+            expect(await s3.head(key)).to.equal(undefined);
+        });
+
+        it("refuses a declared size over maxUploadBytes, below 1 or not a whole number with 400, signing nothing", async () => {
+            const sign = (size: unknown) => handler({ maxUploadBytes: 1000 })(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size } }));
+            for (const [size, code] of [[1001, "too_large"], [0, "invalid_size"], [-5, "invalid_size"], [1.5, "invalid_size"], ["12", "invalid_size"], [null, "invalid_size"]] as const) {
+                const result = await sign(size);
+                expect([result.statusCode, json(result).error?.code], String(size)).to.deep.equal([400, code]);
+                expect(result.body).to.not.include("X-Amz-Signature");
+            }
+            expect((await sign(1000)).statusCode).to.equal(200);
+        });
+
+        it("signs a PUT without a declared size by default, and refuses it with 400 missing_size under requireUploadSize", async () => {
+            const undeclared = httpEvent("POST", "/uploads", { body: { contentType: "image/png" } });
+            expect((await handler()(undeclared)).statusCode).to.equal(200);
+            const strict = await handler({ requireUploadSize: true })(undeclared);
+            expect([strict.statusCode, json(strict).error.code]).to.deep.equal([400, "missing_size"]);
+            expect(strict.body).to.not.include("X-Amz-Signature");
+            const declared = await handler({ requireUploadSize: true })(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 5 } }));
+            expect(declared.statusCode).to.equal(200);
         });
 
         it("maps an extension to its type (jpeg → .jpg, image/jpeg)", async () => {
@@ -167,10 +214,25 @@ describe("presign handler (functions/presign.ts) against the loopback S3 and its
             expect(result.statusCode).to.equal(200);
             const body = json(result);
             expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
-            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-type;host");
-            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "image/png" }, body: png });
+            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-type;host;if-none-match");
+            const put = await fetch(body.presignedUrl, { method: "PUT", headers: body.headers, body: png });
             expect(put.status).to.equal(200);
             expect((await s3.head(body.key))?.ContentType).to.equal("image/png");
+        });
+
+        it("takes an optional declared size in x-content-length: signed as content-length, refused over the cap or malformed", async () => {
+            const seed = (headers: Record<string, string>, overrides: Partial<PresignSettings> = {}) =>
+                handler({ maxUploadBytes: png.length, ...overrides })(httpEvent("GET", "/uploads", { headers: { "x-extension": "png", ...headers } }));
+            const body = json(await seed({ "x-content-length": String(png.length) }));
+            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
+            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            expect(put.status, await put.clone().text()).to.equal(200);
+            for (const [value, code] of [[String(png.length + 1), "too_large"], ["0", "invalid_size"], ["1e3", "invalid_size"], ["12.0", "invalid_size"]]) {
+                const refused = await seed({ "x-content-length": value });
+                expect([refused.statusCode, json(refused).error.code], value).to.deep.equal([400, code]);
+            }
+            const strict = await seed({}, { requireUploadSize: true });
+            expect([strict.statusCode, json(strict).error.code]).to.deep.equal([400, "missing_size"]);
         });
 
         it("does not store the seed client's application/png: that PUT is refused", async () => {
@@ -200,6 +262,7 @@ describe("presign handler (functions/presign.ts) against the loopback S3 and its
             ["another path", () => httpEvent("GET", "/admin"), 404, "not_found"],
             ["another method", () => httpEvent("DELETE", "/uploads"), 405, "method_not_allowed"],
             ["GET on the form route", () => httpEvent("GET", "/uploads/form"), 405, "method_not_allowed"],
+            ["a form declaring a size over maxUploadBytes", () => httpEvent("POST", "/uploads/form", { body: { contentType: "image/png", size: 10 * 1024 * 1024 + 1 } }), 400, "too_large"],
         ];
         for (const [what, event, status, code] of cases) {
             it(`${what} → ${status} ${code}`, async () => {

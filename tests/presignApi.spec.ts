@@ -44,10 +44,11 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             UPLOAD_EXPIRES_IN: "300",
             CDN_URL: run.outputs.cdnUrl,
             REQUIRE_AUTH: "false",
+            REQUIRE_UPLOAD_SIZE: "false",
         });
-        const limited = await runProgram({ "image-pipeline:maxUploadBytes": "1000", "image-pipeline:uploadExpiresIn": "60" });
+        const limited = await runProgram({ "image-pipeline:maxUploadBytes": "1000", "image-pipeline:uploadExpiresIn": "60", "image-pipeline:requireUploadSize": "true" });
         const limitedVars = limited.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!.inputs.environment.variables;
-        expect(limitedVars).to.include({ MAX_UPLOAD_BYTES: "1000", UPLOAD_EXPIRES_IN: "60" });
+        expect(limitedVars).to.include({ MAX_UPLOAD_BYTES: "1000", UPLOAD_EXPIRES_IN: "60", REQUIRE_UPLOAD_SIZE: "true" });
     });
 
     it("runs under a role whose only S3 permission is PutObject on uploads/", () => {
@@ -85,7 +86,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
     it("answers CORS exactly for the configured origins, with the headers uploads need", async () => {
         const cors = run.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration;
         expect(cors.allowOrigins).to.deep.equal(["http://localhost:3000"]);
-        expect(cors.allowHeaders).to.have.members(["content-type", "authorization", "x-extension"]);
+        expect(cors.allowHeaders).to.have.members(["content-type", "authorization", "x-extension", "x-content-length"]);
         expect(cors.allowMethods).to.include.members(["GET", "POST"]);
         const custom = await runProgram({ "image-pipeline:corsOrigins": '["https://app.example.com"]' });
         expect(custom.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration.allowOrigins).to.deep.equal(["https://app.example.com"]);

@@ -130,11 +130,17 @@ describe("resize handler (functions/resize.ts) against the loopback S3", () => {
             await store("uploads/photo.jpg", await jpegBytes(800, 600), "image/jpeg");
         });
 
-        it("answers HEAD with the headers and no body", async () => {
-            const result = await handler()(httpEvent("HEAD", "/300x300/uploads/alpha.png"));
-            expect(result.statusCode).to.equal(200);
-            expect(result.headers["content-type"]).to.equal("image/png");
-            expect(result.body).to.equal("");
+        it("answers HEAD with GET's status and headers, an empty body and no content-length the empty body contradicts", async () => {
+            const head = await handler()(httpEvent("HEAD", "/300x300/uploads/alpha.png"));
+            const get = await handler()(httpEvent("GET", "/300x300/uploads/alpha.png"));
+            expect(head.statusCode).to.equal(200);
+            expect(head.body).to.equal("");
+            expect(head.isBase64Encoded).to.not.equal(true);
+            expect(head.headers).to.not.have.property("content-length");
+            expect({ ...head.headers, "x-variant": "" }).to.deep.equal({ ...get.headers, "x-variant": "" });
+            expect(head.headers["content-type"]).to.equal("image/png");
+            const headOfError = await handler()(httpEvent("HEAD", "/300x300/uploads/nobody.png"));
+            expect([headOfError.statusCode, headOfError.body]).to.deep.equal([404, ""]);
         });
 
         it("stores a result too big to return and redirects, uncached, to the same URL", async () => {
@@ -147,6 +153,8 @@ describe("resize handler (functions/resize.ts) against the loopback S3", () => {
             expect(result.headers["cache-control"]).to.equal("no-store");
             const stored = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "2048x2048/uploads/noise.png" }));
             expect(stored.ContentLength! * 4 / 3).to.be.greaterThan(5_500_000);
+            const head = await handler({ allowedResolutions: [] })(httpEvent("HEAD", "/2048x2048/uploads/noise.png"));
+            expect([head.statusCode, head.headers.location, head.body]).to.deep.equal([307, "/2048x2048/uploads/noise.png", ""]);
         });
     });
 
@@ -164,6 +172,18 @@ describe("resize handler (functions/resize.ts) against the loopback S3", () => {
             const event = { ...httpEvent("GET", "/resize?key=300x300/uploads/wide.webp"), stageVariables: { cdnUrl: "https://d9.cloudfront.net" } };
             const result = await handler({ cdnUrl: undefined })(event);
             expect(result.headers.location).to.equal("https://d9.cloudfront.net/300x300/uploads/wide.webp");
+        });
+
+        it("answers AccessDenied from storage as a logged 500 misconfigured, never as a missing image (404)", async () => {
+            // What S3 says when the role, the bucket policy or the KMS key policy refuses: not "no such key".
+            const refusing = { send: async () => { throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" }); } };
+            const result = await createResizeHandler({ s3: refusing as never, settings: settings(), log: (line) => logs.push(line) })(
+                httpEvent("GET", "/300x300/uploads/photo.jpg"));
+            expect(errorOf(result)).to.deep.equal({ status: 500, code: "misconfigured", cache: "no-store" });
+            expect(result.body).to.not.include("Access Denied");
+            const lines = logs.map((line) => JSON.parse(line));
+            expect(lines.some((line) => line.level === "error" && line.error === "AccessDenied")).to.equal(true);
+            expect(lines.at(-1)).to.include({ level: "error", status: 500, code: "misconfigured" });
         });
 
         it("answers the same 400/403/404 as the CDN path", async () => {

@@ -74,9 +74,11 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             { Sid: "ReadOriginalsAndVariants", Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucketArn}/uploads/*`, `${bucketArn}/*x*/uploads/*`] },
             { Sid: "WriteVariants", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/*x*/uploads/*` },
             { Sid: "NeverWriteOriginals", Effect: "Deny", Action: "s3:PutObject", Resource: `${bucketArn}/uploads/*` },
+            { Sid: "ListOriginalAndVariantPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn,
+                Condition: { StringLike: { "s3:prefix": ["uploads/*", "*x*/uploads/*"] } } }, // evaluated in tests/iam.spec.ts
         ]);
         expect(statements.filter((s) => s.Sid === "WriteOwnLogs")).to.have.length(1);
-        expect(statements).to.have.length(4);
+        expect(statements).to.have.length(5);
     });
 
     it("pins runtime, arm64 by default, 1536 MB and 30 s, and passes the config in its environment", () => {

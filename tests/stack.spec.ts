@@ -68,6 +68,28 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             const kms = withKms.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
             expect(kms.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn });
             expect(kms.rules[0].bucketKeyEnabled).to.equal(true);
+            expect(withKms.ofType("aws:kms/key:Key"), "a brought key is not made").to.have.length(0);
+            expect(withKms.outputs.kmsKeyArn).to.equal(kmsKeyArn);
+            // The stack cannot edit a brought key's policy: it exports the statement CloudFront's OAC needs.
+            const statement = JSON.parse(withKms.outputs.kmsKeyPolicyStatement as string);
+            expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "kms:Decrypt" });
+            expect(statement.Condition).to.deep.equal({ StringEquals: { "AWS:SourceArn": withKms.one(DISTRIBUTION).state.arn } });
+            expect(run.outputs.kmsKeyPolicyStatement, "nothing to add without KMS").to.equal(undefined);
+        });
+
+        it("with kmsKeyArn=create makes a rotating key, encrypts with it (bucket key on) and gives it CloudFront's statement", async () => {
+            const created = await runProgram({ "image-pipeline:kmsKeyArn": "create" });
+            const key = created.one("aws:kms/key:Key");
+            expect(key.inputs.enableKeyRotation).to.equal(true);
+            const sse = created.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
+            expect(sse.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn });
+            expect(sse.rules[0].bucketKeyEnabled).to.equal(true);
+            const keyPolicy = created.one("aws:kms/keyPolicy:KeyPolicy");
+            expect(keyPolicy.inputs.keyId).to.equal(key.state.keyId);
+            const sids = parsePolicy(keyPolicy.inputs.policy).Statement.map((statement) => statement.Sid);
+            expect(sids).to.have.members(["EnableIamPoliciesOfThisAccount", "AllowCloudFrontOacDecrypt"]); // evaluated in tests/iam.spec.ts
+            expect(created.outputs.kmsKeyArn).to.equal(key.state.arn);
+            expect(created.outputs.kmsKeyPolicyStatement, "a created key needs no hand edit").to.equal(undefined);
         });
 
         it("allows browser uploads and reads from exactly the configured CORS origins", async () => {
@@ -208,7 +230,8 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
     describe("invalid config", () => {
         for (const [key, value] of [
             ["allowedResolutions", "300by300"], ["uploadExpiresIn", "0"], ["priceClass", "PriceClass_1"],
-            ["corsOrigins", "http://x.com/path"],
+            ["corsOrigins", "http://x.com/path"], ["kmsKeyArn", "arn:aws:kms:ap-northeast-2:123456789012:alias/images"],
+            ["kmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"], ["uploadExpiresIn", "3600"],
         ]) {
             it(`fails on ${key}=${value} before any resource is declared`, async () => {
                 let failure: Error | undefined;

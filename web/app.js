@@ -29,11 +29,12 @@ function refusal(file) {
   return null;
 }
 
-async function sign(route, contentType) {
+/** Asks the API to sign; the declared size is signed into a PUT (S3 then takes exactly that many bytes). */
+async function sign(route, contentType, size) {
   const response = await fetch(`${state.config.apiBase}${route}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ contentType }),
+    body: JSON.stringify({ contentType, size }),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(`The server said no: ${body.error?.message ?? response.statusText}`);
@@ -45,14 +46,18 @@ function send(method, url, body, headers, onProgress) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open(method, url);
-    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    // Browsers send the body's real Content-Length themselves and refuse to have it set (a forbidden header).
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() !== "content-length") request.setRequestHeader(name, value);
+    }
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     });
     request.addEventListener("load", () => {
       if (request.status >= 200 && request.status < 300) return resolve();
       const code = /<Code>([^<]*)<\/Code>/.exec(request.responseText)?.[1];
-      const reason = code === "EntityTooLarge" ? "too big for the size cap" : code ?? `HTTP ${request.status}`;
+      const reason = code === "EntityTooLarge" ? "too big for the size cap"
+        : code === "PreconditionFailed" ? "that key already exists" : code ?? `HTTP ${request.status}`;
       reject(new Error(`Storage refused the upload: ${reason}.`));
     });
     request.addEventListener("error", () => reject(new Error("Network error while uploading.")));
@@ -68,14 +73,14 @@ async function upload(file, method, item) {
     status.textContent = `Uploading… ${progress.value} %`;
   };
   if (method === "post") {
-    const signed = await sign("/uploads/form", file.type);
+    const signed = await sign("/uploads/form", file.type, file.size);
     const form = new FormData();
     for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
     form.append("file", file);
     await send("POST", signed.uploadUrl, form, {}, onProgress);
     return signed;
   }
-  const signed = await sign("/uploads", file.type);
+  const signed = await sign("/uploads", file.type, file.size);
   await send("PUT", signed.uploadUrl, file, signed.headers, onProgress);
   return signed;
 }

@@ -27,6 +27,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         }
         case "aws:cloudfront/distribution:Distribution":
             return { arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${name.toUpperCase().replace(/\W/g, "")}`, domainName: `d${name.replace(/\W/g, "")}.cloudfront.net` };
+        case "aws:kms/key:Key": {
+            const keyId = `0000abcd-${Buffer.from(name).toString("hex").slice(0, 4).padEnd(4, "0")}-4000-8000-000000000000`;
+            return { keyId, arn: arn("kms", `key/${keyId}`) };
+        }
         case "aws:iam/role:Role":
             return { name: inputs.name ?? `${name}-role`, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
         case "aws:lambda/function:Function":
