@@ -17,6 +17,7 @@ export interface ResizerArgs {
     architecture: LambdaArchitecture;
     memoryMb: pulumi.Input<number>;
     timeoutSeconds: pulumi.Input<number>;
+    /** Caps concurrent resizes (a runaway-bill guard); undefined only when config turned it off. */
     reservedConcurrency?: pulumi.Input<number>;
 }
 

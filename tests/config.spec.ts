@@ -40,9 +40,41 @@ describe("stack config (infra/config.ts)", () => {
             .to.deep.equal(["300x300", "640x480"]);
     });
 
-    it("accepts an empty resolution list (any size up to maxResizeDimension)", () => {
-        expect(parsePipelineConfig(ns({ allowedResolutions: "" })).allowedResolutions).to.deep.equal([]);
-        expect(parsePipelineConfig(ns({ allowedResolutions: "[]" })).allowedResolutions).to.deep.equal([]);
+    it("accepts an empty resolution list (any size up to maxResizeDimension) only with allowAnyResolution=true", () => {
+        expect(parsePipelineConfig(ns({ allowedResolutions: "", allowAnyResolution: "true" })).allowedResolutions).to.deep.equal([]);
+        expect(parsePipelineConfig(ns({ allowedResolutions: "[]", allowAnyResolution: "true" })).allowedResolutions).to.deep.equal([]);
+        expect(problemsOf({ allowedResolutions: "" })).to.include("allowedResolutions: an empty list would let anyone make any size up to 2048px");
+        expect(problemsOf({ allowedResolutions: "[]", allowAnyResolution: "false" })).to.include("set image-pipeline:allowAnyResolution to true");
+        expect(problemsOf({ allowAnyResolution: "true" })).to.include('allowAnyResolution=true needs image-pipeline:allowedResolutions set to "" (empty)');
+    });
+
+    it("has the documented CloudFront/Resizer defaults: 30 s read timeout, 2 attempts, reserved concurrency 10", () => {
+        const config = parsePipelineConfig({});
+        expect(config).to.include({ resizerTimeoutSeconds: 30, resizerOriginReadTimeoutSeconds: 30, resizerOriginConnectionAttempts: 2, resizerReservedConcurrency: 10, allowAnyResolution: false });
+    });
+
+    it("turns reserved concurrency off with \"none\" or \"off\", and refuses 0 (it would disable the function)", () => {
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "none" })).resizerReservedConcurrency).to.equal(undefined);
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "off" })).resizerReservedConcurrency).to.equal(undefined);
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "25" })).resizerReservedConcurrency).to.equal(25);
+        expect(problemsOf({ resizerReservedConcurrency: "0" })).to.include('resizerReservedConcurrency: "0" would stop the Resizer from ever running');
+        expect(problemsOf({ resizerReservedConcurrency: "-1" })).to.include('resizerReservedConcurrency: "-1" is not a whole number from 1');
+    });
+
+    it("refuses a Resizer timeout longer than CloudFront waits for it, or than API Gateway's 30 s", () => {
+        expect(problemsOf({ resizerTimeoutSeconds: "25", resizerOriginReadTimeoutSeconds: "20" }))
+            .to.include("resizerTimeoutSeconds (25) exceeds image-pipeline:resizerOriginReadTimeoutSeconds (20)");
+        expect(problemsOf({ resizerTimeoutSeconds: "31", resizerOriginReadTimeoutSeconds: "60" }))
+            .to.include('resizerTimeoutSeconds: "31" is not a whole number from 1 to 30');
+        expect(parsePipelineConfig(ns({ resizerTimeoutSeconds: "20", resizerOriginReadTimeoutSeconds: "20" })).resizerTimeoutSeconds).to.equal(20);
+        expect(problemsOf({ resizerOriginReadTimeoutSeconds: "61" })).to.include('resizerOriginReadTimeoutSeconds: "61" is not a whole number from 1 to 60');
+        expect(problemsOf({ resizerOriginConnectionAttempts: "3" })).to.include('resizerOriginConnectionAttempts: "3" is not a whole number from 1 to 2');
+    });
+
+    it("refuses more sizes than CloudFront has cache behaviours for (75 per distribution)", () => {
+        const sizes = Array.from({ length: 74 }, (_, i) => `${i + 1}x${i + 1}`).join(",");
+        expect(problemsOf({ allowedResolutions: sizes })).to.include("allowedResolutions: 74 sizes, but CloudFront allows 75 cache behaviours");
+        expect(parsePipelineConfig(ns({ allowedResolutions: sizes.split(",").slice(0, 73).join(",") })).allowedResolutions).to.have.length(73);
     });
 
     it("reads Pulumi.dev.yaml (the YAML list form) without the engine", () => {
