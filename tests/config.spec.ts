@@ -1,6 +1,10 @@
 import { expect } from "chai";
-import { ConfigError, parsePipelineConfig } from "../infra/config";
-import { devStackConfig } from "./support/program";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, parsePipelineConfig, projectNamespace } from "../infra/config";
+import { devStackConfig, runProgram } from "./support/program";
+import { MOCK_PROJECT, useMockProject } from "./support/pulumiMocks";
 
 const ns = (values: Record<string, string>) =>
     Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
@@ -121,5 +125,29 @@ describe("stack config (infra/config.ts)", () => {
         expect(message).to.include('"\\u003cscript\\u003e\\"x\\""');
         expect(message).to.not.include("<script>");
         expect(message).to.include('priceClass: "nope"');
+    });
+});
+
+describe("config namespace: the project's name, not a literal", () => {
+    it("reads the name from Pulumi.yaml (what `pulumi config set` stores keys under)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "renamed-project-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), 'name: "photo-pipeline" # renamed\nruntime:\n  name: nodejs\n');
+        expect(projectNamespace(dir)).to.equal("photo-pipeline");
+        expect(projectNamespace()).to.equal("image-pipeline");
+        const config = parsePipelineConfig({ "photo-pipeline:resizeQuality": "55", "image-pipeline:resizeQuality": "nonsense" }, projectNamespace(dir));
+        expect(config.resizeQuality, "keys of the old name are another project's").to.equal(55);
+        expect(() => parsePipelineConfig({ "photo-pipeline:resizeQualty": "55" }, "photo-pipeline")).to.throw("photo-pipeline:resizeQualty: unknown key");
+    });
+
+    it("a renamed project deployed by the engine still reads its keys (index.ts under mocks, pulumi.getProject())", async () => {
+        useMockProject("photo-pipeline");
+        try {
+            const run = await runProgram({ "photo-pipeline:resizeQuality": "55", "photo-pipeline:resizerMemoryMb": "2048" });
+            const resizer = run.ofType("aws:lambda/function:Function").find((f) => f.name === "resizer-handler")!;
+            expect(resizer.inputs.memorySize).to.equal(2048);
+            expect(resizer.inputs.environment.variables.RESIZE_QUALITY).to.equal("55");
+        } finally {
+            useMockProject(MOCK_PROJECT);
+        }
     });
 });

@@ -68,7 +68,10 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
     return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-pulumi.runtime.setMocks({
+export const MOCK_PROJECT = "image-pipeline";
+
+/** The mocks every spec shares; re-installable under another project name (see useMockProject). */
+export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
         recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
@@ -81,4 +84,10 @@ pulumi.runtime.setMocks({
         }
         throw new Error(`Unmocked invoke ${args.token}: mock it in tests/support/pulumiMocks.ts`);
     },
-}, "image-pipeline", "dev", false);
+};
+
+/** Runs the engine's mocks as project `project` (what pulumi.getProject() returns), e.g. a renamed project. */
+export function useMockProject(project: string): void {
+    pulumi.runtime.setMocks(mocks, project, "dev", false);
+}
+useMockProject(MOCK_PROJECT);
