@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RESIZE_ENV } from "../functions/resize";
+import { RESIZE_ENV } from "../functions/resizeSettings";
 import { lambdaExecution } from "./lambdaRole";
 import { UPLOADS_PREFIX } from "./bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
