@@ -34,6 +34,7 @@ const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,
     bucketArn: images.bucketArn,
     bucketRegionalDomainName: images.regionalDomainName,
+    bucketConfigured: images.configured,
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     priceClass: config.priceClass,

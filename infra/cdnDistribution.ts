@@ -11,6 +11,8 @@ export interface CdnDistributionArgs {
     corsOrigins: pulumi.Input<pulumi.Input<string>[]>;
     corsAllowCredentials?: pulumi.Input<boolean>;
     priceClass: pulumi.Input<string>;
+    /** The bucket's last configuration resource: the policy waits for it (S3 409 OperationAborted, see ImageBucket). */
+    bucketConfigured?: pulumi.Input<pulumi.Resource>;
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
@@ -198,7 +200,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
         new aws.s3.BucketPolicy(`${name}-bucket-policy`, {
             bucket: args.bucketName,
             policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
-        }, parent);
+        }, { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] });
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;

@@ -86,8 +86,26 @@ export const mocks: pulumi.runtime.Mocks = {
     },
 };
 
+/**
+ * Resource name → names of the resources it was registered as depending on (explicit dependsOn and the
+ * resources behind its input Outputs), as the engine would receive them. Mocks.newResource is not told these,
+ * so the mock monitor's registerResource is wrapped to read them off the request.
+ */
+export const dependenciesOf = new Map<string, string[]>();
+
+function recordDependencies(): void {
+    const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request: any, callback: unknown) => {
+        const names = (request.getDependenciesList() as string[]).map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
+        dependenciesOf.set(request.getName(), names);
+        return register(request, callback);
+    };
+}
+
 /** Runs the engine's mocks as project `project` (what pulumi.getProject() returns), e.g. a renamed project. */
 export function useMockProject(project: string): void {
     pulumi.runtime.setMocks(mocks, project, "dev", false);
+    recordDependencies();
 }
 useMockProject(MOCK_PROJECT);
