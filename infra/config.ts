@@ -95,7 +95,7 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
 
 /** Thrown with every invalid key listed, before any resource is declared. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[], namespace = "image-pipeline") {
+    constructor(readonly problems: string[], namespace: string) {
         super(`Invalid ${namespace} configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
     }

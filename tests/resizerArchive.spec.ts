@@ -62,6 +62,16 @@ describe("Resizer archive (infra/resizerArchive.ts, infra/resizer-packages)", ()
             expect(createHash("sha256").update(codeA).digest("hex")).to.equal(createHash("sha256").update(codeB).digest("hex"));
         });
 
+        it("ships only the locked packages for linux-arm64 (no build or dev tools, no other platform's binary)", async () => {
+            const nodeModules = await installSharp("arm64", roots[0]);
+            const installed = fs.readdirSync(nodeModules).filter((name) => !name.startsWith("."))
+                .flatMap((name) => name.startsWith("@") ? fs.readdirSync(path.join(nodeModules, name)).map((inner) => `${name}/${inner}`) : [name]);
+            for (const name of installed) expect(lock.packages[`node_modules/${name}`], `${name} is in the Resizer's lock`).to.not.equal(undefined);
+            expect(installed).to.include("sharp");
+            expect(installed.filter((name) => /esbuild|typescript|ts-node|mocha|pulumi|aws-sdk/.test(name))).to.deep.equal([]);
+            expect(installed.filter((name) => name.startsWith("@img/sharp-") && !name.endsWith("linux-arm64"))).to.deep.equal([]);
+        });
+
         it("does not install again while the lockfile is unchanged (cache directory named by its hash)", async () => {
             const nodeModules = await installSharp("arm64", roots[0]);
             const sentinel = path.join(nodeModules, "..", "sentinel");
