@@ -6,7 +6,8 @@ import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
 import { Resizer } from "./infra/resizer";
 
-const config = parsePipelineConfig(pulumi.runtime.allConfig());
+// Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
+const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
 
 const images = new ImageBucket("images", {
     corsOrigins: config.corsOrigins,
@@ -35,12 +36,19 @@ const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,
     bucketArn: images.bucketArn,
     bucketRegionalDomainName: images.regionalDomainName,
+    bucketConfigured: images.configured,
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     priceClass: config.priceClass,
     domainNames: config.domainNames,
     certificateArn: config.certificateArn,
-    resizer: { functionName: resizer.functionName, functionUrl: resizer.functionUrl },
+    resizer: {
+        functionName: resizer.functionName,
+        functionUrl: resizer.functionUrl,
+        allowedResolutions: config.allowedResolutions,
+        originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
+        connectionAttempts: config.resizerOriginConnectionAttempts,
+    },
 });
 
 // A created key gets its key policy; a brought key needs this statement added by its owner (README "Encryption").

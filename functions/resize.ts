@@ -2,22 +2,15 @@
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
-import { envReader } from "./envSettings";
 import { isImageContentType } from "./imageTypes";
 import { renderVariant, ResizeFit } from "./renderVariant";
 import { parseVariantKey, VariantRequest } from "./variantKey";
+import type { ResizeSettings } from "./resizeSettings";
 
-export interface ResizeSettings {
-    bucket: string;
-    uploadPrefix: string;
-    allowedResolutions: string[];
-    maxDimension: number;
-    fit: ResizeFit;
-    quality: number;
-    limitInputPixels: number;
-    /** CDN base URL for /resize redirects when the request does not carry one (stage variable cdnUrl). */
-    cdnUrl?: string;
-}
+// The settings and their environment names live apart from sharp, so the stack can name them at deploy time
+// without loading sharp (see functions/resizeSettings.ts); re-exported for existing importers.
+export { RESIZE_ENV, resizeSettingsFromEnv } from "./resizeSettings";
+export type { ResizeSettings } from "./resizeSettings";
 
 export interface ResizeDependencies {
     s3: S3Client;
@@ -25,38 +18,11 @@ export interface ResizeDependencies {
     log?: (line: string) => void;
 }
 
-export const RESIZE_ENV = {
-    bucket: "BUCKET_NAME",
-    uploadPrefix: "UPLOAD_PREFIX",
-    allowedResolutions: "ALLOWED_RESOLUTIONS",
-    maxDimension: "MAX_RESIZE_DIMENSION",
-    fit: "RESIZE_FIT",
-    quality: "RESIZE_QUALITY",
-    limitInputPixels: "LIMIT_INPUT_PIXELS",
-    cdnUrl: "CDN_URL",
-} as const;
-
 export const VARIANT_CACHE_CONTROL = "public, max-age=31536000, immutable";
 /** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
 export const MAX_INLINE_BASE64_BYTES = 5_500_000;
 /** Originals larger than this are not downloaded into the function at all. */
 const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
-
-export function resizeSettingsFromEnv(env: Record<string, string | undefined>): ResizeSettings {
-    const { required, positive, list } = envReader(env);
-    const fit = required(RESIZE_ENV.fit);
-    if (fit !== "cover" && fit !== "contain" && fit !== "inside") throw new Error(`${RESIZE_ENV.fit} must be cover, contain or inside`);
-    return {
-        bucket: required(RESIZE_ENV.bucket),
-        uploadPrefix: required(RESIZE_ENV.uploadPrefix),
-        allowedResolutions: list(RESIZE_ENV.allowedResolutions),
-        maxDimension: positive(RESIZE_ENV.maxDimension),
-        fit,
-        quality: positive(RESIZE_ENV.quality),
-        limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
-        cdnUrl: env[RESIZE_ENV.cdnUrl] || undefined,
-    };
-}
 
 interface StoredImage {
     bytes: Buffer;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
+import { UPLOADS_PREFIX } from "./bucketLayout";
 
 export interface CdnDistributionArgs {
     bucketName: pulumi.Input<string>;
@@ -10,11 +11,22 @@ export interface CdnDistributionArgs {
     corsOrigins: pulumi.Input<pulumi.Input<string>[]>;
     corsAllowCredentials?: pulumi.Input<boolean>;
     priceClass: pulumi.Input<string>;
+    /** The bucket's last configuration resource: the policy waits for it (S3 409 OperationAborted, see ImageBucket). */
+    bucketConfigured?: pulumi.Input<pulumi.Resource>;
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
     /** The Resizer: CloudFront fails over to its Function URL when the bucket has no such variant. */
-    resizer?: { functionName: pulumi.Input<string>; functionUrl: pulumi.Input<string> };
+    resizer?: {
+        functionName: pulumi.Input<string>;
+        functionUrl: pulumi.Input<string>;
+        /** Sizes that get a cache behaviour to the Resizer; empty means any size (one `*x*` behaviour). */
+        allowedResolutions: string[];
+        /** Seconds CloudFront waits for the Resizer (1–60 under the default quota). */
+        originReadTimeoutSeconds: pulumi.Input<number>;
+        /** 1–3 (CloudFront's default is 3: three billed invocations for one slow resize). */
+        connectionAttempts: pulumi.Input<number>;
+    };
 }
 
 /** Keys are immutable (a new upload gets a new key), so objects may be cached for a year. */
@@ -24,6 +36,26 @@ const RESIZER_ORIGIN_ID = "resizer";
 const VARIANT_ORIGIN_GROUP_ID = "variants";
 /** S3 behind OAC answers 403 for a missing key (no s3:ListBucket), 404 otherwise. */
 export const FAILOVER_STATUS_CODES = [403, 404];
+/**
+ * CloudFront caches 4xx/5xx for 10 s unless told otherwise, and honours `Cache-Control: no-store` on errors only
+ * for 404, 410, 414 and 501; a variant missing now exists a second later, and a timed-out resize may succeed on
+ * retry, so these are not cached at all. No response page or status rewrite: the origin group's failover must
+ * still see the origin's own 403/404.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html
+ */
+export const UNCACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504];
+
+/**
+ * The path patterns that reach the Resizer (through the origin group): one per allowed size, or `*x*` when any
+ * size is allowed. CloudFront patterns match the whole path, `*` = any run of characters (also `/`), `?` = one,
+ * case-sensitive, first listed behaviour wins:
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
+ */
+export function variantPathPatterns(allowedResolutions: string[]): string[] {
+    return allowedResolutions.length > 0
+        ? allowedResolutions.map((size) => `${size}/${UPLOADS_PREFIX}*`)
+        : [`*x*/${UPLOADS_PREFIX}*`];
+}
 
 /**
  * CloudFront in front of the private bucket, reading it through Origin Access Control. Also composes the
@@ -113,11 +145,15 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 originId: RESIZER_ORIGIN_ID,
                 domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
                 originAccessControlId: resizer.access.id,
+                // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is kept
+                // within originReadTimeout by config, so CloudFront never gives up on a resize still running.
+                connectionAttempts: resizer.connectionAttempts,
                 customOriginConfig: {
                     httpPort: 80,
                     httpsPort: 443,
                     originProtocolPolicy: "https-only",
                     originSslProtocols: ["TLSv1.2"],
+                    originReadTimeout: resizer.originReadTimeoutSeconds,
                 },
             }] : [bucketOrigin],
             // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
@@ -126,9 +162,16 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 failoverCriteria: { statusCodes: FAILOVER_STATUS_CODES },
                 members: [{ originId: BUCKET_ORIGIN_ID }, { originId: RESIZER_ORIGIN_ID }],
             }] : undefined,
-            defaultCacheBehavior: { ...cacheBehavior, targetOriginId: resizer ? VARIANT_ORIGIN_GROUP_ID : BUCKET_ORIGIN_ID },
-            // Originals never go to the Resizer: a missing original is the bucket's answer.
-            orderedCacheBehaviors: resizer ? [{ ...cacheBehavior, pathPattern: "uploads/*", targetOriginId: BUCKET_ORIGIN_ID }] : undefined,
+            // Only variant paths may reach the Resizer: /favicon.ico, bots and typos get the bucket's answer.
+            defaultCacheBehavior: { ...cacheBehavior, targetOriginId: BUCKET_ORIGIN_ID },
+            // Originals first: `*x*/uploads/*` also matches e.g. uploads/x/uploads/a.jpg, which is an original's
+            // path and must never invoke the Resizer (the first matching behaviour wins).
+            orderedCacheBehaviors: resizer ? [
+                { ...cacheBehavior, pathPattern: `${UPLOADS_PREFIX}*`, targetOriginId: BUCKET_ORIGIN_ID },
+                ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) =>
+                    ({ ...cacheBehavior, pathPattern, targetOriginId: VARIANT_ORIGIN_GROUP_ID })),
+            ] : undefined,
+            customErrorResponses: UNCACHED_ERROR_CODES.map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),
             restrictions: { geoRestriction: { restrictionType: "none" } },
             viewerCertificate: pulumi.all([customDomain, args.certificateArn]).apply(([custom, certificateArn]) =>
                 custom
@@ -157,7 +200,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
         new aws.s3.BucketPolicy(`${name}-bucket-policy`, {
             bucket: args.bucketName,
             policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
-        }, parent);
+        }, { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] });
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;

@@ -1,19 +1,45 @@
 // One typed, validated configuration for the stack and for local mode.
-// Values arrive as strings keyed "image-pipeline:<key>" (what `pulumi config` stores; list values set with
+// Values arrive as strings keyed "<project>:<key>" (what `pulumi config` stores; list values set with
 // --path arrive as JSON text), so the same parser serves the Pulumi engine and a Pulumi.<stack>.yaml file.
+// <project> is the `name` in Pulumi.yaml (what `pulumi config set` writes keys under), never a literal here.
 
+import * as fs from "fs";
+import * as path from "path";
 import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/imageTypes";
 import { quoteInput as quote } from "../functions/quoteInput";
 
-export const CONFIG_NAMESPACE = "image-pipeline";
+/**
+ * The project's name from Pulumi.yaml: `pulumi config set k v` stores `<name>:k`, so a renamed project must
+ * read its keys under the new name. Under the engine index.ts passes pulumi.getProject() instead. A regex,
+ * not a YAML parser: `name` is a required top-level scalar, and the `yaml` package is a devDependency only.
+ */
+export function projectNamespace(projectDir = path.resolve(__dirname, "..")): string {
+    const text = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8");
+    const match = /^name:[ \t]*(["']?)([A-Za-z0-9_.-]+)\1[ \t]*(#.*)?$/m.exec(text);
+    if (!match) throw new Error(`${path.join(projectDir, "Pulumi.yaml")} has no top-level project name`);
+    return match[2];
+}
+
+/** HTTP APIs give up on an integration after 30 s, a hard limit (REST APIs may raise theirs; HTTP APIs may not):
+ *  https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html */
+export const HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS = 30;
+/** CloudFront's default quota for an origin's response (read) timeout: 1–60 s.
+ *  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html */
+export const CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS = 60;
+/** 75 cache behaviours per distribution (default quota, same page); the stack uses one for the default and one
+ *  for originals, so at most 73 sizes get a behaviour each. */
+export const MAX_ALLOWED_RESOLUTIONS = 73;
+const RESERVED_CONCURRENCY_OFF = ["none", "off"];
 
 export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
 export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
 export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
 
 export interface PipelineConfig {
-    /** Variant sizes the Resizer makes, as "WxH"; empty allows any size up to maxResizeDimension. */
+    /** Variant sizes the Resizer makes, as "WxH"; empty (only with allowAnyResolution) allows any size up to maxResizeDimension. */
     allowedResolutions: string[];
+    /** The explicit opt-in to any size up to maxResizeDimension (allowedResolutions must then be empty). */
+    allowAnyResolution: boolean;
     maxResizeDimension: number;
     corsOrigins: string[];
     corsAllowCredentials: boolean;
@@ -34,6 +60,11 @@ export interface PipelineConfig {
     resizerArchitecture: (typeof LAMBDA_ARCHITECTURES)[number];
     resizerMemoryMb: number;
     resizerTimeoutSeconds: number;
+    /** How long CloudFront waits for the Resizer's answer; the Lambda timeout may not exceed it. */
+    resizerOriginReadTimeoutSeconds: number;
+    /** CloudFront's connection attempts to the Resizer origin (each may be a billed invocation). */
+    resizerOriginConnectionAttempts: number;
+    /** Undefined only when turned off explicitly ("none"/"off"). */
     resizerReservedConcurrency?: number;
     resizeFit: (typeof RESIZE_FITS)[number];
     resizeQuality: number;
@@ -56,6 +87,7 @@ export const MAX_UPLOAD_EXPIRES_IN = 900;
 
 export const CONFIG_DEFAULTS: PipelineConfig = {
     allowedResolutions: ["300x300", "640x480", "1280x720"],
+    allowAnyResolution: false,
     maxResizeDimension: 2048,
     corsOrigins: ["http://localhost:3000"],
     corsAllowCredentials: false,
@@ -70,6 +102,9 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
     resizerArchitecture: "arm64",
     resizerMemoryMb: 1536,
     resizerTimeoutSeconds: 30,
+    resizerOriginReadTimeoutSeconds: 30,
+    resizerOriginConnectionAttempts: 2,
+    resizerReservedConcurrency: 10,
     resizeFit: "cover",
     resizeQuality: 80,
     limitInputPixels: 50_000_000,
@@ -77,17 +112,19 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
 
 /** Thrown with every invalid key listed, before any resource is declared. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
-        super(`Invalid image-pipeline configuration:\n  - ${problems.join("\n  - ")}`);
+    constructor(readonly problems: string[], namespace: string) {
+        super(`Invalid ${namespace} configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
     }
 }
 
 const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
-    allowedResolutions: true, maxResizeDimension: true, corsOrigins: true, corsAllowCredentials: true,
-    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, requireUploadSize: true, priceClass: true, domainNames: true,
+    allowedResolutions: true, allowAnyResolution: true, maxResizeDimension: true, corsOrigins: true, corsAllowCredentials: true,
+    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, requireUploadSize: true, priceClass: true,
+    domainNames: true,
     certificateArn: true, kmsKeyArn: true, forceDestroy: true, jwtIssuer: true, jwtAudience: true,
     resizerArchitecture: true, resizerMemoryMb: true, resizerTimeoutSeconds: true,
+    resizerOriginReadTimeoutSeconds: true, resizerOriginConnectionAttempts: true,
     resizerReservedConcurrency: true, resizeFit: true, resizeQuality: true, limitInputPixels: true,
 };
 
@@ -96,7 +133,9 @@ const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
  * Keys of other namespaces (aws:region ...) are ignored; an unknown image-pipeline key is an error, since a
  * typo would otherwise silently fall back to a default.
  */
-export function parsePipelineConfig(stackConfig: Record<string, string | undefined>): PipelineConfig {
+export function parsePipelineConfig(stackConfig: Record<string, string | undefined>,
+                                    namespace: string = projectNamespace()): PipelineConfig {
+    const CONFIG_NAMESPACE = namespace;
     const problems: string[] = [];
     const raw = new Map<string, string>();
     for (const [fullKey, value] of Object.entries(stackConfig)) {
@@ -108,7 +147,7 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
         }
         raw.set(key, value);
     }
-    const read = new Reader(raw, problems);
+    const read = new Reader(raw, problems, namespace);
     const d = CONFIG_DEFAULTS;
 
     const maxResizeDimension = read.integer("maxResizeDimension", d.maxResizeDimension, 1, 16383);
@@ -139,14 +178,32 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
         jwtAudience: read.list("jwtAudience", d.jwtAudience, (value) => (value.trim() ? undefined : "is empty")),
         resizerArchitecture: read.oneOf("resizerArchitecture", d.resizerArchitecture, LAMBDA_ARCHITECTURES),
         resizerMemoryMb: read.integer("resizerMemoryMb", d.resizerMemoryMb, 128, 10240),
-        resizerTimeoutSeconds: read.integer("resizerTimeoutSeconds", d.resizerTimeoutSeconds, 1, 900),
-        resizerReservedConcurrency: raw.has("resizerReservedConcurrency")
-            ? read.integer("resizerReservedConcurrency", 0, 0, 10000) : undefined,
+        allowAnyResolution: read.boolean("allowAnyResolution", d.allowAnyResolution),
+        // The Resizer sits behind API Gateway (/resize): it may not run longer than that gives it.
+        resizerTimeoutSeconds: read.integer("resizerTimeoutSeconds", d.resizerTimeoutSeconds, 1, HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS),
+        resizerOriginReadTimeoutSeconds: read.integer("resizerOriginReadTimeoutSeconds", d.resizerOriginReadTimeoutSeconds,
+            1, CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS),
+        // CloudFront allows 1–3 attempts (default 3); a third is one more billed resize of the same slow image.
+        resizerOriginConnectionAttempts: read.integer("resizerOriginConnectionAttempts", d.resizerOriginConnectionAttempts, 1, 2),
+        resizerReservedConcurrency: RESERVED_CONCURRENCY_OFF.includes(raw.get("resizerReservedConcurrency")?.trim() ?? "")
+            ? undefined : read.reservedConcurrency("resizerReservedConcurrency", d.resizerReservedConcurrency!),
         resizeFit: read.oneOf("resizeFit", d.resizeFit, RESIZE_FITS),
         resizeQuality: read.integer("resizeQuality", d.resizeQuality, 1, 100),
         limitInputPixels: read.integer("limitInputPixels", d.limitInputPixels, 1, 2 ** 31),
     };
 
+    if (raw.has("allowedResolutions") && config.allowedResolutions.length === 0 && !config.allowAnyResolution) {
+        problems.push(`${CONFIG_NAMESPACE}:allowedResolutions: an empty list would let anyone make any size up to ${maxResizeDimension}px; list the sizes, or set ${CONFIG_NAMESPACE}:allowAnyResolution to true to mean it`);
+    }
+    if (config.allowAnyResolution && config.allowedResolutions.length > 0) {
+        problems.push(`${CONFIG_NAMESPACE}:allowAnyResolution=true needs ${CONFIG_NAMESPACE}:allowedResolutions set to "" (empty); it is ${quote(config.allowedResolutions.join(","))}`);
+    }
+    if (config.allowedResolutions.length > MAX_ALLOWED_RESOLUTIONS) {
+        problems.push(`${CONFIG_NAMESPACE}:allowedResolutions: ${config.allowedResolutions.length} sizes, but CloudFront allows 75 cache behaviours per distribution (one per size, plus two): at most ${MAX_ALLOWED_RESOLUTIONS}, or allowAnyResolution`);
+    }
+    if (config.resizerTimeoutSeconds > config.resizerOriginReadTimeoutSeconds) {
+        problems.push(`${CONFIG_NAMESPACE}:resizerTimeoutSeconds (${config.resizerTimeoutSeconds}) exceeds ${CONFIG_NAMESPACE}:resizerOriginReadTimeoutSeconds (${config.resizerOriginReadTimeoutSeconds}): the Lambda would run, billed, after CloudFront gave up on it`);
+    }
     if (config.corsAllowCredentials && config.corsOrigins.includes("*")) {
         problems.push(`${CONFIG_NAMESPACE}:corsOrigins: "*" cannot be used with corsAllowCredentials=true (browsers refuse it); list the origins`);
     }
@@ -159,7 +216,7 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
     if ((config.jwtIssuer !== undefined) !== (config.jwtAudience.length > 0)) {
         problems.push(`${CONFIG_NAMESPACE}:jwtIssuer and ${CONFIG_NAMESPACE}:jwtAudience must be set together`);
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0) throw new ConfigError(problems, namespace);
     return config;
 }
 
@@ -218,10 +275,11 @@ function tryUrl(value: string): URL | undefined {
 
 /** Reads one key at a time, recording a problem (and returning the default) instead of throwing. */
 class Reader {
-    constructor(private readonly raw: Map<string, string>, private readonly problems: string[]) {}
+    constructor(private readonly raw: Map<string, string>, private readonly problems: string[],
+                private readonly namespace: string) {}
 
     private fail(key: string, value: string, why: string): void {
-        this.problems.push(`${CONFIG_NAMESPACE}:${key}: ${quote(value)} ${why}`);
+        this.problems.push(`${this.namespace}:${key}: ${quote(value)} ${why}`);
     }
 
     integer(key: string, fallback: number, min: number, max: number, why = ""): number {
@@ -233,6 +291,16 @@ class Reader {
             return fallback;
         }
         return number;
+    }
+
+    /** Reserved concurrency 0 throttles every invocation (the function is switched off), so it is refused:
+     *  https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
+    reservedConcurrency(key: string, fallback: number): number {
+        if (this.raw.get(key)?.trim() === "0") {
+            this.fail(key, "0", `would stop the Resizer from ever running (reserved concurrency 0 throttles every call); use a positive number, or ${RESERVED_CONCURRENCY_OFF.map((v) => `"${v}"`).join(" / ")} for no reservation`);
+            return fallback;
+        }
+        return this.integer(key, fallback, 1, 10000);
     }
 
     boolean(key: string, fallback: boolean): boolean {

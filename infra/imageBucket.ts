@@ -26,6 +26,15 @@ export class ImageBucket extends pulumi.ComponentResource {
     public readonly kmsKeyArn?: pulumi.Output<string>;
     private readonly createdKey?: aws.kms.Key;
     private readonly resourceName: string;
+    /**
+     * The last of the bucket's sub-resources. S3 answers 409 OperationAborted ("A conflicting conditional
+     * operation is currently in progress") to concurrent Put*Bucket* calls on one bucket, so they are chained
+     * one after another here, and the bucket policy (CdnDistribution) waits for this one. Reported for exactly
+     * these resources: https://github.com/hashicorp/terraform-provider-aws/issues/7628,
+     * https://github.com/pulumi/pulumi-aws/issues/1570, https://github.com/hashicorp/terraform-provider-aws/issues/33552,
+     * https://github.com/hashicorp/terraform-provider-aws/issues/36873 (retries exhausted, 2024).
+     */
+    public readonly configured: pulumi.Resource;
 
     constructor(name: string, args: ImageBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:storage:ImageBucket", name, {}, opts);
@@ -42,7 +51,10 @@ export class ImageBucket extends pulumi.ComponentResource {
 
         const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? false }, parent);
 
-        new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+        // One S3 bucket-configuration call at a time (see `configured`).
+        const after = (previous: pulumi.Resource) => ({ parent: this, dependsOn: [previous] });
+
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
             bucket: bucket.id,
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -50,12 +62,12 @@ export class ImageBucket extends pulumi.ComponentResource {
             restrictPublicBuckets: true,
         }, parent);
 
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+        const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket: bucket.id,
             rule: { objectOwnership: "BucketOwnerEnforced" },
-        }, parent);
+        }, after(publicAccess));
 
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucket.id,
             rules: [{
                 applyServerSideEncryptionByDefault: kmsKeyArn
@@ -64,22 +76,29 @@ export class ImageBucket extends pulumi.ComponentResource {
                 // Fewer KMS calls (and costs): S3 derives data keys from a bucket-level key.
                 bucketKeyEnabled: kmsKeyArn ? true : undefined,
             }],
-        }, parent);
+        }, after(ownership));
 
-        new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
+        const cors = new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
             bucket: bucket.id,
             corsRules: [pulumi.output(args.corsOrigins).apply(uploadCorsRule)],
-        }, parent);
+        }, after(encryption));
 
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
             bucket: bucket.id,
             rules: [{
                 id: "abort-incomplete-multipart-uploads",
                 status: "Enabled",
+                // The whole bucket, as the empty filter the provider documents ("Specifying an empty filter",
+                // @pulumi/aws 7.x). Checked: the empty-filter diffs/warnings were a regression of the upstream
+                // Terraform provider 5.86–5.9x (hashicorp/terraform-provider-aws#41268, #41710), fixed by #42624 and
+                // #43590 before the v6 line @pulumi/aws 7 builds on; omitting the filter instead draws the "one of
+                // prefix/filter is required" warning. The refresh-diff reports pulumi/pulumi-aws#2024 and #2128 are
+                // about expiration days + expiredObjectDeleteMarker, which this rule does not use.
                 filter: {},
                 abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
             }],
-        }, parent);
+        }, after(cors));
+        this.configured = lifecycle;
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;

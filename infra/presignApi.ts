@@ -5,6 +5,7 @@ import { createS3Client } from "../functions/s3Client";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
 import { UPLOADS_PREFIX } from "./bucketLayout";
+import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "./config";
 
 export interface PresignApiArgs {
     bucketName: pulumi.Input<string>;
@@ -142,7 +143,8 @@ export class PresignApi extends pulumi.ComponentResource {
                 integrationType: "AWS_PROXY",
                 integrationUri: args.resizer.functionArn,
                 payloadFormatVersion: "2.0",
-                timeoutMilliseconds: 30_000,
+                // The HTTP API maximum; config keeps the Resizer's own timeout within it.
+                timeoutMilliseconds: HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS * 1000,
             }, { parent: this });
             new aws.apigatewayv2.Route(`${name}-get-resize`, {
                 apiId: api.id,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RESIZE_ENV } from "../functions/resize";
+import { RESIZE_ENV } from "../functions/resizeSettings";
 import { lambdaExecution } from "./lambdaRole";
 import { UPLOADS_PREFIX } from "./bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
@@ -17,6 +17,7 @@ export interface ResizerArgs {
     architecture: LambdaArchitecture;
     memoryMb: pulumi.Input<number>;
     timeoutSeconds: pulumi.Input<number>;
+    /** Caps concurrent resizes (a runaway-bill guard); undefined only when config turned it off. */
     reservedConcurrency?: pulumi.Input<number>;
     /** The bucket's SSE-KMS key (key ARN): reading originals decrypts, writing variants encrypts. */
     kmsKeyArn?: pulumi.Input<string>;

@@ -1,8 +1,9 @@
 // Builds the Resizer's code archive: functions/resizeLambda.ts bundled by esbuild, with sharp installed beside
 // it for the *Lambda's* platform (linux, glibc, arm64 or x64), whatever OS runs `pulumi up`. sharp's native
 // binary comes from its per-platform optional packages (@img/sharp-linux-arm64 ...), so the install names the
-// platform explicitly instead of taking the host's.
+// platform explicitly instead of taking the host's. What is installed is locked (infra/resizer-packages).
 import { execFile } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
@@ -24,9 +25,42 @@ export interface ResizerBuild {
     nodeModulesDir: string;
 }
 
-/** The sharp version the project is tested with, so the Lambda runs the same one. */
+/** The Resizer's own npm packages, locked: sharp and its @img/sharp-linux-* binaries for both architectures. */
+export const RESIZER_PACKAGES_DIR = path.join(PROJECT_DIR, "infra", "resizer-packages");
+
+/** The sharp version the Resizer ships: exact, from its lockfile (a spec checks it equals the tested one). */
 export function sharpVersion(): string {
-    return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "node_modules", "sharp", "package.json"), "utf8")).version;
+    const lock = JSON.parse(fs.readFileSync(path.join(RESIZER_PACKAGES_DIR, "package-lock.json"), "utf8"));
+    return lock.packages["node_modules/sharp"].version;
+}
+
+/** Short hash of the lockfile: a changed lock gets a new install directory, an unchanged one is reused. */
+export function resizerLockHash(): string {
+    const bytes = fs.readFileSync(path.join(RESIZER_PACKAGES_DIR, "package-lock.json"));
+    return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+}
+
+/**
+ * How to run npm on any OS: `npm` is a .cmd shim on Windows, which execFile cannot start without a shell, so
+ * run npm's own cli.js with this node. npm_execpath is set when we run under `npm run`/npx; otherwise npm
+ * sits beside node (Windows: <node dir>/node_modules/npm; elsewhere: <prefix>/lib/node_modules/npm).
+ */
+export function npmCommand(args: string[], host: {
+    execPath: string;
+    env: Record<string, string | undefined>;
+    exists: (file: string) => boolean;
+    pathApi?: typeof path.posix;
+} = { execPath: process.execPath, env: process.env, exists: fs.existsSync }): { file: string; args: string[] } {
+    const p = host.pathApi ?? path;
+    const nodeDir = p.dirname(host.execPath);
+    const candidates = [
+        host.env.npm_execpath,
+        p.join(nodeDir, "node_modules", "npm", "bin", "npm-cli.js"),
+        p.join(nodeDir, "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"),
+    ].filter((file): file is string => !!file && /npm-cli\.js$/.test(file));
+    const cli = candidates.find((file) => host.exists(file));
+    if (!cli) throw new Error(`npm's cli.js was not found (looked at ${candidates.join(", ")}); set npm_execpath to it`);
+    return { file: host.execPath, args: [cli, ...args] };
 }
 
 export async function buildResizer(architecture: LambdaArchitecture): Promise<ResizerBuild> {
@@ -40,30 +74,33 @@ export async function bundleResizerHandler(): Promise<string> {
     return result.outputFiles[0].text;
 }
 
-/** npm-installs sharp for linux/<arch>/glibc once per version and architecture; later builds reuse it. */
-async function installSharp(architecture: LambdaArchitecture): Promise<string> {
-    const version = sharpVersion();
-    const dir = path.join(BUILD_ROOT, `sharp-${version}-linux-${NPM_CPU[architecture]}-glibc`);
+/**
+ * `npm ci` of infra/resizer-packages for linux/<arch>/glibc, once per lockfile and architecture (the directory
+ * name holds the lock's hash, so an unchanged lock is never installed again, on preview or up).
+ */
+export async function installSharp(architecture: LambdaArchitecture, buildRoot = BUILD_ROOT): Promise<string> {
+    const dir = path.join(buildRoot, `resizer-packages-${resizerLockHash()}-linux-${NPM_CPU[architecture]}-glibc`);
     const nodeModules = path.join(dir, "node_modules");
     if (fs.existsSync(path.join(dir, "installed.json"))) return nodeModules;
 
     const staging = `${dir}.staging-${process.pid}-${Date.now()}`;
     fs.mkdirSync(staging, { recursive: true });
-    fs.writeFileSync(path.join(staging, "package.json"), JSON.stringify({ private: true, name: "resizer-build" }));
+    for (const file of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(RESIZER_PACKAGES_DIR, file), path.join(staging, file));
     // Drop the variables of an enclosing `npm run` (npm_package_*, npm_lifecycle_*): they describe our project.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(package|lifecycle)_/.test(key)));
+    const npm = npmCommand([
+        "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
+        "--os=linux", `--cpu=${NPM_CPU[architecture]}`, "--libc=glibc", "--loglevel=error",
+    ]);
     try {
-        await promisify(execFile)("npm", [
-            "install", `sharp@${version}`, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts",
-            "--os=linux", `--cpu=${NPM_CPU[architecture]}`, "--libc=glibc", "--loglevel=error",
-        ], { cwd: staging, env, maxBuffer: 16 * 1024 * 1024 });
-        fs.writeFileSync(path.join(staging, "installed.json"), JSON.stringify({ sharp: version, architecture }));
+        await promisify(execFile)(npm.file, npm.args, { cwd: staging, env, maxBuffer: 16 * 1024 * 1024 });
+        fs.writeFileSync(path.join(staging, "installed.json"), JSON.stringify({ sharp: sharpVersion(), architecture }));
         fs.rmSync(dir, { recursive: true, force: true });
         fs.renameSync(staging, dir);
     } catch (error) {
         fs.rmSync(staging, { recursive: true, force: true });
         if (fs.existsSync(path.join(dir, "installed.json"))) return nodeModules; // a parallel build won
-        throw new Error(`Installing sharp ${version} for linux-${NPM_CPU[architecture]} failed: ${(error as Error).message}`);
+        throw new Error(`Installing the Resizer's packages (sharp ${sharpVersion()}) for linux-${NPM_CPU[architecture]} failed: ${(error as Error).message}`);
     }
     return nodeModules;
 }

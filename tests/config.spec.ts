@@ -1,6 +1,10 @@
 import { expect } from "chai";
-import { ConfigError, parsePipelineConfig } from "../infra/config";
-import { devStackConfig } from "./support/program";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, parsePipelineConfig, projectNamespace } from "../infra/config";
+import { devStackConfig, runProgram } from "./support/program";
+import { MOCK_PROJECT, useMockProject } from "./support/pulumiMocks";
 
 const ns = (values: Record<string, string>) =>
     Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
@@ -40,9 +44,41 @@ describe("stack config (infra/config.ts)", () => {
             .to.deep.equal(["300x300", "640x480"]);
     });
 
-    it("accepts an empty resolution list (any size up to maxResizeDimension)", () => {
-        expect(parsePipelineConfig(ns({ allowedResolutions: "" })).allowedResolutions).to.deep.equal([]);
-        expect(parsePipelineConfig(ns({ allowedResolutions: "[]" })).allowedResolutions).to.deep.equal([]);
+    it("accepts an empty resolution list (any size up to maxResizeDimension) only with allowAnyResolution=true", () => {
+        expect(parsePipelineConfig(ns({ allowedResolutions: "", allowAnyResolution: "true" })).allowedResolutions).to.deep.equal([]);
+        expect(parsePipelineConfig(ns({ allowedResolutions: "[]", allowAnyResolution: "true" })).allowedResolutions).to.deep.equal([]);
+        expect(problemsOf({ allowedResolutions: "" })).to.include("allowedResolutions: an empty list would let anyone make any size up to 2048px");
+        expect(problemsOf({ allowedResolutions: "[]", allowAnyResolution: "false" })).to.include("set image-pipeline:allowAnyResolution to true");
+        expect(problemsOf({ allowAnyResolution: "true" })).to.include('allowAnyResolution=true needs image-pipeline:allowedResolutions set to "" (empty)');
+    });
+
+    it("has the documented CloudFront/Resizer defaults: 30 s read timeout, 2 attempts, reserved concurrency 10", () => {
+        const config = parsePipelineConfig({});
+        expect(config).to.include({ resizerTimeoutSeconds: 30, resizerOriginReadTimeoutSeconds: 30, resizerOriginConnectionAttempts: 2, resizerReservedConcurrency: 10, allowAnyResolution: false });
+    });
+
+    it("turns reserved concurrency off with \"none\" or \"off\", and refuses 0 (it would disable the function)", () => {
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "none" })).resizerReservedConcurrency).to.equal(undefined);
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "off" })).resizerReservedConcurrency).to.equal(undefined);
+        expect(parsePipelineConfig(ns({ resizerReservedConcurrency: "25" })).resizerReservedConcurrency).to.equal(25);
+        expect(problemsOf({ resizerReservedConcurrency: "0" })).to.include('resizerReservedConcurrency: "0" would stop the Resizer from ever running');
+        expect(problemsOf({ resizerReservedConcurrency: "-1" })).to.include('resizerReservedConcurrency: "-1" is not a whole number from 1');
+    });
+
+    it("refuses a Resizer timeout longer than CloudFront waits for it, or than API Gateway's 30 s", () => {
+        expect(problemsOf({ resizerTimeoutSeconds: "25", resizerOriginReadTimeoutSeconds: "20" }))
+            .to.include("resizerTimeoutSeconds (25) exceeds image-pipeline:resizerOriginReadTimeoutSeconds (20)");
+        expect(problemsOf({ resizerTimeoutSeconds: "31", resizerOriginReadTimeoutSeconds: "60" }))
+            .to.include('resizerTimeoutSeconds: "31" is not a whole number from 1 to 30');
+        expect(parsePipelineConfig(ns({ resizerTimeoutSeconds: "20", resizerOriginReadTimeoutSeconds: "20" })).resizerTimeoutSeconds).to.equal(20);
+        expect(problemsOf({ resizerOriginReadTimeoutSeconds: "61" })).to.include('resizerOriginReadTimeoutSeconds: "61" is not a whole number from 1 to 60');
+        expect(problemsOf({ resizerOriginConnectionAttempts: "3" })).to.include('resizerOriginConnectionAttempts: "3" is not a whole number from 1 to 2');
+    });
+
+    it("refuses more sizes than CloudFront has cache behaviours for (75 per distribution)", () => {
+        const sizes = Array.from({ length: 74 }, (_, i) => `${i + 1}x${i + 1}`).join(",");
+        expect(problemsOf({ allowedResolutions: sizes })).to.include("allowedResolutions: 74 sizes, but CloudFront allows 75 cache behaviours");
+        expect(parsePipelineConfig(ns({ allowedResolutions: sizes.split(",").slice(0, 73).join(",") })).allowedResolutions).to.have.length(73);
     });
 
     it("reads Pulumi.dev.yaml (the YAML list form) without the engine", () => {
@@ -115,5 +151,29 @@ describe("stack config (infra/config.ts)", () => {
         expect(message).to.include('"\\u003cscript\\u003e\\"x\\""');
         expect(message).to.not.include("<script>");
         expect(message).to.include('priceClass: "nope"');
+    });
+});
+
+describe("config namespace: the project's name, not a literal", () => {
+    it("reads the name from Pulumi.yaml (what `pulumi config set` stores keys under)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "renamed-project-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), 'name: "photo-pipeline" # renamed\nruntime:\n  name: nodejs\n');
+        expect(projectNamespace(dir)).to.equal("photo-pipeline");
+        expect(projectNamespace()).to.equal("image-pipeline");
+        const config = parsePipelineConfig({ "photo-pipeline:resizeQuality": "55", "image-pipeline:resizeQuality": "nonsense" }, projectNamespace(dir));
+        expect(config.resizeQuality, "keys of the old name are another project's").to.equal(55);
+        expect(() => parsePipelineConfig({ "photo-pipeline:resizeQualty": "55" }, "photo-pipeline")).to.throw("photo-pipeline:resizeQualty: unknown key");
+    });
+
+    it("a renamed project deployed by the engine still reads its keys (index.ts under mocks, pulumi.getProject())", async () => {
+        useMockProject("photo-pipeline");
+        try {
+            const run = await runProgram({ "photo-pipeline:resizeQuality": "55", "photo-pipeline:resizerMemoryMb": "2048" });
+            const resizer = run.ofType("aws:lambda/function:Function").find((f) => f.name === "resizer-handler")!;
+            expect(resizer.inputs.memorySize).to.equal(2048);
+            expect(resizer.inputs.environment.variables.RESIZE_QUALITY).to.equal("55");
+        } finally {
+            useMockProject(MOCK_PROJECT);
+        }
     });
 });

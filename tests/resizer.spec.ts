@@ -37,7 +37,8 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         const [group] = distribution.originGroups;
         expect(group.failoverCriteria.statusCodes).to.have.members([403, 404]);
         expect(group.members.map((m: any) => m.originId)).to.deep.equal([bucketOrigin.originId, resizerOrigin.originId]);
-        expect(distribution.defaultCacheBehavior.targetOriginId).to.equal(group.originId);
+        expect(distribution.defaultCacheBehavior.targetOriginId, "only variant paths fail over").to.equal(bucketOrigin.originId);
+        expect(distribution.orderedCacheBehaviors.find((b: any) => b.pathPattern === "300x300/uploads/*").targetOriginId).to.equal(group.originId);
         const originals = distribution.orderedCacheBehaviors.find((b: any) => b.pathPattern === "uploads/*");
         expect(originals.targetOriginId, "originals never fail over").to.equal(bucketOrigin.originId);
         expect(originals.viewerProtocolPolicy).to.equal("redirect-to-https");
@@ -84,7 +85,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
     it("pins runtime, arm64 by default, 1536 MB and 30 s, and passes the config in its environment", () => {
         expect(resizer.inputs).to.include({ runtime: "nodejs22.x", memorySize: 1536, timeout: 30, handler: "index.handler" });
         expect(resizer.inputs.architectures).to.deep.equal(["arm64"]);
-        expect(resizer.inputs.reservedConcurrentExecutions).to.equal(undefined);
+        expect(resizer.inputs.reservedConcurrentExecutions, "runaway-bill guard on by default").to.equal(10);
         expect(resizer.inputs.environment.variables).to.deep.equal({
             BUCKET_NAME: run.outputs.bucketName, UPLOAD_PREFIX: "uploads/", ALLOWED_RESOLUTIONS: "300x300,640x480,1280x720",
             MAX_RESIZE_DIMENSION: "2048", RESIZE_FIT: "cover", RESIZE_QUALITY: "80", LIMIT_INPUT_PIXELS: "50000000",
@@ -127,7 +128,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         expect(permission.inputs.sourceArn).to.match(/\/\*\/GET\/resize$/);
     });
 
-    it("`pulumi config set allowedResolutions 200x200` changes what the handler allows and nothing else", async () => {
+    it("`pulumi config set allowedResolutions 200x200` changes what the handler allows and the CDN routes to it, nothing else", async () => {
         const changed = await runProgram({ "image-pipeline:allowedResolutions": "200x200" });
         const comparable = (r: ProgramRun) => r.resources.map((resource) => {
             const { code, ...inputs } = resource.inputs;
@@ -136,8 +137,11 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         const before = comparable(run);
         const after = comparable(changed);
         const differing = after.filter((line) => !before.includes(line));
-        expect(differing).to.have.length(1);
-        expect(JSON.parse(differing[0]).name).to.equal("resizer-handler");
+        expect(differing.map((line) => JSON.parse(line).name)).to.have.members(["resizer-handler", "cdn-distribution"]);
+        const behaviours = (r: ProgramRun) => r.one("aws:cloudfront/distribution:Distribution").inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
+        expect(behaviours(changed)).to.deep.equal(["uploads/*", "200x200/uploads/*"]);
+        const withoutBehaviours = (r: ProgramRun) => ({ ...r.one("aws:cloudfront/distribution:Distribution").inputs, orderedCacheBehaviors: undefined });
+        expect(withoutBehaviours(changed), "only the behaviours change on the distribution").to.deep.equal(withoutBehaviours(run));
         const env = resizerOf(changed).inputs.environment.variables;
         expect(env.ALLOWED_RESOLUTIONS).to.equal("200x200");
         const settings = resizeSettingsFromEnv(env);

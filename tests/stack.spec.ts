@@ -245,3 +245,21 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
         }
     });
 });
+
+describe("bucket configuration order (S3 409 OperationAborted on concurrent bucket updates)", () => {
+    it("registers the bucket's sub-resources one after another, and the bucket policy after the last", async () => {
+        await runProgram();
+        const { dependenciesOf } = await import("./support/pulumiMocks");
+        const chain = ["images-public-access", "images-ownership", "images-encryption", "images-cors", "images-lifecycle", "cdn-bucket-policy"];
+        for (let i = 1; i < chain.length; i++) {
+            expect(dependenciesOf.get(chain[i]), `${chain[i]} waits for ${chain[i - 1]}`).to.include(chain[i - 1]);
+        }
+    });
+
+    it("applies the multipart clean-up to the whole bucket with the provider's documented empty filter", async () => {
+        const run = await runProgram();
+        const [rule] = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        expect(rule.filter).to.deep.equal({});
+        expect(rule).to.not.have.property("prefix");
+    });
+});

@@ -72,7 +72,10 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
     return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-pulumi.runtime.setMocks({
+export const MOCK_PROJECT = "image-pipeline";
+
+/** The mocks every spec shares; re-installable under another project name (see useMockProject). */
+export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
         recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
@@ -85,4 +88,28 @@ pulumi.runtime.setMocks({
         }
         throw new Error(`Unmocked invoke ${args.token}: mock it in tests/support/pulumiMocks.ts`);
     },
-}, "image-pipeline", "dev", false);
+};
+
+/**
+ * Resource name → names of the resources it was registered as depending on (explicit dependsOn and the
+ * resources behind its input Outputs), as the engine would receive them. Mocks.newResource is not told these,
+ * so the mock monitor's registerResource is wrapped to read them off the request.
+ */
+export const dependenciesOf = new Map<string, string[]>();
+
+function recordDependencies(): void {
+    const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request: any, callback: unknown) => {
+        const names = (request.getDependenciesList() as string[]).map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
+        dependenciesOf.set(request.getName(), names);
+        return register(request, callback);
+    };
+}
+
+/** Runs the engine's mocks as project `project` (what pulumi.getProject() returns), e.g. a renamed project. */
+export function useMockProject(project: string): void {
+    pulumi.runtime.setMocks(mocks, project, "dev", false);
+    recordDependencies();
+}
+useMockProject(MOCK_PROJECT);

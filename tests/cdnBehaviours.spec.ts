@@ -1,0 +1,101 @@
+// What reaches the Resizer through CloudFront, and how CloudFront treats its errors and its time.
+import { expect } from "chai";
+import { ProgramRun, runProgram } from "./support/program";
+import { routeRequest } from "./support/cloudfrontPathPattern";
+import { UPLOADS_PREFIX } from "../infra/bucketLayout";
+
+const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+
+/** The origin id each path is routed to, read from the distribution the program declared. */
+function router(run: ProgramRun): { route: (path: string) => string; bucket: string; variants: string } {
+    const d = run.one(DISTRIBUTION).inputs;
+    const variants: string = d.originGroups[0].originId;
+    const bucket: string = d.origins.find((o: any) => o.domainName.includes(".s3.")).originId;
+    return { route: (path) => routeRequest(d.orderedCacheBehaviors, d.defaultCacheBehavior.targetOriginId, path), bucket, variants };
+}
+
+describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram();
+    });
+
+    describe("only variant paths reach the Resizer (path-pattern routing, tests/support/cloudfrontPathPattern.ts)", () => {
+        it("sends each allowed size's variants to the origin group, and nothing else", () => {
+            const { route, bucket, variants } = router(run);
+            for (const path of ["/300x300/uploads/a.jpg", "/640x480/uploads/sub/b.png", "/1280x720/uploads/c.webp"]) {
+                expect(route(path), path).to.equal(variants);
+            }
+            for (const path of [
+                "/favicon.ico", "/robots.txt", "/", "/wp-login.php", "/uploads/a.jpg", "/uploads/x/uploads/a.jpg",
+                "/300x301/uploads/a.jpg", "/999x999/uploads/a.jpg", "/300X300/uploads/a.jpg", "/300x300/other/a.jpg",
+                "/300x300uploads/a.jpg", "/a/300x300/uploads/a.jpg",
+            ]) {
+                expect(route(path), path).to.equal(bucket);
+            }
+        });
+
+        it("with allowAnyResolution, routes every WxH/uploads/ path there, but originals under uploads/ still never", async () => {
+            const any = await runProgram({ "image-pipeline:allowedResolutions": "", "image-pipeline:allowAnyResolution": "true" });
+            const { route, bucket, variants } = router(any);
+            expect(route("/123x45/uploads/a.jpg")).to.equal(variants);
+            // `*x*/uploads/*` matches this original's path too: the uploads/* behaviour comes first and wins.
+            expect(route("/uploads/x/uploads/a.jpg")).to.equal(bucket);
+            expect(route("/uploads/1x1/uploads/a.jpg")).to.equal(bucket);
+            expect(route("/favicon.ico")).to.equal(bucket);
+            expect(any.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern))
+                .to.deep.equal([`${UPLOADS_PREFIX}*`, `*x*/${UPLOADS_PREFIX}*`]);
+        });
+
+        it("takes the upload prefix from infra/bucketLayout.ts", () => {
+            const patterns: string[] = run.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
+            expect(patterns).to.deep.equal([UPLOADS_PREFIX, "300x300/" + UPLOADS_PREFIX, "640x480/" + UPLOADS_PREFIX, "1280x720/" + UPLOADS_PREFIX].map((p) => `${p}*`));
+        });
+    });
+
+    it("never caches errors: errorCachingMinTtl 0 for 400, 403, 404, 405, 414 and 5xx, with no page or status rewrite", () => {
+        const responses: any[] = run.one(DISTRIBUTION).inputs.customErrorResponses;
+        expect(responses.map((r) => r.errorCode)).to.have.members([400, 403, 404, 405, 414, 500, 501, 502, 503, 504]);
+        for (const response of responses) {
+            expect(response, String(response.errorCode)).to.deep.equal({ errorCode: response.errorCode, errorCachingMinTtl: 0 });
+        }
+    });
+
+    describe("timeouts agree", () => {
+        const resizerOrigin = (r: ProgramRun) => r.one(DISTRIBUTION).inputs.origins.find((o: any) => o.customOriginConfig);
+
+        it("gives the Resizer origin a 30 s read timeout and 2 connection attempts by default", () => {
+            const origin = resizerOrigin(run);
+            expect(origin.customOriginConfig.originReadTimeout).to.equal(30);
+            expect(origin.connectionAttempts).to.equal(2);
+        });
+
+        it("takes them from resizerOriginReadTimeoutSeconds and resizerOriginConnectionAttempts", async () => {
+            const tuned = await runProgram({
+                "image-pipeline:resizerOriginReadTimeoutSeconds": "45", "image-pipeline:resizerOriginConnectionAttempts": "1",
+            });
+            expect(resizerOrigin(tuned).customOriginConfig.originReadTimeout).to.equal(45);
+            expect(resizerOrigin(tuned).connectionAttempts).to.equal(1);
+        });
+
+        it("gives GET /resize the HTTP API's 30 s maximum integration timeout, the cap on resizerTimeoutSeconds", () => {
+            const integration = run.ofType("aws:apigatewayv2/integration:Integration").find((i) => i.name.endsWith("resize-integration"))!;
+            expect(integration.inputs.timeoutMilliseconds).to.equal(30_000);
+        });
+    });
+
+    describe("runaway-bill guard", () => {
+        const resizerFunction = (r: ProgramRun) => r.ofType("aws:lambda/function:Function").find((f) => f.name === "resizer-handler")!;
+
+        it("reserves concurrency 10 for the Resizer unless told otherwise", () => {
+            expect(resizerFunction(run).inputs.reservedConcurrentExecutions).to.equal(10);
+        });
+
+        for (const off of ["none", "off"]) {
+            it(`reserves none with resizerReservedConcurrency=${off} (accounts whose quota cannot reserve any)`, async () => {
+                const unreserved = await runProgram({ "image-pipeline:resizerReservedConcurrency": off });
+                expect(resizerFunction(unreserved).inputs).to.not.have.property("reservedConcurrentExecutions");
+            });
+        }
+    });
+});
