@@ -78,7 +78,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             limitInputPixels: config.limitInputPixels, cdnUrl,
         },
     });
-    const cdn = createCdn({ s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn" });
+    const cdn = createCdn({
+        s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn", corsOrigins, corsAllowCredentials: config.corsAllowCredentials,
+    });
     const pageConfig = JSON.stringify({
         allowedResolutions: config.allowedResolutions,
         maxResizeDimension: config.maxResizeDimension,
