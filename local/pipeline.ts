@@ -13,6 +13,7 @@ import { PipelineConfig } from "../infra/config";
 import { UPLOADS_PREFIX } from "../infra/bucketLayout";
 import { createCdn } from "./cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
+import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./localS3";
 
 export const LOCAL_BUCKET = "images-local";
@@ -47,14 +48,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const { config } = options;
     const log = options.log ?? (() => undefined);
     const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+    await listenOnLoopback(server, options.port);
     const port = (server.address() as AddressInfo).port;
     const url = `http://localhost:${port}`;
     const pageOrigins = [url, `http://127.0.0.1:${port}`];
     const corsOrigins = [...new Set([...config.corsOrigins, ...pageOrigins])];
 
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port });
+    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port })
+        .catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const cdnUrl = `${url}/cdn`;
     const handlerLog = (line: string) => {
