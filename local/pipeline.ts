@@ -131,7 +131,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         return 200;
     }
 
-    server.on("request", async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // The listener's promise is observed: even a failure while answering a failure (a socket gone, a header
+    // Node refuses) ends that one response, never the process.
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+        serve(req, res).catch((error) => {
+            log(JSON.stringify({ level: "error", message: "could not answer", error: String((error as Error)?.message ?? error).slice(0, 300) }));
+            res.destroy();
+        });
+    });
+
+    async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const started = Date.now();
         const [rawPath, query = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
         let status: number;
@@ -146,7 +155,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             else res.end();
         }
         log(`${req.method} ${rawPath.slice(0, 200)} ${status} ${Date.now() - started}ms`);
-    });
+    }
 
     return {
         url,
