@@ -18,7 +18,7 @@ export interface WritableStore {
     putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
 }
 
-/** Writes content to file; rejects (never throws an unobserved 'error') when the file system refuses. */
+/** Writes content to file; rejects (never an unobserved 'error') and removes the file when the file system refuses. */
 async function writeObserved(content: Readable | Buffer, file: string): Promise<{ size: number; md5: string }> {
     const md5 = createHash("md5");
     let size = 0;
@@ -29,7 +29,12 @@ async function writeObserved(content: Readable | Buffer, file: string): Promise<
             callback(null, chunk);
         },
     });
-    await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, counter, fs.createWriteStream(file));
+    try {
+        await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, counter, fs.createWriteStream(file));
+    } catch (error) {
+        await fs.promises.rm(file, { force: true }).catch(() => undefined); // no half-written object left behind
+        throw error;
+    }
     return { size, md5: md5.digest("hex") };
 }
 

@@ -152,6 +152,30 @@ describe("hostile input and faults against the running local server (local/start
         const { status } = await upload();
         expect(status).to.equal(200); // writable again: uploads work again in the same process
     });
+
+    it("answers a resize 500 JSON when the data folder is full, leaves no partial variant, and keeps serving", async function () {
+        const { key } = await upload();
+        const variantDir = path.join(server.dataDir, LOCAL_BUCKET, "1280x720");
+        fs.mkdirSync(variantDir, { recursive: true });
+        // A one-page tmpfs where the variants go: the write runs out of space (ENOSPC) part-way.
+        try {
+            execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", variantDir], { stdio: "ignore" });
+        } catch {
+            this.skip(); // mounting needs privileges this machine may not grant: this fault cannot be made here
+        }
+        try {
+            const variant = await fetch(`${server.url}/cdn/1280x720/${key}`);
+            expect(variant.status).to.equal(500);
+            expect(((await variant.json()) as { error: { code: string } }).error.code).to.equal("internal_error");
+            expect(fs.readdirSync(variantDir, { recursive: true }).filter((name) => String(name).endsWith("_S3rver_object"))).to.deep.equal([]);
+            expect(server.output()).to.match(/local S3 could not write an object.*ENOSPC/);
+            expect((await fetch(`${server.url}/cdn/${key}`)).status).to.equal(200);
+            await expectServing();
+        } finally {
+            execFileSync("umount", [variantDir], { stdio: "ignore" });
+        }
+        expect((await fetch(`${server.url}/cdn/1280x720/${key}`)).status).to.equal(200); // space again: made now
+    });
 });
 
 describe("the data folder lock (local/dataDirLock.ts)", () => {
