@@ -3,7 +3,8 @@
 // with no 'error' listener: EACCES, EPERM, ENOSPC or EROFS on open or write is then an uncaught 'error' event
 // that ends the whole `npm start` process. Here the two writes go through stream.pipeline, which observes every
 // stream's errors, so the write rejects, s3rver answers that request 500 InternalError, and the cause is logged.
-// (The atomic store of the S3 gate work, if present, replaces these same two methods and observes errors too.)
+// (An atomic store that replaces these two methods and observes errors itself makes observeStoreWriteErrors
+// redundant; logStoreWriteErrors wraps whichever writes the store has.)
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -38,7 +39,26 @@ async function writeObserved(content: Readable | Buffer, file: string): Promise<
     return { size, md5: md5.digest("hex") };
 }
 
-export function observeStoreWriteErrors(store: WritableStore, log: (line: string) => void): void {
+/** Replaces s3rver's own putObject and putPart by writes whose stream errors are observed (same layout, same result). */
+export function observeStoreWriteErrors(store: WritableStore): void {
+    store.putObject = async (object) => {
+        const objectPath = store.getResourcePath(object.bucket, object.key, "object");
+        await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+        const { size, md5 } = await writeObserved(object.content, objectPath);
+        await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+        return { size, md5 };
+    };
+    store.putPart = async (bucket, uploadId, partNumber, content) => {
+        const partPath = path.join(store.getResourcePath(bucket, undefined, "uploads"), uploadId, String(partNumber));
+        await fs.promises.mkdir(path.dirname(partPath), { recursive: true });
+        const { size, md5 } = await writeObserved(content, partPath);
+        await fs.promises.writeFile(`${partPath}.md5`, md5);
+        return { size, md5 };
+    };
+}
+
+/** Logs the cause of every failed write (whichever putObject/putPart the store has now), then fails as before. */
+export function logStoreWriteErrors(store: WritableStore, log: (line: string) => void): void {
     const logged = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
         try {
             return await write();
@@ -48,18 +68,7 @@ export function observeStoreWriteErrors(store: WritableStore, log: (line: string
             throw error;
         }
     };
-    store.putObject = (object) => logged("an object", async () => {
-        const objectPath = store.getResourcePath(object.bucket, object.key, "object");
-        await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
-        const { size, md5 } = await writeObserved(object.content, objectPath);
-        await store.putMetadata(object.bucket, object.key, object.metadata, md5);
-        return { size, md5 };
-    });
-    store.putPart = (bucket, uploadId, partNumber, content) => logged("an upload part", async () => {
-        const partPath = path.join(store.getResourcePath(bucket, undefined, "uploads"), uploadId, String(partNumber));
-        await fs.promises.mkdir(path.dirname(partPath), { recursive: true });
-        const { size, md5 } = await writeObserved(content, partPath);
-        await fs.promises.writeFile(`${partPath}.md5`, md5);
-        return { size, md5 };
-    });
+    const { putObject, putPart } = store;
+    store.putObject = (object) => logged("an object", () => putObject.call(store, object));
+    store.putPart = (bucket, uploadId, partNumber, content) => logged("an upload part", () => putPart.call(store, bucket, uploadId, partNumber, content));
 }
