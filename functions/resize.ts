@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
 import { isImageContentType } from "./imageTypes";
 import { renderVariant, ResizeFit } from "./renderVariant";
+import { keyFromPath } from "./objectKey";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeSettings } from "./resizeSettings";
 
@@ -63,6 +64,10 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         // Both reads at once: a miss (the usual case behind CloudFront) then costs no extra round trip.
         const abortOriginal = new AbortController();
         const pendingOriginal = read(request.originalKey, abortOriginal.signal);
+        // Observed at once: it may reject (S3 InternalError, a dropped connection) while the variant read is
+        // still awaited, and a rejection nobody observes ends the Node process (the Lambda runtime, npm start).
+        // It is awaited again below, so its failure still decides the answer.
+        pendingOriginal.catch(() => undefined);
         const dropOriginal = async () => {
             abortOriginal.abort();
             await pendingOriginal.catch(() => undefined); // never left to reject unhandled (that ends a Lambda process)
@@ -104,7 +109,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             const made = (await variant(parseVariantKey(key, rulesOf(settings)))).made;
             return { key, made, result: redirect(`${cdnUrl.replace(/\/+$/, "")}/${encodeKey(key)}`) };
         }
-        const key = decodePath(event.rawPath);
+        const key = keyFromPath(event.rawPath);
         const image = await variant(parseVariantKey(key, rulesOf(settings)));
         const headers = { "content-type": image.contentType, "cache-control": VARIANT_CACHE_CONTROL, "x-variant": image.made ? "resized" : "stored" };
         const body = image.bytes.toString("base64");
@@ -133,14 +138,6 @@ function rulesOf(settings: ResizeSettings) {
 /** A temporary redirect nobody caches: the target is what gets cached. */
 function redirect(location: string): HttpResult {
     return jsonResult(307, { location }, { location });
-}
-
-function decodePath(rawPath: string): string {
-    try {
-        return decodeURIComponent(rawPath.replace(/^\//, ""));
-    } catch {
-        throw new HttpError(400, "invalid_key", "The path is not valid percent-encoding");
-    }
 }
 
 function encodeKey(key: string): string {

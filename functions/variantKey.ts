@@ -1,6 +1,7 @@
 // Variant keys: "<W>x<H>/<original key>", where the original lives under the uploads prefix.
 import { HttpError } from "./http";
 import { contentTypeForKey } from "./imageTypes";
+import { checkObjectKey } from "./objectKey";
 import { quoteInput } from "./quoteInput";
 
 export interface VariantRequest {
@@ -21,8 +22,9 @@ export interface VariantRules {
 
 const VARIANT = /^([1-9]\d{0,5})x([1-9]\d{0,5})\/(.+)$/;
 
-/** Parses and checks a variant key: 400 when malformed, 403 when the size is not allowed. */
+/** Parses and checks a variant key: 400 when malformed (414 when over S3's length), 403 when the size is not allowed. */
 export function parseVariantKey(key: string, rules: VariantRules): VariantRequest {
+    checkObjectKey(key); // S3's key rules first: no S3 call ever sees a key S3 would refuse
     const match = VARIANT.exec(key);
     if (!match) {
         throw new HttpError(400, "invalid_key", `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg (sizes are positive, without leading zeros)`);
@@ -33,9 +35,6 @@ export function parseVariantKey(key: string, rules: VariantRules): VariantReques
     }
     if (!originalKey.startsWith(rules.uploadPrefix)) {
         throw new HttpError(400, "invalid_key", `Only originals under ${rules.uploadPrefix} can be resized`);
-    }
-    if (originalKey.split("/").some((segment) => segment === "" || segment === "." || segment === "..")) {
-        throw new HttpError(400, "invalid_key", "The key has empty, . or .. segments");
     }
     if (!contentTypeForKey(originalKey)) {
         throw new HttpError(400, "invalid_key", "The original's extension is not an image type (jpg, png, webp, gif, avif)");

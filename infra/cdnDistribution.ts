@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
 import { UPLOADS_PREFIX } from "./bucketLayout";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "./cdnResponseHeaders";
 
 export interface CdnDistributionArgs {
     bucketName: pulumi.Input<string>;
@@ -98,15 +99,15 @@ export class CdnDistribution extends pulumi.ComponentResource {
             corsConfig: {
                 accessControlAllowCredentials: args.corsAllowCredentials ?? false,
                 accessControlAllowOrigins: { items: args.corsOrigins },
-                accessControlAllowMethods: { items: ["GET", "HEAD"] },
-                accessControlAllowHeaders: { items: ["*"] },
-                accessControlExposeHeaders: { items: ["ETag", "Content-Length"] },
-                accessControlMaxAgeSec: 86400,
+                accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
+                accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
+                accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
+                accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
                 originOverride: true,
             },
             securityHeadersConfig: {
                 contentTypeOptions: { override: true },
-                strictTransportSecurity: { accessControlMaxAgeSec: IMMUTABLE_TTL_SECONDS, override: true },
+                strictTransportSecurity: { accessControlMaxAgeSec: CDN_HSTS_MAX_AGE_SECONDS, override: true },
             },
         }, parent);
 

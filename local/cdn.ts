@@ -1,12 +1,18 @@
 // CloudFront, emulated: serves objects with their stored Content-Type and Cache-Control, ETag and
-// If-None-Match (304), gzip/brotli for compressible types, GET and HEAD only; a missing variant fails over to
-// the resize handler, as the origin group does, and concurrent first requests for one variant resize once.
+// If-None-Match (304), single byte ranges (206/416), gzip/brotli for compressible types, GET and HEAD (OPTIONS
+// for CORS preflights) only, with the distribution's response-headers policy (CORS for the configured origins,
+// nosniff, HSTS); a missing variant fails over to the resize handler, as the origin group does, and concurrent
+// first requests for one variant resize once. Every key passes the S3 key check before any S3 call, and the
+// bucket root is refused as CloudFront with OAC and no s3:ListBucket refuses it: 403, never a listing.
 import * as http from "http";
 import { createHash } from "crypto";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { HttpEvent, HttpResult, jsonResult } from "../functions/http";
+import { HttpError, HttpEvent, HttpResult, errorResult, jsonResult } from "../functions/http";
+import { keyFromPath } from "../functions/objectKey";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../infra/cdnResponseHeaders";
 import { resultBody } from "./httpEvent";
+import { byteRange } from "./byteRange";
 
 export interface CdnOptions {
     s3: S3Client;
@@ -14,6 +20,9 @@ export interface CdnOptions {
     resize: (event: HttpEvent) => Promise<HttpResult>;
     /** Where the CDN is mounted ("/cdn"): a redirect to "/<key>" from the Resizer means "/cdn/<key>" here. */
     basePath: string;
+    /** Origins that may read with CORS (the stack's corsOrigins, or "*" alone). */
+    corsOrigins: string[];
+    corsAllowCredentials?: boolean;
 }
 
 interface Served {
@@ -61,29 +70,77 @@ export function createCdn(options: CdnOptions) {
         return pending;
     }
 
+    /** The response-headers policy: on every answer, errors included, as CloudFront adds them. */
+    function policyHeaders(origin: string | undefined): Record<string, string> {
+        const headers: Record<string, string> = {
+            "x-content-type-options": "nosniff",
+            "strict-transport-security": `max-age=${CDN_HSTS_MAX_AGE_SECONDS}`,
+        };
+        if (!origin) return headers;
+        const any = options.corsOrigins.includes("*");
+        if (!any && !options.corsOrigins.includes(origin)) return { ...headers, vary: "Origin" };
+        return {
+            ...headers,
+            "access-control-allow-origin": any ? "*" : origin,
+            "access-control-expose-headers": CDN_CORS.exposeHeaders.join(", "),
+            ...(options.corsAllowCredentials ? { "access-control-allow-credentials": "true" } : {}),
+            vary: "Origin",
+        };
+    }
+
     async function handle(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): Promise<number> {
         const method = req.method ?? "GET";
+        const policy = policyHeaders(req.headers.origin);
+        if (method === "OPTIONS") return preflight(req, res, policy);
         if (method !== "GET" && method !== "HEAD") {
-            return send(res, toServed(jsonResult(405, { error: { code: "method_not_allowed", message: "Use GET or HEAD" } }, { allow: "GET, HEAD" })), method);
+            return send(res, toServed(jsonResult(405, { error: { code: "method_not_allowed", message: "Use GET or HEAD" } }, { allow: "GET, HEAD, OPTIONS" })), method, policy);
         }
         let key: string;
         try {
-            key = decodeURIComponent(rawPath.replace(/^\//, ""));
-        } catch {
-            return send(res, toServed(jsonResult(400, { error: { code: "invalid_key", message: "Invalid percent-encoding" } })), method);
+            if (rawPath === "" || rawPath === "/") throw new HttpError(403, "access_denied", "Access denied"); // no listing
+            key = keyFromPath(rawPath);
+        } catch (error) {
+            return send(res, toServed(errorResult(error)), method, policy);
         }
         const served = await fromOrigin(key, rawPath);
         if (served.status === 200) {
             const etag = served.headers.etag ?? `"${createHash("md5").update(served.body).digest("hex")}"`;
-            const headers = { ...served.headers, etag };
+            const headers = { ...served.headers, etag, "accept-ranges": "bytes" };
             if (matchesEtag(req.headers["if-none-match"], etag)) {
-                res.writeHead(304, pick(headers, ["etag", "cache-control", "last-modified"]));
+                res.writeHead(304, { ...pick(headers, ["etag", "cache-control", "last-modified"]), ...policy });
                 res.end();
                 return 304;
             }
-            return send(res, compress({ ...served, headers }, req.headers["accept-encoding"]), method);
+            const ifRange = req.headers["if-range"];
+            const range = ifRange === undefined || ifRange === etag ? byteRange(req.headers.range, served.body.length) : undefined;
+            if (range === "unsatisfiable") {
+                const refused = toServed(jsonResult(416, { error: { code: "range_not_satisfiable", message: "The requested range is not satisfiable" } },
+                    { "content-range": `bytes */${served.body.length}` }));
+                return send(res, refused, method, policy);
+            }
+            if (range) {
+                // A part is sent as stored (identity): a byte range of a compressed body would name other bytes.
+                const part = served.body.subarray(range.start, range.end + 1);
+                return send(res, { status: 206, headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${served.body.length}` }, body: part }, method, policy);
+            }
+            return send(res, compress({ ...served, headers }, req.headers["accept-encoding"]), method, policy);
         }
-        return send(res, served, method);
+        return send(res, served, method, policy);
+    }
+
+    /** A CORS preflight, answered by the response-headers policy: the CORS headers only for allowed origins. */
+    function preflight(req: http.IncomingMessage, res: http.ServerResponse, policy: Record<string, string>): number {
+        const requested = String(req.headers["access-control-request-method"] ?? "").toUpperCase();
+        const allowed = policy["access-control-allow-origin"] !== undefined && (CDN_CORS.allowMethods as readonly string[]).includes(requested);
+        res.writeHead(200, allowed ? {
+            ...policy,
+            "access-control-allow-methods": CDN_CORS.allowMethods.join(", "),
+            "access-control-allow-headers": CDN_CORS.allowHeaders.join(", "),
+            "access-control-max-age": String(CDN_CORS.maxAgeSeconds),
+            "content-length": "0",
+        } : { ...pick(policy, ["x-content-type-options", "strict-transport-security", "vary"]), "content-length": "0" });
+        res.end();
+        return 200;
     }
 
     return { handle, resizeCalls: () => resizeCalls };
@@ -103,8 +160,9 @@ function toServed(result: HttpResult): Served {
     return { status: result.statusCode, headers: { ...result.headers }, body: resultBody(result) };
 }
 
-function send(res: http.ServerResponse, served: Served, method: string): number {
-    res.writeHead(served.status, { ...served.headers, "content-length": String(served.body.length) });
+function send(res: http.ServerResponse, served: Served, method: string, policy: Record<string, string>): number {
+    const vary = [served.headers.vary, policy.vary].filter(Boolean).join(", ");
+    res.writeHead(served.status, { ...served.headers, ...policy, ...(vary ? { vary } : {}), "content-length": String(served.body.length) });
     res.end(method === "HEAD" ? undefined : served.body);
     return served.status;
 }

@@ -20,6 +20,10 @@ export function readRequestBody(req: http.IncomingMessage, limit = MAX_EVENT_BOD
         });
         req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
         req.on("error", reject);
+        // A client gone mid-body: settle (rejected, observed by the caller) rather than wait forever.
+        req.on("close", () => {
+            if (!req.complete) reject(new Error("The client closed the connection before sending the whole body"));
+        });
     });
 }
 

@@ -4,6 +4,7 @@ import S3rver from "s3rver";
 import { AddressInfo } from "net";
 import { uploadCorsRule } from "../infra/bucketCors";
 import { RunningServer, startS3Gate } from "./s3Gate";
+import { logStoreWriteErrors, observeStoreWriteErrors, WritableStore } from "./storeErrors";
 import { LocalCredentials } from "./sigv4Verify";
 
 /** s3rver's built-in key pair; local presigned URLs are signed and verified with it. */
@@ -36,6 +37,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         // No origin, no CORS rule (S3 refuses an empty one).
         configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [] }],
     });
+    const store = (s3rver as unknown as { store: WritableStore }).store;
+    observeStoreWriteErrors(store); // a full or read-only data folder fails the write, not the process
+    logStoreWriteErrors(store, (line) => console.error(line));
     const backend = (await s3rver.run()) as AddressInfo;
     const gate = await startS3Gate({
         port: options.port,

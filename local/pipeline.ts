@@ -13,6 +13,7 @@ import { PipelineConfig } from "../infra/config";
 import { UPLOADS_PREFIX } from "../infra/bucketLayout";
 import { createCdn } from "./cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
+import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./localS3";
 
 export const LOCAL_BUCKET = "images-local";
@@ -47,14 +48,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const { config } = options;
     const log = options.log ?? (() => undefined);
     const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+    await listenOnLoopback(server, options.port);
     const port = (server.address() as AddressInfo).port;
     const url = `http://localhost:${port}`;
     const pageOrigins = [url, `http://127.0.0.1:${port}`];
     const corsOrigins = [...new Set([...config.corsOrigins, ...pageOrigins])];
 
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port });
+    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port })
+        .catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const cdnUrl = `${url}/cdn`;
     const handlerLog = (line: string) => {
@@ -79,7 +81,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             limitInputPixels: config.limitInputPixels, cdnUrl,
         },
     });
-    const cdn = createCdn({ s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn" });
+    const cdn = createCdn({
+        s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn", corsOrigins, corsAllowCredentials: config.corsAllowCredentials,
+    });
     const pageConfig = JSON.stringify({
         allowedResolutions: config.allowedResolutions,
         maxResizeDimension: config.maxResizeDimension,
@@ -128,7 +132,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         return 200;
     }
 
-    server.on("request", async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // The listener's promise is observed: even a failure while answering a failure (a socket gone, a header
+    // Node refuses) ends that one response, never the process.
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+        serve(req, res).catch((error) => {
+            log(JSON.stringify({ level: "error", message: "could not answer", error: String((error as Error)?.message ?? error).slice(0, 300) }));
+            res.destroy();
+        });
+    });
+
+    async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const started = Date.now();
         const [rawPath, query = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
         let status: number;
@@ -143,7 +156,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             else res.end();
         }
         log(`${req.method} ${rawPath.slice(0, 200)} ${status} ${Date.now() - started}ms`);
-    });
+    }
 
     return {
         url,

@@ -9,6 +9,7 @@ import { AddressInfo } from "net";
 import busboy from "busboy";
 import { verifyChecksums } from "./checksumVerify";
 import { readRequestBody } from "./httpEvent";
+import { listenOnLoopback } from "./listen";
 import { verifyPostUpload } from "./postPolicyVerify";
 import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
@@ -82,7 +83,7 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             else res.end();
         }
     });
-    await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+    await listenOnLoopback(server, options.port); // a busy port rejects (local/listen.ts)
     const port = (server.address() as AddressInfo).port;
     return {
         url: `http://127.0.0.1:${port}`,

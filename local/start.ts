@@ -1,22 +1,27 @@
-// `npm start [-- --stack NAME] [-- --reset]`: run the pipeline locally with the config of Pulumi.<stack>.yaml.
+// `npm start [-- --stack NAME] [-- --reset] [-- --data-dir DIR]`: run the pipeline locally with the config of
+// Pulumi.<stack>.yaml, keeping objects in .data/<stack>/ (or DIR). One process per data folder (a lock file).
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parsePipelineConfig } from "../infra/config";
 import { readStackConfigFile } from "../infra/stackConfigFile";
+import { DataDirLock, lockDataDir } from "./dataDirLock";
+import { PortInUseError } from "./listen";
 import { startLocalPipeline } from "./pipeline";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
-function parseArgs(argv: string[]): { stack: string; reset: boolean } {
+function parseArgs(argv: string[]): { stack: string; reset: boolean; dataDir?: string } {
     let stack = "dev";
     let reset = false;
+    let dataDir: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--reset") reset = true;
         else if (argv[i] === "--stack" && argv[i + 1]) stack = argv[++i];
         else if (argv[i].startsWith("--stack=")) stack = argv[i].slice("--stack=".length);
-        else throw new Error(`Unknown argument ${JSON.stringify(argv[i])}; use --stack NAME and/or --reset`);
+        else if (argv[i] === "--data-dir" && argv[i + 1]) dataDir = path.resolve(argv[++i]);
+        else throw new Error(`Unknown argument ${JSON.stringify(argv[i])}; use --stack NAME, --reset and/or --data-dir DIR`);
     }
-    return { stack, reset };
+    return { stack, reset, dataDir };
 }
 
 function port(name: string, fallback: number): number {
@@ -27,21 +32,31 @@ function port(name: string, fallback: number): number {
     return number;
 }
 
+let lock: DataDirLock | undefined;
+
 async function main(): Promise<void> {
-    const { stack, reset } = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2));
+    const { stack, reset } = args;
     const config = parsePipelineConfig(readStackConfigFile(stack, PROJECT_DIR));
-    const dataDir = path.join(PROJECT_DIR, ".data", stack);
+    const dataDir = args.dataDir ?? path.join(PROJECT_DIR, ".data", stack);
+    lock = lockDataDir(dataDir); // before --reset: never wipe a folder another process serves
+    process.on("exit", () => lock?.release());
     if (reset) fs.rmSync(dataDir, { recursive: true, force: true });
     if (config.jwtIssuer) console.warn("jwtIssuer is set: local mode does not check JWTs; uploads are not prefixed by user.");
 
+    const ports = { PORT: port("PORT", 3000), S3_PORT: port("S3_PORT", 4569) };
     const pipeline = await startLocalPipeline({
-        config, dataDir, port: port("PORT", 3000), s3Port: port("S3_PORT", 4569), log: (line) => console.log(line),
+        config, dataDir, port: ports.PORT, s3Port: ports.S3_PORT, log: (line) => console.log(line),
+    }).catch((error) => {
+        if (!(error instanceof PortInUseError)) throw error;
+        const variable = error.port === ports.PORT ? "PORT" : "S3_PORT";
+        throw new Error(`Port ${error.port} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`);
     });
     console.log(`image-pipeline running locally (stack ${stack}${reset ? ", data reset" : ""})`);
     console.log(`  upload page  ${pipeline.url}/`);
     console.log(`  upload API   ${pipeline.url}/api/uploads`);
     console.log(`  CDN          ${pipeline.url}/cdn/<key>`);
-    console.log(`  S3           ${pipeline.s3Url} (data in ${path.relative(PROJECT_DIR, dataDir)}/)`);
+    console.log(`  S3           ${pipeline.s3Url} (data in ${path.relative(PROJECT_DIR, dataDir) || "."}/)`);
     console.log("Ctrl-C to stop.");
 
     let stopping = false;
@@ -58,5 +73,6 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
     console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    lock?.release();
     process.exit(1);
 });

@@ -1,0 +1,131 @@
+// A rejection nobody observes ends the Node process: the Lambda runtime, or the whole `npm start` server.
+// Each handler gets an S3 client that fails at one of its await points after another; every time the handler
+// must answer JSON and no 'unhandledRejection' may fire.
+import { expect } from "chai";
+import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { createResizeHandler } from "../functions/resize";
+import { createPresignHandler } from "../functions/presign";
+import { HttpEvent, HttpResult } from "../functions/http";
+import { httpEvent } from "./support/events";
+import { jpegBytes } from "./support/images";
+
+type Failure = "send" | "body";
+
+/** Records every unhandled rejection while `run` and a few ticks after it run. */
+async function unhandledDuring<T>(run: () => Promise<T>): Promise<{ value: T; unhandled: unknown[] }> {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    // Mocha's own listener would turn the event into a failure of some other test: ours alone while this runs.
+    const others = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", listener);
+    try {
+        const value = await run();
+        await new Promise((resolve) => setTimeout(resolve, 60)); // late rejections (the slow calls) land here
+        return { value, unhandled };
+    } finally {
+        process.removeListener("unhandledRejection", listener);
+        for (const other of others) process.on("unhandledRejection", other as NodeJS.UnhandledRejectionListener);
+    }
+}
+
+const internalError = () => Object.assign(new Error("We encountered an internal error."), { name: "InternalError", $metadata: { httpStatusCode: 500 } });
+const noSuchKey = () => Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+const after = <T>(ms: number, settle: () => T): Promise<Awaited<T>> =>
+    new Promise((resolve, reject) => setTimeout(async () => {
+        try {
+            resolve(await settle());
+        } catch (error) {
+            reject(error);
+        }
+    }, ms));
+
+/**
+ * A bucket with the original and no variant. Call `failAt` (1-based) fails fast, as `failure` says; every other
+ * call answers late, so a fast failure lands while the handler awaits something else.
+ */
+function failingS3(original: Buffer, failAt: number, failure: Failure) {
+    let calls = 0;
+    const send = (command: { constructor: { name: string }; input: { Key?: string } }) => {
+        calls++;
+        const failing = calls === failAt;
+        if (failing && failure === "send") return after(1, () => { throw internalError(); });
+        if (failing) { // found, but its body breaks off
+            const body = { transformToByteArray: () => after(1, () => { throw internalError(); }) };
+            return after(1, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
+        }
+        if (command.constructor.name === "PutObjectCommand") return after(20, () => ({}));
+        if (!command.input.Key?.startsWith("uploads/")) return after(20, () => { throw noSuchKey(); });
+        const body = { transformToByteArray: async () => new Uint8Array(original) };
+        return after(20, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
+    };
+    return { client: { send } as unknown as S3Client, calls: () => calls };
+}
+
+function expectJsonError(result: HttpResult, status: number) {
+    expect(result.statusCode, result.body).to.equal(status);
+    expect(result.headers["content-type"]).to.match(/^application\/json/);
+    expect(JSON.parse(result.body).error.code).to.be.a("string");
+}
+
+describe("no unhandled rejection can end a handler process (functions/resize.ts, functions/presign.ts)", () => {
+    let original: Buffer;
+    before(async () => {
+        original = await jpegBytes(400, 300);
+    });
+
+    const resizeWith = (s3: S3Client) => createResizeHandler({
+        s3, log: () => undefined,
+        settings: {
+            bucket: "b", uploadPrefix: "uploads/", allowedResolutions: ["300x300"], maxDimension: 2048,
+            fit: "cover", quality: 80, limitInputPixels: 50_000_000, cdnUrl: "https://cdn.example.com",
+        },
+    });
+
+    it("the fake bucket makes the variant when nothing fails (three S3 calls: two reads at once, one write)", async () => {
+        const s3 = failingS3(original, 0, "send");
+        const result = await resizeWith(s3.client)(httpEvent("GET", "/300x300/uploads/a.jpg"));
+        expect(result.statusCode, result.body).to.equal(200);
+        expect(s3.calls()).to.equal(3);
+    });
+
+    for (const path of ["/300x300/uploads/a.jpg", "/resize?key=300x300/uploads/a.jpg"]) {
+        for (const failure of ["send", "body"] as const) {
+            for (const failAt of [1, 2, 3]) {
+                if (failure === "body" && failAt === 3) continue; // the third call is the PutObject: no body to read
+                it(`resize GET ${path}: S3 call ${failAt} failing (${failure}) → JSON 500, no unhandled rejection`, async () => {
+                    const s3 = failingS3(original, failAt, failure);
+                    const { value, unhandled } = await unhandledDuring(() => resizeWith(s3.client)(httpEvent("GET", path)));
+                    expect(unhandled.map(String)).to.deep.equal([]);
+                    expectJsonError(value, 500);
+                });
+            }
+        }
+    }
+
+    for (const [name, broken] of [
+        ["credentials", { credentials: () => after(1, () => { throw internalError(); }) }],
+        ["region", { region: () => after(1, () => { throw internalError(); }), credentials: { accessKeyId: "A", secretAccessKey: "S" } }],
+    ] as const) {
+        for (const [method, route, body] of [
+            ["POST", "/uploads", { contentType: "image/png" }],
+            ["POST", "/uploads/form", { contentType: "image/png" }],
+            ["GET", "/uploads", undefined],
+        ] as const) {
+            it(`presign ${method} ${route} with the client's ${name} rejecting → JSON 500, no unhandled rejection`, async () => {
+                const s3 = new S3Client({ region: "us-east-1", ...broken } as S3ClientConfig);
+                const handler = createPresignHandler({
+                    s3, log: () => undefined,
+                    settings: {
+                        bucket: "b", uploadPrefix: "uploads/", allowedContentTypes: ["image/png"], maxUploadBytes: 1000,
+                        expiresIn: 300, cdnUrl: "https://cdn.example.com", requireAuth: false,
+                    },
+                });
+                const event: HttpEvent = httpEvent(method, route, { body, headers: body ? { "content-type": "application/json" } : { "x-extension": "png" } });
+                const { value, unhandled } = await unhandledDuring(() => handler(event));
+                expect(unhandled.map(String)).to.deep.equal([]);
+                expectJsonError(value, 500);
+            });
+        }
+    }
+});
