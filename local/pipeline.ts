@@ -14,8 +14,15 @@ import { UPLOADS_PREFIX } from "../infra/bucketLayout";
 import { createCdn } from "./cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./localS3";
+import { limitConcurrency } from "./resizeLimiter";
 
 export const LOCAL_BUCKET = "images-local";
+/**
+ * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
+ * (20 concurrent first hits, 17.9 MP JPEG, peak RSS of the `npm start` tree): unbounded 1409 MB; 1 → 383 MB,
+ * 2 → 473 MB, both in ~26–28 s, because libvips already spreads one image over every core.
+ */
+export const LOCAL_RESIZE_CONCURRENCY = 1;
 
 export interface LocalPipelineOptions {
     config: PipelineConfig;
@@ -69,7 +76,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             maxUploadBytes: config.maxUploadBytes, expiresIn: config.uploadExpiresIn, cdnUrl, requireAuth: false,
         },
     });
-    const resize = createResizeHandler({
+    // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
+    const resize = limitConcurrency(createResizeHandler({
         s3,
         log: handlerLog,
         settings: {
@@ -77,7 +85,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             maxDimension: config.maxResizeDimension, fit: config.resizeFit, quality: config.resizeQuality,
             limitInputPixels: config.limitInputPixels, cdnUrl,
         },
-    });
+    }), LOCAL_RESIZE_CONCURRENCY);
     const cdn = createCdn({ s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn" });
     const pageConfig = JSON.stringify({
         allowedResolutions: config.allowedResolutions,
