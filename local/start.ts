@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parsePipelineConfig } from "../infra/config";
 import { readStackConfigFile } from "../infra/stackConfigFile";
-import { startLocalPipeline } from "./pipeline";
+import { relaunchWithMallocSettings } from "./mallocSettings";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -28,6 +28,8 @@ function port(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+    if (relaunchWithMallocSettings()) return; // memory goes back to the OS after resizing (local/mallocSettings.ts)
+    const { startLocalPipeline } = await import("./pipeline"); // not loaded in the relaunching parent: it stays small
     const { stack, reset } = parseArgs(process.argv.slice(2));
     const config = parsePipelineConfig(readStackConfigFile(stack, PROJECT_DIR));
     const dataDir = path.join(PROJECT_DIR, ".data", stack);
