@@ -11,7 +11,8 @@ export interface DeliveryResult {
     singleFlight: { requests: number; runs: number; worstResizes: number; p50Ms: number; p99Ms: number };
 }
 
-async function upload(pipeline: LocalPipeline, image: BenchImage): Promise<string> {
+/** Uploads as the page does (sign with the API, PUT to the local S3); `url` is where page, API and CDN are served. */
+export async function upload(pipeline: { url: string }, image: BenchImage): Promise<string> {
     const signed = await (await fetch(`${pipeline.url}/api/uploads`, {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: image.contentType }),
     })).json() as { key: string; uploadUrl: string; headers: Record<string, string> };
