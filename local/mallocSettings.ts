@@ -1,9 +1,9 @@
 // glibc's malloc keeps memory that sharp/libvips freed: one arena per thread (up to 8 per core) and a
 // threshold for mmap that rises with every large block freed, so big decode buffers land in arenas that
 // fragment. Measured on `npm start` (bench/memoryBench.ts, 2 cores, 20 concurrent first hits on a 17.9 MP
-// JPEG, one resize at a time): peak 568 MB and 478 MB still resident 5 s later by default; 383 MB and
-// 278 MB (idle 233 MB) with the settings below. They are read only when a process starts, so local mode
-// starts its server as a child process with them (the one-off cost: this ~90 MB parent that waits for it).
+// JPEG, one resize at a time, this parent not counted): peak 568 MB and 478 MB resident 5 s later by default;
+// 383 MB and 278 MB (idle 233 MB) with the settings below. glibc reads them only when a process starts, so
+// local mode starts its server as a child process with them (the cost: this ~90 MB parent that waits for it).
 import { spawn } from "child_process";
 
 /** Two arenas, and a fixed 128 KiB mmap threshold (glibc's default, no longer raised): large blocks go back to the OS when freed. */

@@ -19,8 +19,9 @@ import { limitConcurrency } from "./resizeLimiter";
 export const LOCAL_BUCKET = "images-local";
 /**
  * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
- * (20 concurrent first hits, 17.9 MP JPEG, peak RSS of the `npm start` tree): unbounded 1409 MB; 1 → 383 MB,
- * 2 → 473 MB, both in ~26–28 s, because libvips already spreads one image over every core.
+ * (20 concurrent first hits on a 17.9 MP JPEG, summed RSS of npm start's processes, malloc settings of
+ * local/mallocSettings.ts): one at a time 383 MB, two 473 MB, in about the same time
+ * (26–28 s) because libvips already spreads one image over every core. Unbounded, before: 1409 MB.
  */
 export const LOCAL_RESIZE_CONCURRENCY = 1;
 
