@@ -11,9 +11,10 @@ export interface DeliveryResult {
     singleFlight: { requests: number; runs: number; worstResizes: number; p50Ms: number; p99Ms: number };
 }
 
-async function upload(pipeline: LocalPipeline, image: BenchImage): Promise<string> {
+/** Uploads as the page does (sign with the API, PUT to the local S3); `url` is where page, API and CDN are served. */
+export async function upload(pipeline: { url: string }, image: BenchImage): Promise<string> {
     const signed = await (await fetch(`${pipeline.url}/api/uploads`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: image.contentType }),
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: image.contentType, size: image.bytes.length }),
     })).json() as { key: string; uploadUrl: string; headers: Record<string, string> };
     const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: new Uint8Array(image.bytes) });
     if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);

@@ -12,6 +12,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "../local/localS3"
 import { startLocalPipeline } from "../local/pipeline";
 import { BenchImage, generateCorpus, loadCorpus } from "./corpus";
 import { benchDelivery } from "./deliveryBench";
+import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
 import { benchResize } from "./resizeBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
@@ -122,6 +123,18 @@ async function main(): Promise<void> {
         figures.push({ section: "sizes", name: "presign archive (zipped)", value: archive.bytes / 1024, unit: "KiB", target: { op: "<=", value: 1024 } });
         figures.push({ section: "sizes", name: "resizer archive, arm64 (zipped)", value: resizerBytes / 2 ** 20, unit: "MiB" });
         figures.push({ section: "sizes", name: `peak RSS resizing ${largest.name} (${round(largest.width * largest.height / 1e6)} MP; idle process ${round(rss.idleMb)} MB)`, value: rss.peakMb, unit: "MB", target: { op: "<=", value: 600 } });
+
+        if (memoryBenchSupported()) {
+            console.log("memory in local mode (npm start) …");
+            const memory = await benchLocalMemory(largest);
+            results.memory = memory;
+            const what = `local mode, ${memory.requests} concurrent first hits on ${largest.name} (${round(largest.width * largest.height / 1e6)} MP), npm start's ${memory.processes} processes`;
+            figures.push({ section: "memory", name: `${what}: peak RSS (sum of VmHWM; sampled ${round(memory.sampledPeakMb)} MB; idle ${round(memory.baselineMb)} MB; ${round(memory.seconds)} s)`, value: memory.peakMb, unit: "MB", target: { op: "<=", value: 600 } });
+            figures.push({ section: "memory", name: `${what}: RSS ${memory.settleSeconds} s later (idle ${round(memory.baselineMb)} MB)`, value: memory.settledMb, unit: "MB" });
+            figures.push({ section: "memory", name: `${what}: RSS ${memory.settleSeconds} s later minus idle`, value: memory.settledMb - memory.baselineMb, unit: "MB", target: { op: "<=", value: 100 } });
+        } else {
+            console.log("no /proc: the local-mode memory figure is measured on Linux only");
+        }
     } finally {
         s3.destroy();
         await s3Server.close();

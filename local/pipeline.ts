@@ -15,8 +15,16 @@ import { createCdn } from "./cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
 import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./localS3";
+import { limitConcurrency } from "./resizeLimiter";
 
 export const LOCAL_BUCKET = "images-local";
+/**
+ * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
+ * (20 concurrent first hits on a 17.9 MP JPEG, summed RSS of npm start's processes, malloc settings of
+ * local/mallocSettings.ts): one at a time 383 MB, two 473 MB, in about the same time
+ * (26–28 s) because libvips already spreads one image over every core. Unbounded, before: 1409 MB.
+ */
+export const LOCAL_RESIZE_CONCURRENCY = 1;
 
 export interface LocalPipelineOptions {
     config: PipelineConfig;
@@ -72,7 +80,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             requireUploadSize: config.requireUploadSize,
         },
     });
-    const resize = createResizeHandler({
+    // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
+    const resize = limitConcurrency(createResizeHandler({
         s3,
         log: handlerLog,
         settings: {
@@ -80,7 +89,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             maxDimension: config.maxResizeDimension, fit: config.resizeFit, quality: config.resizeQuality,
             limitInputPixels: config.limitInputPixels, cdnUrl,
         },
-    });
+    }), LOCAL_RESIZE_CONCURRENCY);
     const cdn = createCdn({
         s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn", corsOrigins, corsAllowCredentials: config.corsAllowCredentials,
     });

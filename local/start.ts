@@ -6,7 +6,7 @@ import { ConfigError, parsePipelineConfig } from "../infra/config";
 import { readStackConfigFile } from "../infra/stackConfigFile";
 import { DataDirLock, lockDataDir } from "./dataDirLock";
 import { PortInUseError } from "./listen";
-import { startLocalPipeline } from "./pipeline";
+import { relaunchWithMallocSettings } from "./mallocSettings";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -35,6 +35,8 @@ function port(name: string, fallback: number): number {
 let lock: DataDirLock | undefined;
 
 async function main(): Promise<void> {
+    if (relaunchWithMallocSettings()) return; // memory goes back to the OS after resizing (local/mallocSettings.ts)
+    const { startLocalPipeline } = await import("./pipeline"); // not loaded in the relaunching parent: it stays small
     const args = parseArgs(process.argv.slice(2));
     const { stack, reset } = args;
     const config = parsePipelineConfig(readStackConfigFile(stack, PROJECT_DIR));
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
         const variable = error.port === ports.PORT ? "PORT" : "S3_PORT";
         throw new Error(`Port ${error.port} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`);
     });
-    console.log(`image-pipeline running locally (stack ${stack}${reset ? ", data reset" : ""})`);
+    console.log(`image-pipeline running locally (stack ${stack}, process ${process.pid}${reset ? ", data reset" : ""})`);
     console.log(`  upload page  ${pipeline.url}/`);
     console.log(`  upload API   ${pipeline.url}/api/uploads`);
     console.log(`  CDN          ${pipeline.url}/cdn/<key>`);

@@ -84,6 +84,117 @@ describe("the upload page in headless Chromium (web/)", function () {
         expect(await item.locator(".status").textContent()).to.include("100 %");
     });
 
+    /** Presses Tab (nothing else) until the file picker has focus; fails if it never does. */
+    async function tabToPicker(): Promise<void> {
+        for (let presses = 0; presses < 10; presses++) {
+            await page.keyboard.press("Tab");
+            if (await page.evaluate(() => (globalThis as any).document.activeElement?.id) === "choose-files") return;
+        }
+        throw new Error("Tab never reached the file picker");
+    }
+
+    /** The focused element's focus ring as computed: outline (or box-shadow) and its contrast against the page. */
+    async function focusRing() {
+        return page.evaluate(() => {
+            const doc = (globalThis as any).document;
+            const focused = doc.activeElement;
+            const style = (globalThis as any).getComputedStyle(focused);
+            const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+            const luminance = (color: string) => {
+                const [r, g, b] = rgb(color).map((v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const background = (globalThis as any).getComputedStyle(doc.body).backgroundColor;
+            const page = background === "rgba(0, 0, 0, 0)" ? "rgb(255, 255, 255)" : background;
+            const [light, dark] = [luminance(style.outlineColor), luminance(page)].sort((a, b) => b - a);
+            return {
+                tag: focused.tagName, focusVisible: focused.matches(":focus-visible"),
+                outline: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth), boxShadow: style.boxShadow,
+                contrast: (light + 0.05) / (dark + 0.05),
+            };
+        });
+    }
+
+    /** Keyboard only: Tab to the picker, open it with `key`, choose the file in the chooser; the file's list item. */
+    async function uploadByKeyboard(key: "Enter" | " ", fileName: string, bytes: Buffer) {
+        const file = path.join(dir, fileName);
+        fs.writeFileSync(file, bytes);
+        // Listen first: Playwright turns on Chromium's chooser interception asynchronously when the listener is
+        // added (microsoft/playwright#28023); Tabbing meanwhile gives it time, so Enter never opens a real dialog.
+        const chooserOpened = page.waitForEvent("filechooser");
+        await tabToPicker();
+        const [chooser] = await Promise.all([chooserOpened, page.keyboard.press(key === " " ? "Space" : key)]);
+        expect(chooser.isMultiple()).to.equal(true);
+        await chooser.setFiles(file);
+        const item = page.locator("#uploads li").first();
+        await page.locator("#uploads li[data-outcome]").first().waitFor({ timeout: 30_000 });
+        return item;
+    }
+
+    describe("keyboard only, with the outcome of each file", () => {
+        it("reaches the file picker with Tab, where a visible focus ring (≥ 3:1 contrast, WCAG 2.2 focus appearance) shows it", async () => {
+            await tabToPicker();
+            const ring = await focusRing();
+            expect(ring.tag).to.equal("BUTTON");
+            expect(ring.focusVisible).to.equal(true);
+            expect(ring.outline >= 2 || ring.boxShadow !== "none", `outline ${ring.outline}px, box-shadow ${ring.boxShadow}`).to.equal(true);
+            expect(ring.contrast).to.be.at.least(3);
+        });
+
+        it("opens the picker with Enter, uploads a real image and says it is done, with every variant at its size", async () => {
+            const item = await uploadByKeyboard("Enter", "keyboard-photo.jpg", await jpegBytes(1600, 1200));
+            expect(await item.getAttribute("data-outcome")).to.equal("done");
+            expect(await item.locator(".status").textContent()).to.include("100 %");
+            expect(await loadedImages(item)).to.deep.equal([
+                ["original", 1600, 1200], ["300x300", 300, 300], ["640x480", 640, 480], ["1280x720", 1280, 720],
+            ]);
+            expect(await page.locator("#outcome[role=status]").textContent()).to.equal(
+                "keyboard-photo.jpg: uploaded; the original and 3 variants are ready.");
+        });
+
+        it("opens the picker with Space and shows a text file named .jpg as failed, with the Resizer's own reason", async () => {
+            const variantAnswer = page.waitForResponse((response) => /\/cdn\/300x300\//.test(response.url()));
+            const item = await uploadByKeyboard(" ", "not-a-photo.jpg", Buffer.from("just some text, not a JPEG\n"));
+            const answer = await variantAnswer;
+            expect(answer.status()).to.equal(422);
+            const { error } = await answer.json();
+            expect(error.message).to.match(/not an image/);
+            expect(await item.getAttribute("data-outcome")).to.equal("failed");
+            const status = item.locator(".status");
+            expect(await status.getAttribute("class")).to.include("error");
+            expect(await status.textContent()).to.equal(`Failed: uploaded, but the image cannot be used: ${error.message} (${error.code})`);
+            expect(await item.locator("figcaption", { hasText: "300x300:" }).textContent()).to.equal(`300x300: ${error.message} (${error.code})`);
+            expect(await page.locator("#outcome[role=status]").textContent()).to.equal(`not-a-photo.jpg: failed. ${await status.textContent()}`);
+        });
+
+        it("shows storage's refusal of an upload with S3's Code and Message", async () => {
+            // The presigned URL's signature spoiled on its way out: the local S3 gate refuses it as S3 does.
+            let xml = "";
+            await page.route((url) => url.port !== new URL(pipeline.url).port, async (route) => {
+                if (route.request().method() !== "PUT") return route.continue();
+                const response = await route.fetch({ url: route.request().url().replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${"0".repeat(64)}`) });
+                xml = await response.text();
+                await route.fulfill({ response });
+            });
+            const item = await uploadByKeyboard("Enter", "spoiled.jpg", await jpegBytes(64, 48));
+            const [code, message] = [/<Code>([^<]+)/.exec(xml)![1], /<Message>([^<]+)/.exec(xml)![1]];
+            expect(code).to.equal("SignatureDoesNotMatch");
+            expect(await item.getAttribute("data-outcome")).to.equal("failed");
+            expect(await item.locator(".status").textContent()).to.equal(`Storage refused the upload: ${code}: ${message}`);
+        });
+
+        it("shows the API's JSON reason when it refuses to sign", async () => {
+            await page.route(`${pipeline.url}/api/uploads`, (route) => route.continue({ postData: JSON.stringify({ contentType: "text/html" }) }));
+            const refusal = page.waitForResponse((response) => response.url().endsWith("/api/uploads"));
+            const item = await uploadByKeyboard("Enter", "refused.jpg", await jpegBytes(64, 48));
+            const answer = await refusal;
+            expect(answer.status()).to.equal(400);
+            const { error } = await answer.json();
+            expect(await item.getAttribute("data-outcome")).to.equal("failed");
+            expect(await item.locator(".status").textContent()).to.equal(`The server said no: ${error.message} (${error.code})`);
+        });
+    });
+
     it("says in plain words why a file is refused before uploading it", async () => {
         const item = await uploadThroughPage("put", "notes.txt", Buffer.from("not an image"));
         expect(await item.locator(".status").textContent()).to.match(/^Wrong type: text\/plain is not one of jpeg, png/);

@@ -18,6 +18,31 @@ function element(tag, attributes = {}, text = "") {
   return node;
 }
 
+/**
+ * The server's own reason for a refusal, as plain text (shown with textContent only): the API's and the
+ * Resizer's JSON `{ error: { code, message } }`, or S3's XML `<Error><Code>…</Code><Message>…</Message>`.
+ */
+function serverReason(status, contentType, text) {
+  if (/json/.test(contentType ?? "")) {
+    try {
+      const { error } = JSON.parse(text);
+      if (error?.message) return error.code ? `${error.message} (${error.code})` : String(error.message);
+    } catch { /* not the JSON it claims to be: fall through */ }
+  }
+  if (/xml/.test(contentType ?? "") || /^\s*<\?xml|^\s*<Error>/.test(text)) {
+    const xml = new DOMParser().parseFromString(text, "application/xml");
+    const code = xml.querySelector("Error > Code")?.textContent;
+    const message = xml.querySelector("Error > Message")?.textContent;
+    if (code || message) return [code, message].filter(Boolean).join(": ");
+  }
+  return `HTTP ${status}`;
+}
+
+/** Says a file's final outcome once to screen readers (the list itself is not a live region). */
+function announce(text) {
+  $("#outcome").textContent = text;
+}
+
 /** Why a file cannot be uploaded, in plain words; null when it can. */
 function refusal(file) {
   const { allowedContentTypes, maxUploadBytes } = state.config;
@@ -36,9 +61,9 @@ async function sign(route, contentType, size) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ contentType, size }),
   });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`The server said no: ${body.error?.message ?? response.statusText}`);
-  return body;
+  const text = await response.text();
+  if (!response.ok) throw new Error(`The server said no: ${serverReason(response.status, response.headers.get("content-type"), text)}`);
+  return JSON.parse(text);
 }
 
 /** Sends with XMLHttpRequest, the browser API that reports upload progress. */
@@ -55,10 +80,8 @@ function send(method, url, body, headers, onProgress) {
     });
     request.addEventListener("load", () => {
       if (request.status >= 200 && request.status < 300) return resolve();
-      const code = /<Code>([^<]*)<\/Code>/.exec(request.responseText)?.[1];
-      const reason = code === "EntityTooLarge" ? "too big for the size cap"
-        : code === "PreconditionFailed" ? "that key already exists" : code ?? `HTTP ${request.status}`;
-      reject(new Error(`Storage refused the upload: ${reason}.`));
+      const reason = serverReason(request.status, request.getResponseHeader("content-type"), request.responseText);
+      reject(new Error(`Storage refused the upload: ${reason}`));
     });
     request.addEventListener("error", () => reject(new Error("Network error while uploading.")));
     request.send(body);
@@ -90,23 +113,42 @@ function variantsOf(key) {
   return [["original", key], ...sizes.map((size) => [size, `${size}/${key}`])];
 }
 
-function showGallery(item, key) {
+/**
+ * Fetches the original and every variant from the CDN and shows each; resolves to `{ label, reason }` for each
+ * that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422 for a file that is no image).
+ */
+async function showGallery(item, key) {
   const gallery = element("div", { class: "gallery" });
-  for (const [label, path] of variantsOf(key)) {
+  item.append(gallery);
+  const outcomes = variantsOf(key).map(async ([label, path]) => {
     const figure = element("figure");
     const image = element("img", { alt: `${label} of ${key}`, "data-variant": label });
     const caption = element("figcaption", {}, `${label}: loading…`);
-    image.addEventListener("load", async () => {
-      const head = await fetch(image.src, { method: "HEAD" }).catch(() => null);
-      const bytes = Number(head?.headers.get("content-length") ?? 0);
-      caption.textContent = `${label}: ${image.naturalWidth}×${image.naturalHeight}, ${formatBytes(bytes)}`;
-    });
-    image.addEventListener("error", () => { caption.textContent = `${label}: could not be loaded`; caption.classList.add("error"); });
-    image.src = `${state.config.cdnBase}/${path}`;
     figure.append(image, caption);
     gallery.append(figure);
-  }
-  item.append(gallery);
+    const fail = (reason) => {
+      caption.textContent = `${label}: ${reason}`;
+      caption.classList.add("error");
+      figure.classList.add("failed");
+      return { label, reason };
+    };
+    try {
+      const response = await fetch(`${state.config.cdnBase}/${path}`);
+      if (!response.ok) return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
+      const blob = await response.blob();
+      image.src = URL.createObjectURL(blob);
+      const shown = await new Promise((resolve) => {
+        image.addEventListener("load", () => resolve(true), { once: true });
+        image.addEventListener("error", () => resolve(false), { once: true });
+      });
+      if (!shown) return fail("the browser cannot display it as an image");
+      caption.textContent = `${label}: ${image.naturalWidth}×${image.naturalHeight}, ${formatBytes(blob.size)}`;
+      return null;
+    } catch {
+      return fail("network error while loading it");
+    }
+  });
+  return (await Promise.all(outcomes)).filter(Boolean);
 }
 
 async function handle(file) {
@@ -116,26 +158,42 @@ async function handle(file) {
   $("#uploads").prepend(item);
   const status = item.querySelector(".status");
   const problem = refusal(file);
-  if (problem) {
-    status.textContent = problem;
+  const failed = (reason) => {
+    status.textContent = reason;
     status.classList.add("error");
+    item.dataset.outcome = "failed";
+    announce(`${file.name}: failed. ${reason}`);
+  };
+  if (problem) {
     item.querySelector("progress").remove();
+    failed(problem);
     return;
   }
+  let key;
   try {
-    const { key } = await upload(file, method, item);
-    item.querySelector("progress").value = 100;
-    status.textContent = `Uploaded (${method.toUpperCase()}) as ${key}: 100 %`;
-    item.dataset.key = key;
-    showGallery(item, key);
+    ({ key } = await upload(file, method, item));
   } catch (error) {
-    status.textContent = error.message;
-    status.classList.add("error");
+    failed(error.message);
+    return;
   }
+  item.querySelector("progress").value = 100;
+  status.textContent = `Uploaded (${method.toUpperCase()}) as ${key}: 100 %`;
+  item.dataset.key = key;
+  const problems = await showGallery(item, key);
+  if (problems.length > 0) {
+    // The server's reason for a variant says more than the browser's for the original.
+    const { reason } = problems.find((problem) => problem.label !== "original") ?? problems[0];
+    failed(`Failed: uploaded, but the image cannot be used: ${reason}`);
+    return;
+  }
+  item.dataset.outcome = "done";
+  announce(`${file.name}: uploaded; the original and ${variantsOf(key).length - 1} variants are ready.`);
 }
 
 function handleAll(files) {
-  for (const file of files) handle(file);
+  for (const file of files) {
+    handle(file).catch((error) => { announce(`${file.name}: failed. ${error.message}`); });
+  }
 }
 
 async function init() {
@@ -146,6 +204,8 @@ async function init() {
   $("#file-input").accept = state.config.allowedContentTypes.join(",");
   $("#file-input").addEventListener("change", (event) => { handleAll(event.target.files); event.target.value = ""; });
   const zone = $("#drop-zone");
+  // The button (and, for the mouse, the whole zone) opens the hidden file input's picker.
+  zone.addEventListener("click", () => $("#file-input").click());
   zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("dragging"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
   zone.addEventListener("drop", (event) => { event.preventDefault(); zone.classList.remove("dragging"); handleAll(event.dataTransfer.files); });

@@ -49,7 +49,8 @@ export async function startLocalProcess(options: { dataDir?: string; env?: Recor
     const url = /upload page\s+(http:\/\/\S+?)\/\s/.exec(output())![1];
     const s3Url = /S3\s+(http:\/\/\S+)/.exec(output())![1];
     return {
-        child, pid: child.pid!, url, s3Url, dataDir, output,
+        // The server's own pid, from its banner: on Linux start.ts relaunches itself (local/mallocSettings.ts).
+        child, pid: Number(/running locally \(stack \S+, process (\d+)/.exec(output())![1]), url, s3Url, dataDir, output,
         alive: () => !exited && child.exitCode === null,
         async stop() {
             if (!exited) child.kill("SIGTERM");
