@@ -3,6 +3,7 @@
 import S3rver from "s3rver";
 import { AddressInfo } from "net";
 import { uploadCorsRule } from "../infra/bucketCors";
+import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
 import { RunningServer, startS3Gate } from "./s3Gate";
 import { LocalCredentials } from "./sigv4Verify";
 
@@ -36,11 +37,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         // No origin, no CORS rule (S3 refuses an empty one).
         configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [] }],
     });
+    makeStoreAtomic(s3rver.store as FilesystemStoreLike);
     const backend = (await s3rver.run()) as AddressInfo;
     const gate = await startS3Gate({
         port: options.port,
         backendPort: backend.port,
         credentials: LOCAL_CREDENTIALS,
+        region: LOCAL_REGION,
         corsOrigins: options.corsOrigins,
         now: options.now,
     });

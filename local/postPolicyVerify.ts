@@ -1,7 +1,10 @@
 // Verifies a browser POST upload as S3 does: the policy's SigV4 signature, its expiration, every condition
 // against the form fields and the file, and that no field goes uncovered by a condition.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+// SigV2 forms (AWSAccessKeyId + signature: HMAC-SHA1 of the policy) are verified too, as S3 still accepts them
+// in us-east-1: https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html
 import { createHmac, timingSafeEqual } from "crypto";
-import { LocalCredentials, parseCredentialScope, signingKey } from "./sigv4Verify";
+import { LocalCredentials, parseCredentialScope, scopeFailure, signingKey } from "./sigv4Verify";
 import { S3Failure, s3Failure } from "./s3Failure";
 
 export interface PostUpload {
@@ -12,9 +15,14 @@ export interface PostUpload {
 }
 
 /** Fields S3 does not require a condition for. */
-const EXEMPT_FIELDS = new Set(["policy", "x-amz-signature", "file"]);
+const EXEMPT_FIELDS = new Set(["policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"]);
 
-export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentials, now: number): S3Failure | undefined {
+/** The policy's expiration: ISO 8601 in UTC, e.g. 2007-12-01T12:00:00.000Z; anything else is an invalid policy. */
+const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+const NOT_AN_INTEGER = /[^0-9]/;
+
+export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentials, now: number, region: string): S3Failure | undefined {
     const fields = new Map<string, string>();
     for (const [name, value] of upload.fields) fields.set(name.toLowerCase(), value);
     const field = (name: string) => fields.get(name.toLowerCase());
@@ -22,22 +30,38 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
     const policyFailure = (message: string) => denied(`Invalid according to Policy: ${message}`);
 
     const policyBase64 = field("policy");
-    const signature = field("x-amz-signature");
-    if (!policyBase64 || !signature) return denied("Access Denied");
-    if (field("x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
-        return s3Failure(400, "InvalidArgument", "x-amz-algorithm must be AWS4-HMAC-SHA256");
+    const signatureV4 = field("x-amz-signature");
+    const signatureV2 = field("signature");
+    // No policy: an anonymous upload, which a private bucket refuses.
+    if (!policyBase64) return denied("Access Denied");
+    if (signatureV4 === undefined && signatureV2 === undefined) {
+        return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'x-amz-signature' (or 'Signature' with 'AWSAccessKeyId').");
     }
-    const scope = parseCredentialScope(field("x-amz-credential") ?? "");
-    if (!scope) return s3Failure(400, "InvalidArgument", "Invalid x-amz-credential");
-    if (scope.accessKeyId !== credentials.accessKeyId) {
-        return s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
-    }
-    const expected = createHmac("sha256", signingKey(credentials.secretAccessKey, scope.shortDate, scope.region, scope.service))
-        .update(policyBase64).digest();
-    const received = Buffer.from(signature, "hex");
-    if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
-        return s3Failure(403, "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
+    const signatureMismatch = s3Failure(403, "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
+    const equal = (received: Buffer, expected: Buffer) => received.length === expected.length && timingSafeEqual(received, expected);
+    if (signatureV4 !== undefined) {
+        if (field("x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
+            return s3Failure(400, "InvalidArgument", "x-amz-algorithm must be AWS4-HMAC-SHA256");
+        }
+        const scope = parseCredentialScope(field("x-amz-credential") ?? "");
+        if (!scope) return s3Failure(400, "InvalidArgument", "Invalid x-amz-credential");
+        if (scope.accessKeyId !== credentials.accessKeyId) {
+            return s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        }
+        const wrongScope = scopeFailure(scope, region, "AuthorizationQueryParametersError");
+        if (wrongScope) return wrongScope;
+        const expected = createHmac("sha256", signingKey(credentials.secretAccessKey, scope.shortDate, scope.region, scope.service))
+            .update(policyBase64).digest();
+        if (!/^[0-9a-f]{64}$/.test(signatureV4) || !equal(Buffer.from(signatureV4, "hex"), expected)) return signatureMismatch;
+    } else {
+        const accessKeyId = field("awsaccesskeyid");
+        if (!accessKeyId) return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'AWSAccessKeyId'.");
+        if (accessKeyId !== credentials.accessKeyId) {
+            return s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        }
+        const expected = createHmac("sha1", credentials.secretAccessKey).update(policyBase64).digest();
+        if (!equal(Buffer.from(signatureV2 ?? "", "base64"), expected)) return signatureMismatch;
     }
 
     let policy: { expiration?: unknown; conditions?: unknown };
@@ -46,7 +70,7 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
     } catch {
         return s3Failure(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
     }
-    const expiration = typeof policy.expiration === "string" ? Date.parse(policy.expiration) : NaN;
+    const expiration = typeof policy.expiration === "string" && EXPIRATION.test(policy.expiration) ? Date.parse(policy.expiration) : NaN;
     if (Number.isNaN(expiration) || !Array.isArray(policy.conditions)) {
         return s3Failure(400, "InvalidPolicyDocument", "Invalid Policy: expiration and conditions are required.");
     }
@@ -60,6 +84,12 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
         if (Array.isArray(condition)) {
             const [operator, subject, operand] = condition;
             if (operator === "content-length-range") {
+                // Both bounds, as non-negative integers (JSON numbers or digit strings), or the policy is invalid.
+                const bound = (value: unknown) => (typeof value === "number" && Number.isInteger(value) && value >= 0)
+                    || (typeof value === "string" && value !== "" && !NOT_AN_INTEGER.test(value));
+                if (condition.length !== 3 || !bound(subject) || !bound(operand)) {
+                    return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Invalid content-length-range ${JSON.stringify(condition)}`);
+                }
                 const [min, max] = [Number(subject), Number(operand)];
                 if (upload.fileSize < min) return s3Failure(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size");
                 if (upload.fileSize > max) return s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
