@@ -15,6 +15,8 @@ export interface TestS3 {
     s3: S3Client;
     /** A client straight to s3rver, behind the gate's back: to alter storage as no S3 request could (no variant cleanup). */
     backend: S3Client;
+    /** s3rver's folder. */
+    directory: string;
     head(key: string): Promise<{ ContentType?: string; ContentLength?: number } | undefined>;
     close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startTestS3(options: { now?: () => number } = {}): Promise
         server,
         s3,
         backend,
+        directory,
         async head(key) {
             try {
                 return await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
