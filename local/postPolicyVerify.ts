@@ -82,7 +82,9 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
     for (const condition of policy.conditions as unknown[]) {
         const failed = () => policyFailure(`Policy Condition failed: ${JSON.stringify(condition)}`);
         if (Array.isArray(condition)) {
-            const [operator, subject, operand] = condition;
+            const [rawOperator, subject, operand] = condition;
+            // Operators match case-insensitively, as field names do (s3-tests test_post_object_case_insensitive_condition_fields).
+            const operator = typeof rawOperator === "string" ? rawOperator.toLowerCase() : rawOperator;
             if (operator === "content-length-range") {
                 // Both bounds, as non-negative integers (JSON numbers or digit strings), or the policy is invalid.
                 const bound = (value: unknown) => (typeof value === "number" && Number.isInteger(value) && value >= 0)
@@ -114,7 +116,9 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
         }
     }
 
-    const extra = [...fields.keys()].filter((name) => !EXEMPT_FIELDS.has(name) && !name.startsWith("x-ignore-") && !covered.has(name));
+    // A flexible checksum field needs no condition: it is checked against the file itself (s3-tests test_post_object_upload_checksum).
+    const extra = [...fields.keys()].filter((name) => !EXEMPT_FIELDS.has(name) && !name.startsWith("x-ignore-") && !name.startsWith("x-amz-checksum-")
+        && !covered.has(name));
     if (extra.length > 0) return policyFailure(`Extra input fields: ${extra.join(", ")}`);
     return undefined;
 }
