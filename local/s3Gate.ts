@@ -76,9 +76,13 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             const query = new URLSearchParams(rawQuery);
             const method = req.method ?? "GET";
             const received = { method, rawPath, query, headers: req.headers };
-            // A CORS preflight is never signed, on S3 either: s3rver answers it from the bucket's CORS rules.
-            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html
-            if (method === "OPTIONS" && req.headers.origin !== undefined && req.headers["access-control-request-method"] !== undefined) {
+            // OPTIONS is S3's CORS preflight, never signed (a presigned URL's query is not checked either): s3rver answers it
+            // from the bucket's CORS rules, and one without Origin 400 as S3 does. It reads and writes no object.
+            // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
+            if (method === "OPTIONS") {
+                // s3rver answers these with 403; S3 with 400.
+                if (req.headers.origin === undefined) return await refuse(s3Failure(400, "BadRequest", "Insufficient information. Origin request header needed."));
+                if (req.headers["access-control-request-method"] === undefined) return await refuse(s3Failure(400, "BadRequest", "Invalid Access-Control-Request-Method: null"));
                 return forward(req, res, options.backendPort, {});
             }
             const querySigned = isQuerySigned(query);

@@ -74,7 +74,7 @@ export function verifyPresignedRequest(request: ReceivedRequest, credentials: Lo
     // S3 answers a negative or over-long X-Amz-Expires 400 and X-Amz-Expires=0 "Request has expired" (s3-tests
     // test_object_presigned_put_object_expired-style cases; https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     if (!/^-?\d+$/.test(param("X-Amz-Expires")) || expires < 0) return malformed("X-Amz-Expires must be non-negative");
-    if (expires > MAX_EXPIRES_SECONDS) return malformed("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    if (expires > MAX_EXPIRES_SECONDS) return malformed("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds");
     if (expires === 0 || now > signedAt + expires * 1000) return s3Failure(403, "AccessDenied", "Request has expired");
     if (signedAt > now + 15 * 60 * 1000) return s3Failure(403, "AccessDenied", "Request is not valid yet");
 
