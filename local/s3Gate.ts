@@ -15,6 +15,7 @@ import { checksumClaims, hasChecksumClaim, verifyChecksums, verifyContentMd5 } f
 import { isHeaderSigned, PayloadClaim, payloadHashFailure, verifyHeaderSignedRequest } from "./headerAuthVerify";
 import { readRequestBody } from "./httpEvent";
 import { isPostForm, readPostForm, rewritePostForm, substitutedKey } from "./postForm";
+import { preflightAllowOrigin } from "./corsPreflight";
 import { verifyPostUpload } from "./postPolicyVerify";
 import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
@@ -83,7 +84,12 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                 // s3rver answers these with 403; S3 with 400.
                 if (req.headers.origin === undefined) return await refuse(s3Failure(400, "BadRequest", "Insufficient information. Origin request header needed."));
                 if (req.headers["access-control-request-method"] === undefined) return await refuse(s3Failure(400, "BadRequest", "Invalid Access-Control-Request-Method: null"));
-                return forward(req, res, options.backendPort, {});
+                const origin = req.headers.origin, requested = String(req.headers["access-control-request-method"]);
+                return forward(req, res, options.backendPort, {}, async (status, headers) => {
+                    if (status === 200 && headers["access-control-allow-origin"] === "*") {
+                        headers["access-control-allow-origin"] = await preflightAllowOrigin(backend, decodeURIComponent(rawPath.split("/")[1] ?? ""), origin, requested);
+                    }
+                });
             }
             const querySigned = isQuerySigned(query);
             const headerSigned = isHeaderSigned(req.headers);
@@ -190,7 +196,7 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
  * s3rver's Location (on a POST upload) names its private port: the client gets the gate's address instead.
  */
 function forward(req: http.IncomingMessage, res: http.ServerResponse, backendPort: number, rewrite: Rewrite,
-    afterSuccess?: (status: number) => Promise<void>): Promise<void> {
+    afterSuccess?: (status: number, headers: http.IncomingHttpHeaders) => Promise<void>): Promise<void> {
     const backendOrigin = `http://127.0.0.1:${backendPort}`;
     const publicOrigin = `http://${req.headers.host ?? "127.0.0.1"}`;
     const headers: http.OutgoingHttpHeaders = { ...req.headers, ...rewrite.headers, host: `127.0.0.1:${backendPort}` };
@@ -206,11 +212,11 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backendPor
                 const location = answerHeaders.location;
                 if (location?.startsWith(backendOrigin)) answerHeaders.location = publicOrigin + location.slice(backendOrigin.length);
                 try {
-                    if (afterSuccess) await afterSuccess(status);
+                    if (afterSuccess) await afterSuccess(status, answerHeaders);
                 } catch {
                     answer.destroy();
                     if (!res.headersSent) res.writeHead(500, { "content-type": "application/xml" });
-                    res.end(s3ErrorXml(s3Failure(500, "InternalError", "The object was stored but its stale variants could not be deleted."), "gate"));
+                    res.end(s3ErrorXml(s3Failure(500, "InternalError", "We encountered an internal error after the request was carried out. Please try again."), "gate"));
                     return resolve();
                 }
                 if (/xml/.test(String(answerHeaders["content-type"] ?? "")) && location) {
