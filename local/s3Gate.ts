@@ -142,12 +142,16 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
                 return await refuse(s3Failure(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
             }
-            const replacesOriginal = writtenKey !== undefined && (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")));
+            const replaced: string[] = [];
+            if (writtenKey !== undefined && (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")))) replaced.push(writtenKey);
+            // DeleteObjects (POST ?delete): its body names the keys (the SDK always sends it with a checksum, so it was read).
+            if (method === "POST" && key === undefined && query.has("delete") && rewrite.body) replaced.push(...deletedKeys(rewrite.body));
             await forward(req, res, options.backendPort, rewrite, async (status) => {
-                if (replacesOriginal && status >= 200 && status < 300) await deleteVariants(backend, bucket, writtenKey!);
+                if (status < 200 || status >= 300) return;
+                for (const original of replaced) await deleteVariants(backend, bucket, original);
             });
         } catch {
-            if (!res.headersSent && !res.destroyed) await refuse(s3Failure(500, "InternalError", "We encountered an internal error. Please try again."));
+            if (!res.headersSent && !res.destroyed) await refuse(s3Failure(500, "InternalError", "We encountered an internal error. Please try again.")).catch(() => res.destroy());
             else res.destroy();
         }
     });
@@ -174,6 +178,13 @@ function objectKeyOf(rawPath: string): string | undefined {
     const at = rawPath.indexOf("/", 1);
     if (at < 0 || at === rawPath.length - 1) return undefined;
     return decodeURIComponent(rawPath.slice(at + 1));
+}
+
+const XML_ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'" };
+
+/** The keys of a DeleteObjects request body (<Delete><Object><Key>…</Key></Object>…</Delete>). */
+function deletedKeys(body: Buffer): string[] {
+    return [...body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map(([, text]) => text.replace(/&(amp|lt|gt|quot|apos);/g, (entity) => XML_ENTITIES[entity]));
 }
 
 function conditionalHeader(value: string | string[] | undefined): string | undefined {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as net from "net";
 import {
-    CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command,
+    CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command,
     PutObjectCommand, UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -90,6 +90,11 @@ describe("local S3: nothing half-written, nothing stale", () => {
 
         it("on DELETE", async () => {
             await s3.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: original }));
+            expect(await remaining()).to.deep.equal([...bystanders].sort());
+        });
+
+        it("on DeleteObjects", async () => {
+            await s3.s3.send(new DeleteObjectsCommand({ Bucket: TEST_BUCKET, Delete: { Objects: [{ Key: original }] } }));
             expect(await remaining()).to.deep.equal([...bystanders].sort());
         });
 
