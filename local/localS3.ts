@@ -19,6 +19,8 @@ export interface LocalS3Options {
     corsOrigins: string[];
     /** The gate's port (0: a free one). */
     port: number;
+    /** Verify SigV2 POST forms (an older bucket's behaviour) instead of refusing them: for Ceph's s3-tests only. */
+    acceptSigV2Post?: boolean;
     now?: () => number;
 }
 
@@ -45,6 +47,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         credentials: LOCAL_CREDENTIALS,
         region: LOCAL_REGION,
         corsOrigins: options.corsOrigins,
+        acceptSigV2Post: options.acceptSigV2Post,
         now: options.now,
     });
     return {

@@ -1,8 +1,9 @@
 // Verifies a browser POST upload as S3 does: the policy's SigV4 signature, its expiration, every condition
 // against the form fields and the file, and that no field goes uncovered by a condition.
 // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
-// SigV2 forms (AWSAccessKeyId + signature: HMAC-SHA1 of the policy) are verified too, as S3 still accepts them
-// in us-east-1: https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html
+// SigV2 forms (AWSAccessKeyId + signature: HMAC-SHA1 of the policy) are refused, as by every bucket created after
+// June 24, 2020 (https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html); acceptSigV2 verifies them
+// instead, as an older bucket does (Ceph's s3-tests sign every POST form that way: scripts/s3-tests.sh).
 import { createHmac, timingSafeEqual } from "crypto";
 import { LocalCredentials, parseCredentialScope, scopeFailure, signingKey } from "./sigv4Verify";
 import { S3Failure, s3Failure } from "./s3Failure";
@@ -22,7 +23,8 @@ const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 const NOT_AN_INTEGER = /[^0-9]/;
 
-export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentials, now: number, region: string): S3Failure | undefined {
+export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentials, now: number, region: string,
+    options: { acceptSigV2?: boolean } = {}): S3Failure | undefined {
     const fields = new Map<string, string>();
     for (const [name, value] of upload.fields) fields.set(name.toLowerCase(), value);
     const field = (name: string) => fields.get(name.toLowerCase());
@@ -54,6 +56,8 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
         const expected = createHmac("sha256", signingKey(credentials.secretAccessKey, scope.shortDate, scope.region, scope.service))
             .update(policyBase64).digest();
         if (!/^[0-9a-f]{64}$/.test(signatureV4) || !equal(Buffer.from(signatureV4, "hex"), expected)) return signatureMismatch;
+    } else if (!options.acceptSigV2) {
+        return s3Failure(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
     } else {
         const accessKeyId = field("awsaccesskeyid");
         if (!accessKeyId) return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'AWSAccessKeyId'.");

@@ -31,6 +31,8 @@ export interface S3GateOptions {
     region: string;
     /** Origins whose browsers get CORS headers on the gate's own refusals (as S3 adds them to errors). */
     corsOrigins: string[];
+    /** Verify SigV2 POST forms as a bucket created before June 2020 does (s3-tests only); refused otherwise. */
+    acceptSigV2Post?: boolean;
     /** Largest body the gate buffers; larger requests are refused as EntityTooLarge. */
     maxBodyBytes?: number;
     now?: () => number;
@@ -128,7 +130,8 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                     const form = await readPostForm(req.headers, body);
                     if ("status" in form) return await refuse(form);
                     const fields = form.fields.map(([name, value]): [string, string] => [name, name.toLowerCase() === "key" ? substitutedKey(value, form.fileName) : value]);
-                    const policyFailure = verifyPostUpload({ bucket, fields, fileSize: form.file.length }, options.credentials, now(), options.region)
+                    const policyFailure = verifyPostUpload({ bucket, fields, fileSize: form.file.length }, options.credentials, now(), options.region,
+                        { acceptSigV2: options.acceptSigV2Post })
                         ?? await verifyChecksums(new Map(fields.filter(([name]) => /^x-amz-checksum-/i.test(name))
                             .map(([name, value]) => [name.toLowerCase().slice("x-amz-checksum-".length), value])), form.file);
                     if (policyFailure) return await refuse(policyFailure);

@@ -66,6 +66,15 @@ describe("local S3 gate: POST uploads and presigned URLs as S3 answers them", ()
         expect(await read("uploads/anonymous.png")).to.equal(undefined);
     });
 
+    it("refuses a SigV2 form (AWSAccessKeyId + Signature) as a bucket created after June 2020 does: 400 InvalidRequest (https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html)", async () => {
+        const policy = Buffer.from(JSON.stringify({ expiration: inAnHour(), conditions: [{ bucket: TEST_BUCKET }, ["starts-with", "$key", "uploads/"]] })).toString("base64");
+        const signature = createHmac("sha1", LOCAL_CREDENTIALS.secretAccessKey).update(policy).digest("base64");
+        const response = await post([{ name: "key", value: "uploads/v2.png" }, { name: "AWSAccessKeyId", value: LOCAL_CREDENTIALS.accessKeyId },
+            { name: "policy", value: policy }, { name: "signature", value: signature }, { name: "file", value: FILE, filename: "a.png" }]);
+        expect(await s3ErrorOf(response)).to.include({ status: 400, code: "InvalidRequest" });
+        expect(await read("uploads/v2.png")).to.equal(undefined);
+    });
+
     describe("the policy document", () => {
         for (const expiration of ["2099-11-23 10:00:00", "2099-11-23T10:00:00 UTC", "2099-11-23T10:00:00+02:00"]) {
             it(`refuses expiration ${JSON.stringify(expiration)}, not ISO 8601 UTC: 400 InvalidPolicyDocument`, async () => {
