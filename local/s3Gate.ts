@@ -58,6 +58,8 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     // The gate's own reads and deletes go straight to s3rver, signed as the SDK signs.
     const backend = createS3Client({ endpoint: `http://127.0.0.1:${options.backendPort}`, region: options.region, credentials: options.credentials });
 
+    const conditionalWrites = new KeyLocks();
+
     const server = http.createServer(async (req, res) => {
         const requestId = randomBytes(8).toString("hex").toUpperCase();
         const refuse = async (failure: S3Failure) => {
@@ -141,18 +143,25 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                 }
             }
             const writesObject = key !== undefined && ((method === "PUT" && !query.has("uploadId")) || completing);
-            if (writesObject && conditionalHeader(req.headers["if-none-match"]) === "*" && await exists(backend, bucket, key)) {
-                // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
-                return await refuse(s3Failure(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+            let releaseKey = () => {};
+            if (writesObject && conditionalHeader(req.headers["if-none-match"]) === "*") {
+                // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: of two concurrent
+                // conditional writes of one key, one wins. The check and the write hold the key until s3rver has answered.
+                releaseKey = await conditionalWrites.acquire(`${bucket}/${key}`);
+                if (await exists(backend, bucket, key).catch((error: unknown) => { releaseKey(); throw error; })) {
+                    releaseKey();
+                    return await refuse(s3Failure(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+                }
             }
             const replaced: string[] = [];
             if (writtenKey !== undefined && (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")))) replaced.push(writtenKey);
             // DeleteObjects (POST ?delete): its body names the keys (the SDK always sends it with a checksum, so it was read).
             if (method === "POST" && key === undefined && query.has("delete") && rewrite.body) replaced.push(...deletedKeys(rewrite.body));
             await forward(req, res, options.backendPort, rewrite, async (status) => {
+                releaseKey();
                 if (status < 200 || status >= 300) return;
                 for (const original of replaced) await deleteVariants(backend, bucket, original);
-            });
+            }).finally(releaseKey);
         } catch {
             if (!res.headersSent && !res.destroyed) await refuse(s3Failure(500, "InternalError", "We encountered an internal error. Please try again.")).catch(() => res.destroy());
             else res.destroy();
@@ -169,6 +178,27 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             server.closeAllConnections();
         }),
     };
+}
+
+/** One holder per key at a time: acquire() resolves with the release function once the key is free. */
+class KeyLocks {
+    private readonly tails = new Map<string, Promise<void>>();
+
+    async acquire(key: string): Promise<() => void> {
+        const previous = this.tails.get(key) ?? Promise.resolve();
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => { release = resolve; });
+        const tail = previous.then(() => held);
+        this.tails.set(key, tail);
+        await previous;
+        let released = false;
+        return () => {
+            if (released) return;
+            released = true;
+            release();
+            if (this.tails.get(key) === tail) this.tails.delete(key);
+        };
+    }
 }
 
 function corsHeaders(origin: string | undefined, allowed: string[]): Record<string, string> {

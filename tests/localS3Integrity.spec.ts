@@ -131,6 +131,15 @@ describe("local S3: nothing half-written, nothing stale", () => {
             expect((await read("uploads/fresh.png"))?.equals(GOOD)).to.equal(true);
         });
 
+        it("of concurrent conditional PUTs of one new key, exactly one is stored and the others get 412", async () => {
+            const bodies = [0, 1, 2, 3].map((n) => Buffer.alloc(32 * 1024, n));
+            const outcomes = await Promise.all(bodies.map((body) => failureOf(put("uploads/race.png", body, { IfNoneMatch: "*" }))));
+            expect(outcomes.filter((outcome) => outcome === undefined)).to.have.length(1);
+            expect(outcomes.filter((outcome) => outcome?.status === 412)).to.have.length(3);
+            const winner = bodies[outcomes.indexOf(undefined)];
+            expect((await read("uploads/race.png"))?.equals(winner)).to.equal(true);
+        });
+
         it("a presigned PUT that signs if-none-match → 412 PreconditionFailed on an existing key", async () => {
             await put("uploads/presigned-once.png", GOOD);
             const url = await getSignedUrl(s3.s3, new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "uploads/presigned-once.png", IfNoneMatch: "*" }),
