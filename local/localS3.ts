@@ -3,8 +3,9 @@
 import S3rver from "s3rver";
 import { AddressInfo } from "net";
 import { uploadCorsRule } from "../infra/bucketCors";
+import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
 import { RunningServer, startS3Gate } from "./s3Gate";
-import { logStoreWriteErrors, observeStoreWriteErrors, WritableStore } from "./storeErrors";
+import { logStoreWriteErrors, WritableStore } from "./storeErrors";
 import { LocalCredentials } from "./sigv4Verify";
 
 /** s3rver's built-in key pair; local presigned URLs are signed and verified with it. */
@@ -19,6 +20,8 @@ export interface LocalS3Options {
     corsOrigins: string[];
     /** The gate's port (0: a free one). */
     port: number;
+    /** Verify SigV2 POST forms (an older bucket's behaviour) instead of refusing them: for Ceph's s3-tests only. */
+    acceptSigV2Post?: boolean;
     now?: () => number;
 }
 
@@ -37,15 +40,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         // No origin, no CORS rule (S3 refuses an empty one).
         configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [] }],
     });
-    const store = (s3rver as unknown as { store: WritableStore }).store;
-    observeStoreWriteErrors(store); // a full or read-only data folder fails the write, not the process
-    logStoreWriteErrors(store, (line) => console.error(line));
+    const store = s3rver.store as FilesystemStoreLike & WritableStore;
+    makeStoreAtomic(store);
+    logStoreWriteErrors(store, (line) => console.error(line)); // a full or read-only data folder fails the write, not the process
     const backend = (await s3rver.run()) as AddressInfo;
     const gate = await startS3Gate({
         port: options.port,
         backendPort: backend.port,
         credentials: LOCAL_CREDENTIALS,
+        region: LOCAL_REGION,
         corsOrigins: options.corsOrigins,
+        acceptSigV2Post: options.acceptSigV2Post,
         now: options.now,
     });
     return {

@@ -15,6 +15,8 @@ declare module "s3rver" {
         constructor(options: S3rverOptions);
         /** Set once run() has started listening. */
         httpServer?: Server;
+        /** The FilesystemStore, set by the constructor (local/atomicStore.ts wraps its writes). */
+        store: unknown;
         run(): Promise<AddressInfo>;
         close(): Promise<void>;
         reset(): void;

@@ -121,7 +121,8 @@ describe("resize handler (functions/resize.ts) against the loopback S3", () => {
 
         it("serves a second request from storage without resizing", async () => {
             const first = await get("/640x480/uploads/photo.jpg");
-            await store("uploads/photo.jpg", Buffer.from("original gone bad"), "image/jpeg"); // a resize would now fail
+            // A resize would now fail. Behind the gate: replacing an original through S3 deletes its variants.
+            await s3.backend.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "uploads/photo.jpg", Body: Buffer.from("original gone bad"), ContentType: "image/jpeg" }));
             const second = await get("/640x480/uploads/photo.jpg");
             expect(second.statusCode).to.equal(200);
             expect(second.headers["x-variant"]).to.equal("stored");

@@ -13,6 +13,10 @@ export interface TestS3 {
     server: LocalS3;
     /** A client as the handlers get it: through the gate, checksums only when required. */
     s3: S3Client;
+    /** A client straight to s3rver, behind the gate's back: to alter storage as no S3 request could (no variant cleanup). */
+    backend: S3Client;
+    /** s3rver's folder. */
+    directory: string;
     head(key: string): Promise<{ ContentType?: string; ContentLength?: number } | undefined>;
     close(): Promise<void>;
 }
@@ -21,9 +25,12 @@ export async function startTestS3(options: { now?: () => number } = {}): Promise
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-s3-"));
     const server = await startLocalS3({ directory, bucket: TEST_BUCKET, corsOrigins: [TEST_ORIGIN], port: 0, now: options.now });
     const s3 = createS3Client({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const backend = createS3Client({ endpoint: server.backendUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     return {
         server,
         s3,
+        backend,
+        directory,
         async head(key) {
             try {
                 return await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
@@ -34,6 +41,7 @@ export async function startTestS3(options: { now?: () => number } = {}): Promise
         },
         async close() {
             s3.destroy();
+            backend.destroy();
             await server.close();
             fs.rmSync(directory, { recursive: true, force: true });
         },
