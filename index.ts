@@ -1,6 +1,6 @@
 // The image-pipeline stack: read the config, compose the components, export what clients need.
 import * as pulumi from "@pulumi/pulumi";
-import { KMS_CREATE, parsePipelineConfig } from "./infra/config";
+import { KMS_CREATE, parsePipelineConfig } from "./config/stackConfig";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { contentTypeForKey } from "../functions/imageTypes";
+import { contentTypeForKey } from "../functions/shared/imageTypes";
 
 export interface BenchImage {
     name: string;

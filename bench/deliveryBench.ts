@@ -1,7 +1,7 @@
 // Delivery through the local CDN: second hits (served from storage, no resize) and single flight (many
 // concurrent first requests for one variant resize once).
 import { performance } from "perf_hooks";
-import { LocalPipeline } from "../local/pipeline";
+import { LocalPipeline } from "../local/server";
 import { BenchImage } from "./corpus";
 import { median, percentile } from "./stats";
 

@@ -8,8 +8,8 @@ import { performance } from "perf_hooks";
 import { promisify } from "util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { createPresignHandler } from "../functions/presign";
-import { HttpEvent } from "../functions/http";
+import { createPresignHandler } from "../functions/presign/presign";
+import { HttpEvent } from "../functions/shared/http";
 import { median, parseResult, percentile } from "./stats";
 
 export interface PresignResult {

@@ -7,8 +7,8 @@ import * as path from "path";
 import { promisify } from "util";
 import sharp from "sharp";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createResizeHandler } from "../functions/resize";
-import { renderVariant } from "../functions/renderVariant";
+import { createResizeHandler } from "../functions/resize/resize";
+import { renderVariant } from "../functions/resize/renderVariant";
 import { BenchImage } from "./corpus";
 import { median, timeRuns } from "./stats";
 

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
-import { UPLOADS_PREFIX } from "./bucketLayout";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "./cdnResponseHeaders";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
 
 export interface CdnDistributionArgs {
     bucketName: pulumi.Input<string>;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { uploadCorsRule } from "./bucketCors";
+import { uploadCorsRule } from "../functions/shared/bucketCors";
 import { cloudFrontDecryptStatementJson, imageKeyPolicyDocument } from "./bucketPolicy";
 
 export interface ImageBucketArgs {

@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createPresignHandler, PRESIGN_ENV, presignSettingsFromEnv } from "../functions/presign";
-import { createS3Client } from "../functions/s3Client";
+import { createPresignHandler, PRESIGN_ENV, presignSettingsFromEnv } from "../functions/presign/presign";
+import { createS3Client } from "../functions/shared/s3Client";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "./bucketLayout";
-import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "./config";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
 
 export interface PresignApiArgs {
     bucketName: pulumi.Input<string>;

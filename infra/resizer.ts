@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RESIZE_ENV } from "../functions/resizeSettings";
+import { RESIZE_ENV } from "../functions/resize/settings";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "./bucketLayout";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
 
 export interface ResizerArgs {

@@ -12,7 +12,7 @@ import { LAMBDA_BUNDLE_OPTIONS } from "./closureArchive";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUILD_ROOT = path.join(PROJECT_DIR, ".build");
-const ENTRY = path.join(PROJECT_DIR, "functions", "resizeLambda.ts");
+const ENTRY = path.join(PROJECT_DIR, "functions", "resize", "handler.ts");
 
 export type LambdaArchitecture = "arm64" | "x86_64";
 /** npm's name for each Lambda architecture. */

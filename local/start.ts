@@ -2,8 +2,8 @@
 // Pulumi.<stack>.yaml, keeping objects in .data/<stack>/ (or DIR). One process per data folder (a lock file).
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parsePipelineConfig } from "../infra/config";
-import { readStackConfigFile } from "../infra/stackConfigFile";
+import { ConfigError, parsePipelineConfig } from "../config/stackConfig";
+import { readStackConfigFile } from "../config/stackConfigFile";
 import { DataDirLock, lockDataDir } from "./dataDirLock";
 import { PortInUseError } from "./listen";
 import { relaunchWithMallocSettings } from "./mallocSettings";
@@ -36,7 +36,7 @@ let lock: DataDirLock | undefined;
 
 async function main(): Promise<void> {
     if (relaunchWithMallocSettings()) return; // memory goes back to the OS after resizing (local/mallocSettings.ts)
-    const { startLocalPipeline } = await import("./pipeline"); // not loaded in the relaunching parent: it stays small
+    const { startLocalPipeline } = await import("./server"); // not loaded in the relaunching parent: it stays small
     const args = parseArgs(process.argv.slice(2));
     const { stack, reset } = args;
     const config = parsePipelineConfig(readStackConfigFile(stack, PROJECT_DIR));

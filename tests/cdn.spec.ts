@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { createCdn, CdnOptions } from "../local/cdn";
-import { HttpEvent, jsonResult } from "../functions/http";
-import { CDN_CORS } from "../infra/cdnResponseHeaders";
+import { createCdn, CdnOptions } from "../local/cdn/cdn";
+import { HttpEvent, jsonResult } from "../functions/shared/http";
+import { CDN_CORS } from "../functions/shared/cdnResponseHeaders";
 
 const missing = () => Object.assign(new Error("missing"), { name: "NoSuchKey" });
 

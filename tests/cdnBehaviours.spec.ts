@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { ProgramRun, runProgram } from "./support/program";
 import { routeRequest } from "./support/cloudfrontPathPattern";
-import { UPLOADS_PREFIX } from "../infra/bucketLayout";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 

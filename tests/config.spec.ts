@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, parsePipelineConfig, projectNamespace } from "../infra/config";
+import { ConfigError, parsePipelineConfig, projectNamespace } from "../config/stackConfig";
 import { devStackConfig, runProgram } from "./support/program";
 import { MOCK_PROJECT, useMockProject } from "./support/pulumiMocks";
 

@@ -9,7 +9,7 @@ import * as path from "path";
 import { jpegBytes } from "./support/images";
 import { LocalProcess, runLocalProcessToExit, startLocalProcess } from "./support/localProcess";
 import { DataDirLockedError, lockDataDir } from "../local/dataDirLock";
-import { LOCAL_BUCKET } from "../local/pipeline";
+import { LOCAL_BUCKET } from "../local/server";
 
 /** A GET with the path sent verbatim: fetch would resolve dot segments and reject some bytes before sending. */
 function rawGet(base: string, rawPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {

@@ -5,7 +5,7 @@ import * as aws4 from "aws4";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/localS3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
 
 const BODY = Buffer.from("<html><script>alert(1)</script></html>");

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { createHash, createHmac } from "crypto";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/localS3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
 
 const FILE = Buffer.from("pretend this is a PNG");

@@ -2,9 +2,9 @@
 // at most 1,024 bytes of UTF-8; this pipeline also refuses control characters, empty/./.. segments and segments
 // over 255 bytes (it writes none, and a file-backed store cannot hold one): stricter than S3, never laxer.
 import { expect } from "chai";
-import { checkObjectKey, MAX_KEY_BYTES } from "../functions/objectKey";
-import { HttpError } from "../functions/http";
-import { createResizeHandler } from "../functions/resize";
+import { checkObjectKey, MAX_KEY_BYTES } from "../functions/shared/objectKey";
+import { HttpError } from "../functions/shared/http";
+import { createResizeHandler } from "../functions/resize/resize";
 import { httpEvent } from "./support/events";
 
 function refusal(key: string): { status: number; code: string } | undefined {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { createPresignHandler, PresignSettings, sanitizeSubject } from "../functions/presign";
-import { HttpResult } from "../functions/http";
+import { createPresignHandler, PresignSettings, sanitizeSubject } from "../functions/presign/presign";
+import { HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";

@@ -6,7 +6,7 @@ import { zippedSize } from "../infra/archiveSize";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/localS3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
 import { RecordedResource } from "./support/pulumiMocks";
 
 const FUNCTION = "aws:lambda/function:Function";

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { parsePipelineConfig, projectNamespace } from "../infra/config";
+import { parsePipelineConfig, projectNamespace } from "../config/stackConfig";
 import { applyConfigSet, parseConfigSet, programConfig, StackConfig, StoredValue } from "./support/pulumiConfigSet";
 import { PROJECT_DIR, runProgram } from "./support/program";
 

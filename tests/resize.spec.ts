@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import sharp from "sharp";
 import { PutObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
-import { createResizeHandler, ResizeSettings, VARIANT_CACHE_CONTROL } from "../functions/resize";
-import { HttpResult } from "../functions/http";
-import { targetBox } from "../functions/renderVariant";
+import { createResizeHandler, ResizeSettings, VARIANT_CACHE_CONTROL } from "../functions/resize/resize";
+import { HttpResult } from "../functions/shared/http";
+import { targetBox } from "../functions/resize/renderVariant";
 import { httpEvent } from "./support/events";
 import { animated, avifBytes, jpegBytes, jpegWithOrientation6, pngWithAlpha, webpBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePolicy, ProgramRun, runProgram } from "./support/program";
 import { RecordedResource } from "./support/pulumiMocks";
-import { resizeSettingsFromEnv } from "../functions/resize";
-import { parseVariantKey } from "../functions/variantKey";
+import { resizeSettingsFromEnv } from "../functions/resize/resize";
+import { parseVariantKey } from "../functions/resize/variantKey";
 
 const FUNCTION = "aws:lambda/function:Function";
 const PERMISSION = "aws:lambda/permission:Permission";

@@ -4,9 +4,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { crc32 } from "zlib";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/localS3";
-import { verifyPresignedRequest } from "../local/sigv4Verify";
-import { verifyPostUpload } from "../local/postPolicyVerify";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
+import { verifyPresignedRequest } from "../local/s3/sigv4Verify";
+import { verifyPostUpload } from "../local/s3/postPolicyVerify";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TEST_ORIGIN, TestS3 } from "./support/localS3";
 
 const BODY = Buffer.from("pretend this is a PNG");

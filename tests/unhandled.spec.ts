@@ -3,9 +3,9 @@
 // must answer JSON and no 'unhandledRejection' may fire.
 import { expect } from "chai";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { createResizeHandler } from "../functions/resize";
-import { createPresignHandler } from "../functions/presign";
-import { HttpEvent, HttpResult } from "../functions/http";
+import { createResizeHandler } from "../functions/resize/resize";
+import { createPresignHandler } from "../functions/presign/presign";
+import { HttpEvent, HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { jpegBytes } from "./support/images";
 

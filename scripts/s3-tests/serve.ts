@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import S3rver from "s3rver";
 import { AddressInfo } from "net";
-import { startLocalS3 } from "../../local/localS3";
+import { startLocalS3 } from "../../local/s3/localS3";
 
 async function main(): Promise<void> {
     const mode = process.argv[2];

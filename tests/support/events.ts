@@ -1,5 +1,5 @@
 // API Gateway HTTP API (payload 2.0) events, as the presign and resize handlers receive them.
-import { HttpEvent } from "../../functions/http";
+import { HttpEvent } from "../../functions/shared/http";
 
 export function httpEvent(method: string, rawPathWithQuery: string, options: {
     body?: unknown;

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parsePipelineConfig } from "../../infra/config";
-import { LocalPipeline, startLocalPipeline } from "../../local/pipeline";
+import { parsePipelineConfig } from "../../config/stackConfig";
+import { LocalPipeline, startLocalPipeline } from "../../local/server";
 import { devStackConfig } from "./program";
 
 export async function startTestPipeline(overrides: Record<string, string> = {}): Promise<LocalPipeline & { dataDir: string }> {

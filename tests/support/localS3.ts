@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createS3Client } from "../../functions/s3Client";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/localS3";
+import { createS3Client } from "../../functions/shared/s3Client";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/s3/localS3";
 
 export const TEST_BUCKET = "images-test";
 export const TEST_ORIGIN = "http://localhost:3000";

@@ -1,7 +1,7 @@
 // Runs index.ts under the shared mocks with a given stack config and returns what it registered.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfigFile } from "../../infra/stackConfigFile";
+import { readStackConfigFile } from "../../config/stackConfigFile";
 import { recorded, resetRecorded, RecordedResource } from "./pulumiMocks";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");

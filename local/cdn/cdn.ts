@@ -8,10 +8,10 @@ import * as http from "http";
 import { createHash } from "crypto";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { HttpError, HttpEvent, HttpResult, errorResult, jsonResult } from "../functions/http";
-import { keyFromPath } from "../functions/objectKey";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../infra/cdnResponseHeaders";
-import { resultBody } from "./httpEvent";
+import { HttpError, HttpEvent, HttpResult, errorResult, jsonResult } from "../../functions/shared/http";
+import { keyFromPath } from "../../functions/shared/objectKey";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
+import { resultBody } from "../httpEvent";
 import { byteRange } from "./byteRange";
 
 export interface CdnOptions {

@@ -2,7 +2,7 @@
 // port, checks signatures and policies as AWS S3 would.
 import S3rver from "s3rver";
 import { AddressInfo } from "net";
-import { uploadCorsRule } from "../infra/bucketCors";
+import { uploadCorsRule } from "../../functions/shared/bucketCors";
 import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
 import { RunningServer, startS3Gate } from "./s3Gate";
 import { logStoreWriteErrors, WritableStore } from "./storeErrors";

@@ -1,7 +1,7 @@
 // When an original under uploads/ is replaced or deleted, its variants ("<W>x<H>/<original key>",
 // functions/variantKey.ts) go with it, so a stale resize is never served for the new image.
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { UPLOADS_PREFIX } from "../infra/bucketLayout";
+import { UPLOADS_PREFIX } from "../../functions/shared/bucketLayout";
 
 const VARIANT_PREFIX = /^[1-9]\d{0,5}x[1-9]\d{0,5}\/$/;
 

@@ -1,6 +1,6 @@
 // The Resizer's settings and how they travel in its environment. No sharp (nor any other Lambda-only package)
 // here: infra/resizer.ts imports these names when `pulumi up` runs, where only `dependencies` are installed.
-import { envReader } from "./envSettings";
+import { envReader } from "../shared/envSettings";
 
 /** The same union as renderVariant's (kept here so the type-checker need not load sharp's types at deploy time). */
 export type ResizeFit = "cover" | "contain" | "inside";

@@ -1,17 +1,17 @@
 // The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
-import { isImageContentType } from "./imageTypes";
+import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
+import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, ResizeFit } from "./renderVariant";
-import { keyFromPath } from "./objectKey";
+import { keyFromPath } from "../shared/objectKey";
 import { parseVariantKey, VariantRequest } from "./variantKey";
-import type { ResizeSettings } from "./resizeSettings";
+import type { ResizeSettings } from "./settings";
 
 // The settings and their environment names live apart from sharp, so the stack can name them at deploy time
 // without loading sharp (see functions/resizeSettings.ts); re-exported for existing importers.
-export { RESIZE_ENV, resizeSettingsFromEnv } from "./resizeSettings";
-export type { ResizeSettings } from "./resizeSettings";
+export { RESIZE_ENV, resizeSettingsFromEnv } from "./settings";
+export type { ResizeSettings } from "./settings";
 
 export interface ResizeDependencies {
     s3: S3Client;

@@ -1,7 +1,7 @@
 // The image work of the Resizer: one original in, one variant out, with sharp (libvips).
 import sharp, { Metadata } from "sharp";
-import { HttpError } from "./http";
-import { ImageContentType } from "./imageTypes";
+import { HttpError } from "../shared/http";
+import { ImageContentType } from "../shared/imageTypes";
 
 export type ResizeFit = "cover" | "contain" | "inside";
 

@@ -1,6 +1,6 @@
 // The Resizer's Lambda entry point (bundled by infra/resizerArchive.ts; sharp ships beside it).
 import { createResizeHandler, resizeSettingsFromEnv } from "./resize";
-import { createS3Client } from "./s3Client";
+import { createS3Client } from "../shared/s3Client";
 
 // Built once per cold start. S3_ENDPOINT is unset on AWS; tests point the same code at a local S3.
 export const handler = createResizeHandler({

@@ -4,10 +4,10 @@ import { createHash, randomUUID } from "crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "./http";
-import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "./imageTypes";
-import { envReader } from "./envSettings";
-import { quoteInput } from "./quoteInput";
+import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
+import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "../shared/imageTypes";
+import { envReader } from "../shared/envSettings";
+import { quoteInput } from "../shared/quoteInput";
 
 export interface PresignSettings {
     bucket: string;

@@ -1,8 +1,8 @@
 // Variant keys: "<W>x<H>/<original key>", where the original lives under the uploads prefix.
-import { HttpError } from "./http";
-import { contentTypeForKey } from "./imageTypes";
-import { checkObjectKey } from "./objectKey";
-import { quoteInput } from "./quoteInput";
+import { HttpError } from "../shared/http";
+import { contentTypeForKey } from "../shared/imageTypes";
+import { checkObjectKey } from "../shared/objectKey";
+import { quoteInput } from "../shared/quoteInput";
 
 export interface VariantRequest {
     width: number;

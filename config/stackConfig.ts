@@ -5,8 +5,8 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/imageTypes";
-import { quoteInput as quote } from "../functions/quoteInput";
+import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/shared/imageTypes";
+import { quoteInput as quote } from "../functions/shared/quoteInput";
 
 /**
  * The project's name from Pulumi.yaml: `pulumi config set k v` stores `<name>:k`, so a renamed project must
