@@ -1,6 +1,8 @@
 // The image-pipeline stack: read the config, compose the components, export what clients need.
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_CREATE, parsePipelineConfig } from "./config/stackConfig";
+import { presignSettingsFromConfig } from "./functions/presign/settings";
+import { resizeSettingsFromConfig } from "./functions/resize/settings";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
@@ -18,13 +20,8 @@ const images = new ImageBucket("images", {
 
 // Made before the CDN, which needs its URL as failover origin; the CDN URL reaches /resize as a stage variable.
 const resizer = new Resizer("resizer", {
-    bucketName: images.bucketName,
     bucketArn: images.bucketArn,
-    allowedResolutions: config.allowedResolutions,
-    maxResizeDimension: config.maxResizeDimension,
-    fit: config.resizeFit,
-    quality: config.resizeQuality,
-    limitInputPixels: config.limitInputPixels,
+    settings: images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket })),
     architecture: config.resizerArchitecture,
     memoryMb: config.resizerMemoryMb,
     timeoutSeconds: config.resizerTimeoutSeconds,
@@ -55,15 +52,11 @@ const cdn = new CdnDistribution("cdn", {
 const kmsStatementToAdd = images.allowDistributionToDecrypt(cdn.distributionArn);
 
 const uploads = new PresignApi("uploads", {
-    bucketName: images.bucketName,
     bucketArn: images.bucketArn,
-    cdnUrl: cdn.url,
+    settings: pulumi.all([images.bucketName, cdn.url]).apply(([bucket, cdnUrl]) =>
+        presignSettingsFromConfig(config, { bucket, cdnUrl, jwtAuthorizer: config.jwtIssuer !== undefined })),
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
-    allowedContentTypes: config.allowedContentTypes,
-    maxUploadBytes: config.maxUploadBytes,
-    uploadExpiresIn: config.uploadExpiresIn,
-    requireUploadSize: config.requireUploadSize,
     kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
     resizer: { functionName: resizer.functionName, functionArn: resizer.functionArn },

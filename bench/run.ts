@@ -7,7 +7,7 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Client } from "../functions/shared/s3Client";
 import { parsePipelineConfig } from "../config/stackConfig";
 import { serializeHandlerFactory } from "../infra/closureArchive";
-import { presignHandlerFactory } from "../infra/presignApi";
+import { presignHandlerFactory } from "../functions/presign/handler";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "../local/s3/localS3";
 import { startLocalPipeline } from "../local/server";
 import { BenchImage, generateCorpus, loadCorpus } from "./corpus";

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/shared/imageTypes";
 import { quoteInput as quote } from "../functions/shared/quoteInput";
+import { RESIZE_FITS, ResizeFit } from "../functions/resize/settings";
 
 /**
  * The project's name from Pulumi.yaml: `pulumi config set k v` stores `<name>:k`, so a renamed project must
@@ -32,7 +33,6 @@ export const MAX_ALLOWED_RESOLUTIONS = 73;
 const RESERVED_CONCURRENCY_OFF = ["none", "off"];
 
 export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
-export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
 export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
 
 export interface PipelineConfig {
@@ -66,7 +66,7 @@ export interface PipelineConfig {
     resizerOriginConnectionAttempts: number;
     /** Undefined only when turned off explicitly ("none"/"off"). */
     resizerReservedConcurrency?: number;
-    resizeFit: (typeof RESIZE_FITS)[number];
+    resizeFit: ResizeFit;
     resizeQuality: number;
     /** Largest original the Resizer decodes, in pixels summed over all frames. */
     limitInputPixels: number;
@@ -127,6 +127,8 @@ const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     resizerOriginReadTimeoutSeconds: true, resizerOriginConnectionAttempts: true,
     resizerReservedConcurrency: true, resizeFit: true, resizeQuality: true, limitInputPixels: true,
 };
+/** Every key the stack config accepts (under the project's namespace). */
+export const CONFIG_KEYS = Object.keys(KNOWN_KEYS) as (keyof PipelineConfig)[];
 
 /**
  * Parses and validates the pipeline's keys out of a flat map of stack config ("ns:key" → string value).

@@ -18,7 +18,7 @@ export interface CdnDistributionArgs {
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
     /** The Resizer: CloudFront fails over to its Function URL when the bucket has no such variant. */
-    resizer?: {
+    resizer: {
         functionName: pulumi.Input<string>;
         functionUrl: pulumi.Input<string>;
         /** Sizes that get a cache behaviour to the Resizer; empty means any size (one `*x*` behaviour). */
@@ -111,7 +111,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
             },
         }, parent);
 
-        const resizer = args.resizer && {
+        const resizer = {
             ...args.resizer,
             access: new aws.cloudfront.OriginAccessControl(`${name}-resizer-oac`, {
                 description: "Signs CloudFront's requests to the Resizer's Function URL",
@@ -142,7 +142,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
             isIpv6Enabled: true,
             priceClass: args.priceClass,
             aliases: args.domainNames,
-            origins: resizer ? [bucketOrigin, {
+            origins: [bucketOrigin, {
                 originId: RESIZER_ORIGIN_ID,
                 domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
                 originAccessControlId: resizer.access.id,
@@ -156,22 +156,22 @@ export class CdnDistribution extends pulumi.ComponentResource {
                     originSslProtocols: ["TLSv1.2"],
                     originReadTimeout: resizer.originReadTimeoutSeconds,
                 },
-            }] : [bucketOrigin],
+            }],
             // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
-            originGroups: resizer ? [{
+            originGroups: [{
                 originId: VARIANT_ORIGIN_GROUP_ID,
                 failoverCriteria: { statusCodes: FAILOVER_STATUS_CODES },
                 members: [{ originId: BUCKET_ORIGIN_ID }, { originId: RESIZER_ORIGIN_ID }],
-            }] : undefined,
+            }],
             // Only variant paths may reach the Resizer: /favicon.ico, bots and typos get the bucket's answer.
             defaultCacheBehavior: { ...cacheBehavior, targetOriginId: BUCKET_ORIGIN_ID },
             // Originals first: `*x*/uploads/*` also matches e.g. uploads/x/uploads/a.jpg, which is an original's
             // path and must never invoke the Resizer (the first matching behaviour wins).
-            orderedCacheBehaviors: resizer ? [
+            orderedCacheBehaviors: [
                 { ...cacheBehavior, pathPattern: `${UPLOADS_PREFIX}*`, targetOriginId: BUCKET_ORIGIN_ID },
                 ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) =>
                     ({ ...cacheBehavior, pathPattern, targetOriginId: VARIANT_ORIGIN_GROUP_ID })),
-            ] : undefined,
+            ],
             customErrorResponses: UNCACHED_ERROR_CODES.map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),
             restrictions: { geoRestriction: { restrictionType: "none" } },
             viewerCertificate: pulumi.all([customDomain, args.certificateArn]).apply(([custom, certificateArn]) =>
@@ -180,23 +180,21 @@ export class CdnDistribution extends pulumi.ComponentResource {
                     : { cloudfrontDefaultCertificate: true }),
         }, parent);
 
-        if (resizer) {
-            // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
-            new aws.lambda.Permission(`${name}-invoke-resizer-url`, {
-                function: resizer.functionName,
-                action: "lambda:InvokeFunctionUrl",
-                principal: "cloudfront.amazonaws.com",
-                sourceArn: distribution.arn,
-                functionUrlAuthType: "AWS_IAM",
-            }, parent);
-            new aws.lambda.Permission(`${name}-invoke-resizer`, {
-                function: resizer.functionName,
-                action: "lambda:InvokeFunction",
-                principal: "cloudfront.amazonaws.com",
-                sourceArn: distribution.arn,
-                invokedViaFunctionUrl: true,
-            }, parent);
-        }
+        // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
+        new aws.lambda.Permission(`${name}-invoke-resizer-url`, {
+            function: resizer.functionName,
+            action: "lambda:InvokeFunctionUrl",
+            principal: "cloudfront.amazonaws.com",
+            sourceArn: distribution.arn,
+            functionUrlAuthType: "AWS_IAM",
+        }, parent);
+        new aws.lambda.Permission(`${name}-invoke-resizer`, {
+            function: resizer.functionName,
+            action: "lambda:InvokeFunction",
+            principal: "cloudfront.amazonaws.com",
+            sourceArn: distribution.arn,
+            invokedViaFunctionUrl: true,
+        }, parent);
 
         new aws.s3.BucketPolicy(`${name}-bucket-policy`, {
             bucket: args.bucketName,

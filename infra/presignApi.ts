@@ -1,24 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createPresignHandler, PRESIGN_ENV, presignSettingsFromEnv } from "../functions/presign/presign";
-import { createS3Client } from "../functions/shared/s3Client";
+import { presignHandlerFactory } from "../functions/presign/handler";
+import { encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
 
 export interface PresignApiArgs {
-    bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
-    /** Public base URL of the CDN: answers tell the client where its image will be served. */
-    cdnUrl: pulumi.Input<string>;
+    /** What the function reads from its environment (functions/presign/settings.ts encodes it); its cdnUrl
+     *  also reaches /resize as a stage variable. */
+    settings: pulumi.Input<PresignSettings>;
     corsOrigins: pulumi.Input<string[]>;
     corsAllowCredentials?: pulumi.Input<boolean>;
-    allowedContentTypes: pulumi.Input<string[]>;
-    maxUploadBytes: pulumi.Input<number>;
-    uploadExpiresIn: pulumi.Input<number>;
-    /** Refuse to sign a PUT that declares no byte size. */
-    requireUploadSize?: pulumi.Input<boolean>;
     /** The bucket's SSE-KMS key (key ARN): a presigned upload is authorised as the role that signed it. */
     kmsKeyArn?: pulumi.Input<string>;
     /** Require a JWT from this issuer (Cognito, Auth0 ...) on every upload route. */
@@ -26,16 +21,6 @@ export interface PresignApiArgs {
     /** Serve GET /resize?key=<W>x<H>/uploads/... (make the variant, 307 to the CDN) with the Resizer. */
     resizer?: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string> };
 }
-
-/**
- * The presign Lambda's inline callback factory, serialized by Pulumi: it runs once per cold start and builds the
- * handler from the function's environment (no live client is captured at deploy time).
- */
-export const presignHandlerFactory = () => createPresignHandler({
-    // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
-    s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
-    settings: presignSettingsFromEnv(process.env),
-});
 
 /** Upload routes: they sign, so they carry the authorizer when one is configured. */
 export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
@@ -79,18 +64,9 @@ export class PresignApi extends pulumi.ComponentResource {
             handler: CLOSURE_HANDLER,
             code: closureArchive(presignHandlerFactory),
             loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            environment: {
-                variables: {
-                    [PRESIGN_ENV.bucket]: args.bucketName,
-                    [PRESIGN_ENV.uploadPrefix]: UPLOADS_PREFIX,
-                    [PRESIGN_ENV.allowedContentTypes]: pulumi.output(args.allowedContentTypes).apply((types) => types.join(",")),
-                    [PRESIGN_ENV.maxUploadBytes]: pulumi.output(args.maxUploadBytes).apply(String),
-                    [PRESIGN_ENV.expiresIn]: pulumi.output(args.uploadExpiresIn).apply(String),
-                    [PRESIGN_ENV.cdnUrl]: args.cdnUrl,
-                    [PRESIGN_ENV.requireAuth]: args.jwt ? "true" : "false",
-                    [PRESIGN_ENV.requireUploadSize]: pulumi.output(args.requireUploadSize ?? false).apply(String),
-                },
-            },
+            // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
+            environment: { variables: pulumi.output(args.settings).apply((settings) =>
+                encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined })) },
         }, { parent: this, dependsOn: [logGroup] });
 
         const api = new aws.apigatewayv2.Api(`${name}-api`, {
@@ -164,7 +140,7 @@ export class PresignApi extends pulumi.ComponentResource {
             name: "$default",
             autoDeploy: true,
             // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
-            stageVariables: { cdnUrl: args.cdnUrl },
+            stageVariables: { cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl) },
             defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
         }, { parent: this });
 

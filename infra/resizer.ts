@@ -1,18 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RESIZE_ENV } from "../functions/resize/settings";
+import { encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { lambdaExecution } from "./lambdaRole";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
 
 export interface ResizerArgs {
-    bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
-    allowedResolutions: pulumi.Input<string[]>;
-    maxResizeDimension: pulumi.Input<number>;
-    fit: pulumi.Input<string>;
-    quality: pulumi.Input<number>;
-    limitInputPixels: pulumi.Input<number>;
+    /** What the function reads from its environment (functions/resize/settings.ts encodes it). */
+    settings: pulumi.Input<ResizeSettings>;
     /** Decides which sharp binary is packaged, so it is known when the program runs (not an Input). */
     architecture: LambdaArchitecture;
     memoryMb: pulumi.Input<number>;
@@ -77,17 +73,7 @@ export class Resizer extends pulumi.ComponentResource {
                 node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
             })),
             loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            environment: {
-                variables: {
-                    [RESIZE_ENV.bucket]: args.bucketName,
-                    [RESIZE_ENV.uploadPrefix]: UPLOADS_PREFIX,
-                    [RESIZE_ENV.allowedResolutions]: pulumi.output(args.allowedResolutions).apply((sizes) => sizes.join(",")),
-                    [RESIZE_ENV.maxDimension]: pulumi.output(args.maxResizeDimension).apply(String),
-                    [RESIZE_ENV.fit]: args.fit,
-                    [RESIZE_ENV.quality]: pulumi.output(args.quality).apply(String),
-                    [RESIZE_ENV.limitInputPixels]: pulumi.output(args.limitInputPixels).apply(String),
-                },
-            },
+            environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
         }, { parent: this, dependsOn: [logGroup] });
 
         const url = new aws.lambda.FunctionUrl(`${name}-url`, {

@@ -6,11 +6,12 @@ import * as http from "http";
 import * as path from "path";
 import { AddressInfo } from "net";
 import { createPresignHandler } from "../functions/presign/presign";
+import { presignSettingsFromConfig } from "../functions/presign/settings";
 import { createResizeHandler } from "../functions/resize/resize";
+import { resizeSettingsFromConfig } from "../functions/resize/settings";
 import { createS3Client } from "../functions/shared/s3Client";
 import { jsonResult } from "../functions/shared/http";
 import { PipelineConfig } from "../config/stackConfig";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { createCdn } from "./cdn/cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
 import { listenOnLoopback } from "./listen";
@@ -52,6 +53,15 @@ const WEB_FILES: Record<string, [string, string]> = {
     "/style.css": ["style.css", "text/css; charset=utf-8"],
 };
 
+/** Each function's settings in local mode, built from the stack config as the stack builds them. Local mode has
+ *  no JWT authorizer, and its Resizer knows the CDN URL up front (on AWS it comes from the API stage). */
+export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
+    return {
+        presign: presignSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, jwtAuthorizer: false }),
+        resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
+    };
+}
+
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
     const { config } = options;
     const log = options.log ?? (() => undefined);
@@ -67,6 +77,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         .catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const cdnUrl = `${url}/cdn`;
+    const localSettings = localFunctionSettings(config, cdnUrl);
     const handlerLog = (line: string) => {
         if (JSON.parse(line).level === "error") log(line);
     };
@@ -74,21 +85,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const presign = createPresignHandler({
         s3,
         log: handlerLog,
-        settings: {
-            bucket: LOCAL_BUCKET, uploadPrefix: UPLOADS_PREFIX, allowedContentTypes: config.allowedContentTypes,
-            maxUploadBytes: config.maxUploadBytes, expiresIn: config.uploadExpiresIn, cdnUrl, requireAuth: false,
-            requireUploadSize: config.requireUploadSize,
-        },
+        settings: localSettings.presign,
     });
     // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
     const resize = limitConcurrency(createResizeHandler({
         s3,
         log: handlerLog,
-        settings: {
-            bucket: LOCAL_BUCKET, uploadPrefix: UPLOADS_PREFIX, allowedResolutions: config.allowedResolutions,
-            maxDimension: config.maxResizeDimension, fit: config.resizeFit, quality: config.resizeQuality,
-            limitInputPixels: config.limitInputPixels, cdnUrl,
-        },
+        settings: localSettings.resize,
     }), LOCAL_RESIZE_CONCURRENCY);
     const cdn = createCdn({
         s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn", corsOrigins, corsAllowCredentials: config.corsAllowCredentials,

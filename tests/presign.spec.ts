@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { createPresignHandler, PresignSettings, sanitizeSubject } from "../functions/presign/presign";
+import { createPresignHandler, sanitizeSubject } from "../functions/presign/presign";
+import { PresignSettings } from "../functions/presign/settings";
 import { HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import sharp from "sharp";
 import { PutObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
-import { createResizeHandler, ResizeSettings, VARIANT_CACHE_CONTROL } from "../functions/resize/resize";
+import { createResizeHandler, VARIANT_CACHE_CONTROL } from "../functions/resize/resize";
+import { ResizeSettings } from "../functions/resize/settings";
 import { HttpResult } from "../functions/shared/http";
 import { targetBox } from "../functions/resize/renderVariant";
 import { httpEvent } from "./support/events";

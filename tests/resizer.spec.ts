@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePolicy, ProgramRun, runProgram } from "./support/program";
 import { RecordedResource } from "./support/pulumiMocks";
-import { resizeSettingsFromEnv } from "../functions/resize/resize";
+import { decodeResizeSettings } from "../functions/resize/settings";
 import { parseVariantKey } from "../functions/resize/variantKey";
 
 const FUNCTION = "aws:lambda/function:Function";
@@ -144,7 +144,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         expect(withoutBehaviours(changed), "only the behaviours change on the distribution").to.deep.equal(withoutBehaviours(run));
         const env = resizerOf(changed).inputs.environment.variables;
         expect(env.ALLOWED_RESOLUTIONS).to.equal("200x200");
-        const settings = resizeSettingsFromEnv(env);
+        const settings = decodeResizeSettings(env);
         expect(parseVariantKey("200x200/uploads/a.jpg", settings).resolution).to.equal("200x200");
         expect(() => parseVariantKey("300x300/uploads/a.jpg", settings)).to.throw().with.property("statusCode", 403);
     });

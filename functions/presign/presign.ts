@@ -6,24 +6,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
 import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "../shared/imageTypes";
-import { envReader } from "../shared/envSettings";
+import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
-
-export interface PresignSettings {
-    bucket: string;
-    /** Where originals go, e.g. "uploads/". */
-    uploadPrefix: string;
-    allowedContentTypes: ImageContentType[];
-    maxUploadBytes: number;
-    /** Seconds a URL or POST policy stays valid. */
-    expiresIn: number;
-    /** Public base URL of the CDN (no trailing slash): answers tell where the image will be. */
-    cdnUrl: string;
-    /** When true (a JWT authorizer guards the API), keys go under the caller's `sub`. */
-    requireAuth: boolean;
-    /** When true, a PUT is signed only for a declared byte size (so S3 refuses any other length). */
-    requireUploadSize?: boolean;
-}
 
 export interface PresignDependencies {
     s3: S3Client;
@@ -31,35 +15,6 @@ export interface PresignDependencies {
     now?: () => number;
     newId?: () => string;
     log?: (line: string) => void;
-}
-
-/** Environment variable names the Lambda's settings travel in. */
-export const PRESIGN_ENV = {
-    bucket: "BUCKET_NAME",
-    uploadPrefix: "UPLOAD_PREFIX",
-    allowedContentTypes: "ALLOWED_CONTENT_TYPES",
-    maxUploadBytes: "MAX_UPLOAD_BYTES",
-    expiresIn: "UPLOAD_EXPIRES_IN",
-    cdnUrl: "CDN_URL",
-    requireAuth: "REQUIRE_AUTH",
-    requireUploadSize: "REQUIRE_UPLOAD_SIZE",
-} as const;
-
-export function presignSettingsFromEnv(env: Record<string, string | undefined>): PresignSettings {
-    const { required, positive } = envReader(env);
-    const types = required(PRESIGN_ENV.allowedContentTypes).split(",");
-    const unknown = types.filter((type) => !isImageContentType(type));
-    if (unknown.length > 0) throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
-    return {
-        bucket: required(PRESIGN_ENV.bucket),
-        uploadPrefix: required(PRESIGN_ENV.uploadPrefix),
-        allowedContentTypes: types as ImageContentType[],
-        maxUploadBytes: positive(PRESIGN_ENV.maxUploadBytes),
-        expiresIn: positive(PRESIGN_ENV.expiresIn),
-        cdnUrl: required(PRESIGN_ENV.cdnUrl).replace(/\/+$/, ""),
-        requireAuth: env[PRESIGN_ENV.requireAuth] === "true",
-        requireUploadSize: env[PRESIGN_ENV.requireUploadSize] === "true",
-    };
 }
 
 const MAX_BODY_BYTES = 1024;

@@ -3,7 +3,7 @@ import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
 import { ImageContentType } from "../shared/imageTypes";
 
-export type ResizeFit = "cover" | "contain" | "inside";
+import type { ResizeFit } from "./settings";
 
 export interface RenderOptions {
     width: number;

@@ -3,15 +3,11 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
 import { isImageContentType } from "../shared/imageTypes";
-import { renderVariant, ResizeFit } from "./renderVariant";
+import { renderVariant } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
 import { parseVariantKey, VariantRequest } from "./variantKey";
-import type { ResizeSettings } from "./settings";
+import type { ResizeFit, ResizeSettings } from "./settings";
 
-// The settings and their environment names live apart from sharp, so the stack can name them at deploy time
-// without loading sharp (see functions/resizeSettings.ts); re-exported for existing importers.
-export { RESIZE_ENV, resizeSettingsFromEnv } from "./settings";
-export type { ResizeSettings } from "./settings";
 
 export interface ResizeDependencies {
     s3: S3Client;

@@ -1,9 +1,14 @@
-// The Resizer's settings and how they travel in its environment. No sharp (nor any other Lambda-only package)
-// here: infra/resizer.ts imports these names when `pulumi up` runs, where only `dependencies` are installed.
+// The Resizer's settings contract: the one typed object, built from the stack config (the same way by infra and
+// local mode), and its environment encoding and decoding side by side. Only this file names the environment
+// variables. No sharp (nor any other Lambda-only package) here: infra/resizer.ts loads it when `pulumi up` runs,
+// where only `dependencies` are installed.
+import type { PipelineConfig } from "../../config/stackConfig";
+import { UPLOADS_PREFIX } from "../shared/bucketLayout";
 import { envReader } from "../shared/envSettings";
 
-/** The same union as renderVariant's (kept here so the type-checker need not load sharp's types at deploy time). */
-export type ResizeFit = "cover" | "contain" | "inside";
+/** How a variant fills its box (sharp's `fit`); the config accepts exactly these. */
+export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
+export type ResizeFit = (typeof RESIZE_FITS)[number];
 
 export interface ResizeSettings {
     bucket: string;
@@ -13,11 +18,31 @@ export interface ResizeSettings {
     fit: ResizeFit;
     quality: number;
     limitInputPixels: number;
-    /** CDN base URL for /resize redirects when the request does not carry one (stage variable cdnUrl). */
+    /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
 }
 
-export const RESIZE_ENV = {
+/** What the deployment decides, not the config: the bucket, and (local mode) the CDN URL. On AWS the Resizer is
+ *  made before the CDN, so its /resize redirects learn the CDN URL from the API stage instead. */
+export interface ResizeDeployment {
+    bucket: string;
+    cdnUrl?: string;
+}
+
+export function resizeSettingsFromConfig(config: PipelineConfig, deployment: ResizeDeployment): ResizeSettings {
+    return {
+        bucket: deployment.bucket,
+        uploadPrefix: UPLOADS_PREFIX,
+        allowedResolutions: config.allowedResolutions,
+        maxDimension: config.maxResizeDimension,
+        fit: config.resizeFit,
+        quality: config.resizeQuality,
+        limitInputPixels: config.limitInputPixels,
+        ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
+    };
+}
+
+const RESIZE_ENV = {
     bucket: "BUCKET_NAME",
     uploadPrefix: "UPLOAD_PREFIX",
     allowedResolutions: "ALLOWED_RESOLUTIONS",
@@ -26,20 +51,34 @@ export const RESIZE_ENV = {
     quality: "RESIZE_QUALITY",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
     cdnUrl: "CDN_URL",
-} as const;
+} as const satisfies Record<keyof ResizeSettings, string>;
 
-export function resizeSettingsFromEnv(env: Record<string, string | undefined>): ResizeSettings {
+export function encodeResizeSettings(settings: ResizeSettings): Record<string, string> {
+    return {
+        [RESIZE_ENV.bucket]: settings.bucket,
+        [RESIZE_ENV.uploadPrefix]: settings.uploadPrefix,
+        [RESIZE_ENV.allowedResolutions]: settings.allowedResolutions.join(","),
+        [RESIZE_ENV.maxDimension]: String(settings.maxDimension),
+        [RESIZE_ENV.fit]: settings.fit,
+        [RESIZE_ENV.quality]: String(settings.quality),
+        [RESIZE_ENV.limitInputPixels]: String(settings.limitInputPixels),
+        ...(settings.cdnUrl === undefined ? {} : { [RESIZE_ENV.cdnUrl]: settings.cdnUrl }),
+    };
+}
+
+export function decodeResizeSettings(env: Record<string, string | undefined>): ResizeSettings {
     const { required, positive, list } = envReader(env);
     const fit = required(RESIZE_ENV.fit);
-    if (fit !== "cover" && fit !== "contain" && fit !== "inside") throw new Error(`${RESIZE_ENV.fit} must be cover, contain or inside`);
+    if (!(RESIZE_FITS as readonly string[]).includes(fit)) throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+    const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
     return {
         bucket: required(RESIZE_ENV.bucket),
         uploadPrefix: required(RESIZE_ENV.uploadPrefix),
         allowedResolutions: list(RESIZE_ENV.allowedResolutions),
         maxDimension: positive(RESIZE_ENV.maxDimension),
-        fit,
+        fit: fit as ResizeFit,
         quality: positive(RESIZE_ENV.quality),
         limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
-        cdnUrl: env[RESIZE_ENV.cdnUrl] || undefined,
+        ...(cdnUrl === undefined ? {} : { cdnUrl }),
     };
 }

@@ -1,0 +1,137 @@
+// The settings contract of each function (functions/<function>/settings.ts): what the stack config decides
+// reaches exactly the functions that use it, the same way under the stack (Pulumi mocks) and in local mode, and
+// every setting survives its trip through the Lambda environment.
+import { expect } from "chai";
+import { CONFIG_KEYS, parsePipelineConfig } from "../config/stackConfig";
+import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../functions/presign/settings";
+import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
+import { localFunctionSettings } from "../local/server";
+import { devStackConfig, ProgramRun, runProgram } from "./support/program";
+
+type FunctionName = "presign" | "resize";
+const NS = "image-pipeline";
+const FUNCTION_RESOURCES: Record<FunctionName, string> = { presign: "uploads-handler", resize: "resizer-handler" };
+
+interface Row {
+    /** The keys this row proves; together the rows cover every config key exactly once. */
+    covers: string[];
+    /** A valid value differing from the dev stack's (plus any key it must be set together with). */
+    set: Record<string, string>;
+    /** The functions whose settings change: under the stack, and in local mode. */
+    stack: FunctionName[];
+    local: FunctionName[];
+}
+
+const ROWS: Row[] = [
+    { covers: ["allowedResolutions"], set: { allowedResolutions: "200x200" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["allowAnyResolution"], set: { allowAnyResolution: "true", allowedResolutions: "" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["limitInputPixels"], set: { limitInputPixels: "1000000" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["allowedContentTypes"], set: { allowedContentTypes: "image/png" }, stack: ["presign"], local: ["presign"] },
+    { covers: ["maxUploadBytes"], set: { maxUploadBytes: "1000" }, stack: ["presign"], local: ["presign"] },
+    { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
+    { covers: ["requireUploadSize"], set: { requireUploadSize: "true" }, stack: ["presign"], local: ["presign"] },
+    // The authorizer exists only in the stack: local mode signs for anyone, as before.
+    { covers: ["jwtIssuer", "jwtAudience"], set: { jwtIssuer: "https://issuer.example.com", jwtAudience: "app" }, stack: ["presign"], local: [] },
+    // A custom domain changes the CDN URL that presign answers with; local mode serves its own /cdn.
+    { covers: ["domainNames", "certificateArn"], set: { domainNames: "img.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123" }, stack: ["presign"], local: [] },
+    { covers: ["corsOrigins"], set: { corsOrigins: "https://app.example.com" }, stack: [], local: [] },
+    { covers: ["corsAllowCredentials"], set: { corsAllowCredentials: "true" }, stack: [], local: [] },
+    { covers: ["priceClass"], set: { priceClass: "PriceClass_100" }, stack: [], local: [] },
+    { covers: ["kmsKeyArn"], set: { kmsKeyArn: "create" }, stack: [], local: [] },
+    { covers: ["forceDestroy"], set: { forceDestroy: "false" }, stack: [], local: [] },
+    { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
+    { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: [], local: [] },
+    { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
+    { covers: ["resizerOriginReadTimeoutSeconds"], set: { resizerOriginReadTimeoutSeconds: "45" }, stack: [], local: [] },
+    { covers: ["resizerOriginConnectionAttempts"], set: { resizerOriginConnectionAttempts: "1" }, stack: [], local: [] },
+    { covers: ["resizerReservedConcurrency"], set: { resizerReservedConcurrency: "5" }, stack: [], local: [] },
+];
+
+const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
+    presign: decodePresignSettings,
+    resize: decodeResizeSettings,
+};
+
+function namespaced(set: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(set).map(([key, value]) => [`${NS}:${key}`, value]));
+}
+
+/** Each function's settings as its Lambda decodes them from the environment the stack gave it. */
+function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
+    const lambdas = run.ofType("aws:lambda/function:Function");
+    const decoded = (name: FunctionName) =>
+        DECODERS[name](lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])!.inputs.environment.variables);
+    return { presign: decoded("presign"), resize: decoded("resize") };
+}
+
+/** Each function's settings in local mode, through the same encoders (what a local Lambda would decode). */
+function localSettings(overrides: Record<string, string>): Record<FunctionName, unknown> {
+    const settings = localFunctionSettings(parsePipelineConfig(devStackConfig(overrides), NS), "http://localhost:1/cdn");
+    return {
+        presign: decodePresignSettings(encodePresignSettings(settings.presign)),
+        resize: decodeResizeSettings(encodeResizeSettings(settings.resize)),
+    };
+}
+
+function changed(before: Record<FunctionName, unknown>, after: Record<FunctionName, unknown>): FunctionName[] {
+    return (Object.keys(before) as FunctionName[]).filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]));
+}
+
+describe("settings contract (functions/*/settings.ts)", () => {
+    describe("an environment round trip keeps every setting", () => {
+        it("presign: decode(encode(settings)) equals the settings, for every field", () => {
+            const settings: PresignSettings = {
+                bucket: "b", uploadPrefix: "uploads/", allowedContentTypes: ["image/png", "image/avif"], maxUploadBytes: 1234,
+                expiresIn: 77, cdnUrl: "https://cdn.example", requireAuth: true, requireUploadSize: true,
+            };
+            expect(decodePresignSettings(encodePresignSettings(settings))).to.deep.equal(settings);
+            const flipped = { ...settings, requireAuth: false, requireUploadSize: false };
+            expect(decodePresignSettings(encodePresignSettings(flipped))).to.deep.equal(flipped);
+        });
+
+        it("resize: decode(encode(settings)) equals the settings, with and without a CDN URL", () => {
+            const settings: ResizeSettings = {
+                bucket: "b", uploadPrefix: "uploads/", allowedResolutions: ["10x20", "30x40"], maxDimension: 999,
+                fit: "contain", quality: 42, limitInputPixels: 1_000_000, cdnUrl: "https://cdn.example",
+            };
+            expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);
+            const { cdnUrl: _, ...withoutCdn } = settings;
+            expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] })))
+                .to.deep.equal({ ...withoutCdn, allowedResolutions: [] });
+        });
+
+        it("a setting missing from the environment fails the cold start, naming it", () => {
+            const env = encodeResizeSettings({ bucket: "b", uploadPrefix: "uploads/", allowedResolutions: [], maxDimension: 9, fit: "cover", quality: 1, limitInputPixels: 1 });
+            const [name] = Object.entries(env).find(([, value]) => value === "9")!;
+            expect(() => decodeResizeSettings({ ...env, [name]: undefined })).to.throw(name);
+        });
+    });
+
+    describe("every config key reaches exactly the functions that use it, under the stack and in local mode", function () {
+        this.timeout(180_000);
+
+        it("the table covers every config key exactly once", () => {
+            const covered = ROWS.flatMap((row) => row.covers);
+            expect(covered).to.have.members(CONFIG_KEYS);
+            expect(new Set(covered).size).to.equal(covered.length);
+        });
+
+        let stackBefore: Record<FunctionName, unknown>;
+        let localBefore: Record<FunctionName, unknown>;
+        before(async () => {
+            stackBefore = stackSettings(await runProgram());
+            localBefore = localSettings({});
+        });
+
+        for (const row of ROWS) {
+            it(`${row.covers.join(" + ")} → stack: {${row.stack.join(", ")}}, local: {${row.local.join(", ")}}`, async () => {
+                const overrides = namespaced(row.set);
+                expect(changed(stackBefore, stackSettings(await runProgram(overrides))), "under the stack").to.have.members(row.stack);
+                expect(changed(localBefore, localSettings(overrides)), "in local mode").to.have.members(row.local);
+            });
+        }
+    });
+});
