@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import { encodeResizeSettings } from "../functions/resize/settings";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { zippedDirectorySize, zippedSize } from "../infra/archiveSize";
 import { bundleClosureText, CLOSURE_ENTRY_FILE, CLOSURE_MANIFEST_FILE } from "../infra/closureArchive";
 import { buildResizer, bundleResizerHandler } from "../infra/resizerArchive";
@@ -49,8 +51,8 @@ function peakRssKb() {
 }`);
     const env = {
         ...process.env, NODE_PATH: path.resolve(__dirname, "..", "node_modules"), NODE_OPTIONS: "",
-        BUCKET_NAME: bucket, UPLOAD_PREFIX: "uploads/", ALLOWED_RESOLUTIONS: "1280x720", MAX_RESIZE_DIMENSION: "2048",
-        RESIZE_FIT: "cover", RESIZE_QUALITY: "80", LIMIT_INPUT_PIXELS: "50000000", S3_ENDPOINT: s3Endpoint,
+        ...encodeResizeSettings({ bucket, uploadPrefix: UPLOADS_PREFIX, allowedResolutions: ["1280x720"], maxDimension: 2048,
+            fit: "cover", quality: 80, limitInputPixels: 50_000_000 }), S3_ENDPOINT: s3Endpoint,
         AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER",
     };
     const run = promisify(execFile);

@@ -9,7 +9,9 @@ import { promisify } from "util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignHandler } from "../functions/presign/presign";
+import { encodePresignSettings } from "../functions/presign/settings";
 import { HttpEvent } from "../functions/shared/http";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { median, parseResult, percentile } from "./stats";
 
 export interface PresignResult {
@@ -82,8 +84,8 @@ handler(${JSON.stringify(EVENT)}).then((result) => {
   process.stdout.write("\\nRESULT " + JSON.stringify({ status: result.statusCode, loadAndFirst: t1 - t0, sinceStart: t1 }));
 });`);
     const env = {
-        ...process.env, BUCKET_NAME: "bench", UPLOAD_PREFIX: "uploads/", ALLOWED_CONTENT_TYPES: "image/png", MAX_UPLOAD_BYTES: "1000000",
-        UPLOAD_EXPIRES_IN: "300", CDN_URL: "https://cdn.example", REQUIRE_AUTH: "false", AWS_REGION: "us-east-1",
+        ...process.env, ...encodePresignSettings({ bucket: "bench", uploadPrefix: UPLOADS_PREFIX, allowedContentTypes: ["image/png"],
+            maxUploadBytes: 1_000_000, expiresIn: 300, cdnUrl: "https://cdn.example", requireAuth: false }), AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "AKIDBENCH", AWS_SECRET_ACCESS_KEY: "bench-secret", NODE_OPTIONS: "",
     };
     const run = promisify(execFile);

@@ -8,6 +8,7 @@ import * as path from "path";
 import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/shared/imageTypes";
 import { quoteInput as quote } from "../functions/shared/quoteInput";
 import { RESIZE_FITS, ResizeFit } from "../functions/resize/settings";
+import { SIZE_PATTERN } from "../functions/shared/bucketLayout";
 
 /**
  * The project's name from Pulumi.yaml: `pulumi config set k v` stores `<name>:k`, so a renamed project must
@@ -247,7 +248,7 @@ function kmsKeyProblem(value: string, bucketRegion: string | undefined): string 
 }
 
 function resolutionProblem(value: string, maxDimension: number): string | undefined {
-    const match = /^([1-9]\d{0,5})x([1-9]\d{0,5})$/.exec(value);
+    const match = SIZE_PATTERN.exec(value);
     if (!match) return "is not a size like 300x300 (positive width x height, no leading zeros)";
     const [width, height] = [Number(match[1]), Number(match[2])];
     if (width > maxDimension || height > maxDimension) return `exceeds maxResizeDimension (${maxDimension})`;

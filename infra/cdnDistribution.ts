@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { ORIGINAL_KEYS_PATTERN, sizeKeysPattern, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
 
 export interface CdnDistributionArgs {
@@ -54,8 +54,8 @@ export const UNCACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503
  */
 export function variantPathPatterns(allowedResolutions: string[]): string[] {
     return allowedResolutions.length > 0
-        ? allowedResolutions.map((size) => `${size}/${UPLOADS_PREFIX}*`)
-        : [`*x*/${UPLOADS_PREFIX}*`];
+        ? allowedResolutions.map(sizeKeysPattern)
+        : [VARIANT_KEYS_PATTERN];
 }
 
 /**
@@ -165,10 +165,10 @@ export class CdnDistribution extends pulumi.ComponentResource {
             }],
             // Only variant paths may reach the Resizer: /favicon.ico, bots and typos get the bucket's answer.
             defaultCacheBehavior: { ...cacheBehavior, targetOriginId: BUCKET_ORIGIN_ID },
-            // Originals first: `*x*/uploads/*` also matches e.g. uploads/x/uploads/a.jpg, which is an original's
+            // Originals first: the variant pattern also matches e.g. uploads/x/uploads/a.jpg, which is an original's
             // path and must never invoke the Resizer (the first matching behaviour wins).
             orderedCacheBehaviors: [
-                { ...cacheBehavior, pathPattern: `${UPLOADS_PREFIX}*`, targetOriginId: BUCKET_ORIGIN_ID },
+                { ...cacheBehavior, pathPattern: ORIGINAL_KEYS_PATTERN, targetOriginId: BUCKET_ORIGIN_ID },
                 ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) =>
                     ({ ...cacheBehavior, pathPattern, targetOriginId: VARIANT_ORIGIN_GROUP_ID })),
             ],

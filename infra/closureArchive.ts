@@ -5,6 +5,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as esbuild from "esbuild";
+import { LAMBDA_NODE_TARGET } from "./lambdaRuntime";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 export const CLOSURE_ENTRY_FILE = "index.js";
@@ -28,11 +29,11 @@ export async function serializeHandlerFactory(factory: () => unknown): Promise<s
     return closure.text;
 }
 
-/** How both Lambdas are bundled: one minified CommonJS file for the nodejs22.x runtime. */
+/** How both Lambdas are bundled: one minified CommonJS file for their runtime (LAMBDA_RUNTIME). */
 export const LAMBDA_BUNDLE_OPTIONS = {
     bundle: true,
     platform: "node",
-    target: "node22",
+    target: LAMBDA_NODE_TARGET,
     format: "cjs",
     minify: true,
     legalComments: "none",

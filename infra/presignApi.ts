@@ -4,7 +4,9 @@ import { presignHandlerFactory } from "../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { ORIGINAL_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { API_CORS } from "../functions/shared/apiCors";
+import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
 
 export interface PresignApiArgs {
@@ -44,7 +46,7 @@ export class PresignApi extends pulumi.ComponentResource {
             sid: "PutOriginalsOnly",
             effect: "Allow",
             actions: ["s3:PutObject"],
-            resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`],
+            resources: [pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`],
         }, ...(args.kmsKeyArn ? [{
             // S3 asks KMS for a data key as the signer of the presigned PUT/POST
             // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys).
@@ -56,7 +58,7 @@ export class PresignApi extends pulumi.ComponentResource {
 
         const handler = new aws.lambda.Function(`${name}-handler`, {
             description: "Signs presigned S3 uploads (image-pipeline)",
-            runtime: "nodejs22.x",
+            runtime: LAMBDA_RUNTIME,
             architectures: ["arm64"],
             memorySize: 256,
             timeout: 10,
@@ -74,11 +76,10 @@ export class PresignApi extends pulumi.ComponentResource {
             description: "image-pipeline upload API",
             corsConfiguration: {
                 allowOrigins: args.corsOrigins,
-                allowMethods: ["GET", "POST", "OPTIONS"],
-                // x-content-length: the seed GET flow's declared size (functions/presign.ts DECLARED_SIZE_HEADER).
-                allowHeaders: ["content-type", "authorization", "x-extension", "x-content-length"],
+                allowMethods: [...API_CORS.allowMethods],
+                allowHeaders: [...API_CORS.allowHeaders],
                 allowCredentials: args.corsAllowCredentials ?? false,
-                maxAge: 3600,
+                maxAge: API_CORS.maxAgeSeconds,
             },
         }, { parent: this });
 

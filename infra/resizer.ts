@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { lambdaExecution } from "./lambdaRole";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { buildResizer, LambdaArchitecture } from "./resizerArchive";
+import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 
 export interface ResizerArgs {
     bucketArn: pulumi.Input<string>;
@@ -33,12 +34,13 @@ export class Resizer extends pulumi.ComponentResource {
     constructor(name: string, args: ResizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:resize:Resizer", name, {}, opts);
 
-        const variantKeys = pulumi.interpolate`${args.bucketArn}/*x*/${UPLOADS_PREFIX}*`;
+        const variantKeys = pulumi.interpolate`${args.bucketArn}/${VARIANT_KEYS_PATTERN}`;
+        const originalKeys = pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`;
         const { role, logGroup } = lambdaExecution(`${name}-handler`, [
-            { sid: "ReadOriginalsAndVariants", effect: "Allow", actions: ["s3:GetObject"], resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`, variantKeys] },
+            { sid: "ReadOriginalsAndVariants", effect: "Allow", actions: ["s3:GetObject"], resources: [originalKeys, variantKeys] },
             { sid: "WriteVariants", effect: "Allow", actions: ["s3:PutObject"], resources: [variantKeys] },
-            // "*x*/uploads/*" would also match keys under uploads/: originals are never the Resizer's to write.
-            { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [pulumi.interpolate`${args.bucketArn}/${UPLOADS_PREFIX}*`] },
+            // The variant pattern also matches some keys under uploads/: originals are never the Resizer's to write.
+            { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [originalKeys] },
             {
                 // With s3:ListBucket S3 answers a missing key 404 NoSuchKey instead of 403 AccessDenied, so the
                 // Resizer can tell a missing original from a refusal
@@ -48,7 +50,7 @@ export class Resizer extends pulumi.ComponentResource {
                 effect: "Allow",
                 actions: ["s3:ListBucket"],
                 resources: [args.bucketArn],
-                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [UPLOADS_PREFIX + "*", `*x*/${UPLOADS_PREFIX}*`] }],
+                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN] }],
             },
             ...(args.kmsKeyArn ? [{
                 sid: "UseTheBucketKey",
@@ -61,7 +63,7 @@ export class Resizer extends pulumi.ComponentResource {
         const build = buildResizer(args.architecture);
         const handler = new aws.lambda.Function(`${name}-handler`, {
             description: "Makes image variants with sharp (image-pipeline)",
-            runtime: "nodejs22.x",
+            runtime: LAMBDA_RUNTIME,
             architectures: [args.architecture],
             memorySize: args.memoryMb,
             timeout: args.timeoutSeconds,

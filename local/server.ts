@@ -10,7 +10,8 @@ import { presignSettingsFromConfig } from "../functions/presign/settings";
 import { createResizeHandler } from "../functions/resize/resize";
 import { resizeSettingsFromConfig } from "../functions/resize/settings";
 import { createS3Client } from "../functions/shared/s3Client";
-import { jsonResult } from "../functions/shared/http";
+import { errorJson, internalErrorResult } from "../functions/shared/http";
+import { API_CORS } from "../functions/shared/apiCors";
 import { PipelineConfig } from "../config/stackConfig";
 import { createCdn } from "./cdn/cdn";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
@@ -111,14 +112,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
         if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
             // API Gateway answers CORS preflights itself, with the configuration the stack sets.
-            res.writeHead(204, { ...cors, "access-control-allow-methods": "GET, POST, OPTIONS",
-                "access-control-allow-headers": "content-type, authorization, x-extension", "access-control-max-age": "3600" });
+            res.writeHead(204, { ...cors, "access-control-allow-methods": API_CORS.allowMethods.join(", "),
+                "access-control-allow-headers": API_CORS.allowHeaders.join(", "), "access-control-max-age": String(API_CORS.maxAgeSeconds) });
             res.end();
             return 204;
         }
         const body = await readRequestBody(req);
         if (!body) {
-            sendHttpResult(res, jsonResult(413, { error: { code: "body_too_large", message: "Request body too large" } }), cors);
+            sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), cors);
             return 413;
         }
         const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl });
@@ -135,7 +136,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         }
         const file = WEB_FILES[pathname];
         if (!file || (req.method !== "GET" && req.method !== "HEAD")) {
-            sendHttpResult(res, jsonResult(404, { error: { code: "not_found", message: "Not found" } }));
+            sendHttpResult(res, errorJson(404, "not_found", "Not found"));
             return 404;
         }
         const content = fs.readFileSync(path.join(WEB_DIR, file[0]));
@@ -164,7 +165,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         } catch (error) {
             status = 500;
             log(JSON.stringify({ level: "error", path: rawPath.slice(0, 200), error: String((error as Error)?.message ?? error).slice(0, 300) }));
-            if (!res.headersSent) sendHttpResult(res, jsonResult(500, { error: { code: "internal_error", message: "Internal error" } }));
+            if (!res.headersSent) sendHttpResult(res, internalErrorResult());
             else res.end();
         }
         log(`${req.method} ${rawPath.slice(0, 200)} ${status} ${Date.now() - started}ms`);

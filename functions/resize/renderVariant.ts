@@ -1,7 +1,7 @@
 // The image work of the Resizer: one original in, one variant out, with sharp (libvips).
 import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
-import { ImageContentType } from "../shared/imageTypes";
+import { contentTypeForSharpFormat, ImageContentType } from "../shared/imageTypes";
 
 import type { ResizeFit } from "./settings";
 
@@ -25,15 +25,13 @@ export interface RenderedVariant {
 // Every original arrives in a fresh buffer, so libvips' operation cache would never hit: it would only hold memory.
 sharp.cache(false);
 
-const OUTPUT_TYPES: Record<string, ImageContentType> = {
-    jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", avif: "image/avif",
-};
 const ANIMATABLE = new Set(["gif", "webp"]);
 
 /** sharp names AVIF "heif" (with AV1 compression); anything else we do not make variants of. */
-function outputFormat(metadata: Metadata): keyof typeof OUTPUT_TYPES | undefined {
-    if (metadata.format === "heif") return metadata.compression === "av1" ? "avif" : undefined;
-    return metadata.format && metadata.format in OUTPUT_TYPES ? metadata.format as keyof typeof OUTPUT_TYPES : undefined;
+function outputFormat(metadata: Metadata): { format: string; contentType: ImageContentType } | undefined {
+    const format = metadata.format === "heif" ? (metadata.compression === "av1" ? "avif" : undefined) : metadata.format;
+    const contentType = format && contentTypeForSharpFormat(format);
+    return format && contentType ? { format, contentType } : undefined;
 }
 
 /**
@@ -59,13 +57,14 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
     } catch {
         throw unprocessable("The original is not an image sharp can read");
     }
-    const format = outputFormat(metadata);
-    if (!format) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not jpeg, png, webp, gif or avif`);
+    const output = outputFormat(metadata);
+    if (!output) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not jpeg, png, webp, gif or avif`);
     const frames = metadata.pages ?? 1;
     const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
     if ((metadata.width ?? 0) * frameHeight * frames > options.limitInputPixels) {
         throw unprocessable(`The original has more than ${options.limitInputPixels} pixels (all frames counted)`);
     }
+    const { format, contentType } = output;
     const animated = ANIMATABLE.has(format) && frames > 1;
     const displayed = { width: metadata.autoOrient?.width ?? metadata.width ?? 0, height: animated ? frameHeight : metadata.autoOrient?.height ?? frameHeight };
     const box = targetBox(displayed, options, options.fit);
@@ -83,7 +82,7 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
         const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
         return {
             bytes: data,
-            contentType: OUTPUT_TYPES[format],
+            contentType,
             width: info.width,
             height: animated ? info.pageHeight ?? info.height : info.height,
         };

@@ -3,6 +3,7 @@ import { HttpError } from "../shared/http";
 import { contentTypeForKey } from "../shared/imageTypes";
 import { checkObjectKey } from "../shared/objectKey";
 import { quoteInput } from "../shared/quoteInput";
+import { SIZE_LIKE_SEGMENT, VARIANT_KEY_PATTERN } from "../shared/bucketLayout";
 
 export interface VariantRequest {
     width: number;
@@ -20,17 +21,16 @@ export interface VariantRules {
     maxDimension: number;
 }
 
-const VARIANT = /^([1-9]\d{0,5})x([1-9]\d{0,5})\/(.+)$/;
 
 /** Parses and checks a variant key: 400 when malformed (414 when over S3's length), 403 when the size is not allowed. */
 export function parseVariantKey(key: string, rules: VariantRules): VariantRequest {
     checkObjectKey(key); // S3's key rules first: no S3 call ever sees a key S3 would refuse
-    const match = VARIANT.exec(key);
+    const match = VARIANT_KEY_PATTERN.exec(key);
     if (!match) {
         throw new HttpError(400, "invalid_key", `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg (sizes are positive, without leading zeros)`);
     }
     const [, w, h, originalKey] = match;
-    if (/^\d+x\d+\//.test(originalKey)) {
+    if (SIZE_LIKE_SEGMENT.test(originalKey)) {
         throw new HttpError(400, "invalid_key", "A variant of a variant cannot be made; resize the original");
     }
     if (!originalKey.startsWith(rules.uploadPrefix)) {

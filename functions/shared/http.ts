@@ -43,12 +43,20 @@ export function jsonResult(statusCode: number, body: unknown, headers: Record<st
     return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** The one error shape every function and local mode answers with: `{ "error": { code, message } }`. */
+export function errorJson(statusCode: number, code: string, message: string, headers: Record<string, string> = {}): HttpResult {
+    return jsonResult(statusCode, { error: { code, message } }, headers);
+}
+
+/** An unexpected failure: an opaque 500, whatever went wrong (never a message or a stack trace). */
+export function internalErrorResult(): HttpResult {
+    return errorJson(500, "internal_error", "Internal error");
+}
+
 /** Any error as an answer: HttpErrors as they are, anything else as an opaque 500 (never a stack trace). */
 export function errorResult(error: unknown): HttpResult {
-    if (error instanceof HttpError) {
-        return jsonResult(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
-    }
-    return jsonResult(500, { error: { code: "internal_error", message: "Internal error" } });
+    if (error instanceof HttpError) return errorJson(error.statusCode, error.code, error.message, error.headers);
+    return internalErrorResult();
 }
 
 /** Header lookup that ignores case, as HTTP does (API Gateway lower-cases, local callers may not). */

@@ -12,11 +12,18 @@ export type ImageContentType = keyof typeof IMAGE_EXTENSIONS;
 export const IMAGE_CONTENT_TYPES = Object.keys(IMAGE_EXTENSIONS) as ImageContentType[];
 
 const TYPE_BY_EXTENSION: Record<string, ImageContentType> = {
-    jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", avif: "image/avif",
+    ...Object.fromEntries(IMAGE_CONTENT_TYPES.map((type) => [IMAGE_EXTENSIONS[type], type])),
+    jpeg: "image/jpeg", // JPEG's other common extension
 };
 
 export function isImageContentType(value: string): value is ImageContentType {
     return Object.prototype.hasOwnProperty.call(IMAGE_EXTENSIONS, value);
+}
+
+/** sharp names each format by its MIME subtype ("jpeg", "png", "webp", "gif", "avif"). */
+export function contentTypeForSharpFormat(format: string): ImageContentType | undefined {
+    const type = `image/${format}`;
+    return isImageContentType(type) ? type : undefined;
 }
 
 /** "PNG", "jpeg", ".jpg" → the content type; undefined when unknown. */

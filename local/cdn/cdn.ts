@@ -8,8 +8,9 @@ import * as http from "http";
 import { createHash } from "crypto";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { HttpError, HttpEvent, HttpResult, errorResult, jsonResult } from "../../functions/shared/http";
+import { HttpError, HttpEvent, HttpResult, errorJson, errorResult, jsonResult } from "../../functions/shared/http";
 import { keyFromPath } from "../../functions/shared/objectKey";
+import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
 import { resultBody } from "../httpEvent";
 import { byteRange } from "./byteRange";
@@ -34,7 +35,6 @@ interface Served {
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 1000;
 /** Paths CloudFront's origin group would send to the Resizer on a miss: variants, not originals. */
-const VARIANT_PATH = /^\d+x\d+\//;
 
 export function createCdn(options: CdnOptions) {
     const inFlight = new Map<string, Promise<Served>>();
@@ -59,7 +59,7 @@ export function createCdn(options: CdnOptions) {
     async function fromOrigin(key: string, rawPath: string): Promise<Served> {
         const stored = await fromBucket(key);
         if (stored) return stored;
-        if (!VARIANT_PATH.test(key)) return toServed(jsonResult(404, { error: { code: "not_found", message: "No such object" } }));
+        if (!SIZE_LIKE_SEGMENT.test(key)) return toServed(errorJson(404, "not_found", "No such object"));
         let pending = inFlight.get(key);
         if (!pending) {
             resizeCalls++;
@@ -93,7 +93,7 @@ export function createCdn(options: CdnOptions) {
         const policy = policyHeaders(req.headers.origin);
         if (method === "OPTIONS") return preflight(req, res, policy);
         if (method !== "GET" && method !== "HEAD") {
-            return send(res, toServed(jsonResult(405, { error: { code: "method_not_allowed", message: "Use GET or HEAD" } }, { allow: "GET, HEAD, OPTIONS" })), method, policy);
+            return send(res, toServed(errorJson(405, "method_not_allowed", "Use GET or HEAD", { allow: "GET, HEAD, OPTIONS" })), method, policy);
         }
         let key: string;
         try {
@@ -114,7 +114,7 @@ export function createCdn(options: CdnOptions) {
             const ifRange = req.headers["if-range"];
             const range = ifRange === undefined || ifRange === etag ? byteRange(req.headers.range, served.body.length) : undefined;
             if (range === "unsatisfiable") {
-                const refused = toServed(jsonResult(416, { error: { code: "range_not_satisfiable", message: "The requested range is not satisfiable" } },
+                const refused = toServed(errorJson(416, "range_not_satisfiable", "The requested range is not satisfiable",
                     { "content-range": `bytes */${served.body.length}` }));
                 return send(res, refused, method, policy);
             }

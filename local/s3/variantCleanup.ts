@@ -1,9 +1,7 @@
 // When an original under uploads/ is replaced or deleted, its variants ("<W>x<H>/<original key>",
 // functions/variantKey.ts) go with it, so a stale resize is never served for the new image.
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { UPLOADS_PREFIX } from "../../functions/shared/bucketLayout";
-
-const VARIANT_PREFIX = /^[1-9]\d{0,5}x[1-9]\d{0,5}\/$/;
+import { UPLOADS_PREFIX, VARIANT_PREFIX_PATTERN } from "../../functions/shared/bucketLayout";
 
 /** The keys of every variant of originalKey: listed, then matched exactly (no prefix can select them all at once). */
 export async function variantsOf(s3: S3Client, bucket: string, originalKey: string): Promise<string[]> {
@@ -12,7 +10,7 @@ export async function variantsOf(s3: S3Client, bucket: string, originalKey: stri
     do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         for (const { Key } of page.Contents ?? []) {
-            if (Key && Key.endsWith(`/${originalKey}`) && VARIANT_PREFIX.test(Key.slice(0, Key.length - originalKey.length))) found.push(Key);
+            if (Key && Key.endsWith(`/${originalKey}`) && VARIANT_PREFIX_PATTERN.test(Key.slice(0, Key.length - originalKey.length))) found.push(Key);
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

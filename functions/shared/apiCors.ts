@@ -1,0 +1,9 @@
+// The upload API's CORS rules: API Gateway answers preflights with them (infra/presignApi.ts corsConfiguration),
+// and local mode's API answers its preflights with the same (local/server.ts).
+
+export const API_CORS = {
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    // x-content-length: the seed GET flow's declared size (functions/presign/presign.ts DECLARED_SIZE_HEADER).
+    allowHeaders: ["content-type", "authorization", "x-extension", "x-content-length"],
+    maxAgeSeconds: 3600,
+} as const;
