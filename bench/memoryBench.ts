@@ -9,7 +9,7 @@ import { BenchImage } from "./corpus";
 import { upload } from "./deliveryBench";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
-/** The Resizer's own cap on originals it downloads (functions/resize.ts): the bench's photo must fit under it. */
+/** The Resizer's own cap on originals it downloads (functions/resize/resize.ts): the bench's photo must fit under it. */
 const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
 
 export interface MemoryResult {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
-import { ORIGINAL_KEYS_PATTERN, sizeKeysPattern, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { IMMUTABLE_MAX_AGE_SECONDS, ORIGINAL_KEYS_PATTERN, sizeKeysPattern, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
 
 export interface CdnDistributionArgs {
@@ -30,8 +30,6 @@ export interface CdnDistributionArgs {
     };
 }
 
-/** Keys are immutable (a new upload gets a new key), so objects may be cached for a year. */
-export const IMMUTABLE_TTL_SECONDS = 31_536_000;
 const BUCKET_ORIGIN_ID = "images-bucket";
 const RESIZER_ORIGIN_ID = "resizer";
 const VARIANT_ORIGIN_GROUP_ID = "variants";
@@ -83,8 +81,8 @@ export class CdnDistribution extends pulumi.ComponentResource {
         const cachePolicy = new aws.cloudfront.CachePolicy(`${name}-immutable`, {
             comment: "Immutable image keys: long TTLs, nothing but the path in the cache key",
             minTtl: 0, // so an origin's `Cache-Control: no-store` (error answers) is honoured
-            defaultTtl: IMMUTABLE_TTL_SECONDS,
-            maxTtl: IMMUTABLE_TTL_SECONDS,
+            defaultTtl: IMMUTABLE_MAX_AGE_SECONDS,
+            maxTtl: IMMUTABLE_MAX_AGE_SECONDS,
             parametersInCacheKeyAndForwardedToOrigin: {
                 cookiesConfig: { cookieBehavior: "none" },
                 headersConfig: { headerBehavior: "none" },

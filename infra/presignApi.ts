@@ -28,7 +28,7 @@ export interface PresignApiArgs {
 export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
 
 /**
- * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign.ts) signs presigned
+ * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
  * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under uploads/.
  */
 export class PresignApi extends pulumi.ComponentResource {

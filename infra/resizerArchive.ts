@@ -1,4 +1,4 @@
-// Builds the Resizer's code archive: functions/resizeLambda.ts bundled by esbuild, with sharp installed beside
+// Builds the Resizer's code archive: functions/resize/handler.ts bundled by esbuild, with sharp installed beside
 // it for the *Lambda's* platform (linux, glibc, arm64 or x64), whatever OS runs `pulumi up`. sharp's native
 // binary comes from its per-platform optional packages (@img/sharp-linux-arm64 ...), so the install names the
 // platform explicitly instead of taking the host's. What is installed is locked (infra/resizer-packages).
@@ -68,7 +68,7 @@ export async function buildResizer(architecture: LambdaArchitecture): Promise<Re
     return { code, nodeModulesDir };
 }
 
-/** functions/resizeLambda.ts and what it imports, in one file; sharp stays external (a native package). */
+/** functions/resize/handler.ts and what it imports, in one file; sharp stays external (a native package). */
 export async function bundleResizerHandler(): Promise<string> {
     const result = await esbuild.build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [ENTRY], external: ["sharp"] });
     return result.outputFiles[0].text;

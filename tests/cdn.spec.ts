@@ -39,7 +39,7 @@ async function serve(options: CdnOptions) {
     return { url: `http://127.0.0.1:${port}/cdn`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-describe("local CDN emulation (local/cdn.ts)", () => {
+describe("local CDN emulation (local/cdn/cdn.ts)", () => {
     it("keeps the Resizer's redirect for a too-big variant under its own path", async () => {
         const seen: HttpEvent[] = [];
         const cdn = createCdn({

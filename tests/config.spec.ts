@@ -19,7 +19,7 @@ function problemsOf(values: Record<string, string>): string {
     throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
 }
 
-describe("stack config (infra/config.ts)", () => {
+describe("stack config (config/stackConfig.ts)", () => {
     it("has the documented defaults when nothing is set", () => {
         const config = parsePipelineConfig({ "aws:region": "ap-northeast-2" });
         expect(config.allowedResolutions).to.deep.equal(["300x300", "640x480", "1280x720"]);

@@ -15,7 +15,7 @@ import { startTestPipeline } from "./support/localPipeline";
 /** A JSON answer, loosely typed: the specs assert on its fields. */
 const jsonOf = (response: Response): Promise<any> => response.json();
 
-describe("local mode end to end over HTTP (local/pipeline.ts)", () => {
+describe("local mode end to end over HTTP (local/server.ts)", () => {
     let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
     let photo: Buffer;
     before(async () => {

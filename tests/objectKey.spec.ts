@@ -17,7 +17,7 @@ function refusal(key: string): { status: number; code: string } | undefined {
     }
 }
 
-describe("object keys from requests (functions/objectKey.ts)", () => {
+describe("object keys from requests (functions/shared/objectKey.ts)", () => {
     it("accepts what the pipeline writes, up to exactly 1,024 bytes of UTF-8", () => {
         expect(refusal("uploads/9b1d4f0e-2c1a-4c7e-9a52-0c8e7f1d2a3b.jpg")).to.equal(undefined);
         expect(refusal("640x480/uploads/user.2D1/9b1d.png")).to.equal(undefined);

@@ -9,7 +9,7 @@ import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
 const CDN = "https://d111.cloudfront.net";
 const UUID_V4 = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
-describe("presign handler (functions/presign.ts) against the loopback S3 and its gate", () => {
+describe("presign handler (functions/presign/presign.ts) against the loopback S3 and its gate", () => {
     let s3: TestS3;
     let png: Buffer;
     let logs: string[];

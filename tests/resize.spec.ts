@@ -9,7 +9,7 @@ import { httpEvent } from "./support/events";
 import { animated, avifBytes, jpegBytes, jpegWithOrientation6, pngWithAlpha, webpBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
 
-describe("resize handler (functions/resize.ts) against the loopback S3", () => {
+describe("resize handler (functions/resize/resize.ts) against the loopback S3", () => {
     let s3: TestS3;
     let logs: string[];
     const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({

@@ -11,7 +11,7 @@ import { s3ErrorOf, startTestS3, TEST_BUCKET, TEST_ORIGIN, TestS3 } from "./supp
 
 const BODY = Buffer.from("pretend this is a PNG");
 
-describe("local S3 gate (local/s3Gate.ts): refuses what AWS S3 refuses", () => {
+describe("local S3 gate (local/s3/s3Gate.ts): refuses what AWS S3 refuses", () => {
     let s3: TestS3;
     let sdk: S3Client;          // as our handlers configure it
     let sdkDefaults: S3Client;  // the SDK's defaults: checksums WHEN_SUPPORTED
@@ -266,7 +266,7 @@ describe("local S3 gate (local/s3Gate.ts): refuses what AWS S3 refuses", () => {
         it("agrees with a by-hand SigV4 key derivation on the POST signature", async () => {
             const { fields } = await signedPost();
             const [, shortDate, region, service] = fields["X-Amz-Credential"].split("/");
-            // aws4 has no POST-policy helper: derive the key by hand, independently of local/sigv4Verify.ts.
+            // aws4 has no POST-policy helper: derive the key by hand, independently of local/s3/sigv4Verify.ts.
             const crypto = await import("crypto");
             const h = (key: string | Buffer, data: string) => crypto.createHmac("sha256", key).update(data).digest();
             const key = h(h(h(h(`AWS4${LOCAL_CREDENTIALS.secretAccessKey}`, shortDate), region), service), "aws4_request");

@@ -68,7 +68,7 @@ function expectJsonError(result: HttpResult, status: number) {
     expect(JSON.parse(result.body).error.code).to.be.a("string");
 }
 
-describe("no unhandled rejection can end a handler process (functions/resize.ts, functions/presign.ts)", () => {
+describe("no unhandled rejection can end a handler process (functions/resize/resize.ts, functions/presign/presign.ts)", () => {
     let original: Buffer;
     before(async () => {
         original = await jpegBytes(400, 300);

@@ -5,6 +5,7 @@ import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest 
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
+import { IMMUTABLE_MAX_AGE_SECONDS } from "../shared/bucketLayout";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeFit, ResizeSettings } from "./settings";
 
@@ -15,7 +16,7 @@ export interface ResizeDependencies {
     log?: (line: string) => void;
 }
 
-export const VARIANT_CACHE_CONTROL = "public, max-age=31536000, immutable";
+export const VARIANT_CACHE_CONTROL = `public, max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`;
 /** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
 export const MAX_INLINE_BASE64_BYTES = 5_500_000;
 /** Originals larger than this are not downloaded into the function at all. */

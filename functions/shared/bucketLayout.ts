@@ -4,6 +4,10 @@
 /** Originals: uploads/<uuid>.<ext> (uploads/<sub>/<uuid>.<ext> with auth). Variants: <W>x<H>/uploads/... */
 export const UPLOADS_PREFIX = "uploads/";
 
+/** Keys are immutable (a new upload gets a new key), so objects may be cached for a year: the CDN's TTLs and the
+ *  variants' Cache-Control both say so. */
+export const IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;
+
 /** Every original's key as a wildcard pattern (`*` = any run of characters), as IAM resources, S3 prefix
  *  conditions and CloudFront path patterns all read it. */
 export const ORIGINAL_KEYS_PATTERN = `${UPLOADS_PREFIX}*`;

@@ -1,5 +1,5 @@
 // The CDN's response-headers policy, as values: CloudFront gets them (infra/cdnDistribution.ts) and the local CDN
-// emulation (local/cdn.ts) applies them, so both serve the same headers. No Pulumi import: local mode loads it.
+// emulation (local/cdn/cdn.ts) applies them, so both serve the same headers. No Pulumi import: local mode loads it.
 
 /** CORS for reads from the configured origins. */
 export const CDN_CORS = {

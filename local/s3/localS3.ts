@@ -64,7 +64,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     };
 }
 
-/** The CORS rule the deployed bucket gets (infra/bucketCors.ts), as S3's XML. */
+/** The CORS rule the deployed bucket gets (functions/shared/bucketCors.ts), as S3's XML. */
 function corsXml(origins: string[]): string {
     const rule = uploadCorsRule(origins);
     const list = (tag: string, values: string[]) => values.map((value) => `<${tag}>${value}</${tag}>`).join("");

@@ -15,7 +15,7 @@ declare module "s3rver" {
         constructor(options: S3rverOptions);
         /** Set once run() has started listening. */
         httpServer?: Server;
-        /** The FilesystemStore, set by the constructor (local/atomicStore.ts wraps its writes). */
+        /** The FilesystemStore, set by the constructor (local/s3/atomicStore.ts wraps its writes). */
         store: unknown;
         run(): Promise<AddressInfo>;
         close(): Promise<void>;

@@ -1,6 +1,6 @@
 // A full or read-only data folder must fail the one write, not the server. s3rver's own FilesystemStore
 // (node_modules/s3rver/lib/stores/filesystem.js, putObject and putPart) pipes the body into an fs write stream
-// with no 'error' listener, which ends the process on EACCES, EPERM, ENOSPC or EROFS; local/atomicStore.ts
+// with no 'error' listener, which ends the process on EACCES, EPERM, ENOSPC or EROFS; local/s3/atomicStore.ts
 // replaces both writes with ones that observe every stream error (and remove the partial file). This module
 // logs the cause of each failed write, so the 500 InternalError the request gets is explained in the log.
 import { Readable } from "stream";

@@ -1,5 +1,5 @@
 // When an original under uploads/ is replaced or deleted, its variants ("<W>x<H>/<original key>",
-// functions/variantKey.ts) go with it, so a stale resize is never served for the new image.
+// functions/resize/variantKey.ts) go with it, so a stale resize is never served for the new image.
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { UPLOADS_PREFIX, VARIANT_PREFIX_PATTERN } from "../../functions/shared/bucketLayout";
 

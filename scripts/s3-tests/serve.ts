@@ -1,4 +1,4 @@
-// Starts the local S3 for Ceph's s3-tests: "gate" (s3rver behind local/s3Gate.ts, as local mode runs it) or
+// Starts the local S3 for Ceph's s3-tests: "gate" (s3rver behind local/s3/s3Gate.ts, as local mode runs it) or
 // "bare" (s3rver alone), on a free loopback port, in a temporary folder. Prints the port, runs until stdin closes.
 import * as fs from "fs";
 import * as os from "os";

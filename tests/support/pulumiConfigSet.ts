@@ -9,7 +9,7 @@
 //   `K[2]` on a string or missing key gives [null, null, V]); on an existing array an index past the end is an
 //   error ("array index out of range"), index == length appends; a non-array where `[i]` is deeper is an error.
 // - The program receives strings as they are and structured values as JSON text (what
-//   pulumi.runtime.allConfig() gives; infra/stackConfigFile.ts does the same for a stack file).
+//   pulumi.runtime.allConfig() gives; config/stackConfigFile.ts does the same for a stack file).
 
 export type StoredValue = string | null | boolean | number | StoredValue[] | { [key: string]: StoredValue };
 export type StackConfig = Map<string, StoredValue>;
