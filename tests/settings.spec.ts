@@ -2,11 +2,13 @@
 // reaches exactly the functions that use it, the same way under the stack (Pulumi mocks) and in local mode, and
 // every setting survives its trip through the Lambda environment.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { CONFIG_KEYS, parsePipelineConfig } from "../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { localFunctionSettings } from "../local/server";
-import { devStackConfig, ProgramRun, runProgram } from "./support/program";
+import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
 type FunctionName = "presign" | "resize";
 const NS = "image-pipeline";
@@ -108,6 +110,22 @@ describe("settings contract (functions/*/settings.ts)", () => {
             const [name] = Object.entries(env).find(([, value]) => value === "9")!;
             expect(() => decodeResizeSettings({ ...env, [name]: undefined })).to.throw(name);
         });
+    });
+
+    it("only the settings modules name an environment variable: index.ts, config/, infra/ and local/ never do", () => {
+        const names = [
+            ...Object.keys(encodePresignSettings({ bucket: "b", uploadPrefix: "u/", allowedContentTypes: ["image/png"], maxUploadBytes: 1, expiresIn: 1, cdnUrl: "c", requireAuth: false })),
+            ...Object.keys(encodeResizeSettings({ bucket: "b", uploadPrefix: "u/", allowedResolutions: [], maxDimension: 1, fit: "cover", quality: 1, limitInputPixels: 1, cdnUrl: "c" })),
+        ];
+        const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+            entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith(".ts") ? [path.join(dir, entry.name)] : []);
+        const files = [path.join(PROJECT_DIR, "index.ts"), ...["config", "infra", "local"].flatMap((dir) => sources(path.join(PROJECT_DIR, dir)))];
+        const naming = files.flatMap((file) => {
+            const text = fs.readFileSync(file, "utf8");
+            return names.filter((name) => new RegExp(`\\b${name}\\b`).test(text)).map((name) => `${path.relative(PROJECT_DIR, file)}: ${name}`);
+        });
+        expect(names).to.include.members(["BUCKET_NAME", "RESIZE_QUALITY"]);
+        expect(naming).to.deep.equal([]);
     });
 
     describe("every config key reaches exactly the functions that use it, under the stack and in local mode", function () {

@@ -1,7 +1,7 @@
 // The image work of the Resizer: one original in, one variant out, with sharp (libvips).
 import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
-import { contentTypeForSharpFormat, ImageContentType } from "../shared/imageTypes";
+import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
 
 import type { ResizeFit } from "./settings";
 
@@ -58,7 +58,7 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
         throw unprocessable("The original is not an image sharp can read");
     }
     const output = outputFormat(metadata);
-    if (!output) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not jpeg, png, webp, gif or avif`);
+    if (!output) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not one of ${IMAGE_CONTENT_TYPES.map((type) => type.slice("image/".length)).join(", ")}`);
     const frames = metadata.pages ?? 1;
     const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
     if ((metadata.width ?? 0) * frameHeight * frames > options.limitInputPixels) {
