@@ -3,7 +3,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "./http";
 import { isImageContentType } from "./imageTypes";
-import { renderVariant, ResizeFit } from "./renderVariant";
+import { renderVariant } from "./renderVariant";
 import { keyFromPath } from "./objectKey";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeSettings } from "./resizeSettings";

@@ -52,7 +52,7 @@ export class Resizer extends pulumi.ComponentResource {
                 effect: "Allow",
                 actions: ["s3:ListBucket"],
                 resources: [args.bucketArn],
-                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [UPLOADS_PREFIX + "*", `*x*/${UPLOADS_PREFIX}*`] }],
+                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${UPLOADS_PREFIX}*`, `*x*/${UPLOADS_PREFIX}*`] }],
             },
             ...(args.kmsKeyArn ? [{
                 sid: "UseTheBucketKey",
