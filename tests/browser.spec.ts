@@ -11,7 +11,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
-describe("the upload page in headless Chromium (web/)", function () {
+describe("the upload page in headless Chromium (web/)", () => {
     let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
     let browser: Browser;
     let page: Page;

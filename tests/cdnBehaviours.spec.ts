@@ -49,7 +49,7 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
 
         it("takes the upload prefix from functions/shared/bucketLayout.ts", () => {
             const patterns: string[] = run.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
-            expect(patterns).to.deep.equal([UPLOADS_PREFIX, "300x300/" + UPLOADS_PREFIX, "640x480/" + UPLOADS_PREFIX, "1280x720/" + UPLOADS_PREFIX].map((p) => `${p}*`));
+            expect(patterns).to.deep.equal([UPLOADS_PREFIX, `300x300/${UPLOADS_PREFIX}`, `640x480/${UPLOADS_PREFIX}`, `1280x720/${UPLOADS_PREFIX}`].map((p) => `${p}*`));
         });
     });
 

@@ -21,7 +21,7 @@ function runProbe(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string
 const report = (lines: string[]) => JSON.parse(lines.find((line) => line.startsWith("PROBE {"))!.slice("PROBE ".length));
 const withoutMallocSettings = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MALLOC_")));
 
-describe("npm start's malloc settings (local/mallocSettings.ts): memory goes back to the OS after resizing", function () {
+describe("npm start's malloc settings (local/mallocSettings.ts): memory goes back to the OS after resizing", () => {
     before(function () {
         if (!onGlibc) this.skip(); // the settings are glibc's; elsewhere local/start.ts runs as it is
     });

@@ -50,7 +50,7 @@ describe("Resizer archive (infra/resizerArchive.ts, infra/resizer-packages)", ()
 
     describe("two builds give the same bytes (npm ci of the lock into two build roots; bundle twice)", () => {
         const roots: string[] = [];
-        after(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+        after(() => { for (const root of roots) fs.rmSync(root, { recursive: true, force: true }); });
 
         it("installs an identical node_modules tree (paths, modes, contents) and bundles an identical index.js", async () => {
             for (let i = 0; i < 2; i++) roots.push(fs.mkdtempSync(path.join(os.tmpdir(), `resizer-build-${i}-`)));

@@ -31,7 +31,7 @@ async function unhandledDuring<T>(run: () => Promise<T>): Promise<{ value: T; un
 
 const internalError = () => Object.assign(new Error("We encountered an internal error."), { name: "InternalError", $metadata: { httpStatusCode: 500 } });
 const noSuchKey = () => Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
-const after = <T>(ms: number, settle: () => T): Promise<Awaited<T>> =>
+const settleAfter = <T>(ms: number, settle: () => T): Promise<Awaited<T>> =>
     new Promise((resolve, reject) => setTimeout(async () => {
         try {
             resolve(await settle());
@@ -49,15 +49,15 @@ function failingS3(original: Buffer, failAt: number, failure: Failure) {
     const send = (command: { constructor: { name: string }; input: { Key?: string } }) => {
         calls++;
         const failing = calls === failAt;
-        if (failing && failure === "send") return after(1, () => { throw internalError(); });
+        if (failing && failure === "send") return settleAfter(1, () => { throw internalError(); });
         if (failing) { // found, but its body breaks off
-            const body = { transformToByteArray: () => after(1, () => { throw internalError(); }) };
-            return after(1, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
+            const body = { transformToByteArray: () => settleAfter(1, () => { throw internalError(); }) };
+            return settleAfter(1, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
         }
-        if (command.constructor.name === "PutObjectCommand") return after(20, () => ({}));
-        if (!command.input.Key?.startsWith("uploads/")) return after(20, () => { throw noSuchKey(); });
+        if (command.constructor.name === "PutObjectCommand") return settleAfter(20, () => ({}));
+        if (!command.input.Key?.startsWith("uploads/")) return settleAfter(20, () => { throw noSuchKey(); });
         const body = { transformToByteArray: async () => new Uint8Array(original) };
-        return after(20, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
+        return settleAfter(20, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
     };
     return { client: { send } as unknown as S3Client, calls: () => calls };
 }
@@ -104,8 +104,8 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
     }
 
     for (const [name, broken] of [
-        ["credentials", { credentials: () => after(1, () => { throw internalError(); }) }],
-        ["region", { region: () => after(1, () => { throw internalError(); }), credentials: { accessKeyId: "A", secretAccessKey: "S" } }],
+        ["credentials", { credentials: () => settleAfter(1, () => { throw internalError(); }) }],
+        ["region", { region: () => settleAfter(1, () => { throw internalError(); }), credentials: { accessKeyId: "A", secretAccessKey: "S" } }],
     ] as const) {
         for (const [method, route, body] of [
             ["POST", "/uploads", { contentType: "image/png" }],

@@ -7,7 +7,7 @@ import { renderVariant } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
 import { IMMUTABLE_MAX_AGE_SECONDS } from "../shared/bucketLayout";
 import { parseVariantKey, VariantRequest } from "./variantKey";
-import type { ResizeFit, ResizeSettings } from "./settings";
+import type { ResizeSettings } from "./settings";
 
 
 export interface ResizeDependencies {

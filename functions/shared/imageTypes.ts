@@ -17,7 +17,7 @@ const TYPE_BY_EXTENSION: Record<string, ImageContentType> = {
 };
 
 export function isImageContentType(value: string): value is ImageContentType {
-    return Object.prototype.hasOwnProperty.call(IMAGE_EXTENSIONS, value);
+    return Object.hasOwn(IMAGE_EXTENSIONS, value);
 }
 
 /** sharp names each format by its MIME subtype ("jpeg", "png", "webp", "gif", "avif"). */
@@ -29,7 +29,7 @@ export function contentTypeForSharpFormat(format: string): ImageContentType | un
 /** "PNG", "jpeg", ".jpg" → the content type; undefined when unknown. */
 export function contentTypeForExtension(extension: string): ImageContentType | undefined {
     const normalized = extension.trim().toLowerCase().replace(/^\./, "");
-    return Object.prototype.hasOwnProperty.call(TYPE_BY_EXTENSION, normalized) ? TYPE_BY_EXTENSION[normalized] : undefined;
+    return Object.hasOwn(TYPE_BY_EXTENSION, normalized) ? TYPE_BY_EXTENSION[normalized] : undefined;
 }
 
 /** The content type of a stored key, from its extension ("uploads/a.jpg" → image/jpeg). */

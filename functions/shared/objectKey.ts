@@ -13,6 +13,7 @@ export const MAX_KEY_BYTES = 1024;
  */
 export const MAX_SEGMENT_BYTES = 255;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

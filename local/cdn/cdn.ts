@@ -8,7 +8,7 @@ import * as http from "http";
 import { createHash } from "crypto";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { HttpError, HttpEvent, HttpResult, errorJson, errorResult, jsonResult } from "../../functions/shared/http";
+import { HttpError, HttpEvent, HttpResult, errorJson, errorResult } from "../../functions/shared/http";
 import { keyFromPath } from "../../functions/shared/objectKey";
 import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";

@@ -81,7 +81,7 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
     if (now > expiration) return policyFailure("Policy expired.");
     if (field("key") === undefined) return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.");
 
-    const valueOf = (name: string) => (name === "bucket" ? upload.bucket : field(name) ?? "");
+    const fieldValue = (name: string) => (name === "bucket" ? upload.bucket : field(name) ?? "");
     const covered = new Set<string>();
     for (const condition of policy.conditions as unknown[]) {
         const failed = () => policyFailure(`Policy Condition failed: ${JSON.stringify(condition)}`);
@@ -106,15 +106,15 @@ export function verifyPostUpload(upload: PostUpload, credentials: LocalCredentia
             }
             const name = subject.slice(1).toLowerCase();
             covered.add(name);
-            if (operator === "eq" && valueOf(name) !== operand) return failed();
-            else if (operator === "starts-with" && !valueOf(name).startsWith(operand)) return failed();
+            if (operator === "eq" && fieldValue(name) !== operand) return failed();
+            else if (operator === "starts-with" && !fieldValue(name).startsWith(operand)) return failed();
             else if (operator !== "eq" && operator !== "starts-with") {
                 return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Unknown operator ${JSON.stringify(operator)}`);
             }
         } else if (condition && typeof condition === "object" && Object.keys(condition).length === 1) {
             const [[name, value]] = Object.entries(condition);
             covered.add(name.toLowerCase());
-            if (valueOf(name.toLowerCase()) !== value) return failed();
+            if (fieldValue(name.toLowerCase()) !== value) return failed();
         } else {
             return s3Failure(400, "InvalidPolicyDocument", `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`);
         }

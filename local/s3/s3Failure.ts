@@ -13,7 +13,7 @@ export function s3Failure(status: number, code: string, message: string): S3Fail
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 
 export function s3ErrorXml(failure: S3Failure, requestId: string): string {
-    const escape = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escape(failure.code)}</Code>`
-        + `<Message>${escape(failure.message)}</Message><RequestId>${escape(requestId)}</RequestId></Error>`;
+    const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(failure.code)}</Code>`
+        + `<Message>${escapeXml(failure.message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`;
 }

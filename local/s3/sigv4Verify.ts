@@ -88,7 +88,6 @@ export function verifyPresignedRequest(request: ReceivedRequest, credentials: Lo
     const canonical = { method: request.method, rawPath: request.rawPath, query: q, headers: request.headers, signedHeaderNames,
         payloadHash: q.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD" };
     return signatureFailure(canonical, param("X-Amz-Date"), scope, credentials, param("X-Amz-Signature"));
-    return undefined;
 }
 
 export interface CanonicalInput {

@@ -10,7 +10,7 @@ export async function variantsOf(s3: S3Client, bucket: string, originalKey: stri
     do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         for (const { Key } of page.Contents ?? []) {
-            if (Key && Key.endsWith(`/${originalKey}`) && VARIANT_PREFIX_PATTERN.test(Key.slice(0, Key.length - originalKey.length))) found.push(Key);
+            if (Key?.endsWith(`/${originalKey}`) && VARIANT_PREFIX_PATTERN.test(Key.slice(0, Key.length - originalKey.length))) found.push(Key);
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -19,7 +19,7 @@ Module._resolveFilename = function (request, parent, ...rest) {
     const relative = path.relative(projectDir, file).split(path.sep).join("/");
     const packageDir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(relative);
     if (packageDir && omitted.has(packageDir[1])) {
-        const from = parent && parent.filename ? path.relative(projectDir, parent.filename) : "?";
+        const from = parent?.filename ? path.relative(projectDir, parent.filename) : "?";
         const error = new Error(`Cannot find module '${request}' (omitted by npm ci --omit=dev: ${packageDir[1]} is dev-only), required from ${from}`);
         error.code = "MODULE_NOT_FOUND";
         throw error;

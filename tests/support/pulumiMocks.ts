@@ -64,7 +64,7 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
         if (statement.resources) out.Resource = list(statement.resources);
         if (statement.conditions) {
             const condition: Record<string, Record<string, unknown>> = {};
-            for (const c of statement.conditions) (condition[c.test] ??= {})[c.variable] = list(c.values);
+            for (const c of statement.conditions) condition[c.test] = { ...condition[c.test], [c.variable]: list(c.values) };
             out.Condition = condition;
         }
         return out;
