@@ -53,8 +53,11 @@ const kmsStatementToAdd = images.allowDistributionToDecrypt(cdn.distributionArn)
 
 const uploads = new PresignApi("uploads", {
     bucketArn: images.bucketArn,
-    settings: pulumi.all([images.bucketName, cdn.url]).apply(([bucket, cdnUrl]) =>
-        presignSettingsFromConfig(config, { bucket, cdnUrl, jwtAuthorizer: config.jwtIssuer !== undefined })),
+    settings: pulumi
+        .all([images.bucketName, cdn.url])
+        .apply(([bucket, cdnUrl]) =>
+            presignSettingsFromConfig(config, { bucket, cdnUrl, jwtAuthorizer: config.jwtIssuer !== undefined }),
+        ),
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     kmsKeyArn: images.kmsKeyArn,

@@ -15,7 +15,10 @@ export interface BenchImage {
 }
 
 export async function loadCorpus(dir: string): Promise<BenchImage[]> {
-    const names = fs.readdirSync(dir).filter((name) => contentTypeForKey(name)).sort();
+    const names = fs
+        .readdirSync(dir)
+        .filter((name) => contentTypeForKey(name))
+        .sort();
     if (names.length === 0) throw new Error(`No jpg, png, webp, gif or avif images in ${dir}`);
     return Promise.all(names.map((name) => describe(name, path.join(dir, name))));
 }
@@ -23,14 +26,21 @@ export async function loadCorpus(dir: string): Promise<BenchImage[]> {
 export async function generateCorpus(dir: string): Promise<BenchImage[]> {
     fs.mkdirSync(dir, { recursive: true });
     // One of at least 18 MP; the dimensions are in the names, so a changed set never reuses a stale file.
-    const specs: Array<[string, number, number]> = [["jpg", 6000, 3100], ["jpg", 3840, 2160], ["jpg", 1600, 1200], ["png", 1920, 1200]];
+    const specs: Array<[string, number, number]> = [
+        ["jpg", 6000, 3100],
+        ["jpg", 3840, 2160],
+        ["jpg", 1600, 1200],
+        ["png", 1920, 1200],
+    ];
     const images: BenchImage[] = [];
     for (const [index, [extension, width, height]] of specs.entries()) {
         const name = `generated-${width}x${height}.${extension}`;
         const file = path.join(dir, name);
         if (!fs.existsSync(file)) {
             const png = extension === "png";
-            const image = sharp(photoLike(width, height, png ? 4 : 3, index + 1), { raw: { width, height, channels: png ? 4 : 3 } });
+            const image = sharp(photoLike(width, height, png ? 4 : 3, index + 1), {
+                raw: { width, height, channels: png ? 4 : 3 },
+            });
             fs.writeFileSync(file, await (png ? image.png() : image.jpeg({ quality: 88 })).toBuffer());
         }
         images.push(await describe(name, file));
@@ -41,7 +51,14 @@ export async function generateCorpus(dir: string): Promise<BenchImage[]> {
 async function describe(name: string, file: string): Promise<BenchImage> {
     const bytes = fs.readFileSync(file);
     const metadata = await sharp(bytes).metadata();
-    return { name, file, bytes, contentType: contentTypeForKey(name)!, width: metadata.width!, height: metadata.height! };
+    return {
+        name,
+        file,
+        bytes,
+        contentType: contentTypeForKey(name)!,
+        width: metadata.width!,
+        height: metadata.height!,
+    };
 }
 
 /** Deterministic pixels: large soft shapes like a scene, fine texture, and noise (xorshift PRNG). */
@@ -49,7 +66,9 @@ function photoLike(width: number, height: number, channels: 3 | 4, seed: number)
     const pixels = Buffer.alloc(width * height * channels);
     let state = 0x9e3779b9 ^ seed;
     const random = () => {
-        state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
         return ((state >>> 0) % 1000) / 1000;
     };
     for (let y = 0; y < height; y++) {

@@ -13,10 +13,18 @@ export interface DeliveryResult {
 
 /** Uploads as the page does (sign with the API, PUT to the local S3); `url` is where page, API and CDN are served. */
 export async function upload(pipeline: { url: string }, image: BenchImage): Promise<string> {
-    const signed = await (await fetch(`${pipeline.url}/api/uploads`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: image.contentType, size: image.bytes.length }),
-    })).json() as { key: string; uploadUrl: string; headers: Record<string, string> };
-    const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: new Uint8Array(image.bytes) });
+    const signed = (await (
+        await fetch(`${pipeline.url}/api/uploads`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ contentType: image.contentType, size: image.bytes.length }),
+        })
+    ).json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
+    const put = await fetch(signed.uploadUrl, {
+        method: "PUT",
+        headers: signed.headers,
+        body: new Uint8Array(image.bytes),
+    });
     if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
     return signed.key;
 }
@@ -29,7 +37,12 @@ async function timedGet(url: string): Promise<number> {
     return performance.now() - started;
 }
 
-export async function benchDelivery(pipeline: LocalPipeline, image: BenchImage, runs: number, requests = 50): Promise<DeliveryResult> {
+export async function benchDelivery(
+    pipeline: LocalPipeline,
+    image: BenchImage,
+    runs: number,
+    requests = 50,
+): Promise<DeliveryResult> {
     const key = await upload(pipeline, image);
     const variantUrl = `${pipeline.url}/cdn/640x480/${key}`;
     await timedGet(variantUrl); // first hit: makes the variant
@@ -39,14 +52,22 @@ export async function benchDelivery(pipeline: LocalPipeline, image: BenchImage, 
     const secondResizes = pipeline.resizeCalls() - before;
 
     const flights: Array<{ resizes: number; times: number[] }> = [];
-    for (let run = 0; run < runs; run++) { // each run: a fresh original, so every request is a first request
+    for (let run = 0; run < runs; run++) {
+        // each run: a fresh original, so every request is a first request
         const freshKey = await upload(pipeline, image);
         const beforeFlight = pipeline.resizeCalls();
-        const times = await Promise.all(Array.from({ length: requests }, () => timedGet(`${pipeline.url}/cdn/300x300/${freshKey}`)));
+        const times = await Promise.all(
+            Array.from({ length: requests }, () => timedGet(`${pipeline.url}/cdn/300x300/${freshKey}`)),
+        );
         flights.push({ resizes: pipeline.resizeCalls() - beforeFlight, times });
     }
     return {
-        secondHit: { requests, resizes: secondResizes, p50Ms: percentile(secondTimes, 50), p99Ms: percentile(secondTimes, 99) },
+        secondHit: {
+            requests,
+            resizes: secondResizes,
+            p50Ms: percentile(secondTimes, 50),
+            p99Ms: percentile(secondTimes, 99),
+        },
         singleFlight: {
             requests,
             runs,

@@ -23,7 +23,12 @@ export interface FootprintResult {
 
 export async function presignArchiveBytes(closureText: string): Promise<{ bytes: number; bundled: string }> {
     const { code, packages } = await bundleClosureText(closureText);
-    const bytes = zippedSize(new Map([[CLOSURE_ENTRY_FILE, code], [CLOSURE_MANIFEST_FILE, JSON.stringify({ packages }, null, 2)]]));
+    const bytes = zippedSize(
+        new Map([
+            [CLOSURE_ENTRY_FILE, code],
+            [CLOSURE_MANIFEST_FILE, JSON.stringify({ packages }, null, 2)],
+        ]),
+    );
     return { bytes, bundled: code };
 }
 
@@ -33,13 +38,20 @@ export async function resizerArchiveBytes(): Promise<number> {
 }
 
 /** maxRSS of a fresh process that loads the bundled Resizer and makes one variant of `image` from the local S3. */
-export async function peakRss(image: BenchImage, s3Endpoint: string, bucket: string, runs: number,
-                              forgetVariant: () => Promise<unknown>): Promise<{ peakMb: number; idleMb: number }> {
+export async function peakRss(
+    image: BenchImage,
+    s3Endpoint: string,
+    bucket: string,
+    runs: number,
+    forgetVariant: () => Promise<unknown>,
+): Promise<{ peakMb: number; idleMb: number }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rss-"));
     const bundle = path.join(dir, "resizer.js");
     fs.writeFileSync(bundle, await bundleResizerHandler());
     const child = path.join(dir, "rss.js");
-    fs.writeFileSync(child, `
+    fs.writeFileSync(
+        child,
+        `
 const { handler } = require(${JSON.stringify(bundle)});
 const resize = process.argv[2] === "resize";
 (resize ? handler({ rawPath: "/1280x720/uploads/${image.name}", requestContext: { http: { method: "GET" } } }) : Promise.resolve({ statusCode: 200 }))
@@ -48,12 +60,25 @@ const resize = process.argv[2] === "resize";
 function peakRssKb() {
   try { return Number(/VmHWM:\\s+(\\d+) kB/.exec(require("fs").readFileSync("/proc/self/status", "utf8"))[1]); }
   catch { return process.resourceUsage().maxRSS; }
-}`);
+}`,
+    );
     const env = {
-        ...process.env, NODE_PATH: path.resolve(__dirname, "..", "node_modules"), NODE_OPTIONS: "",
-        ...encodeResizeSettings({ bucket, uploadPrefix: UPLOADS_PREFIX, allowedResolutions: ["1280x720"], maxDimension: 2048,
-            fit: "cover", quality: 80, limitInputPixels: 50_000_000 }), S3_ENDPOINT: s3Endpoint,
-        AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER",
+        ...process.env,
+        NODE_PATH: path.resolve(__dirname, "..", "node_modules"),
+        NODE_OPTIONS: "",
+        ...encodeResizeSettings({
+            bucket,
+            uploadPrefix: UPLOADS_PREFIX,
+            allowedResolutions: ["1280x720"],
+            maxDimension: 2048,
+            fit: "cover",
+            quality: 80,
+            limitInputPixels: 50_000_000,
+        }),
+        S3_ENDPOINT: s3Endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
     };
     const run = promisify(execFile);
     const measure = async (mode: string) => {
@@ -62,7 +87,8 @@ function peakRssKb() {
             await forgetVariant(); // so every run really resizes
             const { stdout } = await run(process.execPath, [child, mode], { env, cwd: dir });
             const result = parseResult(stdout);
-            if (result.status !== 200 && result.status !== 307) throw new Error(`peak RSS run answered ${result.status}`);
+            if (result.status !== 200 && result.status !== 307)
+                throw new Error(`peak RSS run answered ${result.status}`);
             samples.push(result.maxRssKb / 1024);
         }
         return median(samples);

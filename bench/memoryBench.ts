@@ -35,17 +35,22 @@ export async function benchLocalMemory(image: BenchImage, requests = 20, settleS
     const stack = `bench-memory-${process.pid}`;
     const stackFile = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
     const sizes = Array.from({ length: requests }, (_, i) => `${320 + 64 * i}x${240 + 48 * i}`); // 320x240 … 1536x1152
-    fs.writeFileSync(stackFile, [
-        "# Written and removed by bench/memoryBench.ts.",
-        "config:",
-        `  image-pipeline:allowedResolutions: ${sizes.join(",")}`,
-        `  image-pipeline:maxUploadBytes: ${MAX_ORIGINAL_BYTES}`,
-        "",
-    ].join("\n"));
+    fs.writeFileSync(
+        stackFile,
+        [
+            "# Written and removed by bench/memoryBench.ts.",
+            "config:",
+            `  image-pipeline:allowedResolutions: ${sizes.join(",")}`,
+            `  image-pipeline:maxUploadBytes: ${MAX_ORIGINAL_BYTES}`,
+            "",
+        ].join("\n"),
+    );
     const [port, s3Port] = [await freePort(), await freePort()];
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const child = spawn(npm, ["start", "--", "--stack", stack, "--reset"], {
-        cwd: PROJECT_DIR, env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port) }, stdio: ["ignore", "pipe", "pipe"],
+        cwd: PROJECT_DIR,
+        env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port) },
+        stdio: ["ignore", "pipe", "pipe"],
     });
     try {
         await started(child);
@@ -56,14 +61,18 @@ export async function benchLocalMemory(image: BenchImage, requests = 20, settleS
         const baseline = treeRss(tree);
         for (const pid of tree) resetPeak(pid);
         let sampledPeak = baseline;
-        const sampler = setInterval(() => { sampledPeak = Math.max(sampledPeak, treeRss(tree)); }, 50);
+        const sampler = setInterval(() => {
+            sampledPeak = Math.max(sampledPeak, treeRss(tree));
+        }, 50);
         const begun = Date.now();
         try {
-            const statuses = await Promise.all(sizes.map(async (size) => {
-                const response = await fetch(`${url}/cdn/${size}/${key}`);
-                await response.arrayBuffer();
-                return response.status;
-            }));
+            const statuses = await Promise.all(
+                sizes.map(async (size) => {
+                    const response = await fetch(`${url}/cdn/${size}/${key}`);
+                    await response.arrayBuffer();
+                    return response.status;
+                }),
+            );
             const failed = statuses.filter((status) => status !== 200);
             if (failed.length > 0) throw new Error(`first hits answered ${failed.join(", ")}`);
         } finally {
@@ -73,8 +82,14 @@ export async function benchLocalMemory(image: BenchImage, requests = 20, settleS
         const peak = tree.reduce((sum, pid) => sum + statusKb(pid, "VmHWM"), 0) / 1024;
         await sleep(settleSeconds * 1000);
         return {
-            requests, processes: tree.length, baselineMb: baseline, peakMb: peak, sampledPeakMb: Math.max(sampledPeak, treeRss(tree)),
-            settledMb: treeRss(tree), settleSeconds, seconds,
+            requests,
+            processes: tree.length,
+            baselineMb: baseline,
+            peakMb: peak,
+            sampledPeakMb: Math.max(sampledPeak, treeRss(tree)),
+            settledMb: treeRss(tree),
+            settleSeconds,
+            seconds,
         };
     } finally {
         await stop(child);
@@ -91,8 +106,12 @@ function started(child: ChildProcess): Promise<void> {
             if (output.includes("Ctrl-C to stop.")) resolve();
         };
         child.stdout!.on("data", onData);
-        child.stderr!.on("data", (chunk: Buffer) => { output += chunk; });
-        child.once("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready: ${output.slice(-500)}`)));
+        child.stderr!.on("data", (chunk: Buffer) => {
+            output += chunk;
+        });
+        child.once("exit", (code) =>
+            reject(new Error(`npm start exited (${code}) before it was ready: ${output.slice(-500)}`)),
+        );
         setTimeout(() => reject(new Error(`npm start not ready after 120 s: ${output.slice(-500)}`)), 120_000).unref();
     });
 }
@@ -112,7 +131,11 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
-    try { process.kill(pid, name); } catch { /* already gone */ }
+    try {
+        process.kill(pid, name);
+    } catch {
+        /* already gone */
+    }
 }
 
 /** `root` and its descendants, from /proc/<pid>/stat (field 4 is the parent; the name in parentheses may hold spaces). */
@@ -123,7 +146,9 @@ function processTree(root: number): number[] {
         try {
             const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
             parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-        } catch { /* ended meanwhile */ }
+        } catch {
+            /* ended meanwhile */
+        }
     }
     const tree = [root];
     for (let i = 0; i < tree.length; i++) {
@@ -150,10 +175,13 @@ function resetPeak(pid: number): void {
 
 function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
-        const server = net.createServer().once("error", reject).listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
+        const server = net
+            .createServer()
+            .once("error", reject)
+            .listen(0, "127.0.0.1", () => {
+                const { port } = server.address() as net.AddressInfo;
+                server.close(() => resolve(port));
+            });
     });
 }
 

@@ -21,7 +21,12 @@ export interface PresignResult {
     coldStart: { loadAndFirstRequestMs: number; sinceProcessStartMs: number; nodeStartMs: number };
 }
 
-const EVENT: HttpEvent = { rawPath: "/uploads", body: '{"contentType":"image/png"}', headers: {}, requestContext: { http: { method: "POST" } } };
+const EVENT: HttpEvent = {
+    rawPath: "/uploads",
+    body: '{"contentType":"image/png"}',
+    headers: {},
+    requestContext: { http: { method: "POST" } },
+};
 
 async function block(calls: number, call: () => Promise<unknown>): Promise<{ elapsed: number; times: number[] }> {
     const times: number[] = [];
@@ -34,30 +39,55 @@ async function block(calls: number, call: () => Promise<unknown>): Promise<{ ela
     return { elapsed: performance.now() - started, times };
 }
 
-export async function benchPresign(s3: S3Client, bucket: string, closureText: string, rounds: number): Promise<PresignResult> {
+export async function benchPresign(
+    s3: S3Client,
+    bucket: string,
+    closureText: string,
+    rounds: number,
+): Promise<PresignResult> {
     const handler = createPresignHandler({
-        s3, log: () => undefined,
-        settings: { bucket, uploadPrefix: "uploads/", allowedContentTypes: ["image/png"], maxUploadBytes: 10_000_000, expiresIn: 300, cdnUrl: "https://cdn.example", requireAuth: false },
+        s3,
+        log: () => undefined,
+        settings: {
+            bucket,
+            uploadPrefix: "uploads/",
+            allowedContentTypes: ["image/png"],
+            maxUploadBytes: 10_000_000,
+            expiresIn: 300,
+            cdnUrl: "https://cdn.example",
+            requireAuth: false,
+        },
     });
     const viaHandler = async () => {
         const result = await handler(EVENT);
         if (result.statusCode !== 200) throw new Error(result.body);
     };
-    const raw = () => getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: `uploads/${Math.random()}.png`, ContentType: "image/png" }),
-        { expiresIn: 300, signableHeaders: new Set(["content-type"]) });
+    const raw = () =>
+        getSignedUrl(
+            s3,
+            new PutObjectCommand({ Bucket: bucket, Key: `uploads/${Math.random()}.png`, ContentType: "image/png" }),
+            { expiresIn: 300, signableHeaders: new Set(["content-type"]) },
+        );
     await block(300, viaHandler);
     await block(300, raw);
     const calls = 500;
     const handlerBlocks: Array<{ elapsed: number; times: number[] }> = [];
     const rawBlocks: Array<{ elapsed: number; times: number[] }> = [];
-    for (let round = 0; round < rounds; round++) { // interleaved, so both see the same machine
+    for (let round = 0; round < rounds; round++) {
+        // interleaved, so both see the same machine
         handlerBlocks.push(await block(calls, viaHandler));
         rawBlocks.push(await block(calls, raw));
     }
     const summary = (blocks: typeof handlerBlocks) => ({
         perSecond: median(blocks.map((b) => (calls * 1000) / b.elapsed)),
-        p50Ms: percentile(blocks.flatMap((b) => b.times), 50),
-        p99Ms: percentile(blocks.flatMap((b) => b.times), 99),
+        p50Ms: percentile(
+            blocks.flatMap((b) => b.times),
+            50,
+        ),
+        p99Ms: percentile(
+            blocks.flatMap((b) => b.times),
+            99,
+        ),
     });
     const handlerSummary = summary(handlerBlocks);
     const rawSummary = summary(rawBlocks);
@@ -75,18 +105,32 @@ async function coldStart(closureText: string, runs: number): Promise<PresignResu
     const closure = path.join(dir, "index.js");
     fs.writeFileSync(closure, closureText);
     const child = path.join(dir, "coldstart.js");
-    fs.writeFileSync(child, `
+    fs.writeFileSync(
+        child,
+        `
 const { performance } = require("perf_hooks");
 const t0 = performance.now();
 const { handler } = require(${JSON.stringify(closure)});
 handler(${JSON.stringify(EVENT)}).then((result) => {
   const t1 = performance.now();
   process.stdout.write("\\nRESULT " + JSON.stringify({ status: result.statusCode, loadAndFirst: t1 - t0, sinceStart: t1 }));
-});`);
+});`,
+    );
     const env = {
-        ...process.env, ...encodePresignSettings({ bucket: "bench", uploadPrefix: UPLOADS_PREFIX, allowedContentTypes: ["image/png"],
-            maxUploadBytes: 1_000_000, expiresIn: 300, cdnUrl: "https://cdn.example", requireAuth: false }), AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "AKIDBENCH", AWS_SECRET_ACCESS_KEY: "bench-secret", NODE_OPTIONS: "",
+        ...process.env,
+        ...encodePresignSettings({
+            bucket: "bench",
+            uploadPrefix: UPLOADS_PREFIX,
+            allowedContentTypes: ["image/png"],
+            maxUploadBytes: 1_000_000,
+            expiresIn: 300,
+            cdnUrl: "https://cdn.example",
+            requireAuth: false,
+        }),
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDBENCH",
+        AWS_SECRET_ACCESS_KEY: "bench-secret",
+        NODE_OPTIONS: "",
     };
     const run = promisify(execFile);
     const samples: Array<{ loadAndFirst: number; sinceStart: number }> = [];

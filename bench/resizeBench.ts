@@ -35,11 +35,25 @@ export function vipsthumbnailPath(): string | undefined {
     }
 }
 
-export async function benchResize(images: BenchImage[], s3: S3Client, bucket: string, runs: number): Promise<ResizeRow[]> {
+export async function benchResize(
+    images: BenchImage[],
+    s3: S3Client,
+    bucket: string,
+    runs: number,
+): Promise<ResizeRow[]> {
     sharp.concurrency(1); // "images/s on one thread", and the same for every contender
     const handler = createResizeHandler({
-        s3, log: () => undefined,
-        settings: { bucket, uploadPrefix: "uploads/", allowedResolutions: BENCH_SIZES, maxDimension: 2048, fit: "cover", quality: 80, limitInputPixels: 50_000_000 },
+        s3,
+        log: () => undefined,
+        settings: {
+            bucket,
+            uploadPrefix: "uploads/",
+            allowedResolutions: BENCH_SIZES,
+            maxDimension: 2048,
+            fit: "cover",
+            quality: 80,
+            limitInputPixels: 50_000_000,
+        },
     });
     const vips = vipsthumbnailPath();
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-vips-"));
@@ -50,31 +64,61 @@ export async function benchResize(images: BenchImage[], s3: S3Client, bucket: st
     const rows: ResizeRow[] = [];
     for (const image of images) {
         const key = `uploads/${image.name}`;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: image.bytes, ContentType: image.contentType }));
+        await s3.send(
+            new PutObjectCommand({ Bucket: bucket, Key: key, Body: image.bytes, ContentType: image.contentType }),
+        );
         for (const size of BENCH_SIZES) {
             const [width, height] = size.split("x").map(Number);
             const variantKey = `${size}/${key}`;
-            const handlerTimes = await timeRuns(runs, 1, async () => {
-                const result = await handler({ rawPath: `/${variantKey}`, requestContext: { http: { method: "GET" } } });
-                if (result.statusCode !== 200 && result.statusCode !== 307) throw new Error(`resize ${variantKey}: ${result.statusCode} ${result.body.slice(0, 200)}`);
-            }, () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: variantKey })));
+            const handlerTimes = await timeRuns(
+                runs,
+                1,
+                async () => {
+                    const result = await handler({
+                        rawPath: `/${variantKey}`,
+                        requestContext: { http: { method: "GET" } },
+                    });
+                    if (result.statusCode !== 200 && result.statusCode !== 307)
+                        throw new Error(`resize ${variantKey}: ${result.statusCode} ${result.body.slice(0, 200)}`);
+                },
+                () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: variantKey })),
+            );
             let variantBytes: Buffer = Buffer.alloc(0);
             const rawTimes = await timeRuns(runs, 1, async () => {
-                variantBytes = (await renderVariant(image.bytes, { width, height, fit: "cover", quality: 80, limitInputPixels: 50_000_000 })).bytes;
+                variantBytes = (
+                    await renderVariant(image.bytes, {
+                        width,
+                        height,
+                        fit: "cover",
+                        quality: 80,
+                        limitInputPixels: 50_000_000,
+                    })
+                ).bytes;
             });
             const ioTimes = await timeRuns(runs, 1, async () => {
                 const original = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
                 await original.Body!.transformToByteArray();
-                await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `io-probe/${variantKey}`, Body: variantBytes }));
+                await s3.send(
+                    new PutObjectCommand({ Bucket: bucket, Key: `io-probe/${variantKey}`, Body: variantBytes }),
+                );
             });
             const row: ResizeRow = {
-                image: image.name, size, s3IoMs: median(ioTimes),
-                handlerMs: median(handlerTimes), rawMs: median(rawTimes), ratio: median(handlerTimes) / median(rawTimes),
+                image: image.name,
+                size,
+                s3IoMs: median(ioTimes),
+                handlerMs: median(handlerTimes),
+                rawMs: median(rawTimes),
+                ratio: median(handlerTimes) / median(rawTimes),
                 imagesPerSecond: 1000 / median(rawTimes),
             };
             if (vips) {
-                const output = path.join(outDir, `out${path.extname(image.name)}${image.contentType === "image/jpeg" ? "[Q=80]" : ""}`);
-                const vipsTimes = await timeRuns(runs, 1, () => run(vips, [image.file, "--size", size, "--smartcrop", "centre", "-o", output], { env: vipsEnv }));
+                const output = path.join(
+                    outDir,
+                    `out${path.extname(image.name)}${image.contentType === "image/jpeg" ? "[Q=80]" : ""}`,
+                );
+                const vipsTimes = await timeRuns(runs, 1, () =>
+                    run(vips, [image.file, "--size", size, "--smartcrop", "centre", "-o", output], { env: vipsEnv }),
+                );
                 row.vipsMs = Math.max(0.1, median(vipsTimes) - spawnMs); // without the process start
                 row.sharpVsVips = row.vipsMs / row.rawMs;
             }

@@ -37,7 +37,8 @@ function parseArgs(argv: string[]): { corpus?: string; runs: number } {
         else if (argv[i] === "--runs" && argv[i + 1]) runs = Number(argv[++i]);
         else throw new Error(`Unknown argument ${JSON.stringify(argv[i])}; use --corpus DIR and/or --runs N`);
     }
-    if (!Number.isInteger(runs) || runs < 5) throw new Error("--runs must be a whole number of at least 5 (figures are medians of at least 5 runs)");
+    if (!Number.isInteger(runs) || runs < 5)
+        throw new Error("--runs must be a whole number of at least 5 (figures are medians of at least 5 runs)");
     return { corpus, runs };
 }
 
@@ -48,8 +49,13 @@ const met = (figure: Figure) => {
 };
 
 function printTable(figures: Figure[]): void {
-    const rows = figures.map((f) => [f.section, f.name, `${round(f.value, f.unit === "×" ? 2 : 1)} ${f.unit}`.trim(),
-        f.target ? `${f.target.op} ${f.target.value} ${f.unit}`.trim() : "", met(f) === undefined ? "" : met(f) ? "met" : "MISSED"]);
+    const rows = figures.map((f) => [
+        f.section,
+        f.name,
+        `${round(f.value, f.unit === "×" ? 2 : 1)} ${f.unit}`.trim(),
+        f.target ? `${f.target.op} ${f.target.value} ${f.unit}`.trim() : "",
+        met(f) === undefined ? "" : met(f) ? "met" : "MISSED",
+    ]);
     const header = ["section", "figure", "value", "target", ""];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
@@ -61,18 +67,40 @@ function printTable(figures: Figure[]): void {
 async function main(): Promise<void> {
     const { corpus, runs } = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()}-${os.arch()}` };
-    console.log(`image-pipeline benchmark: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${runs} runs per figure`);
-    const images: BenchImage[] = corpus ? await loadCorpus(corpus) : await generateCorpus(path.join(PROJECT_DIR, ".build", "bench-corpus"));
-    console.log(`corpus: ${corpus ?? "generated"} (${images.map((i) => `${i.name} ${i.width}x${i.height}`).join(", ")})`);
+    const machine = {
+        cpu: os.cpus()[0]?.model ?? "unknown",
+        cores: os.cpus().length,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${os.platform()}-${os.arch()}`,
+    };
+    console.log(
+        `image-pipeline benchmark: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${runs} runs per figure`,
+    );
+    const images: BenchImage[] = corpus
+        ? await loadCorpus(corpus)
+        : await generateCorpus(path.join(PROJECT_DIR, ".build", "bench-corpus"));
+    console.log(
+        `corpus: ${corpus ?? "generated"} (${images.map((i) => `${i.name} ${i.width}x${i.height}`).join(", ")})`,
+    );
     const largest = images.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b));
 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-s3-"));
-    const s3Server = await startLocalS3({ directory: dataDir, bucket: BUCKET, corsOrigins: ["http://localhost"], port: 0 });
+    const s3Server = await startLocalS3({
+        directory: dataDir,
+        bucket: BUCKET,
+        corsOrigins: ["http://localhost"],
+        port: 0,
+    });
     // s3rver itself, not its gate: the gate checks browser uploads in local mode and is not on the handler's AWS path.
     const s3 = createS3Client({ endpoint: s3Server.backendUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const figures: Figure[] = [];
-    const results: Record<string, unknown> = { machine, corpus: corpus ?? "generated", runs, images: images.map(({ name, width, height }) => ({ name, width, height })) };
+    const results: Record<string, unknown> = {
+        machine,
+        corpus: corpus ?? "generated",
+        runs,
+        images: images.map(({ name, width, height }) => ({ name, width, height })),
+    };
     try {
         console.log("resize, first hit …");
         const resizeRows = await benchResize(images, s3, BUCKET, runs);
@@ -80,26 +108,71 @@ async function main(): Promise<void> {
         for (const row of resizeRows) {
             const name = `${row.image} → ${row.size}`;
             const rest = row.handlerMs - row.rawMs - row.s3IoMs;
-            figures.push({ section: "resize", name: `${name}: handler/raw (${round(row.handlerMs)} ms = raw ${round(row.rawMs)} + S3 I/O ${round(row.s3IoMs)} + other ${round(rest)})`, value: row.ratio, unit: "×", target: { op: "<=", value: 1.15 } });
+            figures.push({
+                section: "resize",
+                name: `${name}: handler/raw (${round(row.handlerMs)} ms = raw ${round(row.rawMs)} + S3 I/O ${round(row.s3IoMs)} + other ${round(rest)})`,
+                value: row.ratio,
+                unit: "×",
+                target: { op: "<=", value: 1.15 },
+            });
             if (row.sharpVsVips !== undefined) {
-                figures.push({ section: "resize", name: `${name}: sharp vs vipsthumbnail throughput (${round(row.vipsMs!)} ms)`, value: row.sharpVsVips, unit: "×", target: { op: ">=", value: 1.0 } });
+                figures.push({
+                    section: "resize",
+                    name: `${name}: sharp vs vipsthumbnail throughput (${round(row.vipsMs!)} ms)`,
+                    value: row.sharpVsVips,
+                    unit: "×",
+                    target: { op: ">=", value: 1.0 },
+                });
             }
         }
-        figures.push({ section: "resize", name: "sharp images/s on one thread (median over images and sizes)", value: median(resizeRows.map((r) => r.imagesPerSecond)), unit: "img/s" });
-        if (resizeRows.every((row) => row.vipsMs === undefined)) console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+        figures.push({
+            section: "resize",
+            name: "sharp images/s on one thread (median over images and sizes)",
+            value: median(resizeRows.map((r) => r.imagesPerSecond)),
+            unit: "img/s",
+        });
+        if (resizeRows.every((row) => row.vipsMs === undefined))
+            console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
 
         console.log("delivery …");
-        const pipeline = await startLocalPipeline({ config: parsePipelineConfig({}), port: 0, s3Port: 0, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "bench-local-")) });
+        const pipeline = await startLocalPipeline({
+            config: parsePipelineConfig({}),
+            port: 0,
+            s3Port: 0,
+            dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "bench-local-")),
+        });
         try {
             const delivery = await benchDelivery(pipeline, largest, runs);
             results.delivery = delivery;
-            figures.push({ section: "delivery", name: `second hit: resizes in ${delivery.secondHit.requests} requests`, value: delivery.secondHit.resizes, unit: "", target: { op: "==", value: 0 } });
+            figures.push({
+                section: "delivery",
+                name: `second hit: resizes in ${delivery.secondHit.requests} requests`,
+                value: delivery.secondHit.resizes,
+                unit: "",
+                target: { op: "==", value: 0 },
+            });
             figures.push({ section: "delivery", name: "second hit p50", value: delivery.secondHit.p50Ms, unit: "ms" });
             figures.push({ section: "delivery", name: "second hit p99", value: delivery.secondHit.p99Ms, unit: "ms" });
             const flight = delivery.singleFlight;
-            figures.push({ section: "delivery", name: `single flight: resizes for ${flight.requests} concurrent first requests (worst of ${flight.runs} runs)`, value: flight.worstResizes, unit: "", target: { op: "==", value: 1 } });
-            figures.push({ section: "delivery", name: `single flight p50 (median of ${flight.runs} runs)`, value: flight.p50Ms, unit: "ms" });
-            figures.push({ section: "delivery", name: `single flight p99 (median of ${flight.runs} runs)`, value: flight.p99Ms, unit: "ms" });
+            figures.push({
+                section: "delivery",
+                name: `single flight: resizes for ${flight.requests} concurrent first requests (worst of ${flight.runs} runs)`,
+                value: flight.worstResizes,
+                unit: "",
+                target: { op: "==", value: 1 },
+            });
+            figures.push({
+                section: "delivery",
+                name: `single flight p50 (median of ${flight.runs} runs)`,
+                value: flight.p50Ms,
+                unit: "ms",
+            });
+            figures.push({
+                section: "delivery",
+                name: `single flight p99 (median of ${flight.runs} runs)`,
+                value: flight.p99Ms,
+                unit: "ms",
+            });
         } finally {
             await pipeline.close();
         }
@@ -109,29 +182,98 @@ async function main(): Promise<void> {
         const archive = await presignArchiveBytes(closureText);
         const presign = await benchPresign(s3, BUCKET, archive.bundled, runs);
         results.presign = presign;
-        figures.push({ section: "presign", name: `handler/raw getSignedUrl (${round(presign.handler.perSecond, 0)} / ${round(presign.raw.perSecond, 0)} req/s)`, value: presign.ratio, unit: "×", target: { op: "<=", value: 1.2 } });
-        figures.push({ section: "presign", name: "handler p50 / p99", value: presign.handler.p50Ms, unit: `ms (p99 ${round(presign.handler.p99Ms, 2)} ms)` });
-        figures.push({ section: "presign", name: "raw getSignedUrl p50 / p99", value: presign.raw.p50Ms, unit: `ms (p99 ${round(presign.raw.p99Ms, 2)} ms)` });
-        figures.push({ section: "presign", name: `serialized closure cold start: load + first request (node start ${round(presign.coldStart.nodeStartMs)} ms not included)`, value: presign.coldStart.loadAndFirstRequestMs, unit: "ms", target: { op: "<=", value: 150 } });
+        figures.push({
+            section: "presign",
+            name: `handler/raw getSignedUrl (${round(presign.handler.perSecond, 0)} / ${round(presign.raw.perSecond, 0)} req/s)`,
+            value: presign.ratio,
+            unit: "×",
+            target: { op: "<=", value: 1.2 },
+        });
+        figures.push({
+            section: "presign",
+            name: "handler p50 / p99",
+            value: presign.handler.p50Ms,
+            unit: `ms (p99 ${round(presign.handler.p99Ms, 2)} ms)`,
+        });
+        figures.push({
+            section: "presign",
+            name: "raw getSignedUrl p50 / p99",
+            value: presign.raw.p50Ms,
+            unit: `ms (p99 ${round(presign.raw.p99Ms, 2)} ms)`,
+        });
+        figures.push({
+            section: "presign",
+            name: `serialized closure cold start: load + first request (node start ${round(presign.coldStart.nodeStartMs)} ms not included)`,
+            value: presign.coldStart.loadAndFirstRequestMs,
+            unit: "ms",
+            target: { op: "<=", value: 150 },
+        });
 
         console.log("sizes …");
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${largest.name}`, Body: largest.bytes, ContentType: largest.contentType }));
-        const rss = await peakRss(largest, s3Server.backendUrl, BUCKET, runs,
-            () => s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `1280x720/uploads/${largest.name}` })));
+        await s3.send(
+            new PutObjectCommand({
+                Bucket: BUCKET,
+                Key: `uploads/${largest.name}`,
+                Body: largest.bytes,
+                ContentType: largest.contentType,
+            }),
+        );
+        const rss = await peakRss(largest, s3Server.backendUrl, BUCKET, runs, () =>
+            s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `1280x720/uploads/${largest.name}` })),
+        );
         const resizerBytes = await resizerArchiveBytes();
-        results.sizes = { presignArchiveBytes: archive.bytes, resizerArchiveBytes: resizerBytes, peakRssMb: rss.peakMb, idleRssMb: rss.idleMb };
-        figures.push({ section: "sizes", name: "presign archive (zipped)", value: archive.bytes / 1024, unit: "KiB", target: { op: "<=", value: 1024 } });
-        figures.push({ section: "sizes", name: "resizer archive, arm64 (zipped)", value: resizerBytes / 2 ** 20, unit: "MiB" });
-        figures.push({ section: "sizes", name: `peak RSS resizing ${largest.name} (${round(largest.width * largest.height / 1e6)} MP; idle process ${round(rss.idleMb)} MB)`, value: rss.peakMb, unit: "MB", target: { op: "<=", value: 600 } });
+        results.sizes = {
+            presignArchiveBytes: archive.bytes,
+            resizerArchiveBytes: resizerBytes,
+            peakRssMb: rss.peakMb,
+            idleRssMb: rss.idleMb,
+        };
+        figures.push({
+            section: "sizes",
+            name: "presign archive (zipped)",
+            value: archive.bytes / 1024,
+            unit: "KiB",
+            target: { op: "<=", value: 1024 },
+        });
+        figures.push({
+            section: "sizes",
+            name: "resizer archive, arm64 (zipped)",
+            value: resizerBytes / 2 ** 20,
+            unit: "MiB",
+        });
+        figures.push({
+            section: "sizes",
+            name: `peak RSS resizing ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP; idle process ${round(rss.idleMb)} MB)`,
+            value: rss.peakMb,
+            unit: "MB",
+            target: { op: "<=", value: 600 },
+        });
 
         if (memoryBenchSupported()) {
             console.log("memory in local mode (npm start) …");
             const memory = await benchLocalMemory(largest);
             results.memory = memory;
-            const what = `local mode, ${memory.requests} concurrent first hits on ${largest.name} (${round(largest.width * largest.height / 1e6)} MP), npm start's ${memory.processes} processes`;
-            figures.push({ section: "memory", name: `${what}: peak RSS (sum of VmHWM; sampled ${round(memory.sampledPeakMb)} MB; idle ${round(memory.baselineMb)} MB; ${round(memory.seconds)} s)`, value: memory.peakMb, unit: "MB", target: { op: "<=", value: 600 } });
-            figures.push({ section: "memory", name: `${what}: RSS ${memory.settleSeconds} s later (idle ${round(memory.baselineMb)} MB)`, value: memory.settledMb, unit: "MB" });
-            figures.push({ section: "memory", name: `${what}: RSS ${memory.settleSeconds} s later minus idle`, value: memory.settledMb - memory.baselineMb, unit: "MB", target: { op: "<=", value: 100 } });
+            const what = `local mode, ${memory.requests} concurrent first hits on ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP), npm start's ${memory.processes} processes`;
+            figures.push({
+                section: "memory",
+                name: `${what}: peak RSS (sum of VmHWM; sampled ${round(memory.sampledPeakMb)} MB; idle ${round(memory.baselineMb)} MB; ${round(memory.seconds)} s)`,
+                value: memory.peakMb,
+                unit: "MB",
+                target: { op: "<=", value: 600 },
+            });
+            figures.push({
+                section: "memory",
+                name: `${what}: RSS ${memory.settleSeconds} s later (idle ${round(memory.baselineMb)} MB)`,
+                value: memory.settledMb,
+                unit: "MB",
+            });
+            figures.push({
+                section: "memory",
+                name: `${what}: RSS ${memory.settleSeconds} s later minus idle`,
+                value: memory.settledMb - memory.baselineMb,
+                unit: "MB",
+                target: { op: "<=", value: 100 },
+            });
         } else {
             console.log("no /proc: the local-mode memory figure is measured on Linux only");
         }
@@ -152,6 +294,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
 });

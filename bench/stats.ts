@@ -11,7 +11,12 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 
 /** Milliseconds of each of `runs` calls, after `warmups` untimed ones; `prepare` runs untimed before each. */
-export async function timeRuns(runs: number, warmups: number, run: () => Promise<unknown>, prepare?: () => Promise<unknown>): Promise<number[]> {
+export async function timeRuns(
+    runs: number,
+    warmups: number,
+    run: () => Promise<unknown>,
+    prepare?: () => Promise<unknown>,
+): Promise<number[]> {
     for (let i = 0; i < warmups; i++) {
         await prepare?.();
         await run();
@@ -26,11 +31,14 @@ export async function timeRuns(runs: number, warmups: number, run: () => Promise
     return times;
 }
 
-export const round = (value: number, digits = 1) => Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
+export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
 
 /** The `RESULT {json}` line a benchmark child process prints (the code it runs may log to stdout too). */
 export function parseResult(stdout: string): any {
-    const line = stdout.split("\n").reverse().find((l) => l.startsWith("RESULT "));
+    const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith("RESULT "));
     if (!line) throw new Error(`no RESULT line in: ${stdout.slice(0, 300)}`);
     return JSON.parse(line.slice("RESULT ".length));
 }

@@ -113,20 +113,41 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
 
 /** Thrown with every invalid key listed, before any resource is declared. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[], namespace: string) {
+    constructor(
+        readonly problems: string[],
+        namespace: string,
+    ) {
         super(`Invalid ${namespace} configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
     }
 }
 
 const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
-    allowedResolutions: true, allowAnyResolution: true, maxResizeDimension: true, corsOrigins: true, corsAllowCredentials: true,
-    allowedContentTypes: true, maxUploadBytes: true, uploadExpiresIn: true, requireUploadSize: true, priceClass: true,
+    allowedResolutions: true,
+    allowAnyResolution: true,
+    maxResizeDimension: true,
+    corsOrigins: true,
+    corsAllowCredentials: true,
+    allowedContentTypes: true,
+    maxUploadBytes: true,
+    uploadExpiresIn: true,
+    requireUploadSize: true,
+    priceClass: true,
     domainNames: true,
-    certificateArn: true, kmsKeyArn: true, forceDestroy: true, jwtIssuer: true, jwtAudience: true,
-    resizerArchitecture: true, resizerMemoryMb: true, resizerTimeoutSeconds: true,
-    resizerOriginReadTimeoutSeconds: true, resizerOriginConnectionAttempts: true,
-    resizerReservedConcurrency: true, resizeFit: true, resizeQuality: true, limitInputPixels: true,
+    certificateArn: true,
+    kmsKeyArn: true,
+    forceDestroy: true,
+    jwtIssuer: true,
+    jwtAudience: true,
+    resizerArchitecture: true,
+    resizerMemoryMb: true,
+    resizerTimeoutSeconds: true,
+    resizerOriginReadTimeoutSeconds: true,
+    resizerOriginConnectionAttempts: true,
+    resizerReservedConcurrency: true,
+    resizeFit: true,
+    resizeQuality: true,
+    limitInputPixels: true,
 };
 /** Every key the stack config accepts (under the project's namespace). */
 export const CONFIG_KEYS = Object.keys(KNOWN_KEYS) as (keyof PipelineConfig)[];
@@ -136,8 +157,10 @@ export const CONFIG_KEYS = Object.keys(KNOWN_KEYS) as (keyof PipelineConfig)[];
  * Keys of other namespaces (aws:region ...) are ignored; an unknown image-pipeline key is an error, since a
  * typo would otherwise silently fall back to a default.
  */
-export function parsePipelineConfig(stackConfig: Record<string, string | undefined>,
-                                    namespace: string = projectNamespace()): PipelineConfig {
+export function parsePipelineConfig(
+    stackConfig: Record<string, string | undefined>,
+    namespace: string = projectNamespace(),
+): PipelineConfig {
     const CONFIG_NAMESPACE = namespace;
     const problems: string[] = [];
     const raw = new Map<string, string>();
@@ -157,21 +180,32 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
     const config: PipelineConfig = {
         maxResizeDimension,
         allowedResolutions: read.list("allowedResolutions", d.allowedResolutions, (value) =>
-            resolutionProblem(value, maxResizeDimension)),
+            resolutionProblem(value, maxResizeDimension),
+        ),
         corsOrigins: read.list("corsOrigins", d.corsOrigins, originProblem, { allowEmpty: false }),
         corsAllowCredentials: read.boolean("corsAllowCredentials", d.corsAllowCredentials),
-        allowedContentTypes: read.list("allowedContentTypes", d.allowedContentTypes, (value) =>
-            isImageContentType(value) ? undefined : `is not one of ${IMAGE_CONTENT_TYPES.join(", ")}`,
-            { allowEmpty: false }) as ImageContentType[],
+        allowedContentTypes: read.list(
+            "allowedContentTypes",
+            d.allowedContentTypes,
+            (value) => (isImageContentType(value) ? undefined : `is not one of ${IMAGE_CONTENT_TYPES.join(", ")}`),
+            { allowEmpty: false },
+        ) as ImageContentType[],
         maxUploadBytes: read.integer("maxUploadBytes", d.maxUploadBytes, 1, 5 * 1024 ** 3),
-        uploadExpiresIn: read.integer("uploadExpiresIn", d.uploadExpiresIn, 1, MAX_UPLOAD_EXPIRES_IN,
-            "(the longest a Lambda role's credentials are sure to outlive a URL they sign)"),
+        uploadExpiresIn: read.integer(
+            "uploadExpiresIn",
+            d.uploadExpiresIn,
+            1,
+            MAX_UPLOAD_EXPIRES_IN,
+            "(the longest a Lambda role's credentials are sure to outlive a URL they sign)",
+        ),
         requireUploadSize: read.boolean("requireUploadSize", d.requireUploadSize),
         priceClass: read.oneOf("priceClass", d.priceClass, PRICE_CLASSES),
         domainNames: read.list("domainNames", d.domainNames, hostnameProblem),
         certificateArn: read.optionalString("certificateArn", (value) =>
             /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(value)
-                ? undefined : "is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)"),
+                ? undefined
+                : "is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)",
+        ),
         kmsKeyArn: read.optionalString("kmsKeyArn", (value) => kmsKeyProblem(value, stackConfig["aws:region"])),
         forceDestroy: read.boolean("forceDestroy", d.forceDestroy),
         jwtIssuer: read.optionalString("jwtIssuer", (value) => {
@@ -183,40 +217,67 @@ export function parsePipelineConfig(stackConfig: Record<string, string | undefin
         resizerMemoryMb: read.integer("resizerMemoryMb", d.resizerMemoryMb, 128, 10240),
         allowAnyResolution: read.boolean("allowAnyResolution", d.allowAnyResolution),
         // The Resizer sits behind API Gateway (/resize): it may not run longer than that gives it.
-        resizerTimeoutSeconds: read.integer("resizerTimeoutSeconds", d.resizerTimeoutSeconds, 1, HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS),
-        resizerOriginReadTimeoutSeconds: read.integer("resizerOriginReadTimeoutSeconds", d.resizerOriginReadTimeoutSeconds,
-            1, CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS),
+        resizerTimeoutSeconds: read.integer(
+            "resizerTimeoutSeconds",
+            d.resizerTimeoutSeconds,
+            1,
+            HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS,
+        ),
+        resizerOriginReadTimeoutSeconds: read.integer(
+            "resizerOriginReadTimeoutSeconds",
+            d.resizerOriginReadTimeoutSeconds,
+            1,
+            CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS,
+        ),
         // CloudFront allows 1–3 attempts (default 3); a third is one more billed resize of the same slow image.
-        resizerOriginConnectionAttempts: read.integer("resizerOriginConnectionAttempts", d.resizerOriginConnectionAttempts, 1, 2),
-        resizerReservedConcurrency: RESERVED_CONCURRENCY_OFF.includes(raw.get("resizerReservedConcurrency")?.trim() ?? "")
-            ? undefined : read.reservedConcurrency("resizerReservedConcurrency", d.resizerReservedConcurrency!),
+        resizerOriginConnectionAttempts: read.integer(
+            "resizerOriginConnectionAttempts",
+            d.resizerOriginConnectionAttempts,
+            1,
+            2,
+        ),
+        resizerReservedConcurrency: RESERVED_CONCURRENCY_OFF.includes(
+            raw.get("resizerReservedConcurrency")?.trim() ?? "",
+        )
+            ? undefined
+            : read.reservedConcurrency("resizerReservedConcurrency", d.resizerReservedConcurrency!),
         resizeFit: read.oneOf("resizeFit", d.resizeFit, RESIZE_FITS),
         resizeQuality: read.integer("resizeQuality", d.resizeQuality, 1, 100),
         limitInputPixels: read.integer("limitInputPixels", d.limitInputPixels, 1, 2 ** 31),
     };
 
     if (raw.has("allowedResolutions") && config.allowedResolutions.length === 0 && !config.allowAnyResolution) {
-        problems.push(`${CONFIG_NAMESPACE}:allowedResolutions: an empty list would let anyone make any size up to ${maxResizeDimension}px; list the sizes, or set ${CONFIG_NAMESPACE}:allowAnyResolution to true to mean it`);
+        problems.push(
+            `${CONFIG_NAMESPACE}:allowedResolutions: an empty list would let anyone make any size up to ${maxResizeDimension}px; list the sizes, or set ${CONFIG_NAMESPACE}:allowAnyResolution to true to mean it`,
+        );
     }
     if (config.allowAnyResolution && config.allowedResolutions.length > 0) {
-        problems.push(`${CONFIG_NAMESPACE}:allowAnyResolution=true needs ${CONFIG_NAMESPACE}:allowedResolutions set to "" (empty); it is ${quote(config.allowedResolutions.join(","))}`);
+        problems.push(
+            `${CONFIG_NAMESPACE}:allowAnyResolution=true needs ${CONFIG_NAMESPACE}:allowedResolutions set to "" (empty); it is ${quote(config.allowedResolutions.join(","))}`,
+        );
     }
     if (config.allowedResolutions.length > MAX_ALLOWED_RESOLUTIONS) {
-        problems.push(`${CONFIG_NAMESPACE}:allowedResolutions: ${config.allowedResolutions.length} sizes, but CloudFront allows 75 cache behaviours per distribution (one per size, plus two): at most ${MAX_ALLOWED_RESOLUTIONS}, or allowAnyResolution`);
+        problems.push(
+            `${CONFIG_NAMESPACE}:allowedResolutions: ${config.allowedResolutions.length} sizes, but CloudFront allows 75 cache behaviours per distribution (one per size, plus two): at most ${MAX_ALLOWED_RESOLUTIONS}, or allowAnyResolution`,
+        );
     }
     if (config.resizerTimeoutSeconds > config.resizerOriginReadTimeoutSeconds) {
-        problems.push(`${CONFIG_NAMESPACE}:resizerTimeoutSeconds (${config.resizerTimeoutSeconds}) exceeds ${CONFIG_NAMESPACE}:resizerOriginReadTimeoutSeconds (${config.resizerOriginReadTimeoutSeconds}): the Lambda would run, billed, after CloudFront gave up on it`);
+        problems.push(
+            `${CONFIG_NAMESPACE}:resizerTimeoutSeconds (${config.resizerTimeoutSeconds}) exceeds ${CONFIG_NAMESPACE}:resizerOriginReadTimeoutSeconds (${config.resizerOriginReadTimeoutSeconds}): the Lambda would run, billed, after CloudFront gave up on it`,
+        );
     }
     if (config.corsAllowCredentials && config.corsOrigins.includes("*")) {
-        problems.push(`${CONFIG_NAMESPACE}:corsOrigins: "*" cannot be used with corsAllowCredentials=true (browsers refuse it); list the origins`);
+        problems.push(
+            `${CONFIG_NAMESPACE}:corsOrigins: "*" cannot be used with corsAllowCredentials=true (browsers refuse it); list the origins`,
+        );
     }
     if (config.corsOrigins.includes("*") && config.corsOrigins.length > 1) {
         problems.push(`${CONFIG_NAMESPACE}:corsOrigins: "*" already allows every origin; remove the other entries`);
     }
-    if ((config.domainNames.length > 0) !== (config.certificateArn !== undefined)) {
+    if (config.domainNames.length > 0 !== (config.certificateArn !== undefined)) {
         problems.push(`${CONFIG_NAMESPACE}:domainNames and ${CONFIG_NAMESPACE}:certificateArn must be set together`);
     }
-    if ((config.jwtIssuer !== undefined) !== (config.jwtAudience.length > 0)) {
+    if ((config.jwtIssuer !== undefined) !== config.jwtAudience.length > 0) {
         problems.push(`${CONFIG_NAMESPACE}:jwtIssuer and ${CONFIG_NAMESPACE}:jwtAudience must be set together`);
     }
     if (problems.length > 0) throw new ConfigError(problems, namespace);
@@ -259,13 +320,15 @@ function originProblem(value: string): string | undefined {
     if (value === "*") return undefined;
     const url = tryUrl(value);
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) return "is not an http(s) origin";
-    if (url.origin !== value) return `is not an origin (scheme://host[:port], no path or trailing slash; did you mean ${quote(url.origin)}?)`;
+    if (url.origin !== value)
+        return `is not an origin (scheme://host[:port], no path or trailing slash; did you mean ${quote(url.origin)}?)`;
     return undefined;
 }
 
 function hostnameProblem(value: string): string | undefined {
     return /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value)
-        ? undefined : "is not a lower-case DNS name";
+        ? undefined
+        : "is not a lower-case DNS name";
 }
 
 function tryUrl(value: string): URL | undefined {
@@ -278,8 +341,11 @@ function tryUrl(value: string): URL | undefined {
 
 /** Reads one key at a time, recording a problem (and returning the default) instead of throwing. */
 class Reader {
-    constructor(private readonly raw: Map<string, string>, private readonly problems: string[],
-                private readonly namespace: string) {}
+    constructor(
+        private readonly raw: Map<string, string>,
+        private readonly problems: string[],
+        private readonly namespace: string,
+    ) {}
 
     private fail(key: string, value: string, why: string): void {
         this.problems.push(`${this.namespace}:${key}: ${quote(value)} ${why}`);
@@ -300,7 +366,11 @@ class Reader {
      *  https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
     reservedConcurrency(key: string, fallback: number): number {
         if (this.raw.get(key)?.trim() === "0") {
-            this.fail(key, "0", `would stop the Resizer from ever running (reserved concurrency 0 throttles every call); use a positive number, or ${RESERVED_CONCURRENCY_OFF.map((v) => `"${v}"`).join(" / ")} for no reservation`);
+            this.fail(
+                key,
+                "0",
+                `would stop the Resizer from ever running (reserved concurrency 0 throttles every call); use a positive number, or ${RESERVED_CONCURRENCY_OFF.map((v) => `"${v}"`).join(" / ")} for no reservation`,
+            );
             return fallback;
         }
         return this.integer(key, fallback, 1, 10000);
@@ -334,8 +404,12 @@ class Reader {
     }
 
     /** A list given as JSON (`--path` / YAML list) or as a comma-separated string. */
-    list(key: string, fallback: string[], check: (item: string) => string | undefined,
-         options: { allowEmpty?: boolean } = {}): string[] {
+    list(
+        key: string,
+        fallback: string[],
+        check: (item: string) => string | undefined,
+        options: { allowEmpty?: boolean } = {},
+    ): string[] {
         const value = this.raw.get(key);
         if (value === undefined) return fallback;
         const items = parseList(value);

@@ -49,14 +49,16 @@ export function cloudFrontDecryptStatement(distributionArn: pulumi.Input<string>
 
 /** The same statement as key-policy JSON, for a key the user brings and must edit themselves. */
 export function cloudFrontDecryptStatementJson(distributionArn: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.output(distributionArn).apply((arn) => JSON.stringify({
-        Sid: "AllowCloudFrontOacDecrypt",
-        Effect: "Allow",
-        Principal: { Service: "cloudfront.amazonaws.com" },
-        Action: "kms:Decrypt",
-        Resource: "*",
-        Condition: { StringEquals: { "AWS:SourceArn": arn } },
-    }));
+    return pulumi.output(distributionArn).apply((arn) =>
+        JSON.stringify({
+            Sid: "AllowCloudFrontOacDecrypt",
+            Effect: "Allow",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { StringEquals: { "AWS:SourceArn": arn } },
+        }),
+    );
 }
 
 /**

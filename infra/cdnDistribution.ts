@@ -1,7 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBucketPolicyDocument } from "./bucketPolicy";
-import { IMMUTABLE_MAX_AGE_SECONDS, ORIGINAL_KEYS_PATTERN, sizeKeysPattern, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import {
+    IMMUTABLE_MAX_AGE_SECONDS,
+    ORIGINAL_KEYS_PATTERN,
+    sizeKeysPattern,
+    VARIANT_KEYS_PATTERN,
+} from "../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
 
 export interface CdnDistributionArgs {
@@ -51,9 +56,7 @@ export const UNCACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
  */
 export function variantPathPatterns(allowedResolutions: string[]): string[] {
-    return allowedResolutions.length > 0
-        ? allowedResolutions.map(sizeKeysPattern)
-        : [VARIANT_KEYS_PATTERN];
+    return allowedResolutions.length > 0 ? allowedResolutions.map(sizeKeysPattern) : [VARIANT_KEYS_PATTERN];
 }
 
 /**
@@ -71,52 +74,68 @@ export class CdnDistribution extends pulumi.ComponentResource {
         super("image-pipeline:delivery:CdnDistribution", name, {}, opts);
         const parent = { parent: this };
 
-        const bucketAccess = new aws.cloudfront.OriginAccessControl(`${name}-bucket-oac`, {
-            description: "Signs CloudFront's requests to the private image bucket",
-            originAccessControlOriginType: "s3",
-            signingBehavior: "always",
-            signingProtocol: "sigv4",
-        }, parent);
+        const bucketAccess = new aws.cloudfront.OriginAccessControl(
+            `${name}-bucket-oac`,
+            {
+                description: "Signs CloudFront's requests to the private image bucket",
+                originAccessControlOriginType: "s3",
+                signingBehavior: "always",
+                signingProtocol: "sigv4",
+            },
+            parent,
+        );
 
-        const cachePolicy = new aws.cloudfront.CachePolicy(`${name}-immutable`, {
-            comment: "Immutable image keys: long TTLs, nothing but the path in the cache key",
-            minTtl: 0, // so an origin's `Cache-Control: no-store` (error answers) is honoured
-            defaultTtl: IMMUTABLE_MAX_AGE_SECONDS,
-            maxTtl: IMMUTABLE_MAX_AGE_SECONDS,
-            parametersInCacheKeyAndForwardedToOrigin: {
-                cookiesConfig: { cookieBehavior: "none" },
-                headersConfig: { headerBehavior: "none" },
-                queryStringsConfig: { queryStringBehavior: "none" },
-                enableAcceptEncodingGzip: true,
-                enableAcceptEncodingBrotli: true,
+        const cachePolicy = new aws.cloudfront.CachePolicy(
+            `${name}-immutable`,
+            {
+                comment: "Immutable image keys: long TTLs, nothing but the path in the cache key",
+                minTtl: 0, // so an origin's `Cache-Control: no-store` (error answers) is honoured
+                defaultTtl: IMMUTABLE_MAX_AGE_SECONDS,
+                maxTtl: IMMUTABLE_MAX_AGE_SECONDS,
+                parametersInCacheKeyAndForwardedToOrigin: {
+                    cookiesConfig: { cookieBehavior: "none" },
+                    headersConfig: { headerBehavior: "none" },
+                    queryStringsConfig: { queryStringBehavior: "none" },
+                    enableAcceptEncodingGzip: true,
+                    enableAcceptEncodingBrotli: true,
+                },
             },
-        }, parent);
+            parent,
+        );
 
-        const responseHeaders = new aws.cloudfront.ResponseHeadersPolicy(`${name}-headers`, {
-            comment: "CORS reads for the configured origins; nosniff",
-            corsConfig: {
-                accessControlAllowCredentials: args.corsAllowCredentials ?? false,
-                accessControlAllowOrigins: { items: args.corsOrigins },
-                accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
-                accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
-                accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
-                accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
-                originOverride: true,
+        const responseHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+            `${name}-headers`,
+            {
+                comment: "CORS reads for the configured origins; nosniff",
+                corsConfig: {
+                    accessControlAllowCredentials: args.corsAllowCredentials ?? false,
+                    accessControlAllowOrigins: { items: args.corsOrigins },
+                    accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
+                    accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
+                    accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
+                    accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
+                    originOverride: true,
+                },
+                securityHeadersConfig: {
+                    contentTypeOptions: { override: true },
+                    strictTransportSecurity: { accessControlMaxAgeSec: CDN_HSTS_MAX_AGE_SECONDS, override: true },
+                },
             },
-            securityHeadersConfig: {
-                contentTypeOptions: { override: true },
-                strictTransportSecurity: { accessControlMaxAgeSec: CDN_HSTS_MAX_AGE_SECONDS, override: true },
-            },
-        }, parent);
+            parent,
+        );
 
         const resizer = {
             ...args.resizer,
-            access: new aws.cloudfront.OriginAccessControl(`${name}-resizer-oac`, {
-                description: "Signs CloudFront's requests to the Resizer's Function URL",
-                originAccessControlOriginType: "lambda",
-                signingBehavior: "always",
-                signingProtocol: "sigv4",
-            }, parent),
+            access: new aws.cloudfront.OriginAccessControl(
+                `${name}-resizer-oac`,
+                {
+                    description: "Signs CloudFront's requests to the Resizer's Function URL",
+                    originAccessControlOriginType: "lambda",
+                    signingBehavior: "always",
+                    signingProtocol: "sigv4",
+                },
+                parent,
+            ),
         };
         const bucketOrigin = {
             originId: BUCKET_ORIGIN_ID,
@@ -133,77 +152,107 @@ export class CdnDistribution extends pulumi.ComponentResource {
         };
 
         const customDomain = pulumi.output(args.domainNames ?? []).apply((names) => names.length > 0);
-        const distribution = new aws.cloudfront.Distribution(`${name}-distribution`, {
-            enabled: true,
-            comment: "image-pipeline",
-            httpVersion: "http2and3",
-            isIpv6Enabled: true,
-            priceClass: args.priceClass,
-            aliases: args.domainNames,
-            origins: [bucketOrigin, {
-                originId: RESIZER_ORIGIN_ID,
-                domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
-                originAccessControlId: resizer.access.id,
-                // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is kept
-                // within originReadTimeout by config, so CloudFront never gives up on a resize still running.
-                connectionAttempts: resizer.connectionAttempts,
-                customOriginConfig: {
-                    httpPort: 80,
-                    httpsPort: 443,
-                    originProtocolPolicy: "https-only",
-                    originSslProtocols: ["TLSv1.2"],
-                    originReadTimeout: resizer.originReadTimeoutSeconds,
-                },
-            }],
-            // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
-            originGroups: [{
-                originId: VARIANT_ORIGIN_GROUP_ID,
-                failoverCriteria: { statusCodes: FAILOVER_STATUS_CODES },
-                members: [{ originId: BUCKET_ORIGIN_ID }, { originId: RESIZER_ORIGIN_ID }],
-            }],
-            // Only variant paths may reach the Resizer: /favicon.ico, bots and typos get the bucket's answer.
-            defaultCacheBehavior: { ...cacheBehavior, targetOriginId: BUCKET_ORIGIN_ID },
-            // Originals first: the variant pattern also matches e.g. uploads/x/uploads/a.jpg, which is an original's
-            // path and must never invoke the Resizer (the first matching behaviour wins).
-            orderedCacheBehaviors: [
-                { ...cacheBehavior, pathPattern: ORIGINAL_KEYS_PATTERN, targetOriginId: BUCKET_ORIGIN_ID },
-                ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) =>
-                    ({ ...cacheBehavior, pathPattern, targetOriginId: VARIANT_ORIGIN_GROUP_ID })),
-            ],
-            customErrorResponses: UNCACHED_ERROR_CODES.map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),
-            restrictions: { geoRestriction: { restrictionType: "none" } },
-            viewerCertificate: pulumi.all([customDomain, args.certificateArn]).apply(([custom, certificateArn]) =>
-                custom
-                    ? { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
-                    : { cloudfrontDefaultCertificate: true }),
-        }, parent);
+        const distribution = new aws.cloudfront.Distribution(
+            `${name}-distribution`,
+            {
+                enabled: true,
+                comment: "image-pipeline",
+                httpVersion: "http2and3",
+                isIpv6Enabled: true,
+                priceClass: args.priceClass,
+                aliases: args.domainNames,
+                origins: [
+                    bucketOrigin,
+                    {
+                        originId: RESIZER_ORIGIN_ID,
+                        domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
+                        originAccessControlId: resizer.access.id,
+                        // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is kept
+                        // within originReadTimeout by config, so CloudFront never gives up on a resize still running.
+                        connectionAttempts: resizer.connectionAttempts,
+                        customOriginConfig: {
+                            httpPort: 80,
+                            httpsPort: 443,
+                            originProtocolPolicy: "https-only",
+                            originSslProtocols: ["TLSv1.2"],
+                            originReadTimeout: resizer.originReadTimeoutSeconds,
+                        },
+                    },
+                ],
+                // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
+                originGroups: [
+                    {
+                        originId: VARIANT_ORIGIN_GROUP_ID,
+                        failoverCriteria: { statusCodes: FAILOVER_STATUS_CODES },
+                        members: [{ originId: BUCKET_ORIGIN_ID }, { originId: RESIZER_ORIGIN_ID }],
+                    },
+                ],
+                // Only variant paths may reach the Resizer: /favicon.ico, bots and typos get the bucket's answer.
+                defaultCacheBehavior: { ...cacheBehavior, targetOriginId: BUCKET_ORIGIN_ID },
+                // Originals first: the variant pattern also matches e.g. uploads/x/uploads/a.jpg, which is an original's
+                // path and must never invoke the Resizer (the first matching behaviour wins).
+                orderedCacheBehaviors: [
+                    { ...cacheBehavior, pathPattern: ORIGINAL_KEYS_PATTERN, targetOriginId: BUCKET_ORIGIN_ID },
+                    ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) => ({
+                        ...cacheBehavior,
+                        pathPattern,
+                        targetOriginId: VARIANT_ORIGIN_GROUP_ID,
+                    })),
+                ],
+                customErrorResponses: UNCACHED_ERROR_CODES.map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),
+                restrictions: { geoRestriction: { restrictionType: "none" } },
+                viewerCertificate: pulumi.all([customDomain, args.certificateArn]).apply(([custom, certificateArn]) =>
+                    custom
+                        ? {
+                              acmCertificateArn: certificateArn,
+                              sslSupportMethod: "sni-only",
+                              minimumProtocolVersion: "TLSv1.2_2021",
+                          }
+                        : { cloudfrontDefaultCertificate: true },
+                ),
+            },
+            parent,
+        );
 
         // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
-        new aws.lambda.Permission(`${name}-invoke-resizer-url`, {
-            function: resizer.functionName,
-            action: "lambda:InvokeFunctionUrl",
-            principal: "cloudfront.amazonaws.com",
-            sourceArn: distribution.arn,
-            functionUrlAuthType: "AWS_IAM",
-        }, parent);
-        new aws.lambda.Permission(`${name}-invoke-resizer`, {
-            function: resizer.functionName,
-            action: "lambda:InvokeFunction",
-            principal: "cloudfront.amazonaws.com",
-            sourceArn: distribution.arn,
-            invokedViaFunctionUrl: true,
-        }, parent);
+        new aws.lambda.Permission(
+            `${name}-invoke-resizer-url`,
+            {
+                function: resizer.functionName,
+                action: "lambda:InvokeFunctionUrl",
+                principal: "cloudfront.amazonaws.com",
+                sourceArn: distribution.arn,
+                functionUrlAuthType: "AWS_IAM",
+            },
+            parent,
+        );
+        new aws.lambda.Permission(
+            `${name}-invoke-resizer`,
+            {
+                function: resizer.functionName,
+                action: "lambda:InvokeFunction",
+                principal: "cloudfront.amazonaws.com",
+                sourceArn: distribution.arn,
+                invokedViaFunctionUrl: true,
+            },
+            parent,
+        );
 
-        new aws.s3.BucketPolicy(`${name}-bucket-policy`, {
-            bucket: args.bucketName,
-            policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
-        }, { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] });
+        new aws.s3.BucketPolicy(
+            `${name}-bucket-policy`,
+            {
+                bucket: args.bucketName,
+                policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
+            },
+            { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] },
+        );
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;
         this.domainName = distribution.domainName;
-        this.url = pulumi.all([args.domainNames ?? [], distribution.domainName]).apply(
-            ([names, domainName]) => `https://${names[0] ?? domainName}`);
+        this.url = pulumi
+            .all([args.domainNames ?? [], distribution.domainName])
+            .apply(([names, domainName]) => `https://${names[0] ?? domainName}`);
         this.registerOutputs({
             distributionId: this.distributionId,
             distributionArn: this.distributionArn,

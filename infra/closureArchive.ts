@@ -58,8 +58,11 @@ export async function bundleClosureText(text: string): Promise<ClosureBundle> {
 
 export function closureArchive(factory: () => unknown): pulumi.Output<pulumi.asset.AssetArchive> {
     const bundled = serializeHandlerFactory(factory).then(bundleClosureText);
-    return pulumi.output(bundled).apply(({ code, packages }) => new pulumi.asset.AssetArchive({
-        [CLOSURE_ENTRY_FILE]: new pulumi.asset.StringAsset(code),
-        [CLOSURE_MANIFEST_FILE]: new pulumi.asset.StringAsset(JSON.stringify({ packages }, null, 2)),
-    }));
+    return pulumi.output(bundled).apply(
+        ({ code, packages }) =>
+            new pulumi.asset.AssetArchive({
+                [CLOSURE_ENTRY_FILE]: new pulumi.asset.StringAsset(code),
+                [CLOSURE_MANIFEST_FILE]: new pulumi.asset.StringAsset(JSON.stringify({ packages }, null, 2)),
+            }),
+    );
 }

@@ -41,11 +41,17 @@ export class ImageBucket extends pulumi.ComponentResource {
         const parent = { parent: this };
         this.resourceName = name;
 
-        this.createdKey = args.createKmsKey ? new aws.kms.Key(`${name}-key`, {
-            description: "Encrypts the image bucket (image-pipeline)",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-        }, parent) : undefined;
+        this.createdKey = args.createKmsKey
+            ? new aws.kms.Key(
+                  `${name}-key`,
+                  {
+                      description: "Encrypts the image bucket (image-pipeline)",
+                      enableKeyRotation: true,
+                      deletionWindowInDays: 30,
+                  },
+                  parent,
+              )
+            : undefined;
         const kmsKeyArn = this.createdKey ? this.createdKey.arn : args.kmsKeyArn && pulumi.output(args.kmsKeyArn);
         this.kmsKeyArn = kmsKeyArn || undefined;
 
@@ -54,50 +60,74 @@ export class ImageBucket extends pulumi.ComponentResource {
         // One S3 bucket-configuration call at a time (see `configured`).
         const after = (previous: pulumi.Resource) => ({ parent: this, dependsOn: [previous] });
 
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, parent);
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            parent,
+        );
 
-        const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-            bucket: bucket.id,
-            rule: { objectOwnership: "BucketOwnerEnforced" },
-        }, after(publicAccess));
+        const ownership = new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            {
+                bucket: bucket.id,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            },
+            after(publicAccess),
+        );
 
-        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-            bucket: bucket.id,
-            rules: [{
-                applyServerSideEncryptionByDefault: kmsKeyArn
-                    ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }
-                    : { sseAlgorithm: "AES256" },
-                // Fewer KMS calls (and costs): S3 derives data keys from a bucket-level key.
-                bucketKeyEnabled: kmsKeyArn ? true : undefined,
-            }],
-        }, after(ownership));
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: kmsKeyArn
+                            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }
+                            : { sseAlgorithm: "AES256" },
+                        // Fewer KMS calls (and costs): S3 derives data keys from a bucket-level key.
+                        bucketKeyEnabled: kmsKeyArn ? true : undefined,
+                    },
+                ],
+            },
+            after(ownership),
+        );
 
-        const cors = new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
-            bucket: bucket.id,
-            corsRules: [pulumi.output(args.corsOrigins).apply(uploadCorsRule)],
-        }, after(encryption));
+        const cors = new aws.s3.BucketCorsConfiguration(
+            `${name}-cors`,
+            {
+                bucket: bucket.id,
+                corsRules: [pulumi.output(args.corsOrigins).apply(uploadCorsRule)],
+            },
+            after(encryption),
+        );
 
-        const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-            bucket: bucket.id,
-            rules: [{
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                // The whole bucket, as the empty filter the provider documents ("Specifying an empty filter",
-                // @pulumi/aws 7.x). Checked: the empty-filter diffs/warnings were a regression of the upstream
-                // Terraform provider 5.86–5.9x (hashicorp/terraform-provider-aws#41268, #41710), fixed by #42624 and
-                // #43590 before the v6 line @pulumi/aws 7 builds on; omitting the filter instead draws the "one of
-                // prefix/filter is required" warning. The refresh-diff reports pulumi/pulumi-aws#2024 and #2128 are
-                // about expiration days + expiredObjectDeleteMarker, which this rule does not use.
-                filter: {},
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-            }],
-        }, after(cors));
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "abort-incomplete-multipart-uploads",
+                        status: "Enabled",
+                        // The whole bucket, as the empty filter the provider documents ("Specifying an empty filter",
+                        // @pulumi/aws 7.x). Checked: the empty-filter diffs/warnings were a regression of the upstream
+                        // Terraform provider 5.86–5.9x (hashicorp/terraform-provider-aws#41268, #41710), fixed by #42624 and
+                        // #43590 before the v6 line @pulumi/aws 7 builds on; omitting the filter instead draws the "one of
+                        // prefix/filter is required" warning. The refresh-diff reports pulumi/pulumi-aws#2024 and #2128 are
+                        // about expiration days + expiredObjectDeleteMarker, which this rule does not use.
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            },
+            after(cors),
+        );
         this.configured = lifecycle;
 
         this.bucketName = bucket.bucket;
@@ -119,10 +149,14 @@ export class ImageBucket extends pulumi.ComponentResource {
     allowDistributionToDecrypt(distributionArn: pulumi.Input<string>): pulumi.Output<string> | undefined {
         if (!this.kmsKeyArn) return undefined;
         if (this.createdKey) {
-            new aws.kms.KeyPolicy(`${this.resourceName}-key-policy`, {
-                keyId: this.createdKey.keyId,
-                policy: imageKeyPolicyDocument(this.createdKey.arn, distributionArn),
-            }, { parent: this });
+            new aws.kms.KeyPolicy(
+                `${this.resourceName}-key-policy`,
+                {
+                    keyId: this.createdKey.keyId,
+                    policy: imageKeyPolicyDocument(this.createdKey.arn, distributionArn),
+                },
+                { parent: this },
+            );
             return undefined;
         }
         return cloudFrontDecryptStatementJson(distributionArn);

@@ -15,28 +15,38 @@ export interface LambdaExecution {
  */
 export function lambdaExecution(name: string, statements: Statement[], parent: pulumi.Resource): LambdaExecution {
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 30 }, { parent });
-    const role = new aws.iam.Role(`${name}-role`, {
-        assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
-            statements: [{
-                effect: "Allow",
-                actions: ["sts:AssumeRole"],
-                principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
-            }],
-        }).json,
-    }, { parent });
-    new aws.iam.RolePolicy(`${name}-policy`, {
-        role: role.id,
-        policy: aws.iam.getPolicyDocumentOutput({
-            statements: [
-                ...statements,
-                {
-                    sid: "WriteOwnLogs",
-                    effect: "Allow",
-                    actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources: [pulumi.interpolate`${logGroup.arn}:*`],
-                },
-            ],
-        }).json,
-    }, { parent });
+    const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+            assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
+                statements: [
+                    {
+                        effect: "Allow",
+                        actions: ["sts:AssumeRole"],
+                        principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+                    },
+                ],
+            }).json,
+        },
+        { parent },
+    );
+    new aws.iam.RolePolicy(
+        `${name}-policy`,
+        {
+            role: role.id,
+            policy: aws.iam.getPolicyDocumentOutput({
+                statements: [
+                    ...statements,
+                    {
+                        sid: "WriteOwnLogs",
+                        effect: "Allow",
+                        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        resources: [pulumi.interpolate`${logGroup.arn}:*`],
+                    },
+                ],
+            }).json,
+        },
+        { parent },
+    );
     return { role, logGroup };
 }

@@ -42,121 +42,188 @@ export class PresignApi extends pulumi.ComponentResource {
     constructor(name: string, args: PresignApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:PresignApi", name, {}, opts);
 
-        const { role, logGroup } = lambdaExecution(`${name}-handler`, [{
-            sid: "PutOriginalsOnly",
-            effect: "Allow",
-            actions: ["s3:PutObject"],
-            resources: [pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`],
-        }, ...(args.kmsKeyArn ? [{
-            // S3 asks KMS for a data key as the signer of the presigned PUT/POST
-            // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys).
-            sid: "EncryptOriginalsWithTheBucketKey",
-            effect: "Allow",
-            actions: ["kms:GenerateDataKey"],
-            resources: [args.kmsKeyArn],
-        }] : [])], this);
+        const { role, logGroup } = lambdaExecution(
+            `${name}-handler`,
+            [
+                {
+                    sid: "PutOriginalsOnly",
+                    effect: "Allow",
+                    actions: ["s3:PutObject"],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`],
+                },
+                ...(args.kmsKeyArn
+                    ? [
+                          {
+                              // S3 asks KMS for a data key as the signer of the presigned PUT/POST
+                              // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys).
+                              sid: "EncryptOriginalsWithTheBucketKey",
+                              effect: "Allow",
+                              actions: ["kms:GenerateDataKey"],
+                              resources: [args.kmsKeyArn],
+                          },
+                      ]
+                    : []),
+            ],
+            this,
+        );
 
-        const handler = new aws.lambda.Function(`${name}-handler`, {
-            description: "Signs presigned S3 uploads (image-pipeline)",
-            runtime: LAMBDA_RUNTIME,
-            architectures: ["arm64"],
-            memorySize: 256,
-            timeout: 10,
-            role: role.arn,
-            handler: CLOSURE_HANDLER,
-            code: closureArchive(presignHandlerFactory),
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
-            environment: { variables: pulumi.output(args.settings).apply((settings) =>
-                encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined })) },
-        }, { parent: this, dependsOn: [logGroup] });
-
-        const api = new aws.apigatewayv2.Api(`${name}-api`, {
-            protocolType: "HTTP",
-            description: "image-pipeline upload API",
-            corsConfiguration: {
-                allowOrigins: args.corsOrigins,
-                allowMethods: [...API_CORS.allowMethods],
-                allowHeaders: [...API_CORS.allowHeaders],
-                allowCredentials: args.corsAllowCredentials ?? false,
-                maxAge: API_CORS.maxAgeSeconds,
+        const handler = new aws.lambda.Function(
+            `${name}-handler`,
+            {
+                description: "Signs presigned S3 uploads (image-pipeline)",
+                runtime: LAMBDA_RUNTIME,
+                architectures: ["arm64"],
+                memorySize: 256,
+                timeout: 10,
+                role: role.arn,
+                handler: CLOSURE_HANDLER,
+                code: closureArchive(presignHandlerFactory),
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
+                environment: {
+                    variables: pulumi
+                        .output(args.settings)
+                        .apply((settings) =>
+                            encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined }),
+                        ),
+                },
             },
-        }, { parent: this });
+            { parent: this, dependsOn: [logGroup] },
+        );
 
-        const integration = new aws.apigatewayv2.Integration(`${name}-integration`, {
-            apiId: api.id,
-            integrationType: "AWS_PROXY",
-            integrationUri: handler.arn,
-            payloadFormatVersion: "2.0",
-            timeoutMilliseconds: 10_000,
-        }, { parent: this });
+        const api = new aws.apigatewayv2.Api(
+            `${name}-api`,
+            {
+                protocolType: "HTTP",
+                description: "image-pipeline upload API",
+                corsConfiguration: {
+                    allowOrigins: args.corsOrigins,
+                    allowMethods: [...API_CORS.allowMethods],
+                    allowHeaders: [...API_CORS.allowHeaders],
+                    allowCredentials: args.corsAllowCredentials ?? false,
+                    maxAge: API_CORS.maxAgeSeconds,
+                },
+            },
+            { parent: this },
+        );
 
-        const authorizer = args.jwt && new aws.apigatewayv2.Authorizer(`${name}-jwt`, {
-            apiId: api.id,
-            authorizerType: "JWT",
-            identitySources: ["$request.header.Authorization"],
-            jwtConfiguration: { issuer: args.jwt.issuer, audiences: args.jwt.audience },
-        }, { parent: this });
-
-        for (const routeKey of UPLOAD_ROUTES) {
-            new aws.apigatewayv2.Route(`${name}-${routeKey.toLowerCase().replace(/[^a-z]+/g, "-")}`, {
-                apiId: api.id,
-                routeKey,
-                target: pulumi.interpolate`integrations/${integration.id}`,
-                authorizationType: authorizer ? "JWT" : "NONE",
-                authorizerId: authorizer?.id,
-            }, { parent: this });
-        }
-        // Everything else reaches the handler only to be answered 400/404/405 in our JSON shape: it signs nothing.
-        new aws.apigatewayv2.Route(`${name}-default`, {
-            apiId: api.id,
-            routeKey: "$default",
-            target: pulumi.interpolate`integrations/${integration.id}`,
-        }, { parent: this });
-
-        if (args.resizer) {
-            const resize = new aws.apigatewayv2.Integration(`${name}-resize-integration`, {
+        const integration = new aws.apigatewayv2.Integration(
+            `${name}-integration`,
+            {
                 apiId: api.id,
                 integrationType: "AWS_PROXY",
-                integrationUri: args.resizer.functionArn,
+                integrationUri: handler.arn,
                 payloadFormatVersion: "2.0",
-                // The HTTP API maximum; config keeps the Resizer's own timeout within it.
-                timeoutMilliseconds: HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS * 1000,
-            }, { parent: this });
-            new aws.apigatewayv2.Route(`${name}-get-resize`, {
+                timeoutMilliseconds: 10_000,
+            },
+            { parent: this },
+        );
+
+        const authorizer =
+            args.jwt &&
+            new aws.apigatewayv2.Authorizer(
+                `${name}-jwt`,
+                {
+                    apiId: api.id,
+                    authorizerType: "JWT",
+                    identitySources: ["$request.header.Authorization"],
+                    jwtConfiguration: { issuer: args.jwt.issuer, audiences: args.jwt.audience },
+                },
+                { parent: this },
+            );
+
+        for (const routeKey of UPLOAD_ROUTES) {
+            new aws.apigatewayv2.Route(
+                `${name}-${routeKey.toLowerCase().replace(/[^a-z]+/g, "-")}`,
+                {
+                    apiId: api.id,
+                    routeKey,
+                    target: pulumi.interpolate`integrations/${integration.id}`,
+                    authorizationType: authorizer ? "JWT" : "NONE",
+                    authorizerId: authorizer?.id,
+                },
+                { parent: this },
+            );
+        }
+        // Everything else reaches the handler only to be answered 400/404/405 in our JSON shape: it signs nothing.
+        new aws.apigatewayv2.Route(
+            `${name}-default`,
+            {
                 apiId: api.id,
-                routeKey: "GET /resize",
-                target: pulumi.interpolate`integrations/${resize.id}`,
-            }, { parent: this });
-            new aws.lambda.Permission(`${name}-invoke-resizer`, {
-                function: args.resizer.functionName,
-                action: "lambda:InvokeFunction",
-                principal: "apigateway.amazonaws.com",
-                sourceArn: pulumi.interpolate`${api.executionArn}/*/GET/resize`,
-            }, { parent: this });
+                routeKey: "$default",
+                target: pulumi.interpolate`integrations/${integration.id}`,
+            },
+            { parent: this },
+        );
+
+        if (args.resizer) {
+            const resize = new aws.apigatewayv2.Integration(
+                `${name}-resize-integration`,
+                {
+                    apiId: api.id,
+                    integrationType: "AWS_PROXY",
+                    integrationUri: args.resizer.functionArn,
+                    payloadFormatVersion: "2.0",
+                    // The HTTP API maximum; config keeps the Resizer's own timeout within it.
+                    timeoutMilliseconds: HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS * 1000,
+                },
+                { parent: this },
+            );
+            new aws.apigatewayv2.Route(
+                `${name}-get-resize`,
+                {
+                    apiId: api.id,
+                    routeKey: "GET /resize",
+                    target: pulumi.interpolate`integrations/${resize.id}`,
+                },
+                { parent: this },
+            );
+            new aws.lambda.Permission(
+                `${name}-invoke-resizer`,
+                {
+                    function: args.resizer.functionName,
+                    action: "lambda:InvokeFunction",
+                    principal: "apigateway.amazonaws.com",
+                    sourceArn: pulumi.interpolate`${api.executionArn}/*/GET/resize`,
+                },
+                { parent: this },
+            );
         }
 
-        new aws.apigatewayv2.Stage(`${name}-stage`, {
-            apiId: api.id,
-            name: "$default",
-            autoDeploy: true,
-            // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
-            stageVariables: { cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl) },
-            defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
-        }, { parent: this });
+        new aws.apigatewayv2.Stage(
+            `${name}-stage`,
+            {
+                apiId: api.id,
+                name: "$default",
+                autoDeploy: true,
+                // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
+                stageVariables: { cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl) },
+                defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
+            },
+            { parent: this },
+        );
 
-        new aws.lambda.Permission(`${name}-invoke`, {
-            function: handler.name,
-            action: "lambda:InvokeFunction",
-            principal: "apigateway.amazonaws.com",
-            sourceArn: pulumi.interpolate`${api.executionArn}/*/*`,
-        }, { parent: this });
+        new aws.lambda.Permission(
+            `${name}-invoke`,
+            {
+                function: handler.name,
+                action: "lambda:InvokeFunction",
+                principal: "apigateway.amazonaws.com",
+                sourceArn: pulumi.interpolate`${api.executionArn}/*/*`,
+            },
+            { parent: this },
+        );
 
         this.apiId = api.id;
         this.url = api.apiEndpoint;
         this.executionArn = api.executionArn;
         this.functionName = handler.name;
         this.roleArn = role.arn;
-        this.registerOutputs({ apiId: this.apiId, url: this.url, functionName: this.functionName, roleArn: this.roleArn });
+        this.registerOutputs({
+            apiId: this.apiId,
+            url: this.url,
+            functionName: this.functionName,
+            roleArn: this.roleArn,
+        });
     }
 }

@@ -36,58 +36,92 @@ export class Resizer extends pulumi.ComponentResource {
 
         const variantKeys = pulumi.interpolate`${args.bucketArn}/${VARIANT_KEYS_PATTERN}`;
         const originalKeys = pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`;
-        const { role, logGroup } = lambdaExecution(`${name}-handler`, [
-            { sid: "ReadOriginalsAndVariants", effect: "Allow", actions: ["s3:GetObject"], resources: [originalKeys, variantKeys] },
-            { sid: "WriteVariants", effect: "Allow", actions: ["s3:PutObject"], resources: [variantKeys] },
-            // The variant pattern also matches some keys under uploads/: originals are never the Resizer's to write.
-            { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [originalKeys] },
-            {
-                // With s3:ListBucket S3 answers a missing key 404 NoSuchKey instead of 403 AccessDenied, so the
-                // Resizer can tell a missing original from a refusal
-                // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); only the
-                // prefixes it reads may be listed.
-                sid: "ListOriginalAndVariantPrefixes",
-                effect: "Allow",
-                actions: ["s3:ListBucket"],
-                resources: [args.bucketArn],
-                conditions: [{ test: "StringLike", variable: "s3:prefix", values: [ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN] }],
-            },
-            ...(args.kmsKeyArn ? [{
-                sid: "UseTheBucketKey",
-                effect: "Allow",
-                actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                resources: [args.kmsKeyArn],
-            }] : []),
-        ], this);
+        const { role, logGroup } = lambdaExecution(
+            `${name}-handler`,
+            [
+                {
+                    sid: "ReadOriginalsAndVariants",
+                    effect: "Allow",
+                    actions: ["s3:GetObject"],
+                    resources: [originalKeys, variantKeys],
+                },
+                { sid: "WriteVariants", effect: "Allow", actions: ["s3:PutObject"], resources: [variantKeys] },
+                // The variant pattern also matches some keys under uploads/: originals are never the Resizer's to write.
+                { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [originalKeys] },
+                {
+                    // With s3:ListBucket S3 answers a missing key 404 NoSuchKey instead of 403 AccessDenied, so the
+                    // Resizer can tell a missing original from a refusal
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); only the
+                    // prefixes it reads may be listed.
+                    sid: "ListOriginalAndVariantPrefixes",
+                    effect: "Allow",
+                    actions: ["s3:ListBucket"],
+                    resources: [args.bucketArn],
+                    conditions: [
+                        {
+                            test: "StringLike",
+                            variable: "s3:prefix",
+                            values: [ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN],
+                        },
+                    ],
+                },
+                ...(args.kmsKeyArn
+                    ? [
+                          {
+                              sid: "UseTheBucketKey",
+                              effect: "Allow",
+                              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+                              resources: [args.kmsKeyArn],
+                          },
+                      ]
+                    : []),
+            ],
+            this,
+        );
 
         const build = buildResizer(args.architecture);
-        const handler = new aws.lambda.Function(`${name}-handler`, {
-            description: "Makes image variants with sharp (image-pipeline)",
-            runtime: LAMBDA_RUNTIME,
-            architectures: [args.architecture],
-            memorySize: args.memoryMb,
-            timeout: args.timeoutSeconds,
-            reservedConcurrentExecutions: args.reservedConcurrency,
-            role: role.arn,
-            handler: "index.handler",
-            code: pulumi.output(build).apply(({ code, nodeModulesDir }) => new pulumi.asset.AssetArchive({
-                "index.js": new pulumi.asset.StringAsset(code),
-                node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
-            })),
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
-        }, { parent: this, dependsOn: [logGroup] });
+        const handler = new aws.lambda.Function(
+            `${name}-handler`,
+            {
+                description: "Makes image variants with sharp (image-pipeline)",
+                runtime: LAMBDA_RUNTIME,
+                architectures: [args.architecture],
+                memorySize: args.memoryMb,
+                timeout: args.timeoutSeconds,
+                reservedConcurrentExecutions: args.reservedConcurrency,
+                role: role.arn,
+                handler: "index.handler",
+                code: pulumi.output(build).apply(
+                    ({ code, nodeModulesDir }) =>
+                        new pulumi.asset.AssetArchive({
+                            "index.js": new pulumi.asset.StringAsset(code),
+                            node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
+                        }),
+                ),
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
+            },
+            { parent: this, dependsOn: [logGroup] },
+        );
 
-        const url = new aws.lambda.FunctionUrl(`${name}-url`, {
-            functionName: handler.name,
-            authorizationType: "AWS_IAM",
-            invokeMode: "BUFFERED",
-        }, { parent: this });
+        const url = new aws.lambda.FunctionUrl(
+            `${name}-url`,
+            {
+                functionName: handler.name,
+                authorizationType: "AWS_IAM",
+                invokeMode: "BUFFERED",
+            },
+            { parent: this },
+        );
 
         this.functionName = handler.name;
         this.functionArn = handler.arn;
         this.functionUrl = url.functionUrl;
         this.roleArn = role.arn;
-        this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, functionUrl: this.functionUrl });
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            functionUrl: this.functionUrl,
+        });
     }
 }

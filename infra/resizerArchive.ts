@@ -45,12 +45,15 @@ export function resizerLockHash(): string {
  * run npm's own cli.js with this node. npm_execpath is set when we run under `npm run`/npx; otherwise npm
  * sits beside node (Windows: <node dir>/node_modules/npm; elsewhere: <prefix>/lib/node_modules/npm).
  */
-export function npmCommand(args: string[], host: {
-    execPath: string;
-    env: Record<string, string | undefined>;
-    exists: (file: string) => boolean;
-    pathApi?: typeof path.posix;
-} = { execPath: process.execPath, env: process.env, exists: fs.existsSync }): { file: string; args: string[] } {
+export function npmCommand(
+    args: string[],
+    host: {
+        execPath: string;
+        env: Record<string, string | undefined>;
+        exists: (file: string) => boolean;
+        pathApi?: typeof path.posix;
+    } = { execPath: process.execPath, env: process.env, exists: fs.existsSync },
+): { file: string; args: string[] } {
     const p = host.pathApi ?? path;
     const nodeDir = p.dirname(host.execPath);
     const candidates = [
@@ -59,7 +62,8 @@ export function npmCommand(args: string[], host: {
         p.join(nodeDir, "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"),
     ].filter((file): file is string => !!file && /npm-cli\.js$/.test(file));
     const cli = candidates.find((file) => host.exists(file));
-    if (!cli) throw new Error(`npm's cli.js was not found (looked at ${candidates.join(", ")}); set npm_execpath to it`);
+    if (!cli)
+        throw new Error(`npm's cli.js was not found (looked at ${candidates.join(", ")}); set npm_execpath to it`);
     return { file: host.execPath, args: [cli, ...args] };
 }
 
@@ -85,12 +89,23 @@ export async function installSharp(architecture: LambdaArchitecture, buildRoot =
 
     const staging = `${dir}.staging-${process.pid}-${Date.now()}`;
     fs.mkdirSync(staging, { recursive: true });
-    for (const file of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(RESIZER_PACKAGES_DIR, file), path.join(staging, file));
+    for (const file of ["package.json", "package-lock.json"])
+        fs.copyFileSync(path.join(RESIZER_PACKAGES_DIR, file), path.join(staging, file));
     // Drop the variables of an enclosing `npm run` (npm_package_*, npm_lifecycle_*): they describe our project.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(package|lifecycle)_/.test(key)));
+    const env = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !/^npm_(package|lifecycle)_/.test(key)),
+    );
     const npm = npmCommand([
-        "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline",
-        "--os=linux", `--cpu=${NPM_CPU[architecture]}`, "--libc=glibc", "--loglevel=error",
+        "ci",
+        "--omit=dev",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--prefer-offline",
+        "--os=linux",
+        `--cpu=${NPM_CPU[architecture]}`,
+        "--libc=glibc",
+        "--loglevel=error",
     ]);
     try {
         await promisify(execFile)(npm.file, npm.args, { cwd: staging, env, maxBuffer: 16 * 1024 * 1024 });
@@ -100,7 +115,9 @@ export async function installSharp(architecture: LambdaArchitecture, buildRoot =
     } catch (error) {
         fs.rmSync(staging, { recursive: true, force: true });
         if (fs.existsSync(path.join(dir, "installed.json"))) return nodeModules; // a parallel build won
-        throw new Error(`Installing the Resizer's packages (sharp ${sharpVersion()}) for linux-${NPM_CPU[architecture]} failed: ${(error as Error).message}`);
+        throw new Error(
+            `Installing the Resizer's packages (sharp ${sharpVersion()}) for linux-${NPM_CPU[architecture]} failed: ${(error as Error).message}`,
+        );
     }
     return nodeModules;
 }

@@ -5,8 +5,13 @@ import * as fs from "fs";
 import * as path from "path";
 
 export class DataDirLockedError extends Error {
-    constructor(readonly dataDir: string, readonly pid: number) {
-        super(`${dataDir} is in use by process ${pid} (another npm start of this stack); stop it first, or start another stack`);
+    constructor(
+        readonly dataDir: string,
+        readonly pid: number,
+    ) {
+        super(
+            `${dataDir} is in use by process ${pid} (another npm start of this stack); stop it first, or start another stack`,
+        );
         this.name = "DataDirLockedError";
     }
 }

@@ -27,8 +27,13 @@ export function readRequestBody(req: http.IncomingMessage, limit = MAX_EVENT_BOD
     });
 }
 
-export function toHttpEvent(req: http.IncomingMessage, rawPath: string, rawQueryString: string, body: Buffer,
-                            stageVariables: Record<string, string>): HttpEvent {
+export function toHttpEvent(
+    req: http.IncomingMessage,
+    rawPath: string,
+    rawQueryString: string,
+    body: Buffer,
+    stageVariables: Record<string, string>,
+): HttpEvent {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
@@ -51,7 +56,12 @@ export function resultBody(result: HttpResult): Buffer {
     return Buffer.from(result.body ?? "", result.isBase64Encoded ? "base64" : "utf8");
 }
 
-export function sendHttpResult(res: http.ServerResponse, result: HttpResult, extraHeaders: Record<string, string> = {}, headOnly = false): void {
+export function sendHttpResult(
+    res: http.ServerResponse,
+    result: HttpResult,
+    extraHeaders: Record<string, string> = {},
+    headOnly = false,
+): void {
     const body = resultBody(result);
     res.writeHead(result.statusCode, { ...result.headers, ...extraHeaders, "content-length": String(body.length) });
     res.end(headOnly ? undefined : body);

@@ -11,7 +11,8 @@ export class PortInUseError extends Error {
 
 export function listenOnLoopback(server: net.Server, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-        const failed = (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? new PortInUseError(port) : error);
+        const failed = (error: NodeJS.ErrnoException) =>
+            reject(error.code === "EADDRINUSE" ? new PortInUseError(port) : error);
         server.once("error", failed);
         server.listen(port, "127.0.0.1", () => {
             server.removeListener("error", failed);

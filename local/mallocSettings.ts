@@ -9,7 +9,12 @@ import { spawn } from "child_process";
 /** Two arenas, and a fixed 128 KiB mmap threshold (glibc's default, no longer raised): large blocks go back to the OS when freed. */
 export const MALLOC_SETTINGS: Record<string, string> = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
 
-const usesGlibc = () => process.platform === "linux" && Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime);
+const usesGlibc = () =>
+    process.platform === "linux" &&
+    Boolean(
+        (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+            ?.glibcVersionRuntime,
+    );
 
 /**
  * On glibc, unless MALLOC_ARENA_MAX is already set: run this same script again as a child with the settings,
@@ -19,9 +24,12 @@ const usesGlibc = () => process.platform === "linux" && Boolean((process.report?
 export function relaunchWithMallocSettings(): boolean {
     if (process.env.MALLOC_ARENA_MAX !== undefined || !usesGlibc()) return false;
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-        env: { ...process.env, ...MALLOC_SETTINGS }, stdio: "inherit",
+        env: { ...process.env, ...MALLOC_SETTINGS },
+        stdio: "inherit",
     });
-    const forward = (signal: NodeJS.Signals) => () => { child.kill(signal); };
+    const forward = (signal: NodeJS.Signals) => () => {
+        child.kill(signal);
+    };
     process.on("SIGINT", forward("SIGINT"));
     process.on("SIGTERM", forward("SIGTERM"));
     child.on("error", (error) => {

@@ -1,8 +1,12 @@
 // Bounds how many calls of an async function run at once. Calls beyond the bound wait in a FIFO queue and run
 // when a slot frees up: nothing is refused here, and a queued call holds nothing but its arguments (the resize
 // handler reads the original only once it runs, so waiting requests keep no image bytes in memory).
-export function limitConcurrency<A extends unknown[], R>(fn: (...args: A) => Promise<R>, limit: number): (...args: A) => Promise<R> {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number of at least 1, not ${limit}`);
+export function limitConcurrency<A extends unknown[], R>(
+    fn: (...args: A) => Promise<R>,
+    limit: number,
+): (...args: A) => Promise<R> {
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new RangeError(`limit must be a whole number of at least 1, not ${limit}`);
     let running = 0;
     const waiting: Array<() => void> = [];
 

@@ -74,8 +74,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const corsOrigins = [...new Set([...config.corsOrigins, ...pageOrigins])];
 
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const s3Server = await startLocalS3({ directory: options.dataDir, bucket: LOCAL_BUCKET, corsOrigins, port: options.s3Port })
-        .catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
+    const s3Server = await startLocalS3({
+        directory: options.dataDir,
+        bucket: LOCAL_BUCKET,
+        corsOrigins,
+        port: options.s3Port,
+    }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const cdnUrl = `${url}/cdn`;
     const localSettings = localFunctionSettings(config, cdnUrl);
@@ -89,13 +93,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         settings: localSettings.presign,
     });
     // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
-    const resize = limitConcurrency(createResizeHandler({
-        s3,
-        log: handlerLog,
-        settings: localSettings.resize,
-    }), LOCAL_RESIZE_CONCURRENCY);
+    const resize = limitConcurrency(
+        createResizeHandler({
+            s3,
+            log: handlerLog,
+            settings: localSettings.resize,
+        }),
+        LOCAL_RESIZE_CONCURRENCY,
+    );
     const cdn = createCdn({
-        s3, bucket: LOCAL_BUCKET, resize, basePath: "/cdn", corsOrigins, corsAllowCredentials: config.corsAllowCredentials,
+        s3,
+        bucket: LOCAL_BUCKET,
+        resize,
+        basePath: "/cdn",
+        corsOrigins,
+        corsAllowCredentials: config.corsAllowCredentials,
     });
     const pageConfig = JSON.stringify({
         allowedResolutions: config.allowedResolutions,
@@ -106,14 +118,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         cdnBase: "/cdn",
     });
 
-    async function api(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, query: string): Promise<number> {
+    async function api(
+        req: http.IncomingMessage,
+        res: http.ServerResponse,
+        rawPath: string,
+        query: string,
+    ): Promise<number> {
         const origin = req.headers.origin;
-        const cors: Record<string, string> = origin && (corsOrigins.includes(origin) || corsOrigins.includes("*"))
-            ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
+        const cors: Record<string, string> =
+            origin && (corsOrigins.includes(origin) || corsOrigins.includes("*"))
+                ? { "access-control-allow-origin": origin, vary: "Origin" }
+                : {};
         if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
             // API Gateway answers CORS preflights itself, with the configuration the stack sets.
-            res.writeHead(204, { ...cors, "access-control-allow-methods": API_CORS.allowMethods.join(", "),
-                "access-control-allow-headers": API_CORS.allowHeaders.join(", "), "access-control-max-age": String(API_CORS.maxAgeSeconds) });
+            res.writeHead(204, {
+                ...cors,
+                "access-control-allow-methods": API_CORS.allowMethods.join(", "),
+                "access-control-allow-headers": API_CORS.allowHeaders.join(", "),
+                "access-control-max-age": String(API_CORS.maxAgeSeconds),
+            });
             res.end();
             return 204;
         }
@@ -140,7 +163,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             return 404;
         }
         const content = fs.readFileSync(path.join(WEB_DIR, file[0]));
-        res.writeHead(200, { "content-type": file[1], "cache-control": "no-cache", "x-content-type-options": "nosniff" });
+        res.writeHead(200, {
+            "content-type": file[1],
+            "cache-control": "no-cache",
+            "x-content-type-options": "nosniff",
+        });
         res.end(req.method === "HEAD" ? undefined : content);
         return 200;
     }
@@ -149,7 +176,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // Node refuses) ends that one response, never the process.
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
         serve(req, res).catch((error) => {
-            log(JSON.stringify({ level: "error", message: "could not answer", error: String((error as Error)?.message ?? error).slice(0, 300) }));
+            log(
+                JSON.stringify({
+                    level: "error",
+                    message: "could not answer",
+                    error: String((error as Error)?.message ?? error).slice(0, 300),
+                }),
+            );
             res.destroy();
         });
     });
@@ -159,12 +192,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         const [rawPath, query = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
         let status: number;
         try {
-            if (rawPath === "/api" || rawPath.startsWith("/api/")) status = await api(req, res, rawPath.slice(4), query);
+            if (rawPath === "/api" || rawPath.startsWith("/api/"))
+                status = await api(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
             else status = page(req, res, rawPath);
         } catch (error) {
             status = 500;
-            log(JSON.stringify({ level: "error", path: rawPath.slice(0, 200), error: String((error as Error)?.message ?? error).slice(0, 300) }));
+            log(
+                JSON.stringify({
+                    level: "error",
+                    path: rawPath.slice(0, 200),
+                    error: String((error as Error)?.message ?? error).slice(0, 300),
+                }),
+            );
             if (!res.headersSent) sendHttpResult(res, internalErrorResult());
             else res.end();
         }

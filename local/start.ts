@@ -19,7 +19,10 @@ function parseArgs(argv: string[]): { stack: string; reset: boolean; dataDir?: s
         else if (argv[i] === "--stack" && argv[i + 1]) stack = argv[++i];
         else if (argv[i].startsWith("--stack=")) stack = argv[i].slice("--stack=".length);
         else if (argv[i] === "--data-dir" && argv[i + 1]) dataDir = path.resolve(argv[++i]);
-        else throw new Error(`Unknown argument ${JSON.stringify(argv[i])}; use --stack NAME, --reset and/or --data-dir DIR`);
+        else
+            throw new Error(
+                `Unknown argument ${JSON.stringify(argv[i])}; use --stack NAME, --reset and/or --data-dir DIR`,
+            );
     }
     return { stack, reset, dataDir };
 }
@@ -28,7 +31,8 @@ function port(name: string, fallback: number): number {
     const value = process.env[name];
     if (value === undefined || value === "") return fallback;
     const number = Number(value);
-    if (!Number.isInteger(number) || number < 0 || number > 65535) throw new Error(`${name} must be a port number, not ${JSON.stringify(value)}`);
+    if (!Number.isInteger(number) || number < 0 || number > 65535)
+        throw new Error(`${name} must be a port number, not ${JSON.stringify(value)}`);
     return number;
 }
 
@@ -44,17 +48,26 @@ async function main(): Promise<void> {
     lock = lockDataDir(dataDir); // before --reset: never wipe a folder another process serves
     process.on("exit", () => lock?.release());
     if (reset) fs.rmSync(dataDir, { recursive: true, force: true });
-    if (config.jwtIssuer) console.warn("jwtIssuer is set: local mode does not check JWTs; uploads are not prefixed by user.");
+    if (config.jwtIssuer)
+        console.warn("jwtIssuer is set: local mode does not check JWTs; uploads are not prefixed by user.");
 
     const ports = { PORT: port("PORT", 3000), S3_PORT: port("S3_PORT", 4569) };
     const pipeline = await startLocalPipeline({
-        config, dataDir, port: ports.PORT, s3Port: ports.S3_PORT, log: (line) => console.log(line),
+        config,
+        dataDir,
+        port: ports.PORT,
+        s3Port: ports.S3_PORT,
+        log: (line) => console.log(line),
     }).catch((error) => {
         if (!(error instanceof PortInUseError)) throw error;
         const variable = error.port === ports.PORT ? "PORT" : "S3_PORT";
-        throw new Error(`Port ${error.port} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`);
+        throw new Error(
+            `Port ${error.port} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`,
+        );
     });
-    console.log(`image-pipeline running locally (stack ${stack}, process ${process.pid}${reset ? ", data reset" : ""})`);
+    console.log(
+        `image-pipeline running locally (stack ${stack}, process ${process.pid}${reset ? ", data reset" : ""})`,
+    );
     console.log(`  upload page  ${pipeline.url}/`);
     console.log(`  upload API   ${pipeline.url}/api/uploads`);
     console.log(`  CDN          ${pipeline.url}/cdn/<key>`);

@@ -4,7 +4,11 @@ import { expect } from "chai";
 import { runProgram } from "./support/program";
 import { startTestPipeline } from "./support/localPipeline";
 
-const split = (value: string | null) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+const split = (value: string | null) =>
+    (value ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean);
 
 describe("upload API CORS: local mode answers preflights as the deployed HTTP API is configured", () => {
     it("allows the same methods and request headers, for the same max-age", async () => {
@@ -13,8 +17,11 @@ describe("upload API CORS: local mode answers preflights as the deployed HTTP AP
         try {
             const preflight = await fetch(`${pipeline.url}/api/uploads`, {
                 method: "OPTIONS",
-                headers: { origin: "http://localhost:3000", "access-control-request-method": "POST",
-                    "access-control-request-headers": "x-content-length" },
+                headers: {
+                    origin: "http://localhost:3000",
+                    "access-control-request-method": "POST",
+                    "access-control-request-headers": "x-content-length",
+                },
             });
             expect(preflight.status).to.equal(204);
             expect(preflight.headers.get("access-control-allow-origin")).to.equal("http://localhost:3000");

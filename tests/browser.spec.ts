@@ -8,8 +8,16 @@ import { startTestPipeline } from "./support/localPipeline";
 
 const CHROMIUM = "/usr/bin/chromium";
 // As the machine's probe runs it: no sandbox as root, and no background traffic to hosts we cannot reach.
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+];
 
 describe("the upload page in headless Chromium (web/)", () => {
     let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
@@ -45,19 +53,30 @@ describe("the upload page in headless Chromium (web/)", () => {
         await page.check(`input[name=method][value=${method}]`);
         await page.setInputFiles("#file-input", file);
         const item = page.locator("#uploads li").first();
-        await item.locator(".status", { hasText: /Uploaded|error|refused|said no|Wrong|Too big/ }).waitFor({ timeout: 20_000 });
+        await item
+            .locator(".status", { hasText: /Uploaded|error|refused|said no|Wrong|Too big/ })
+            .waitFor({ timeout: 20_000 });
         return item;
     }
 
     async function loadedImages(item: ReturnType<Page["locator"]>) {
         await item.locator(".gallery img").first().waitFor();
         // These callbacks run in the page (the project's types are Node's, hence `any`).
-        await page.waitForFunction((count) => {
-            const images: any[] = Array.from((globalThis as any).document.querySelectorAll("#uploads li:first-child .gallery img"));
-            return images.length === count && images.every((image) => image.complete && image.naturalWidth > 0);
-        }, 4, { timeout: 20_000 });
-        return item.locator(".gallery img").evaluateAll((images: any[]) => images.map((image) =>
-            [image.dataset.variant, image.naturalWidth, image.naturalHeight]));
+        await page.waitForFunction(
+            (count) => {
+                const images: any[] = Array.from(
+                    (globalThis as any).document.querySelectorAll("#uploads li:first-child .gallery img"),
+                );
+                return images.length === count && images.every((image) => image.complete && image.naturalWidth > 0);
+            },
+            4,
+            { timeout: 20_000 },
+        );
+        return item
+            .locator(".gallery img")
+            .evaluateAll((images: any[]) =>
+                images.map((image) => [image.dataset.variant, image.naturalWidth, image.naturalHeight]),
+            );
     }
 
     for (const method of ["put", "post"] as const) {
@@ -68,7 +87,10 @@ describe("the upload page in headless Chromium (web/)", () => {
             expect(status).to.include(`(${method.toUpperCase()})`);
             expect(await item.locator("progress").evaluate((bar: any) => bar.value)).to.equal(100);
             expect(await loadedImages(item)).to.deep.equal([
-                ["original", 1600, 1200], ["300x300", 300, 300], ["640x480", 640, 480], ["1280x720", 1280, 720],
+                ["original", 1600, 1200],
+                ["300x300", 300, 300],
+                ["640x480", 640, 480],
+                ["1280x720", 1280, 720],
             ]);
             await page.locator("#uploads li:first-child figcaption", { hasText: "1280x720: 1280×720" }).waitFor();
         });
@@ -76,11 +98,15 @@ describe("the upload page in headless Chromium (web/)", () => {
 
     it("declares the file's size when signing a PUT, so the URL it uploads with has content-length signed", async () => {
         const bytes = await jpegBytes(320, 240);
-        const signRequest = page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname.endsWith("/uploads"));
+        const signRequest = page.waitForRequest(
+            (request) => request.method() === "POST" && new URL(request.url()).pathname.endsWith("/uploads"),
+        );
         const putRequest = page.waitForRequest((request) => request.method() === "PUT");
         const item = await uploadThroughPage("put", "sized.jpg", bytes);
         expect((await signRequest).postDataJSON()).to.deep.equal({ contentType: "image/jpeg", size: bytes.length });
-        expect(new URL((await putRequest).url()).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
+        expect(new URL((await putRequest).url()).searchParams.get("X-Amz-SignedHeaders")).to.equal(
+            "content-length;content-type;host;if-none-match",
+        );
         expect(await item.locator(".status").textContent()).to.include("100 %");
     });
 
@@ -88,7 +114,7 @@ describe("the upload page in headless Chromium (web/)", () => {
     async function tabToPicker(): Promise<void> {
         for (let presses = 0; presses < 10; presses++) {
             await page.keyboard.press("Tab");
-            if (await page.evaluate(() => (globalThis as any).document.activeElement?.id) === "choose-files") return;
+            if ((await page.evaluate(() => (globalThis as any).document.activeElement?.id)) === "choose-files") return;
         }
         throw new Error("Tab never reached the file picker");
     }
@@ -101,15 +127,20 @@ describe("the upload page in headless Chromium (web/)", () => {
             const style = (globalThis as any).getComputedStyle(focused);
             const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
             const luminance = (color: string) => {
-                const [r, g, b] = rgb(color).map((v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+                const [r, g, b] = rgb(color).map((v) => {
+                    const c = v / 255;
+                    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+                });
                 return 0.2126 * r + 0.7152 * g + 0.0722 * b;
             };
             const background = (globalThis as any).getComputedStyle(doc.body).backgroundColor;
             const page = background === "rgba(0, 0, 0, 0)" ? "rgb(255, 255, 255)" : background;
             const [light, dark] = [luminance(style.outlineColor), luminance(page)].sort((a, b) => b - a);
             return {
-                tag: focused.tagName, focusVisible: focused.matches(":focus-visible"),
-                outline: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth), boxShadow: style.boxShadow,
+                tag: focused.tagName,
+                focusVisible: focused.matches(":focus-visible"),
+                outline: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth),
+                boxShadow: style.boxShadow,
                 contrast: (light + 0.05) / (dark + 0.05),
             };
         });
@@ -137,7 +168,10 @@ describe("the upload page in headless Chromium (web/)", () => {
             const ring = await focusRing();
             expect(ring.tag).to.equal("BUTTON");
             expect(ring.focusVisible).to.equal(true);
-            expect(ring.outline >= 2 || ring.boxShadow !== "none", `outline ${ring.outline}px, box-shadow ${ring.boxShadow}`).to.equal(true);
+            expect(
+                ring.outline >= 2 || ring.boxShadow !== "none",
+                `outline ${ring.outline}px, box-shadow ${ring.boxShadow}`,
+            ).to.equal(true);
             expect(ring.contrast).to.be.at.least(3);
         });
 
@@ -146,10 +180,14 @@ describe("the upload page in headless Chromium (web/)", () => {
             expect(await item.getAttribute("data-outcome")).to.equal("done");
             expect(await item.locator(".status").textContent()).to.include("100 %");
             expect(await loadedImages(item)).to.deep.equal([
-                ["original", 1600, 1200], ["300x300", 300, 300], ["640x480", 640, 480], ["1280x720", 1280, 720],
+                ["original", 1600, 1200],
+                ["300x300", 300, 300],
+                ["640x480", 640, 480],
+                ["1280x720", 1280, 720],
             ]);
             expect(await page.locator("#outcome[role=status]").textContent()).to.equal(
-                "keyboard-photo.jpg: uploaded; the original and 3 variants are ready.");
+                "keyboard-photo.jpg: uploaded; the original and 3 variants are ready.",
+            );
         });
 
         it("opens the picker with Space and shows a text file named .jpg as failed, with the Resizer's own reason", async () => {
@@ -162,42 +200,64 @@ describe("the upload page in headless Chromium (web/)", () => {
             expect(await item.getAttribute("data-outcome")).to.equal("failed");
             const status = item.locator(".status");
             expect(await status.getAttribute("class")).to.include("error");
-            expect(await status.textContent()).to.equal(`Failed: uploaded, but the image cannot be used: ${error.message} (${error.code})`);
-            expect(await item.locator("figcaption", { hasText: "300x300:" }).textContent()).to.equal(`300x300: ${error.message} (${error.code})`);
-            expect(await page.locator("#outcome[role=status]").textContent()).to.equal(`not-a-photo.jpg: failed. ${await status.textContent()}`);
+            expect(await status.textContent()).to.equal(
+                `Failed: uploaded, but the image cannot be used: ${error.message} (${error.code})`,
+            );
+            expect(await item.locator("figcaption", { hasText: "300x300:" }).textContent()).to.equal(
+                `300x300: ${error.message} (${error.code})`,
+            );
+            expect(await page.locator("#outcome[role=status]").textContent()).to.equal(
+                `not-a-photo.jpg: failed. ${await status.textContent()}`,
+            );
         });
 
         it("shows storage's refusal of an upload with S3's Code and Message", async () => {
             // The presigned URL's signature spoiled on its way out: the local S3 gate refuses it as S3 does.
             let xml = "";
-            await page.route((url) => url.port !== new URL(pipeline.url).port, async (route) => {
-                if (route.request().method() !== "PUT") return route.continue();
-                const response = await route.fetch({ url: route.request().url().replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${"0".repeat(64)}`) });
-                xml = await response.text();
-                await route.fulfill({ response });
-            });
+            await page.route(
+                (url) => url.port !== new URL(pipeline.url).port,
+                async (route) => {
+                    if (route.request().method() !== "PUT") return route.continue();
+                    const response = await route.fetch({
+                        url: route
+                            .request()
+                            .url()
+                            .replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${"0".repeat(64)}`),
+                    });
+                    xml = await response.text();
+                    await route.fulfill({ response });
+                },
+            );
             const item = await uploadByKeyboard("Enter", "spoiled.jpg", await jpegBytes(64, 48));
             const [code, message] = [/<Code>([^<]+)/.exec(xml)![1], /<Message>([^<]+)/.exec(xml)![1]];
             expect(code).to.equal("SignatureDoesNotMatch");
             expect(await item.getAttribute("data-outcome")).to.equal("failed");
-            expect(await item.locator(".status").textContent()).to.equal(`Storage refused the upload: ${code}: ${message}`);
+            expect(await item.locator(".status").textContent()).to.equal(
+                `Storage refused the upload: ${code}: ${message}`,
+            );
         });
 
         it("shows the API's JSON reason when it refuses to sign", async () => {
-            await page.route(`${pipeline.url}/api/uploads`, (route) => route.continue({ postData: JSON.stringify({ contentType: "text/html" }) }));
+            await page.route(`${pipeline.url}/api/uploads`, (route) =>
+                route.continue({ postData: JSON.stringify({ contentType: "text/html" }) }),
+            );
             const refusal = page.waitForResponse((response) => response.url().endsWith("/api/uploads"));
             const item = await uploadByKeyboard("Enter", "refused.jpg", await jpegBytes(64, 48));
             const answer = await refusal;
             expect(answer.status()).to.equal(400);
             const { error } = await answer.json();
             expect(await item.getAttribute("data-outcome")).to.equal("failed");
-            expect(await item.locator(".status").textContent()).to.equal(`The server said no: ${error.message} (${error.code})`);
+            expect(await item.locator(".status").textContent()).to.equal(
+                `The server said no: ${error.message} (${error.code})`,
+            );
         });
     });
 
     it("says in plain words why a file is refused before uploading it", async () => {
         const item = await uploadThroughPage("put", "notes.txt", Buffer.from("not an image"));
-        expect(await item.locator(".status").textContent()).to.match(/^Wrong type: text\/plain is not one of jpeg, png/);
+        expect(await item.locator(".status").textContent()).to.match(
+            /^Wrong type: text\/plain is not one of jpeg, png/,
+        );
         expect(await item.locator(".gallery").count()).to.equal(0);
     });
 });

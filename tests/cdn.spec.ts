@@ -14,7 +14,11 @@ function memoryBucket(objects: Record<string, { body: Buffer; contentType: strin
         asked.push(command.input.Key);
         const object = objects[command.input.Key];
         if (!object) throw missing();
-        return { Body: { transformToByteArray: async () => new Uint8Array(object.body) }, ContentType: object.contentType, ETag: '"abc"' };
+        return {
+            Body: { transformToByteArray: async () => new Uint8Array(object.body) },
+            ContentType: object.contentType,
+            ETag: '"abc"',
+        };
     };
     return { s3: { send } as never, asked };
 }
@@ -26,7 +30,13 @@ function rawGet(url: string, path: string): Promise<{ status: number; contentTyp
         http.get({ hostname, port, path: `${pathname}/${path}` }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode!, contentType: res.headers["content-type"], json: JSON.parse(Buffer.concat(chunks).toString()) }));
+            res.on("end", () =>
+                resolve({
+                    status: res.statusCode!,
+                    contentType: res.headers["content-type"],
+                    json: JSON.parse(Buffer.concat(chunks).toString()),
+                }),
+            );
         }).on("error", reject);
     });
 }
@@ -36,24 +46,40 @@ async function serve(options: CdnOptions) {
     const server = http.createServer((req, res) => void cdn.handle(req, res, req.url!.slice(4)));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}/cdn`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${port}/cdn`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
 }
 
 describe("local CDN emulation (local/cdn/cdn.ts)", () => {
     it("keeps the Resizer's redirect for a too-big variant under its own path", async () => {
         const seen: HttpEvent[] = [];
         const cdn = createCdn({
-            s3: { send: async () => { throw missing(); } } as never, bucket: "b", basePath: "/cdn", corsOrigins: [],
+            s3: {
+                send: async () => {
+                    throw missing();
+                },
+            } as never,
+            bucket: "b",
+            basePath: "/cdn",
+            corsOrigins: [],
             resize: async (event) => {
                 seen.push(event);
-                return jsonResult(307, { location: `/${event.rawPath.slice(1)}` }, { location: `/${event.rawPath.slice(1)}` });
+                return jsonResult(
+                    307,
+                    { location: `/${event.rawPath.slice(1)}` },
+                    { location: `/${event.rawPath.slice(1)}` },
+                );
             },
         });
         const server = http.createServer((req, res) => void cdn.handle(req, res, req.url!.slice(4)));
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         try {
             const { port } = server.address() as AddressInfo;
-            const response = await fetch(`http://127.0.0.1:${port}/cdn/2048x2048/uploads/big.png`, { redirect: "manual" });
+            const response = await fetch(`http://127.0.0.1:${port}/cdn/2048x2048/uploads/big.png`, {
+                redirect: "manual",
+            });
             expect(response.status).to.equal(307);
             expect(response.headers.get("location")).to.equal("/cdn/2048x2048/uploads/big.png");
             expect(response.headers.get("cache-control")).to.equal("no-store");
@@ -70,10 +96,16 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         let cdn: Awaited<ReturnType<typeof serve>>;
         let resized: string[];
         before(async () => {
-            bucket = memoryBucket({ "uploads/a.png": { body, contentType: "image/png" }, "uploads/a.json": { body: json, contentType: "application/json" } });
+            bucket = memoryBucket({
+                "uploads/a.png": { body, contentType: "image/png" },
+                "uploads/a.json": { body: json, contentType: "application/json" },
+            });
             resized = [];
             cdn = await serve({
-                s3: bucket.s3, bucket: "b", basePath: "/cdn", corsOrigins: ["https://app.example.com"],
+                s3: bucket.s3,
+                bucket: "b",
+                basePath: "/cdn",
+                corsOrigins: ["https://app.example.com"],
                 resize: async (event) => {
                     resized.push(event.rawPath);
                     return jsonResult(404, { error: { code: "original_not_found", message: "missing" } });
@@ -135,15 +167,20 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         });
 
         it("answers an OPTIONS preflight for GET from a configured origin, and none for another origin or method", async () => {
-            const preflight = (origin: string, method: string) => fetch(`${cdn.url}/uploads/a.png`, {
-                method: "OPTIONS", headers: { origin, "access-control-request-method": method },
-            });
+            const preflight = (origin: string, method: string) =>
+                fetch(`${cdn.url}/uploads/a.png`, {
+                    method: "OPTIONS",
+                    headers: { origin, "access-control-request-method": method },
+                });
             const allowed = await preflight("https://app.example.com", "GET");
             expect(allowed.status).to.equal(200);
             expect(allowed.headers.get("access-control-allow-origin")).to.equal("https://app.example.com");
             expect(allowed.headers.get("access-control-allow-methods")).to.equal("GET, HEAD");
             expect(allowed.headers.get("access-control-max-age")).to.equal("86400");
-            for (const [origin, method] of [["https://evil.example.com", "GET"], ["https://app.example.com", "PUT"]]) {
+            for (const [origin, method] of [
+                ["https://evil.example.com", "GET"],
+                ["https://app.example.com", "PUT"],
+            ]) {
                 const refused = await preflight(origin, method);
                 expect(refused.headers.get("access-control-allow-origin"), `${origin} ${method}`).to.equal(null);
                 expect(refused.headers.get("access-control-allow-methods")).to.equal(null);
@@ -152,12 +189,19 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         });
 
         it("serves one byte range as 206 with Content-Range (RFC 9110 §14)", async () => {
-            const cases: Array<[string, number, number]> = [["bytes=0-9", 0, 9], ["bytes=45-", 45, 49], ["bytes=-5", 45, 49], ["bytes=40-999", 40, 49]];
+            const cases: Array<[string, number, number]> = [
+                ["bytes=0-9", 0, 9],
+                ["bytes=45-", 45, 49],
+                ["bytes=-5", 45, 49],
+                ["bytes=40-999", 40, 49],
+            ];
             for (const [range, start, end] of cases) {
                 const response = await fetch(`${cdn.url}/uploads/a.png`, { headers: { range } });
                 expect(response.status, range).to.equal(206);
                 expect(response.headers.get("content-range"), range).to.equal(`bytes ${start}-${end}/50`);
-                expect(Buffer.from(await response.arrayBuffer()).equals(body.subarray(start, end + 1)), range).to.equal(true);
+                expect(Buffer.from(await response.arrayBuffer()).equals(body.subarray(start, end + 1)), range).to.equal(
+                    true,
+                );
             }
             const whole = await fetch(`${cdn.url}/uploads/a.png`);
             expect(whole.headers.get("accept-ranges")).to.equal("bytes");
@@ -172,7 +216,12 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         });
 
         it("answers several ranges, another unit or a stale If-Range with the whole object (200), as CloudFront does", async () => {
-            for (const headers of [{ range: "bytes=0-1,5-6" } as Record<string, string>, { range: "items=0-1" }, { range: "bytes=9-2" }, { range: "bytes=0-1", "if-range": '"other"' }]) {
+            for (const headers of [
+                { range: "bytes=0-1,5-6" } as Record<string, string>,
+                { range: "items=0-1" },
+                { range: "bytes=9-2" },
+                { range: "bytes=0-1", "if-range": '"other"' },
+            ]) {
                 const response = await fetch(`${cdn.url}/uploads/a.png`, { headers });
                 expect(response.status, JSON.stringify(headers)).to.equal(200);
                 expect(Buffer.from(await response.arrayBuffer()).equals(body)).to.equal(true);
@@ -180,7 +229,9 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         });
 
         it("sends a range of a compressible object as stored bytes, not compressed ones", async () => {
-            const response = await fetch(`${cdn.url}/uploads/a.json`, { headers: { range: "bytes=0-7", "accept-encoding": "gzip, br" } });
+            const response = await fetch(`${cdn.url}/uploads/a.json`, {
+                headers: { range: "bytes=0-7", "accept-encoding": "gzip, br" },
+            });
             expect(response.status).to.equal(206);
             expect(response.headers.get("content-encoding")).to.equal(null);
             expect(await response.text()).to.equal(json.subarray(0, 8).toString());

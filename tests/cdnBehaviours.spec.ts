@@ -11,7 +11,11 @@ function router(run: ProgramRun): { route: (path: string) => string; bucket: str
     const d = run.one(DISTRIBUTION).inputs;
     const variants: string = d.originGroups[0].originId;
     const bucket: string = d.origins.find((o: any) => o.domainName.includes(".s3.")).originId;
-    return { route: (path) => routeRequest(d.orderedCacheBehaviors, d.defaultCacheBehavior.targetOriginId, path), bucket, variants };
+    return {
+        route: (path) => routeRequest(d.orderedCacheBehaviors, d.defaultCacheBehavior.targetOriginId, path),
+        bucket,
+        variants,
+    };
 }
 
 describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
@@ -27,29 +31,52 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
                 expect(route(path), path).to.equal(variants);
             }
             for (const path of [
-                "/favicon.ico", "/robots.txt", "/", "/wp-login.php", "/uploads/a.jpg", "/uploads/x/uploads/a.jpg",
-                "/300x301/uploads/a.jpg", "/999x999/uploads/a.jpg", "/300X300/uploads/a.jpg", "/300x300/other/a.jpg",
-                "/300x300uploads/a.jpg", "/a/300x300/uploads/a.jpg",
+                "/favicon.ico",
+                "/robots.txt",
+                "/",
+                "/wp-login.php",
+                "/uploads/a.jpg",
+                "/uploads/x/uploads/a.jpg",
+                "/300x301/uploads/a.jpg",
+                "/999x999/uploads/a.jpg",
+                "/300X300/uploads/a.jpg",
+                "/300x300/other/a.jpg",
+                "/300x300uploads/a.jpg",
+                "/a/300x300/uploads/a.jpg",
             ]) {
                 expect(route(path), path).to.equal(bucket);
             }
         });
 
         it("with allowAnyResolution, routes every WxH/uploads/ path there, but originals under uploads/ still never", async () => {
-            const any = await runProgram({ "image-pipeline:allowedResolutions": "", "image-pipeline:allowAnyResolution": "true" });
+            const any = await runProgram({
+                "image-pipeline:allowedResolutions": "",
+                "image-pipeline:allowAnyResolution": "true",
+            });
             const { route, bucket, variants } = router(any);
             expect(route("/123x45/uploads/a.jpg")).to.equal(variants);
             // `*x*/uploads/*` matches this original's path too: the uploads/* behaviour comes first and wins.
             expect(route("/uploads/x/uploads/a.jpg")).to.equal(bucket);
             expect(route("/uploads/1x1/uploads/a.jpg")).to.equal(bucket);
             expect(route("/favicon.ico")).to.equal(bucket);
-            expect(any.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern))
-                .to.deep.equal([`${UPLOADS_PREFIX}*`, `*x*/${UPLOADS_PREFIX}*`]);
+            expect(any.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern)).to.deep.equal([
+                `${UPLOADS_PREFIX}*`,
+                `*x*/${UPLOADS_PREFIX}*`,
+            ]);
         });
 
         it("takes the upload prefix from functions/shared/bucketLayout.ts", () => {
-            const patterns: string[] = run.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
-            expect(patterns).to.deep.equal([UPLOADS_PREFIX, `300x300/${UPLOADS_PREFIX}`, `640x480/${UPLOADS_PREFIX}`, `1280x720/${UPLOADS_PREFIX}`].map((p) => `${p}*`));
+            const patterns: string[] = run
+                .one(DISTRIBUTION)
+                .inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
+            expect(patterns).to.deep.equal(
+                [
+                    UPLOADS_PREFIX,
+                    `300x300/${UPLOADS_PREFIX}`,
+                    `640x480/${UPLOADS_PREFIX}`,
+                    `1280x720/${UPLOADS_PREFIX}`,
+                ].map((p) => `${p}*`),
+            );
         });
     });
 
@@ -57,12 +84,16 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
         const responses: any[] = run.one(DISTRIBUTION).inputs.customErrorResponses;
         expect(responses.map((r) => r.errorCode)).to.have.members([400, 403, 404, 405, 414, 500, 501, 502, 503, 504]);
         for (const response of responses) {
-            expect(response, String(response.errorCode)).to.deep.equal({ errorCode: response.errorCode, errorCachingMinTtl: 0 });
+            expect(response, String(response.errorCode)).to.deep.equal({
+                errorCode: response.errorCode,
+                errorCachingMinTtl: 0,
+            });
         }
     });
 
     describe("timeouts agree", () => {
-        const resizerOrigin = (r: ProgramRun) => r.one(DISTRIBUTION).inputs.origins.find((o: any) => o.customOriginConfig);
+        const resizerOrigin = (r: ProgramRun) =>
+            r.one(DISTRIBUTION).inputs.origins.find((o: any) => o.customOriginConfig);
 
         it("gives the Resizer origin a 30 s read timeout and 2 connection attempts by default", () => {
             const origin = resizerOrigin(run);
@@ -72,20 +103,24 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
 
         it("takes them from resizerOriginReadTimeoutSeconds and resizerOriginConnectionAttempts", async () => {
             const tuned = await runProgram({
-                "image-pipeline:resizerOriginReadTimeoutSeconds": "45", "image-pipeline:resizerOriginConnectionAttempts": "1",
+                "image-pipeline:resizerOriginReadTimeoutSeconds": "45",
+                "image-pipeline:resizerOriginConnectionAttempts": "1",
             });
             expect(resizerOrigin(tuned).customOriginConfig.originReadTimeout).to.equal(45);
             expect(resizerOrigin(tuned).connectionAttempts).to.equal(1);
         });
 
         it("gives GET /resize the HTTP API's 30 s maximum integration timeout, the cap on resizerTimeoutSeconds", () => {
-            const integration = run.ofType("aws:apigatewayv2/integration:Integration").find((i) => i.name.endsWith("resize-integration"))!;
+            const integration = run
+                .ofType("aws:apigatewayv2/integration:Integration")
+                .find((i) => i.name.endsWith("resize-integration"))!;
             expect(integration.inputs.timeoutMilliseconds).to.equal(30_000);
         });
     });
 
     describe("runaway-bill guard", () => {
-        const resizerFunction = (r: ProgramRun) => r.ofType("aws:lambda/function:Function").find((f) => f.name === "resizer-handler")!;
+        const resizerFunction = (r: ProgramRun) =>
+            r.ofType("aws:lambda/function:Function").find((f) => f.name === "resizer-handler")!;
 
         it("reserves concurrency 10 for the Resizer unless told otherwise", () => {
             expect(resizerFunction(run).inputs.reservedConcurrentExecutions).to.equal(10);

@@ -9,9 +9,10 @@ const HOOK = path.join(PROJECT_DIR, "tests", "support", "omitDevHook.js");
 
 /** Runs a TypeScript file in a fresh node with dev-only packages unloadable (ts-node is a dependency). */
 function runWithoutDevPackages(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-    return promisify(execFile)(process.execPath, [
-        "-r", HOOK, "-r", "ts-node/register/transpile-only", file, ...args,
-    ], { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 });
+    return promisify(execFile)(process.execPath, ["-r", HOOK, "-r", "ts-node/register/transpile-only", file, ...args], {
+        cwd: PROJECT_DIR,
+        maxBuffer: 16 * 1024 * 1024,
+    });
 }
 
 describe("deploy-time dependencies (npm ci --omit=dev)", () => {
@@ -20,12 +21,20 @@ describe("deploy-time dependencies (npm ci --omit=dev)", () => {
             try { require(name); console.log(name, "loads"); } catch (e) { console.log(name, e.code); } }`;
         const { stdout } = await promisify(execFile)(process.execPath, ["-r", HOOK, "-e", probe], { cwd: PROJECT_DIR });
         expect(stdout.trim().split("\n")).to.deep.equal([
-            "sharp MODULE_NOT_FOUND", "yaml MODULE_NOT_FOUND", "mocha MODULE_NOT_FOUND", "@pulumi/pulumi loads", "esbuild loads"]);
+            "sharp MODULE_NOT_FOUND",
+            "yaml MODULE_NOT_FOUND",
+            "mocha MODULE_NOT_FOUND",
+            "@pulumi/pulumi loads",
+            "esbuild loads",
+        ]);
     });
 
     it("index.ts runs under the mocks and builds both Lambda archives with only `dependencies` loadable", async () => {
         const config = JSON.stringify(devStackConfig());
-        const { stdout } = await runWithoutDevPackages(path.join(PROJECT_DIR, "tests", "support", "deployTimeProgram.ts"), [config]);
+        const { stdout } = await runWithoutDevPackages(
+            path.join(PROJECT_DIR, "tests", "support", "deployTimeProgram.ts"),
+            [config],
+        );
         const types: string[] = JSON.parse(stdout);
         expect(types.filter((t) => t === "aws:lambda/function:Function")).to.have.length(2);
         expect(types).to.include("aws:cloudfront/distribution:Distribution");

@@ -26,7 +26,11 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
 
     const api = (path: string, init: RequestInit = {}) => fetch(`${pipeline.url}/api${path}`, init);
     const presign = async (route: string, contentType: string) => {
-        const response = await api(route, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType }) });
+        const response = await api(route, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ contentType }),
+        });
         expect(response.status).to.equal(200);
         return jsonOf(response);
     };
@@ -55,7 +59,11 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         expect(original.headers.get("content-type")).to.equal("image/jpeg");
         expect(Buffer.from(await original.arrayBuffer()).equals(photo)).to.equal(true);
 
-        for (const [size, expected] of [["300x300", [300, 300]], ["640x480", [640, 480]], ["1280x720", [1280, 720]]] as const) {
+        for (const [size, expected] of [
+            ["300x300", [300, 300]],
+            ["640x480", [640, 480]],
+            ["1280x720", [1280, 720]],
+        ] as const) {
             const variant = await cdn(`${size}/${signed.key}`);
             expect(variant.status, size).to.equal(200);
             expect(variant.headers.get("cache-control")).to.equal("public, max-age=31536000, immutable");
@@ -83,10 +91,15 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
 
         const small = await startTestPipeline({ "image-pipeline:maxUploadBytes": "1000" });
         try {
-            const response = await fetch(`${small.url}/api/uploads/form`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"contentType":"image/png"}' });
+            const response = await fetch(`${small.url}/api/uploads/form`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: '{"contentType":"image/png"}',
+            });
             const tooBig = await jsonOf(response);
             const overCap = new FormData();
-            for (const [name, value] of Object.entries(tooBig.fields as Record<string, string>)) overCap.append(name, value);
+            for (const [name, value] of Object.entries(tooBig.fields as Record<string, string>))
+                overCap.append(name, value);
             overCap.append("file", new Blob([new Uint8Array(png)]), "a.png");
             const refused = await fetch(tooBig.uploadUrl, { method: "POST", body: overCap });
             expect(refused.status).to.equal(400);
@@ -98,7 +111,11 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
 
     it("refuses a hand-made PUT with another Content-Type, as S3 does", async () => {
         const signed = await presign("/uploads", "image/png");
-        const put = await fetch(signed.uploadUrl, { method: "PUT", headers: { "Content-Type": "image/svg+xml" }, body: "<svg/>" });
+        const put = await fetch(signed.uploadUrl, {
+            method: "PUT",
+            headers: { "Content-Type": "image/svg+xml" },
+            body: "<svg/>",
+        });
         expect(put.status).to.equal(403);
         expect(await put.text()).to.include("<Code>SignatureDoesNotMatch</Code>");
         expect((await cdn(signed.key)).status).to.equal(404);
@@ -128,10 +145,14 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
     });
 
     it("keeps the seed-article flows: GET /api/uploads with x-extension, GET /api/resize → 307 to the CDN", async () => {
-        const seeded = await jsonOf(await api("/uploads", { headers: { "x-extension": "jpg", "content-type": "application/jpg" } }));
+        const seeded = await jsonOf(
+            await api("/uploads", { headers: { "x-extension": "jpg", "content-type": "application/jpg" } }),
+        );
         expect(seeded).to.include.keys("presignedUrl", "key");
         expect(seeded.headers).to.deep.equal({ "Content-Type": "image/jpeg", "If-None-Match": "*" }); // what the seed client must now send
-        expect((await fetch(seeded.presignedUrl, { method: "PUT", headers: seeded.headers, body: photo })).status).to.equal(200);
+        expect(
+            (await fetch(seeded.presignedUrl, { method: "PUT", headers: seeded.headers, body: photo })).status,
+        ).to.equal(200);
         const redirect = await api(`/resize?key=300x300/${seeded.key}`, { redirect: "manual" });
         expect(redirect.status).to.equal(307);
         expect(redirect.headers.get("location")).to.equal(`${pipeline.url}/cdn/300x300/${seeded.key}`);
@@ -139,7 +160,11 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
     });
 
     it("refuses an API body over 1 MiB with a JSON 413 that the client can read", async () => {
-        const response = await api("/uploads", { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(2 * 1024 * 1024) });
+        const response = await api("/uploads", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: new Uint8Array(2 * 1024 * 1024),
+        });
         expect(response.status).to.equal(413);
         expect((await jsonOf(response)).error.code).to.equal("body_too_large");
     });
@@ -147,15 +172,25 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
     it("CDN: GET and HEAD only; gzip and brotli for compressible types, none for images", async () => {
         expect((await cdn("uploads/x.jpg", { method: "DELETE" })).status).to.equal(405);
         const s3 = createS3Client({ endpoint: pipeline.s3Url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-        await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: "uploads/notes.json", Body: JSON.stringify({ text: "x".repeat(5000) }), ContentType: "application/json" }));
+        await s3.send(
+            new PutObjectCommand({
+                Bucket: LOCAL_BUCKET,
+                Key: "uploads/notes.json",
+                Body: JSON.stringify({ text: "x".repeat(5000) }),
+                ContentType: "application/json",
+            }),
+        );
         s3.destroy();
-        const viaHttp = (key: string, encoding: string) => new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-            // fetch decompresses transparently; read the raw answer's headers with http.get instead.
-            require("http").get(`${pipeline.url}/cdn/${key}`, { headers: { "accept-encoding": encoding } }, (res: any) => {
-                res.resume();
-                resolve(res.headers);
-            }).on("error", reject);
-        });
+        const viaHttp = (key: string, encoding: string) =>
+            new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+                // fetch decompresses transparently; read the raw answer's headers with http.get instead.
+                require("http")
+                    .get(`${pipeline.url}/cdn/${key}`, { headers: { "accept-encoding": encoding } }, (res: any) => {
+                        res.resume();
+                        resolve(res.headers);
+                    })
+                    .on("error", reject);
+            });
         expect((await viaHttp("uploads/notes.json", "gzip, br"))["content-encoding"]).to.equal("br");
         expect((await viaHttp("uploads/notes.json", "gzip"))["content-encoding"]).to.equal("gzip");
         expect((await viaHttp("uploads/notes.json", "identity"))["content-encoding"]).to.equal(undefined);
@@ -173,9 +208,13 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         const first = await startLocalPipeline({ config, port: 0, s3Port: 0, dataDir });
         let key: string;
         try {
-            const signed = await jsonOf(await fetch(`${first.url}/api/uploads`, { method: "POST", body: '{"contentType":"image/jpeg"}' }));
+            const signed = await jsonOf(
+                await fetch(`${first.url}/api/uploads`, { method: "POST", body: '{"contentType":"image/jpeg"}' }),
+            );
             key = signed.key;
-            expect((await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo })).status).to.equal(200);
+            expect(
+                (await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo })).status,
+            ).to.equal(200);
         } finally {
             await first.close();
         }

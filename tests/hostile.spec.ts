@@ -12,13 +12,18 @@ import { DataDirLockedError, lockDataDir } from "../local/dataDirLock";
 import { LOCAL_BUCKET } from "../local/server";
 
 /** A GET with the path sent verbatim: fetch would resolve dot segments and reject some bytes before sending. */
-function rawGet(base: string, rawPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function rawGet(
+    base: string,
+    rawPath: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
     const { hostname, port } = new URL(base);
     return new Promise((resolve, reject) => {
         http.get({ hostname, port, path: rawPath }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+            res.on("end", () =>
+                resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+            );
         }).on("error", reject);
     });
 }
@@ -29,9 +34,13 @@ describe("hostile input and faults against the running local server (local/start
     let photo: Buffer;
 
     const upload = async () => {
-        const signed = await (await fetch(`${server.url}/api/uploads`, {
-            method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contentType: "image/jpeg" }),
-        })).json() as { key: string; uploadUrl: string; headers: Record<string, string> };
+        const signed = (await (
+            await fetch(`${server.url}/api/uploads`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ contentType: "image/jpeg" }),
+            })
+        ).json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
         const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
         return { key: signed.key, status: put.status };
     };
@@ -117,8 +126,18 @@ describe("hostile input and faults against the running local server (local/start
             try {
                 const run = await runLocalProcessToExit(["--data-dir", dataDir], { [variable]: busy });
                 expect(run.code).to.equal(1);
-                const lines = run.output.split("\n").filter((line) => line.trim() !== "" && !/NodeVersionSupportWarning|node >=22|upgrade to node|a\.co\/|trace-warnings|^versions published|^will require|^To continue|^and security|^More information/.test(line));
-                expect(lines).to.deep.equal([`Port ${busy} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`]);
+                const lines = run.output
+                    .split("\n")
+                    .filter(
+                        (line) =>
+                            line.trim() !== "" &&
+                            !/NodeVersionSupportWarning|node >=22|upgrade to node|a\.co\/|trace-warnings|^versions published|^will require|^To continue|^and security|^More information/.test(
+                                line,
+                            ),
+                    );
+                expect(lines).to.deep.equal([
+                    `Port ${busy} is already in use; set ${variable} to another port (${variable}=0 picks a free one).`,
+                ]);
             } finally {
                 fs.rmSync(dataDir, { recursive: true, force: true });
             }
@@ -167,7 +186,11 @@ describe("hostile input and faults against the running local server (local/start
             const variant = await fetch(`${server.url}/cdn/1280x720/${key}`);
             expect(variant.status).to.equal(500);
             expect(((await variant.json()) as { error: { code: string } }).error.code).to.equal("internal_error");
-            expect(fs.readdirSync(variantDir, { recursive: true }).filter((name) => String(name).endsWith("_S3rver_object"))).to.deep.equal([]);
+            expect(
+                fs
+                    .readdirSync(variantDir, { recursive: true })
+                    .filter((name) => String(name).endsWith("_S3rver_object")),
+            ).to.deep.equal([]);
             expect(server.output()).to.match(/local S3 could not write an object.*ENOSPC/);
             expect((await fetch(`${server.url}/cdn/${key}`)).status).to.equal(200);
             await expectServing();
@@ -188,7 +211,10 @@ describe("the data folder lock (local/dataDirLock.ts)", () => {
     it("refuses a folder locked by a live process, and takes over a lock whose process is gone", () => {
         const data = path.join(dir, "dev");
         const first = lockDataDir(data);
-        expect(() => lockDataDir(data, process.pid + 1)).to.throw(DataDirLockedError, `in use by process ${process.pid}`);
+        expect(() => lockDataDir(data, process.pid + 1)).to.throw(
+            DataDirLockedError,
+            `in use by process ${process.pid}`,
+        );
         first.release();
         expect(fs.existsSync(`${data}.lock`)).to.equal(false);
         // A pid that cannot be alive (above Linux's pid_max limit): a stale lock.

@@ -26,7 +26,9 @@ async function stack(overrides: Record<string, string>): Promise<Stack> {
     const keyPolicies = run.ofType("aws:kms/keyPolicy:KeyPolicy");
     const created = run.ofType("aws:kms/key:Key")[0];
     return {
-        run, bucketArn, bucketPolicy,
+        run,
+        bucketArn,
+        bucketPolicy,
         keyArn: created?.state.arn ?? overrides["image-pipeline:kmsKeyArn"],
         // A created key has the policy the program wrote; a brought key is assumed to keep KMS's default one.
         keyPolicy: keyPolicies.length === 1 ? parsePolicy(keyPolicies[0].inputs.policy) : defaultKeyPolicy(),
@@ -34,10 +36,20 @@ async function stack(overrides: Record<string, string>): Promise<Stack> {
 }
 
 /** A role's call: S3 calls meet the bucket policy, KMS calls the key policy. */
-function call(target: Stack, roleName: string, action: string, resource: string, context: Record<string, string> = {}): Promise<Decision> {
+function call(
+    target: Stack,
+    roleName: string,
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+): Promise<Decision> {
     const role = rolePolicyOf(target.run, roleName);
     return evaluate({
-        principal: role.arn, identityPolicies: [role.policy], action, resource, context,
+        principal: role.arn,
+        identityPolicies: [role.policy],
+        action,
+        resource,
+        context,
         resourcePolicy: action.startsWith("kms:") ? target.keyPolicy : target.bucketPolicy,
     });
 }
@@ -58,50 +70,90 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
         describe(`SSE ${mode === "plain" ? "AES256 (no KMS)" : mode === "created" ? "KMS, key created by the stack" : "KMS, key brought by the user"}`, () => {
             it("the presign role: a presigned PUT/POST of an original (uploads/, uploads/<sub>/) is allowed", async () => {
                 for (const key of ["uploads/9b1d.png", "uploads/auth0.7Ca/9b1d.png"]) {
-                    expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.equal("Allowed");
+                    expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.equal(
+                        "Allowed",
+                    );
                 }
             });
 
             it("the presign role: reading, deleting, listing and writing variants are denied", async () => {
                 const t = target();
-                expect(await call(t, PRESIGN_ROLE, "s3:GetObject", object(t, "uploads/9b1d.png"))).to.not.equal("Allowed");
-                expect(await call(t, PRESIGN_ROLE, "s3:DeleteObject", object(t, "uploads/9b1d.png"))).to.not.equal("Allowed");
-                expect(await call(t, PRESIGN_ROLE, "s3:PutObject", object(t, "300x300/uploads/9b1d.png"))).to.not.equal("Allowed");
+                expect(await call(t, PRESIGN_ROLE, "s3:GetObject", object(t, "uploads/9b1d.png"))).to.not.equal(
+                    "Allowed",
+                );
+                expect(await call(t, PRESIGN_ROLE, "s3:DeleteObject", object(t, "uploads/9b1d.png"))).to.not.equal(
+                    "Allowed",
+                );
+                expect(await call(t, PRESIGN_ROLE, "s3:PutObject", object(t, "300x300/uploads/9b1d.png"))).to.not.equal(
+                    "Allowed",
+                );
                 expect(await call(t, PRESIGN_ROLE, "s3:PutObject", object(t, "index.html"))).to.not.equal("Allowed");
-                expect(await call(t, PRESIGN_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": "uploads/" })).to.not.equal("Allowed");
+                expect(
+                    await call(t, PRESIGN_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": "uploads/" }),
+                ).to.not.equal("Allowed");
             });
 
             it("the Resizer role: reads originals and variants, writes variants, lists the upload and variant prefixes", async () => {
                 const t = target();
                 expect(await call(t, RESIZER_ROLE, "s3:GetObject", object(t, "uploads/9b1d.jpg"))).to.equal("Allowed");
-                expect(await call(t, RESIZER_ROLE, "s3:GetObject", object(t, "300x300/uploads/9b1d.jpg"))).to.equal("Allowed");
-                expect(await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "300x300/uploads/9b1d.jpg"))).to.equal("Allowed");
+                expect(await call(t, RESIZER_ROLE, "s3:GetObject", object(t, "300x300/uploads/9b1d.jpg"))).to.equal(
+                    "Allowed",
+                );
+                expect(await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "300x300/uploads/9b1d.jpg"))).to.equal(
+                    "Allowed",
+                );
                 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: with s3:ListBucket a missing key is 404 NoSuchKey.
                 for (const prefix of ["uploads/9b1d.jpg", "uploads/auth0.7Ca/9b1d.jpg", "300x300/uploads/9b1d.jpg"]) {
-                    expect(await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }), prefix).to.equal("Allowed");
+                    expect(
+                        await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }),
+                        prefix,
+                    ).to.equal("Allowed");
                 }
             });
 
             it("the Resizer role: writing or deleting originals, deleting variants, other keys and other prefixes are denied", async () => {
                 const t = target();
-                expect(await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "uploads/9b1d.jpg"))).to.equal("ExplicitlyDenied");
+                expect(await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "uploads/9b1d.jpg"))).to.equal(
+                    "ExplicitlyDenied",
+                );
                 // "*x*/uploads/*" also matches keys under uploads/: the explicit Deny keeps originals out of reach.
-                expect(await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "uploads/300x300/uploads/9b1d.jpg"))).to.equal("ExplicitlyDenied");
-                expect(await call(t, RESIZER_ROLE, "s3:DeleteObject", object(t, "uploads/9b1d.jpg"))).to.not.equal("Allowed");
-                expect(await call(t, RESIZER_ROLE, "s3:DeleteObject", object(t, "300x300/uploads/9b1d.jpg"))).to.not.equal("Allowed");
-                expect(await call(t, RESIZER_ROLE, "s3:GetObject", object(t, "private/notes.txt"))).to.not.equal("Allowed");
+                expect(
+                    await call(t, RESIZER_ROLE, "s3:PutObject", object(t, "uploads/300x300/uploads/9b1d.jpg")),
+                ).to.equal("ExplicitlyDenied");
+                expect(await call(t, RESIZER_ROLE, "s3:DeleteObject", object(t, "uploads/9b1d.jpg"))).to.not.equal(
+                    "Allowed",
+                );
+                expect(
+                    await call(t, RESIZER_ROLE, "s3:DeleteObject", object(t, "300x300/uploads/9b1d.jpg")),
+                ).to.not.equal("Allowed");
+                expect(await call(t, RESIZER_ROLE, "s3:GetObject", object(t, "private/notes.txt"))).to.not.equal(
+                    "Allowed",
+                );
                 for (const prefix of ["", "private/", "300x300/"]) {
-                    expect(await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }), JSON.stringify(prefix)).to.not.equal("Allowed");
+                    expect(
+                        await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }),
+                        JSON.stringify(prefix),
+                    ).to.not.equal("Allowed");
                 }
-                expect(await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn), "no prefix at all").to.not.equal("Allowed");
+                expect(await call(t, RESIZER_ROLE, "s3:ListBucket", t.bucketArn), "no prefix at all").to.not.equal(
+                    "Allowed",
+                );
             });
 
             if (mode === "plain") {
                 it("neither role may use any KMS key", async () => {
                     for (const role of [PRESIGN_ROLE, RESIZER_ROLE]) {
                         for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
-                            expect(await evaluate({ principal: rolePolicyOf(plain.run, role).arn, identityPolicies: [rolePolicyOf(plain.run, role).policy],
-                                action, resource: BROUGHT_KEY, resourcePolicy: defaultKeyPolicy() }), `${role} ${action}`).to.not.equal("Allowed");
+                            expect(
+                                await evaluate({
+                                    principal: rolePolicyOf(plain.run, role).arn,
+                                    identityPolicies: [rolePolicyOf(plain.run, role).policy],
+                                    action,
+                                    resource: BROUGHT_KEY,
+                                    resourcePolicy: defaultKeyPolicy(),
+                                }),
+                                `${role} ${action}`,
+                            ).to.not.equal("Allowed");
                         }
                     }
                 });
@@ -130,12 +182,19 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
 
         it("a created key's policy lets this distribution, and no other, decrypt", async () => {
             // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html (SSE-KMS)
-            const asCloudFront = (sourceArn: string, action = "kms:Decrypt") => evaluate({
-                principal: "cloudfront.amazonaws.com", identityPolicies: [], action, resource: created.keyArn!,
-                resourcePolicy: created.keyPolicy, context: { "aws:SourceArn": sourceArn },
-            });
+            const asCloudFront = (sourceArn: string, action = "kms:Decrypt") =>
+                evaluate({
+                    principal: "cloudfront.amazonaws.com",
+                    identityPolicies: [],
+                    action,
+                    resource: created.keyArn!,
+                    resourcePolicy: created.keyPolicy,
+                    context: { "aws:SourceArn": sourceArn },
+                });
             expect(await asCloudFront(distributionArn())).to.equal("Allowed");
-            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal("Allowed");
+            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal(
+                "Allowed",
+            );
             expect(await asCloudFront(distributionArn(), "kms:Encrypt")).to.not.equal("Allowed");
         });
 
@@ -143,15 +202,30 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
             const statement = JSON.parse(brought.run.outputs.kmsKeyPolicyStatement as string);
             const distribution = brought.run.one("aws:cloudfront/distribution:Distribution").state.arn;
             const keyPolicy = { Version: "2012-10-17", Statement: [...defaultKeyPolicy().Statement, statement] };
-            const asCloudFront = (sourceArn: string) => evaluate({
-                principal: "cloudfront.amazonaws.com", identityPolicies: [], action: "kms:Decrypt", resource: BROUGHT_KEY,
-                resourcePolicy: keyPolicy, context: { "aws:SourceArn": sourceArn },
-            });
+            const asCloudFront = (sourceArn: string) =>
+                evaluate({
+                    principal: "cloudfront.amazonaws.com",
+                    identityPolicies: [],
+                    action: "kms:Decrypt",
+                    resource: BROUGHT_KEY,
+                    resourcePolicy: keyPolicy,
+                    context: { "aws:SourceArn": sourceArn },
+                });
             expect(await asCloudFront(distribution)).to.equal("Allowed");
-            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal("Allowed");
+            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal(
+                "Allowed",
+            );
             // Without the statement (the key policy as brought), CloudFront cannot read: hence the output.
-            expect(await evaluate({ principal: "cloudfront.amazonaws.com", identityPolicies: [], action: "kms:Decrypt", resource: BROUGHT_KEY,
-                resourcePolicy: defaultKeyPolicy(), context: { "aws:SourceArn": distribution } })).to.not.equal("Allowed");
+            expect(
+                await evaluate({
+                    principal: "cloudfront.amazonaws.com",
+                    identityPolicies: [],
+                    action: "kms:Decrypt",
+                    resource: BROUGHT_KEY,
+                    resourcePolicy: defaultKeyPolicy(),
+                    context: { "aws:SourceArn": distribution },
+                }),
+            ).to.not.equal("Allowed");
         });
     });
 });

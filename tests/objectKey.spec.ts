@@ -29,9 +29,17 @@ describe("object keys from requests (functions/shared/objectKey.ts)", () => {
     });
 
     for (const [name, key] of [
-        ["empty", ""], ["a NUL byte", "uploads/x\u0000.jpg"], ["a newline", "uploads/x\n.jpg"], ["DEL", "uploads/x\u007f.jpg"],
-        ["a leading /", "/uploads/x.jpg"], ["a trailing /", "uploads/"], ["//", "uploads//x.jpg"], ["a . segment", "uploads/./x.jpg"],
-        ["a .. segment", "uploads/../x.jpg"], ["a lone surrogate", "uploads/\ud800.jpg"], ["a 256-byte segment", `uploads/${"a".repeat(252)}.jpg`],
+        ["empty", ""],
+        ["a NUL byte", "uploads/x\u0000.jpg"],
+        ["a newline", "uploads/x\n.jpg"],
+        ["DEL", "uploads/x\u007f.jpg"],
+        ["a leading /", "/uploads/x.jpg"],
+        ["a trailing /", "uploads/"],
+        ["//", "uploads//x.jpg"],
+        ["a . segment", "uploads/./x.jpg"],
+        ["a .. segment", "uploads/../x.jpg"],
+        ["a lone surrogate", "uploads/\ud800.jpg"],
+        ["a 256-byte segment", `uploads/${"a".repeat(252)}.jpg`],
     ]) {
         it(`refuses a key with ${name}: 400 invalid_key`, () => {
             expect(refusal(key)).to.deep.equal({ status: 400, code: "invalid_key" });
@@ -41,15 +49,30 @@ describe("object keys from requests (functions/shared/objectKey.ts)", () => {
     it("the resize handler refuses such keys before any S3 call, on both of its routes", async () => {
         let calls = 0;
         const handler = createResizeHandler({
-            s3: { send: async () => { calls++; throw Object.assign(new Error("x"), { name: "InternalError" }); } } as never,
+            s3: {
+                send: async () => {
+                    calls++;
+                    throw Object.assign(new Error("x"), { name: "InternalError" });
+                },
+            } as never,
             log: () => undefined,
             settings: {
-                bucket: "b", uploadPrefix: "uploads/", allowedResolutions: ["640x480"], maxDimension: 2048,
-                fit: "cover", quality: 80, limitInputPixels: 1e7, cdnUrl: "https://cdn.example.com",
+                bucket: "b",
+                uploadPrefix: "uploads/",
+                allowedResolutions: ["640x480"],
+                maxDimension: 2048,
+                fit: "cover",
+                quality: 80,
+                limitInputPixels: 1e7,
+                cdnUrl: "https://cdn.example.com",
             },
         });
-        for (const [key, status] of [["640x480/uploads/x%00.jpg", 400], [`640x480/uploads/${"a".repeat(296)}.jpg`, 400],
-            [`640x480/uploads/${"a".repeat(1100)}.jpg`, 414], ["640x480/uploads//x.jpg", 400]] as const) {
+        for (const [key, status] of [
+            ["640x480/uploads/x%00.jpg", 400],
+            [`640x480/uploads/${"a".repeat(296)}.jpg`, 400],
+            [`640x480/uploads/${"a".repeat(1100)}.jpg`, 414],
+            ["640x480/uploads//x.jpg", 400],
+        ] as const) {
             for (const path of [`/${key}`, `/resize?key=${key}`]) {
                 const result = await handler(httpEvent("GET", path));
                 expect(result.statusCode, path.slice(0, 60)).to.equal(status);

@@ -14,8 +14,14 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
     let png: Buffer;
     let logs: string[];
     const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
-        bucket: TEST_BUCKET, uploadPrefix: "uploads/", allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
-        maxUploadBytes: 10 * 1024 * 1024, expiresIn: 300, cdnUrl: CDN, requireAuth: false, ...overrides,
+        bucket: TEST_BUCKET,
+        uploadPrefix: "uploads/",
+        allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
+        maxUploadBytes: 10 * 1024 * 1024,
+        expiresIn: 300,
+        cdnUrl: CDN,
+        requireAuth: false,
+        ...overrides,
     });
     const handler = (overrides: Partial<PresignSettings> = {}, now?: () => number) =>
         createPresignHandler({ s3: s3.s3, settings: settings(overrides), now, log: (line) => logs.push(line) });
@@ -47,15 +53,24 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
         });
 
         it("signs Content-Type and If-None-Match and carries no checksum of an empty body in the URL", async () => {
-            const { uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const { uploadUrl } = json(
+                await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })),
+            );
             const query = new URL(uploadUrl).searchParams;
             expect(query.get("X-Amz-SignedHeaders")).to.equal("content-type;host;if-none-match");
             expect(query.get("X-Amz-Expires")).to.equal("300");
-            expect([...query.keys()].filter((name) => name.toLowerCase().startsWith("x-amz-checksum") || name === "x-amz-sdk-checksum-algorithm")).to.deep.equal([]);
+            expect(
+                [...query.keys()].filter(
+                    (name) =>
+                        name.toLowerCase().startsWith("x-amz-checksum") || name === "x-amz-sdk-checksum-algorithm",
+                ),
+            ).to.deep.equal([]);
         });
 
         it("lets the browser PUT the bytes, stored with the signed Content-Type", async () => {
-            const { key, uploadUrl, headers } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const { key, uploadUrl, headers } = json(
+                await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })),
+            );
             const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
             expect(put.status, await put.clone().text()).to.equal(200);
             const stored = await s3.head(key);
@@ -64,35 +79,69 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
         });
 
         it("signs the declared size as content-length (and If-None-Match), with no checksum, and returns both headers to send", async () => {
-            const body = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } })));
+            const body = json(
+                await handler()(
+                    httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } }),
+                ),
+            );
             const query = new URL(body.uploadUrl).searchParams;
             expect(query.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
             expect([...query.keys()].filter((name) => name.toLowerCase().includes("checksum"))).to.deep.equal([]);
-            expect(body.headers).to.deep.equal({ "Content-Type": "image/png", "If-None-Match": "*", "Content-Length": String(png.length) });
+            expect(body.headers).to.deep.equal({
+                "Content-Type": "image/png",
+                "If-None-Match": "*",
+                "Content-Length": String(png.length),
+            });
         });
 
         it("caps a PUT at the declared size: the exact file passes the gate's signature check, another length is refused", async () => {
-            const exact = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } })));
-            const put = await fetch(exact.uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            const exact = json(
+                await handler()(
+                    httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: png.length } }),
+                ),
+            );
+            const put = await fetch(exact.uploadUrl, {
+                method: "PUT",
+                headers: { "Content-Type": "image/png", "If-None-Match": "*" },
+                body: png,
+            });
             expect(put.status, await put.clone().text()).to.equal(200);
             expect((await s3.head(exact.key))?.ContentLength).to.equal(png.length);
-            const small = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 10 } })));
-            const bigger = await fetch(small.uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            const small = json(
+                await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 10 } })),
+            );
+            const bigger = await fetch(small.uploadUrl, {
+                method: "PUT",
+                headers: { "Content-Type": "image/png", "If-None-Match": "*" },
+                body: png,
+            });
             expect(await s3ErrorOf(bigger)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
             expect(await s3.head(small.key)).to.equal(undefined);
         });
 
         it("refuses a PUT that leaves out the signed If-None-Match (an overwrite S3 would not check), and stores nothing", async () => {
             // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: If-None-Match: * → 412 when the key exists.
-            const { key, uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const { key, uploadUrl } = json(
+                await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })),
+            );
             const put = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png" }, body: png });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
             expect(await s3.head(key)).to.equal(undefined);
         });
 
         it("refuses a declared size over maxUploadBytes, below 1 or not a whole number with 400, signing nothing", async () => {
-            const sign = (size: unknown) => handler({ maxUploadBytes: 1000 })(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size } }));
-            for (const [size, code] of [[1001, "too_large"], [0, "invalid_size"], [-5, "invalid_size"], [1.5, "invalid_size"], ["12", "invalid_size"], [null, "invalid_size"]] as const) {
+            const sign = (size: unknown) =>
+                handler({ maxUploadBytes: 1000 })(
+                    httpEvent("POST", "/uploads", { body: { contentType: "image/png", size } }),
+                );
+            for (const [size, code] of [
+                [1001, "too_large"],
+                [0, "invalid_size"],
+                [-5, "invalid_size"],
+                [1.5, "invalid_size"],
+                ["12", "invalid_size"],
+                [null, "invalid_size"],
+            ] as const) {
                 const result = await sign(size);
                 expect([result.statusCode, json(result).error?.code], String(size)).to.deep.equal([400, code]);
                 expect(result.body).to.not.include("X-Amz-Signature");
@@ -106,7 +155,9 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             const strict = await handler({ requireUploadSize: true })(undeclared);
             expect([strict.statusCode, json(strict).error.code]).to.deep.equal([400, "missing_size"]);
             expect(strict.body).to.not.include("X-Amz-Signature");
-            const declared = await handler({ requireUploadSize: true })(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 5 } }));
+            const declared = await handler({ requireUploadSize: true })(
+                httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 5 } }),
+            );
             expect(declared.statusCode).to.equal(200);
         });
 
@@ -117,30 +168,45 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
         });
 
         it("refuses a PUT with another Content-Type than signed, and stores nothing", async () => {
-            const { key, uploadUrl } = json(await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
-            const put = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "text/html" }, body: "<script>alert(1)</script>" });
+            const { key, uploadUrl } = json(
+                await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })),
+            );
+            const put = await fetch(uploadUrl, {
+                method: "PUT",
+                headers: { "Content-Type": "text/html" },
+                body: "<script>alert(1)</script>",
+            });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
             expect(await s3.head(key)).to.equal(undefined);
         });
 
         it("refuses an expired URL", async () => {
             const signedLongAgo = () => Date.now() - 301_000;
-            const { key, uploadUrl, headers } = json(await handler({}, signedLongAgo)(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })));
+            const { key, uploadUrl, headers } = json(
+                await handler({}, signedLongAgo)(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } })),
+            );
             const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
-            expect(await s3ErrorOf(put)).to.deep.equal({ status: 403, code: "AccessDenied", message: "Request has expired" });
+            expect(await s3ErrorOf(put)).to.deep.equal({
+                status: 403,
+                code: "AccessDenied",
+                message: "Request has expired",
+            });
             expect(await s3.head(key)).to.equal(undefined);
         });
 
         it("never reuses a key", async () => {
             const keys = new Set<string>();
-            for (let i = 0; i < 20; i++) keys.add(json(await handler()(httpEvent("POST", "/uploads", { body: { extension: "png" } }))).key);
+            for (let i = 0; i < 20; i++)
+                keys.add(json(await handler()(httpEvent("POST", "/uploads", { body: { extension: "png" } }))).key);
             expect(keys.size).to.equal(20);
         });
     });
 
     describe("POST /uploads/form (presigned POST, size-capped)", () => {
         async function signForm(overrides: Partial<PresignSettings> = {}) {
-            const result = await handler(overrides)(httpEvent("POST", "/uploads/form", { body: { contentType: "image/png" } }));
+            const result = await handler(overrides)(
+                httpEvent("POST", "/uploads/form", { body: { contentType: "image/png" } }),
+            );
             expect(result.statusCode).to.equal(200);
             return json(result);
         }
@@ -157,7 +223,11 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             expect(body.uploadUrl).to.match(new RegExp(`/${TEST_BUCKET}$`));
             expect(body.maxBytes).to.equal(10 * 1024 * 1024);
             expect(body.url).to.equal(`${CDN}/${body.key}`);
-            expect(body.fields).to.include({ key: body.key, "Content-Type": "image/png", success_action_status: "201" });
+            expect(body.fields).to.include({
+                key: body.key,
+                "Content-Type": "image/png",
+                success_action_status: "201",
+            });
             expect(Date.parse(body.expiresAt)).to.be.greaterThan(Date.now());
         });
 
@@ -166,7 +236,9 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             const policy = JSON.parse(Buffer.from(fields.Policy, "base64").toString("utf8"));
             const expiresIn = Date.parse(policy.expiration) - Date.now();
             expect(expiresIn).to.be.within(290_000, 301_000);
-            const conditions = policy.conditions.filter((c: any) => Array.isArray(c) || !Object.keys(c)[0].startsWith("X-Amz-"));
+            const conditions = policy.conditions.filter(
+                (c: any) => Array.isArray(c) || !Object.keys(c)[0].startsWith("X-Amz-"),
+            );
             expect(conditions).to.have.deep.members([
                 ["content-length-range", 1, 5000],
                 { "Content-Type": "image/png" },
@@ -175,8 +247,14 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 { key },
             ]);
             expect(conditions).to.have.length(5);
-            const signing = policy.conditions.filter((c: any) => !Array.isArray(c) && Object.keys(c)[0].startsWith("X-Amz-"));
-            expect(signing.map((c: object) => Object.keys(c)[0])).to.have.members(["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date"]);
+            const signing = policy.conditions.filter(
+                (c: any) => !Array.isArray(c) && Object.keys(c)[0].startsWith("X-Amz-"),
+            );
+            expect(signing.map((c: object) => Object.keys(c)[0])).to.have.members([
+                "X-Amz-Algorithm",
+                "X-Amz-Credential",
+                "X-Amz-Date",
+            ]);
         });
 
         it("accepts the form upload with 201 and stores the signed Content-Type", async () => {
@@ -201,9 +279,15 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
         it("refuses a form whose Content-Type or key differs from the policy", async () => {
             const { uploadUrl, fields } = await signForm();
-            const wrongType = await fetch(uploadUrl, { method: "POST", body: form({ ...fields, "Content-Type": "text/html" }, png) });
+            const wrongType = await fetch(uploadUrl, {
+                method: "POST",
+                body: form({ ...fields, "Content-Type": "text/html" }, png),
+            });
             expect(await s3ErrorOf(wrongType)).to.include({ status: 403, code: "AccessDenied" });
-            const otherKey = await fetch(uploadUrl, { method: "POST", body: form({ ...fields, key: "uploads/chosen-by-me.png" }, png) });
+            const otherKey = await fetch(uploadUrl, {
+                method: "POST",
+                body: form({ ...fields, key: "uploads/chosen-by-me.png" }, png),
+            });
             expect(await s3ErrorOf(otherKey)).to.include({ status: 403, code: "AccessDenied" });
             expect(await s3.head("uploads/chosen-by-me.png")).to.equal(undefined);
         });
@@ -211,11 +295,15 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
     describe("GET /uploads (the client of seed article 000)", () => {
         it("answers { presignedUrl, key } signed for image/png when sent x-extension: png and Content-Type: application/png", async () => {
-            const result = await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "png", "content-type": "application/png" } }));
+            const result = await handler()(
+                httpEvent("GET", "/uploads", { headers: { "x-extension": "png", "content-type": "application/png" } }),
+            );
             expect(result.statusCode).to.equal(200);
             const body = json(result);
             expect(body.key).to.match(new RegExp(`^uploads/${UUID_V4}\\.png$`));
-            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-type;host;if-none-match");
+            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal(
+                "content-type;host;if-none-match",
+            );
             const put = await fetch(body.presignedUrl, { method: "PUT", headers: body.headers, body: png });
             expect(put.status).to.equal(200);
             expect((await s3.head(body.key))?.ContentType).to.equal("image/png");
@@ -223,12 +311,25 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
         it("takes an optional declared size in x-content-length: signed as content-length, refused over the cap or malformed", async () => {
             const seed = (headers: Record<string, string>, overrides: Partial<PresignSettings> = {}) =>
-                handler({ maxUploadBytes: png.length, ...overrides })(httpEvent("GET", "/uploads", { headers: { "x-extension": "png", ...headers } }));
+                handler({ maxUploadBytes: png.length, ...overrides })(
+                    httpEvent("GET", "/uploads", { headers: { "x-extension": "png", ...headers } }),
+                );
             const body = json(await seed({ "x-content-length": String(png.length) }));
-            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal("content-length;content-type;host;if-none-match");
-            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "image/png", "If-None-Match": "*" }, body: png });
+            expect(new URL(body.presignedUrl).searchParams.get("X-Amz-SignedHeaders")).to.equal(
+                "content-length;content-type;host;if-none-match",
+            );
+            const put = await fetch(body.presignedUrl, {
+                method: "PUT",
+                headers: { "Content-Type": "image/png", "If-None-Match": "*" },
+                body: png,
+            });
             expect(put.status, await put.clone().text()).to.equal(200);
-            for (const [value, code] of [[String(png.length + 1), "too_large"], ["0", "invalid_size"], ["1e3", "invalid_size"], ["12.0", "invalid_size"]]) {
+            for (const [value, code] of [
+                [String(png.length + 1), "too_large"],
+                ["0", "invalid_size"],
+                ["1e3", "invalid_size"],
+                ["12.0", "invalid_size"],
+            ]) {
                 const refused = await seed({ "x-content-length": value });
                 expect([refused.statusCode, json(refused).error.code], value).to.deep.equal([400, code]);
             }
@@ -238,7 +339,11 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
         it("does not store the seed client's application/png: that PUT is refused", async () => {
             const body = json(await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "png" } })));
-            const put = await fetch(body.presignedUrl, { method: "PUT", headers: { "Content-Type": "application/png" }, body: png });
+            const put = await fetch(body.presignedUrl, {
+                method: "PUT",
+                headers: { "Content-Type": "application/png" },
+                body: png,
+            });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
         });
     });
@@ -248,22 +353,80 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             ["no body", () => httpEvent("POST", "/uploads"), 400, "invalid_body"],
             ["malformed JSON", () => httpEvent("POST", "/uploads", { body: "{contentType:" }), 400, "invalid_json"],
             ["a JSON array", () => httpEvent("POST", "/uploads", { body: ["image/png"] }), 400, "invalid_body"],
-            ["an oversized body", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", pad: "x".repeat(2000) } }), 400, "body_too_large"],
+            [
+                "an oversized body",
+                () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", pad: "x".repeat(2000) } }),
+                400,
+                "body_too_large",
+            ],
             ["no type or extension", () => httpEvent("POST", "/uploads", { body: {} }), 400, "missing_type"],
-            ["an unknown content type", () => httpEvent("POST", "/uploads", { body: { contentType: "image/tiff" } }), 400, "unknown_type"],
-            ["a non-image content type", () => httpEvent("POST", "/uploads/form", { body: { contentType: "text/html" } }), 400, "unknown_type"],
-            ["an unknown extension", () => httpEvent("POST", "/uploads", { body: { extension: "exe" } }), 400, "unknown_extension"],
-            ["a type that is not a string", () => httpEvent("POST", "/uploads", { body: { contentType: 42 } }), 400, "invalid_body"],
-            ["an unknown field", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", key: "uploads/mine.png" } }), 400, "unknown_field"],
-            ["type and extension that disagree", () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", extension: "gif" } }), 400, "type_mismatch"],
+            [
+                "an unknown content type",
+                () => httpEvent("POST", "/uploads", { body: { contentType: "image/tiff" } }),
+                400,
+                "unknown_type",
+            ],
+            [
+                "a non-image content type",
+                () => httpEvent("POST", "/uploads/form", { body: { contentType: "text/html" } }),
+                400,
+                "unknown_type",
+            ],
+            [
+                "an unknown extension",
+                () => httpEvent("POST", "/uploads", { body: { extension: "exe" } }),
+                400,
+                "unknown_extension",
+            ],
+            [
+                "a type that is not a string",
+                () => httpEvent("POST", "/uploads", { body: { contentType: 42 } }),
+                400,
+                "invalid_body",
+            ],
+            [
+                "an unknown field",
+                () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", key: "uploads/mine.png" } }),
+                400,
+                "unknown_field",
+            ],
+            [
+                "type and extension that disagree",
+                () => httpEvent("POST", "/uploads", { body: { contentType: "image/png", extension: "gif" } }),
+                400,
+                "type_mismatch",
+            ],
             ["no x-extension on the seed route", () => httpEvent("GET", "/uploads"), 400, "missing_type"],
-            ["an unknown x-extension", () => httpEvent("GET", "/uploads", { headers: { "x-extension": "svg" } }), 400, "unknown_extension"],
-            ["extra path segments", () => httpEvent("POST", "/uploads/abc.png", { body: { contentType: "image/png" } }), 400, "invalid_path"],
-            ["extra segments after form", () => httpEvent("POST", "/uploads/form/x", { body: { contentType: "image/png" } }), 400, "invalid_path"],
+            [
+                "an unknown x-extension",
+                () => httpEvent("GET", "/uploads", { headers: { "x-extension": "svg" } }),
+                400,
+                "unknown_extension",
+            ],
+            [
+                "extra path segments",
+                () => httpEvent("POST", "/uploads/abc.png", { body: { contentType: "image/png" } }),
+                400,
+                "invalid_path",
+            ],
+            [
+                "extra segments after form",
+                () => httpEvent("POST", "/uploads/form/x", { body: { contentType: "image/png" } }),
+                400,
+                "invalid_path",
+            ],
             ["another path", () => httpEvent("GET", "/admin"), 404, "not_found"],
             ["another method", () => httpEvent("DELETE", "/uploads"), 405, "method_not_allowed"],
             ["GET on the form route", () => httpEvent("GET", "/uploads/form"), 405, "method_not_allowed"],
-            ["a form declaring a size over maxUploadBytes", () => httpEvent("POST", "/uploads/form", { body: { contentType: "image/png", size: 10 * 1024 * 1024 + 1 } }), 400, "too_large"],
+            [
+                "a form declaring a size over maxUploadBytes",
+                () =>
+                    httpEvent("POST", "/uploads/form", {
+                        body: { contentType: "image/png", size: 10 * 1024 * 1024 + 1 },
+                    }),
+                400,
+                "too_large",
+            ],
         ];
         for (const [what, event, status, code] of cases) {
             it(`${what} → ${status} ${code}`, async () => {
@@ -279,13 +442,17 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
         }
 
         it("refuses a type outside allowedContentTypes", async () => {
-            const result = await handler({ allowedContentTypes: ["image/jpeg"] })(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            const result = await handler({ allowedContentTypes: ["image/jpeg"] })(
+                httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }),
+            );
             expect(result.statusCode).to.equal(400);
             expect(json(result).error.code).to.equal("type_not_allowed");
         });
 
         it("lets a CORS preflight through with 204 and signs nothing", async () => {
-            const result = await handler()(httpEvent("OPTIONS", "/uploads", { headers: { origin: "http://localhost:3000" } }));
+            const result = await handler()(
+                httpEvent("OPTIONS", "/uploads", { headers: { origin: "http://localhost:3000" } }),
+            );
             expect(result.statusCode).to.equal(204);
             expect(result.body).to.equal("");
         });
@@ -296,7 +463,9 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
         });
 
         it("never echoes input unescaped", async () => {
-            const result = await handler()(httpEvent("GET", "/uploads", { headers: { "x-extension": "<img src=x onerror=alert(1)>" } }));
+            const result = await handler()(
+                httpEvent("GET", "/uploads", { headers: { "x-extension": "<img src=x onerror=alert(1)>" } }),
+            );
             expect(result.statusCode).to.equal(400);
             expect(result.body).to.not.match(/[<>]/);
             expect(json(result).error.message).to.include("\\u003cimg");
@@ -304,7 +473,9 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
         it("answers an unexpected failure with an opaque 500, not a stack trace", async () => {
             const broken = createPresignHandler({
-                s3: { config: {} } as never, settings: settings(), log: (line) => logs.push(line),
+                s3: { config: {} } as never,
+                settings: settings(),
+                log: (line) => logs.push(line),
             });
             const result = await broken(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
             expect(result.statusCode).to.equal(500);
@@ -314,16 +485,23 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
 
     describe("with a JWT authorizer (requireAuth)", () => {
         it("refuses a request without a subject with 401", async () => {
-            const result = await handler({ requireAuth: true })(httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }));
+            const result = await handler({ requireAuth: true })(
+                httpEvent("POST", "/uploads", { body: { contentType: "image/png" } }),
+            );
             expect(result.statusCode).to.equal(401);
             expect(json(result).error.code).to.equal("unauthorized");
         });
 
         it("puts the key under the caller's sanitized sub", async () => {
-            const result = await handler({ requireAuth: true })(httpEvent("POST", "/uploads/form", {
-                body: { extension: "webp" }, claims: { sub: "auth0|user/../42" },
-            }));
-            expect(json(result).key).to.match(new RegExp(`^uploads/auth0\\.7Cuser\\.2F\\.2E\\.2E\\.2F42/${UUID_V4}\\.webp$`));
+            const result = await handler({ requireAuth: true })(
+                httpEvent("POST", "/uploads/form", {
+                    body: { extension: "webp" },
+                    claims: { sub: "auth0|user/../42" },
+                }),
+            );
+            expect(json(result).key).to.match(
+                new RegExp(`^uploads/auth0\\.7Cuser\\.2F\\.2E\\.2E\\.2F42/${UUID_V4}\\.webp$`),
+            );
         });
 
         it("keeps distinct subjects in distinct prefixes", () => {

@@ -46,23 +46,39 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             REQUIRE_AUTH: "false",
             REQUIRE_UPLOAD_SIZE: "false",
         });
-        const limited = await runProgram({ "image-pipeline:maxUploadBytes": "1000", "image-pipeline:uploadExpiresIn": "60", "image-pipeline:requireUploadSize": "true" });
-        const limitedVars = limited.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!.inputs.environment.variables;
-        expect(limitedVars).to.include({ MAX_UPLOAD_BYTES: "1000", UPLOAD_EXPIRES_IN: "60", REQUIRE_UPLOAD_SIZE: "true" });
+        const limited = await runProgram({
+            "image-pipeline:maxUploadBytes": "1000",
+            "image-pipeline:uploadExpiresIn": "60",
+            "image-pipeline:requireUploadSize": "true",
+        });
+        const limitedVars = limited.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!.inputs
+            .environment.variables;
+        expect(limitedVars).to.include({
+            MAX_UPLOAD_BYTES: "1000",
+            UPLOAD_EXPIRES_IN: "60",
+            REQUIRE_UPLOAD_SIZE: "true",
+        });
     });
 
     it("runs under a role whose only S3 permission is PutObject on uploads/", () => {
         const role = run.ofType("aws:iam/role:Role").find((r) => presign.inputs.role === r.state.arn)!;
         expect(role, "the function's role").to.not.equal(undefined);
         const assume = parsePolicy(role.inputs.assumeRolePolicy).Statement;
-        expect(assume).to.deep.equal([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        expect(assume).to.deep.equal([
+            { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
         const policies = run.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === `${role.name}-id`);
         expect(policies).to.have.length(1);
         const statements = parsePolicy(policies[0].inputs.policy).Statement;
         const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
-        expect(s3Statements).to.deep.equal([{
-            Sid: "PutOriginalsOnly", Effect: "Allow", Action: "s3:PutObject", Resource: `${run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : ""}/uploads/*`,
-        }]);
+        expect(s3Statements).to.deep.equal([
+            {
+                Sid: "PutOriginalsOnly",
+                Effect: "Allow",
+                Action: "s3:PutObject",
+                Resource: `${run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : ""}/uploads/*`,
+            },
+        ]);
         const logs = statements.find((s) => s.Sid === "WriteOwnLogs");
         expect(logs.Action).to.have.members(["logs:CreateLogStream", "logs:PutLogEvents"]);
         expect(logs.Resource).to.match(/^arn:aws:mock:.*LogGroup\/uploads-handler-logs:\*$/);
@@ -75,11 +91,21 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
     });
 
     it("proxies an HTTP API to the function with payload 2.0 on an auto-deployed $default stage", () => {
-        const integration = run.ofType("aws:apigatewayv2/integration:Integration").find((i) => i.name === "uploads-integration")!.inputs;
-        expect(integration).to.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: presign.state.arn });
+        const integration = run
+            .ofType("aws:apigatewayv2/integration:Integration")
+            .find((i) => i.name === "uploads-integration")!.inputs;
+        expect(integration).to.include({
+            integrationType: "AWS_PROXY",
+            payloadFormatVersion: "2.0",
+            integrationUri: presign.state.arn,
+        });
         const stage = run.one("aws:apigatewayv2/stage:Stage").inputs;
         expect(stage).to.include({ name: "$default", autoDeploy: true });
-        const permission = run.ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "apigateway.amazonaws.com" && p.inputs.function === presign.state.name)!;
+        const permission = run
+            .ofType("aws:lambda/permission:Permission")
+            .find(
+                (p) => p.inputs.principal === "apigateway.amazonaws.com" && p.inputs.function === presign.state.name,
+            )!;
         expect(permission.inputs.sourceArn).to.equal(`${run.one("aws:apigatewayv2/api:Api").state.executionArn}/*/*`);
     });
 
@@ -89,7 +115,9 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         expect(cors.allowHeaders).to.have.members(["content-type", "authorization", "x-extension", "x-content-length"]);
         expect(cors.allowMethods).to.include.members(["GET", "POST"]);
         const custom = await runProgram({ "image-pipeline:corsOrigins": '["https://app.example.com"]' });
-        expect(custom.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration.allowOrigins).to.deep.equal(["https://app.example.com"]);
+        expect(custom.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration.allowOrigins).to.deep.equal([
+            "https://app.example.com",
+        ]);
     });
 
     it("has no authorizer unless one is configured", () => {
@@ -108,7 +136,10 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         expect(authorizer.inputs).to.deep.include({
             authorizerType: "JWT",
             identitySources: ["$request.header.Authorization"],
-            jwtConfiguration: { issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example", audiences: ["client-id-1"] },
+            jwtConfiguration: {
+                issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
+                audiences: ["client-id-1"],
+            },
         });
         const routes = withAuth.ofType(ROUTE);
         for (const key of UPLOAD_ROUTE_KEYS) {
@@ -123,12 +154,20 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         const files = await archiveFiles(presign);
         expect([...files.keys()]).to.have.members(["index.js", "bundle-manifest.json"]);
         const size = zippedSize(files);
-        console.log(`      presign archive: ${(size / 1024).toFixed(0)} KiB zipped (${(files.get("index.js")!.length / 1024).toFixed(0)} KiB unzipped)`);
+        console.log(
+            `      presign archive: ${(size / 1024).toFixed(0)} KiB zipped (${(files.get("index.js")!.length / 1024).toFixed(0)} KiB unzipped)`,
+        );
         expect(size).to.be.below(512 * 1024);
         const manifest = JSON.parse(files.get("bundle-manifest.json")!);
-        expect(manifest.packages).to.include.members(["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@aws-sdk/s3-presigned-post"]);
+        expect(manifest.packages).to.include.members([
+            "@aws-sdk/client-s3",
+            "@aws-sdk/s3-request-presigner",
+            "@aws-sdk/s3-presigned-post",
+        ]);
         for (const name of manifest.packages) {
-            expect(name, "only the AWS SDK and its runtime helpers").to.match(/^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/);
+            expect(name, "only the AWS SDK and its runtime helpers").to.match(
+                /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/,
+            );
         }
         expect(files.get("index.js")).to.include("createPresignHandler");
     });
@@ -194,7 +233,9 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         it("answers bad input with the same JSON errors", async () => {
             const result = await handler(httpEvent("POST", "/uploads", { body: { contentType: "text/html" } }));
             expect(result.statusCode).to.equal(400);
-            expect(JSON.parse(result.body)).to.deep.equal({ error: { code: "unknown_type", message: 'Unknown image content type "text/html"' } });
+            expect(JSON.parse(result.body)).to.deep.equal({
+                error: { code: "unknown_type", message: 'Unknown image content type "text/html"' },
+            });
         });
     });
 });

@@ -16,12 +16,17 @@ function readmeConfigCommands(): string[] {
     const section = /^## Deploying\n([\s\S]*?)(?=^## )/m.exec(readme);
     if (!section) throw new Error("README.md has no ## Deploying section");
     const blocks = [...section[1].matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]);
-    return blocks.flatMap((block) => block.split("\n")).map((line) => line.trim()).filter((line) => line.startsWith("pulumi config set "));
+    return blocks
+        .flatMap((block) => block.split("\n"))
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith("pulumi config set "));
 }
 
 /** Pulumi.dev.yaml's config, structured values kept as the CLI holds them. */
 function devStack(): StackConfig {
-    const document = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, StoredValue> };
+    const document = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as {
+        config: Record<string, StoredValue>;
+    };
     return new Map(Object.entries(document.config));
 }
 
@@ -53,7 +58,11 @@ describe("README Deploying: the `pulumi config set` commands (replayed with the 
                 expect((config[index[1]] as unknown[])[Number(index[2])], line).to.equal(value);
             } else {
                 const parsed = config[key];
-                const expected = Array.isArray(parsed) ? value.split(",") : typeof parsed === "number" ? Number(value) : value;
+                const expected = Array.isArray(parsed)
+                    ? value.split(",")
+                    : typeof parsed === "number"
+                      ? Number(value)
+                      : value;
                 expect(parsed, line).to.deep.equal(expected);
             }
         }
@@ -70,12 +79,15 @@ describe("README Deploying: the `pulumi config set` commands (replayed with the 
 
     it("the program deploys with it under mocks", async () => {
         const stack = replay(lines);
-        const overrides = Object.fromEntries(Object.keys(devStackKeys()).map((key) => [key, undefined as string | undefined]));
+        const overrides = Object.fromEntries(
+            Object.keys(devStackKeys()).map((key) => [key, undefined as string | undefined]),
+        );
         const run = await runProgram({ ...overrides, ...programConfig(stack) });
         const distribution = run.one("aws:cloudfront/distribution:Distribution").inputs;
         expect(distribution.orderedCacheBehaviors.map((b: any) => b.pathPattern)).to.include("1280x720/uploads/*");
-        expect(run.one("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules[0].allowedOrigins)
-            .to.deep.equal(["https://app.example.com", "https://www.example.com"]);
+        expect(
+            run.one("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules[0].allowedOrigins,
+        ).to.deep.equal(["https://app.example.com", "https://www.example.com"]);
     });
 
     describe("the replay follows the CLI (so it would catch the old README)", () => {
@@ -89,11 +101,17 @@ describe("README Deploying: the `pulumi config set` commands (replayed with the 
         });
 
         it("an index past the end of an existing list is an error; index == length appends; missing key makes a list", () => {
-            expect(() => replay(["pulumi config set --path 'corsOrigins[2]' https://x.example.com"])).to.throw("array index out of range");
-            expect(replay(["pulumi config set --path 'corsOrigins[1]' https://x.example.com"]).get(`${PROJECT}:corsOrigins`))
-                .to.deep.equal(["http://localhost:3000", "https://x.example.com"]);
-            expect(replay(["pulumi config set --path 'domainNames[0]' img.example.com"]).get(`${PROJECT}:domainNames`))
-                .to.deep.equal(["img.example.com"]);
+            expect(() => replay(["pulumi config set --path 'corsOrigins[2]' https://x.example.com"])).to.throw(
+                "array index out of range",
+            );
+            expect(
+                replay(["pulumi config set --path 'corsOrigins[1]' https://x.example.com"]).get(
+                    `${PROJECT}:corsOrigins`,
+                ),
+            ).to.deep.equal(["http://localhost:3000", "https://x.example.com"]);
+            expect(
+                replay(["pulumi config set --path 'domainNames[0]' img.example.com"]).get(`${PROJECT}:domainNames`),
+            ).to.deep.equal(["img.example.com"]);
         });
 
         it("plain set stores strings; --path coerces true/false and integers without a leading 0", () => {

@@ -13,10 +13,18 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
     let s3: TestS3;
     let logs: string[];
     const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({
-        bucket: TEST_BUCKET, uploadPrefix: "uploads/", allowedResolutions: ["300x300", "640x480", "1280x720"],
-        maxDimension: 2048, fit: "cover", quality: 80, limitInputPixels: 50_000_000, cdnUrl: "https://cdn.example.com", ...overrides,
+        bucket: TEST_BUCKET,
+        uploadPrefix: "uploads/",
+        allowedResolutions: ["300x300", "640x480", "1280x720"],
+        maxDimension: 2048,
+        fit: "cover",
+        quality: 80,
+        limitInputPixels: 50_000_000,
+        cdnUrl: "https://cdn.example.com",
+        ...overrides,
     });
-    const handler = (overrides: Partial<ResizeSettings> = {}) => createResizeHandler({ s3: s3.s3, settings: settings(overrides), log: (line) => logs.push(line) });
+    const handler = (overrides: Partial<ResizeSettings> = {}) =>
+        createResizeHandler({ s3: s3.s3, settings: settings(overrides), log: (line) => logs.push(line) });
     const get = (path: string, overrides: Partial<ResizeSettings> = {}) => handler(overrides)(httpEvent("GET", path));
     const store = (key: string, body: Buffer, contentType: string) =>
         s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: contentType }));
@@ -26,7 +34,11 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         const bytes = Buffer.from(result.body, "base64");
         return { bytes, metadata: await sharp(bytes, { animated: true }).metadata() };
     };
-    const errorOf = (result: HttpResult) => ({ status: result.statusCode, code: JSON.parse(result.body).error?.code, cache: result.headers["cache-control"] });
+    const errorOf = (result: HttpResult) => ({
+        status: result.statusCode,
+        code: JSON.parse(result.body).error?.code,
+        cache: result.headers["cache-control"],
+    });
 
     before(async () => {
         s3 = await startTestS3();
@@ -48,7 +60,11 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
     });
 
     describe("making variants", () => {
-        for (const [size, width, height] of [["300x300", 300, 300], ["640x480", 640, 480], ["1280x720", 800, 450]] as const) {
+        for (const [size, width, height] of [
+            ["300x300", 300, 300],
+            ["640x480", 640, 480],
+            ["1280x720", 800, 450],
+        ] as const) {
             it(`cover ${size} from an 800x600 JPEG → ${width}x${height} JPEG (never larger than the original)`, async () => {
                 const { metadata } = await imageOf(await get(`/${size}/uploads/photo.jpg`));
                 expect([metadata.format, metadata.width, metadata.height]).to.deep.equal(["jpeg", width, height]);
@@ -59,12 +75,21 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
             const contain = await imageOf(await get("/300x300/uploads/wide.webp", { fit: "contain" }));
             expect([contain.metadata.width, contain.metadata.height]).to.deep.equal([300, 300]);
             const inside = await imageOf(await get("/640x480/uploads/wide.webp", { fit: "inside" }));
-            expect([inside.metadata.format, inside.metadata.width, inside.metadata.height]).to.deep.equal(["webp", 640, 360]);
+            expect([inside.metadata.format, inside.metadata.width, inside.metadata.height]).to.deep.equal([
+                "webp",
+                640,
+                360,
+            ]);
         });
 
         it("keeps PNG with its alpha channel", async () => {
             const { metadata } = await imageOf(await get("/300x300/uploads/alpha.png"));
-            expect([metadata.format, metadata.width, metadata.height, metadata.hasAlpha]).to.deep.equal(["png", 300, 300, true]);
+            expect([metadata.format, metadata.width, metadata.height, metadata.hasAlpha]).to.deep.equal([
+                "png",
+                300,
+                300,
+                true,
+            ]);
         });
 
         it("keeps AVIF as AVIF", async () => {
@@ -82,7 +107,11 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         });
 
         it("keeps the ICC profile while stripping other metadata", async () => {
-            const withProfile = await sharp(await jpegBytes(400, 300)).withIccProfile("p3").withExif({ IFD0: { Copyright: "someone" } }).jpeg().toBuffer();
+            const withProfile = await sharp(await jpegBytes(400, 300))
+                .withIccProfile("p3")
+                .withExif({ IFD0: { Copyright: "someone" } })
+                .jpeg()
+                .toBuffer();
             expect((await sharp(withProfile).metadata()).icc).to.not.equal(undefined);
             await store("uploads/p3.jpg", withProfile, "image/jpeg");
             const { metadata } = await imageOf(await get("/300x300/uploads/p3.jpg"));
@@ -92,7 +121,9 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
 
         for (const format of ["gif", "webp"] as const) {
             it(`keeps every frame of an animated ${format.toUpperCase()}`, async () => {
-                const { metadata } = await imageOf(await get(`/80x60/uploads/anim.${format}`, { allowedResolutions: ["80x60"] }));
+                const { metadata } = await imageOf(
+                    await get(`/80x60/uploads/anim.${format}`, { allowedResolutions: ["80x60"] }),
+                );
                 expect(metadata.format).to.equal(format);
                 expect(metadata.pages).to.equal(format === "gif" ? 3 : 4);
                 expect([metadata.width, metadata.pageHeight]).to.deep.equal([80, 60]);
@@ -114,16 +145,27 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         it("stores the variant with its type and immutable caching, and answers with the same headers", async () => {
             const result = await get("/300x300/uploads/tiny.jpg");
             expect(result.headers).to.include({ "content-type": "image/jpeg", "cache-control": VARIANT_CACHE_CONTROL });
-            const stored = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "300x300/uploads/tiny.jpg" }));
+            const stored = await s3.s3.send(
+                new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "300x300/uploads/tiny.jpg" }),
+            );
             expect(stored.ContentType).to.equal("image/jpeg");
             expect(stored.CacheControl).to.equal(VARIANT_CACHE_CONTROL);
-            expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(Buffer.from(result.body, "base64"))).to.equal(true);
+            expect(
+                Buffer.from(await stored.Body!.transformToByteArray()).equals(Buffer.from(result.body, "base64")),
+            ).to.equal(true);
         });
 
         it("serves a second request from storage without resizing", async () => {
             const first = await get("/640x480/uploads/photo.jpg");
             // A resize would now fail. Behind the gate: replacing an original through S3 deletes its variants.
-            await s3.backend.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: "uploads/photo.jpg", Body: Buffer.from("original gone bad"), ContentType: "image/jpeg" }));
+            await s3.backend.send(
+                new PutObjectCommand({
+                    Bucket: TEST_BUCKET,
+                    Key: "uploads/photo.jpg",
+                    Body: Buffer.from("original gone bad"),
+                    ContentType: "image/jpeg",
+                }),
+            );
             const second = await get("/640x480/uploads/photo.jpg");
             expect(second.statusCode).to.equal(200);
             expect(second.headers["x-variant"]).to.equal("stored");
@@ -147,16 +189,32 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
 
         it("stores a result too big to return and redirects, uncached, to the same URL", async () => {
             const bigSide = 2400;
-            const noisy = await sharp({ create: { width: bigSide, height: bigSide, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).png().toBuffer();
+            const noisy = await sharp({
+                create: {
+                    width: bigSide,
+                    height: bigSide,
+                    channels: 3,
+                    background: "#000",
+                    noise: { type: "gaussian", mean: 128, sigma: 60 },
+                },
+            })
+                .png()
+                .toBuffer();
             await store("uploads/noise.png", noisy, "image/png");
             const result = await get("/2048x2048/uploads/noise.png", { allowedResolutions: [] });
             expect(result.statusCode).to.equal(307);
             expect(result.headers.location).to.equal("/2048x2048/uploads/noise.png");
             expect(result.headers["cache-control"]).to.equal("no-store");
-            const stored = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "2048x2048/uploads/noise.png" }));
-            expect(stored.ContentLength! * 4 / 3).to.be.greaterThan(5_500_000);
+            const stored = await s3.s3.send(
+                new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "2048x2048/uploads/noise.png" }),
+            );
+            expect((stored.ContentLength! * 4) / 3).to.be.greaterThan(5_500_000);
             const head = await handler({ allowedResolutions: [] })(httpEvent("HEAD", "/2048x2048/uploads/noise.png"));
-            expect([head.statusCode, head.headers.location, head.body]).to.deep.equal([307, "/2048x2048/uploads/noise.png", ""]);
+            expect([head.statusCode, head.headers.location, head.body]).to.deep.equal([
+                307,
+                "/2048x2048/uploads/noise.png",
+                "",
+            ]);
         });
     });
 
@@ -166,21 +224,33 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
             expect(result.statusCode).to.equal(307);
             expect(result.headers.location).to.equal("https://cdn.example.com/300x300/uploads/wide.webp");
             expect(result.headers["cache-control"]).to.equal("no-store");
-            const stored = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "300x300/uploads/wide.webp" }));
+            const stored = await s3.s3.send(
+                new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "300x300/uploads/wide.webp" }),
+            );
             expect(stored.ContentType).to.equal("image/webp");
         });
 
         it("takes the CDN URL from the API stage variable when present", async () => {
-            const event = { ...httpEvent("GET", "/resize?key=300x300/uploads/wide.webp"), stageVariables: { cdnUrl: "https://d9.cloudfront.net" } };
+            const event = {
+                ...httpEvent("GET", "/resize?key=300x300/uploads/wide.webp"),
+                stageVariables: { cdnUrl: "https://d9.cloudfront.net" },
+            };
             const result = await handler({ cdnUrl: undefined })(event);
             expect(result.headers.location).to.equal("https://d9.cloudfront.net/300x300/uploads/wide.webp");
         });
 
         it("answers AccessDenied from storage as a logged 500 misconfigured, never as a missing image (404)", async () => {
             // What S3 says when the role, the bucket policy or the KMS key policy refuses: not "no such key".
-            const refusing = { send: async () => { throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" }); } };
-            const result = await createResizeHandler({ s3: refusing as never, settings: settings(), log: (line) => logs.push(line) })(
-                httpEvent("GET", "/300x300/uploads/photo.jpg"));
+            const refusing = {
+                send: async () => {
+                    throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+                },
+            };
+            const result = await createResizeHandler({
+                s3: refusing as never,
+                settings: settings(),
+                log: (line) => logs.push(line),
+            })(httpEvent("GET", "/300x300/uploads/photo.jpg"));
             expect(errorOf(result)).to.deep.equal({ status: 500, code: "misconfigured", cache: "no-store" });
             expect(result.body).to.not.include("Access Denied");
             const lines = logs.map((line) => JSON.parse(line));
@@ -190,8 +260,12 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
 
         it("answers the same 400/403/404 as the CDN path", async () => {
             expect(errorOf(await handler()(httpEvent("GET", "/resize")))).to.include({ status: 400 });
-            expect(errorOf(await handler()(httpEvent("GET", "/resize?key=301x300/uploads/wide.webp")))).to.include({ status: 403 });
-            expect(errorOf(await handler()(httpEvent("GET", "/resize?key=300x300/uploads/missing.webp")))).to.include({ status: 404 });
+            expect(errorOf(await handler()(httpEvent("GET", "/resize?key=301x300/uploads/wide.webp")))).to.include({
+                status: 403,
+            });
+            expect(errorOf(await handler()(httpEvent("GET", "/resize?key=300x300/uploads/missing.webp")))).to.include({
+                status: 404,
+            });
         });
     });
 
@@ -208,11 +282,29 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
             ["a non-image extension", "/300x300/uploads/photo.exe", 400, "invalid_key"],
             ["broken percent-encoding", "/300x300/uploads/%E0%A4%A.jpg", 400, "invalid_key"],
             ["a size not in allowedResolutions", "/301x300/uploads/photo.jpg", 403, "size_not_allowed"],
-            ["with an empty list, a size above maxResizeDimension", "/2049x100/uploads/photo.jpg", 403, "size_not_allowed", { allowedResolutions: [] }],
+            [
+                "with an empty list, a size above maxResizeDimension",
+                "/2049x100/uploads/photo.jpg",
+                403,
+                "size_not_allowed",
+                { allowedResolutions: [] },
+            ],
             ["a missing original", "/300x300/uploads/nobody.jpg", 404, "original_not_found"],
             ["bytes that are not an image", "/300x300/uploads/not-an-image.jpg", 422, "unprocessable_image"],
-            ["an original above limitInputPixels", "/300x300/uploads/limit.jpg", 422, "unprocessable_image", { limitInputPixels: 800 * 600 - 1 }],
-            ["an animation above limitInputPixels counted over all frames", "/80x60/uploads/limit.gif", 422, "unprocessable_image", { allowedResolutions: ["80x60"], limitInputPixels: 160 * 120 * 2 }],
+            [
+                "an original above limitInputPixels",
+                "/300x300/uploads/limit.jpg",
+                422,
+                "unprocessable_image",
+                { limitInputPixels: 800 * 600 - 1 },
+            ],
+            [
+                "an animation above limitInputPixels counted over all frames",
+                "/80x60/uploads/limit.gif",
+                422,
+                "unprocessable_image",
+                { allowedResolutions: ["80x60"], limitInputPixels: 160 * 120 * 2 },
+            ],
         ];
         for (const [what, path, status, code, overrides] of cases) {
             it(`${what} → ${status} ${code}, no-store`, async () => {
@@ -230,12 +322,17 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         it("answers an S3 failure with an opaque 500 and leaves no read behind", async () => {
             const failingS3 = {
                 send: async (command: { input: { Key: string } }) => {
-                    if (command.input.Key.startsWith("300x300/")) throw Object.assign(new Error("S3 is down"), { name: "ServiceUnavailable" });
+                    if (command.input.Key.startsWith("300x300/"))
+                        throw Object.assign(new Error("S3 is down"), { name: "ServiceUnavailable" });
                     await new Promise((resolve) => setTimeout(resolve, 30));
                     throw Object.assign(new Error("S3 is down"), { name: "ServiceUnavailable" }); // the original's read fails later
                 },
             };
-            const broken = createResizeHandler({ s3: failingS3 as never, settings: settings(), log: (line) => logs.push(line) });
+            const broken = createResizeHandler({
+                s3: failingS3 as never,
+                settings: settings(),
+                log: (line) => logs.push(line),
+            });
             const result = await broken(httpEvent("GET", "/300x300/uploads/photo.jpg"));
             expect(errorOf(result)).to.deep.equal({ status: 500, code: "internal_error", cache: "no-store" });
             expect(result.body).to.not.include("S3 is down");
@@ -244,12 +341,16 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         });
 
         it("refuses methods other than GET and HEAD", async () => {
-            expect(errorOf(await handler()(httpEvent("POST", "/300x300/uploads/photo.jpg")))).to.include({ status: 405 });
+            expect(errorOf(await handler()(httpEvent("POST", "/300x300/uploads/photo.jpg")))).to.include({
+                status: 405,
+            });
         });
 
         it("stores nothing for a refused request", async () => {
             await get("/301x300/uploads/photo.jpg");
-            const missing = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "301x300/uploads/photo.jpg" })).catch((e) => e.name);
+            const missing = await s3.s3
+                .send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: "301x300/uploads/photo.jpg" }))
+                .catch((e) => e.name);
             expect(missing).to.equal("NoSuchKey");
         });
 
@@ -260,9 +361,25 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
     });
 
     it("targetBox: cover/contain shrink the requested box as a whole, inside never enlarges", () => {
-        expect(targetBox({ width: 800, height: 600 }, { width: 1280, height: 720 }, "cover")).to.deep.equal({ width: 800, height: 450, withoutEnlargement: false });
-        expect(targetBox({ width: 800, height: 600 }, { width: 300, height: 300 }, "contain")).to.deep.equal({ width: 300, height: 300, withoutEnlargement: false });
-        expect(targetBox({ width: 100, height: 80 }, { width: 640, height: 480 }, "cover")).to.deep.equal({ width: 100, height: 75, withoutEnlargement: false });
-        expect(targetBox({ width: 100, height: 80 }, { width: 640, height: 480 }, "inside")).to.deep.equal({ width: 640, height: 480, withoutEnlargement: true });
+        expect(targetBox({ width: 800, height: 600 }, { width: 1280, height: 720 }, "cover")).to.deep.equal({
+            width: 800,
+            height: 450,
+            withoutEnlargement: false,
+        });
+        expect(targetBox({ width: 800, height: 600 }, { width: 300, height: 300 }, "contain")).to.deep.equal({
+            width: 300,
+            height: 300,
+            withoutEnlargement: false,
+        });
+        expect(targetBox({ width: 100, height: 80 }, { width: 640, height: 480 }, "cover")).to.deep.equal({
+            width: 100,
+            height: 75,
+            withoutEnlargement: false,
+        });
+        expect(targetBox({ width: 100, height: 80 }, { width: 640, height: 480 }, "inside")).to.deep.equal({
+            width: 640,
+            height: 480,
+            withoutEnlargement: true,
+        });
     });
 });

@@ -12,16 +12,25 @@ function controlled() {
     const started: Pending[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const fn = (id: number) => new Promise<string>((resolve, reject) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        const settle = () => { inFlight--; };
-        started.push({
-            id,
-            resolve: (value) => { settle(); resolve(value); },
-            reject: (error) => { settle(); reject(error); },
+    const fn = (id: number) =>
+        new Promise<string>((resolve, reject) => {
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            const settle = () => {
+                inFlight--;
+            };
+            started.push({
+                id,
+                resolve: (value) => {
+                    settle();
+                    resolve(value);
+                },
+                reject: (error) => {
+                    settle();
+                    reject(error);
+                },
+            });
         });
-    });
     return { fn, started, inFlight: () => inFlight, maxInFlight: () => maxInFlight };
 }
 
@@ -31,8 +40,13 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe("limitConcurrency (local/resizeLimiter.ts): bounded resizes, the rest queued", () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    beforeEach(() => { unhandled.length = 0; process.on("unhandledRejection", onUnhandled); });
-    afterEach(() => { process.off("unhandledRejection", onUnhandled); });
+    beforeEach(() => {
+        unhandled.length = 0;
+        process.on("unhandledRejection", onUnhandled);
+    });
+    afterEach(() => {
+        process.off("unhandledRejection", onUnhandled);
+    });
 
     it("never runs more than n of 20 concurrent calls at once, queues the rest and completes every one", async () => {
         const work = controlled();
@@ -40,7 +54,8 @@ describe("limitConcurrency (local/resizeLimiter.ts): bounded resizes, the rest q
         const results = Array.from({ length: 20 }, (_, i) => limited(i));
         await flush();
         expect(work.started.map((call) => call.id)).to.deep.equal([0, 1]); // 18 queued, none refused
-        while (work.started.length > 0) { // finish what runs now, then let the queue move
+        while (work.started.length > 0) {
+            // finish what runs now, then let the queue move
             for (const call of work.started.splice(0)) call.resolve(`done ${call.id}`);
             await flush();
         }
@@ -75,7 +90,9 @@ describe("limitConcurrency (local/resizeLimiter.ts): bounded resizes, the rest q
         expect(work.started.map((call) => call.id)).to.deep.equal([0]);
         work.started.shift()!.reject(new Error("not an image"));
         let reason: unknown;
-        await failing.catch((error) => { reason = error; });
+        await failing.catch((error) => {
+            reason = error;
+        });
         expect((reason as Error).message).to.equal("not an image");
         await flush();
         expect(work.started.map((call) => call.id)).to.deep.equal([1]); // the queue moved on

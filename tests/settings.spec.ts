@@ -26,19 +26,42 @@ interface Row {
 
 const ROWS: Row[] = [
     { covers: ["allowedResolutions"], set: { allowedResolutions: "200x200" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["allowAnyResolution"], set: { allowAnyResolution: "true", allowedResolutions: "" }, stack: ["resize"], local: ["resize"] },
+    {
+        covers: ["allowAnyResolution"],
+        set: { allowAnyResolution: "true", allowedResolutions: "" },
+        stack: ["resize"],
+        local: ["resize"],
+    },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
     { covers: ["limitInputPixels"], set: { limitInputPixels: "1000000" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["allowedContentTypes"], set: { allowedContentTypes: "image/png" }, stack: ["presign"], local: ["presign"] },
+    {
+        covers: ["allowedContentTypes"],
+        set: { allowedContentTypes: "image/png" },
+        stack: ["presign"],
+        local: ["presign"],
+    },
     { covers: ["maxUploadBytes"], set: { maxUploadBytes: "1000" }, stack: ["presign"], local: ["presign"] },
     { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
     { covers: ["requireUploadSize"], set: { requireUploadSize: "true" }, stack: ["presign"], local: ["presign"] },
     // The authorizer exists only in the stack: local mode signs for anyone, as before.
-    { covers: ["jwtIssuer", "jwtAudience"], set: { jwtIssuer: "https://issuer.example.com", jwtAudience: "app" }, stack: ["presign"], local: [] },
+    {
+        covers: ["jwtIssuer", "jwtAudience"],
+        set: { jwtIssuer: "https://issuer.example.com", jwtAudience: "app" },
+        stack: ["presign"],
+        local: [],
+    },
     // A custom domain changes the CDN URL that presign answers with; local mode serves its own /cdn.
-    { covers: ["domainNames", "certificateArn"], set: { domainNames: "img.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123" }, stack: ["presign"], local: [] },
+    {
+        covers: ["domainNames", "certificateArn"],
+        set: {
+            domainNames: "img.example.com",
+            certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
+        },
+        stack: ["presign"],
+        local: [],
+    },
     { covers: ["corsOrigins"], set: { corsOrigins: "https://app.example.com" }, stack: [], local: [] },
     { covers: ["corsAllowCredentials"], set: { corsAllowCredentials: "true" }, stack: [], local: [] },
     { covers: ["priceClass"], set: { priceClass: "PriceClass_100" }, stack: [], local: [] },
@@ -47,8 +70,18 @@ const ROWS: Row[] = [
     { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
     { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: [], local: [] },
     { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
-    { covers: ["resizerOriginReadTimeoutSeconds"], set: { resizerOriginReadTimeoutSeconds: "45" }, stack: [], local: [] },
-    { covers: ["resizerOriginConnectionAttempts"], set: { resizerOriginConnectionAttempts: "1" }, stack: [], local: [] },
+    {
+        covers: ["resizerOriginReadTimeoutSeconds"],
+        set: { resizerOriginReadTimeoutSeconds: "45" },
+        stack: [],
+        local: [],
+    },
+    {
+        covers: ["resizerOriginConnectionAttempts"],
+        set: { resizerOriginConnectionAttempts: "1" },
+        stack: [],
+        local: [],
+    },
     { covers: ["resizerReservedConcurrency"], set: { resizerReservedConcurrency: "5" }, stack: [], local: [] },
 ];
 
@@ -65,13 +98,18 @@ function namespaced(set: Record<string, string>): Record<string, string> {
 function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
     const lambdas = run.ofType("aws:lambda/function:Function");
     const decoded = (name: FunctionName) =>
-        DECODERS[name](lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])!.inputs.environment.variables);
+        DECODERS[name](
+            lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])!.inputs.environment.variables,
+        );
     return { presign: decoded("presign"), resize: decoded("resize") };
 }
 
 /** Each function's settings in local mode, through the same encoders (what a local Lambda would decode). */
 function localSettings(overrides: Record<string, string>): Record<FunctionName, unknown> {
-    const settings = localFunctionSettings(parsePipelineConfig(devStackConfig(overrides), NS), "http://localhost:1/cdn");
+    const settings = localFunctionSettings(
+        parsePipelineConfig(devStackConfig(overrides), NS),
+        "http://localhost:1/cdn",
+    );
     return {
         presign: decodePresignSettings(encodePresignSettings(settings.presign)),
         resize: decodeResizeSettings(encodeResizeSettings(settings.resize)),
@@ -79,15 +117,23 @@ function localSettings(overrides: Record<string, string>): Record<FunctionName, 
 }
 
 function changed(before: Record<FunctionName, unknown>, after: Record<FunctionName, unknown>): FunctionName[] {
-    return (Object.keys(before) as FunctionName[]).filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]));
+    return (Object.keys(before) as FunctionName[]).filter(
+        (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]),
+    );
 }
 
 describe("settings contract (functions/*/settings.ts)", () => {
     describe("an environment round trip keeps every setting", () => {
         it("presign: decode(encode(settings)) equals the settings, for every field", () => {
             const settings: PresignSettings = {
-                bucket: "b", uploadPrefix: "uploads/", allowedContentTypes: ["image/png", "image/avif"], maxUploadBytes: 1234,
-                expiresIn: 77, cdnUrl: "https://cdn.example", requireAuth: true, requireUploadSize: true,
+                bucket: "b",
+                uploadPrefix: "uploads/",
+                allowedContentTypes: ["image/png", "image/avif"],
+                maxUploadBytes: 1234,
+                expiresIn: 77,
+                cdnUrl: "https://cdn.example",
+                requireAuth: true,
+                requireUploadSize: true,
             };
             expect(decodePresignSettings(encodePresignSettings(settings))).to.deep.equal(settings);
             const flipped = { ...settings, requireAuth: false, requireUploadSize: false };
@@ -96,17 +142,32 @@ describe("settings contract (functions/*/settings.ts)", () => {
 
         it("resize: decode(encode(settings)) equals the settings, with and without a CDN URL", () => {
             const settings: ResizeSettings = {
-                bucket: "b", uploadPrefix: "uploads/", allowedResolutions: ["10x20", "30x40"], maxDimension: 999,
-                fit: "contain", quality: 42, limitInputPixels: 1_000_000, cdnUrl: "https://cdn.example",
+                bucket: "b",
+                uploadPrefix: "uploads/",
+                allowedResolutions: ["10x20", "30x40"],
+                maxDimension: 999,
+                fit: "contain",
+                quality: 42,
+                limitInputPixels: 1_000_000,
+                cdnUrl: "https://cdn.example",
             };
             expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);
             const { cdnUrl: _, ...withoutCdn } = settings;
-            expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] })))
-                .to.deep.equal({ ...withoutCdn, allowedResolutions: [] });
+            expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] }))).to.deep.equal(
+                { ...withoutCdn, allowedResolutions: [] },
+            );
         });
 
         it("a setting missing from the environment fails the cold start, naming it", () => {
-            const env = encodeResizeSettings({ bucket: "b", uploadPrefix: "uploads/", allowedResolutions: [], maxDimension: 9, fit: "cover", quality: 1, limitInputPixels: 1 });
+            const env = encodeResizeSettings({
+                bucket: "b",
+                uploadPrefix: "uploads/",
+                allowedResolutions: [],
+                maxDimension: 9,
+                fit: "cover",
+                quality: 1,
+                limitInputPixels: 1,
+            });
             const [name] = Object.entries(env).find(([, value]) => value === "9")!;
             expect(() => decodeResizeSettings({ ...env, [name]: undefined })).to.throw(name);
         });
@@ -114,15 +175,49 @@ describe("settings contract (functions/*/settings.ts)", () => {
 
     it("only the settings modules name an environment variable: index.ts, config/, infra/ and local/ never do", () => {
         const names = [
-            ...Object.keys(encodePresignSettings({ bucket: "b", uploadPrefix: "u/", allowedContentTypes: ["image/png"], maxUploadBytes: 1, expiresIn: 1, cdnUrl: "c", requireAuth: false })),
-            ...Object.keys(encodeResizeSettings({ bucket: "b", uploadPrefix: "u/", allowedResolutions: [], maxDimension: 1, fit: "cover", quality: 1, limitInputPixels: 1, cdnUrl: "c" })),
+            ...Object.keys(
+                encodePresignSettings({
+                    bucket: "b",
+                    uploadPrefix: "u/",
+                    allowedContentTypes: ["image/png"],
+                    maxUploadBytes: 1,
+                    expiresIn: 1,
+                    cdnUrl: "c",
+                    requireAuth: false,
+                }),
+            ),
+            ...Object.keys(
+                encodeResizeSettings({
+                    bucket: "b",
+                    uploadPrefix: "u/",
+                    allowedResolutions: [],
+                    maxDimension: 1,
+                    fit: "cover",
+                    quality: 1,
+                    limitInputPixels: 1,
+                    cdnUrl: "c",
+                }),
+            ),
         ];
-        const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-            entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith(".ts") ? [path.join(dir, entry.name)] : []);
-        const files = [path.join(PROJECT_DIR, "index.ts"), ...["config", "infra", "local"].flatMap((dir) => sources(path.join(PROJECT_DIR, dir)))];
+        const sources = (dir: string): string[] =>
+            fs
+                .readdirSync(dir, { withFileTypes: true })
+                .flatMap((entry) =>
+                    entry.isDirectory()
+                        ? sources(path.join(dir, entry.name))
+                        : entry.name.endsWith(".ts")
+                          ? [path.join(dir, entry.name)]
+                          : [],
+                );
+        const files = [
+            path.join(PROJECT_DIR, "index.ts"),
+            ...["config", "infra", "local"].flatMap((dir) => sources(path.join(PROJECT_DIR, dir))),
+        ];
         const naming = files.flatMap((file) => {
             const text = fs.readFileSync(file, "utf8");
-            return names.filter((name) => new RegExp(`\\b${name}\\b`).test(text)).map((name) => `${path.relative(PROJECT_DIR, file)}: ${name}`);
+            return names
+                .filter((name) => new RegExp(`\\b${name}\\b`).test(text))
+                .map((name) => `${path.relative(PROJECT_DIR, file)}: ${name}`);
         });
         expect(names).to.include.members(["BUCKET_NAME", "RESIZE_QUALITY"]);
         expect(naming).to.deep.equal([]);
@@ -147,7 +242,10 @@ describe("settings contract (functions/*/settings.ts)", () => {
         for (const row of ROWS) {
             it(`${row.covers.join(" + ")} → stack: {${row.stack.join(", ")}}, local: {${row.local.join(", ")}}`, async () => {
                 const overrides = namespaced(row.set);
-                expect(changed(stackBefore, stackSettings(await runProgram(overrides))), "under the stack").to.have.members(row.stack);
+                expect(
+                    changed(stackBefore, stackSettings(await runProgram(overrides))),
+                    "under the stack",
+                ).to.have.members(row.stack);
                 expect(changed(localBefore, localSettings(overrides)), "in local mode").to.have.members(row.local);
             });
         }

@@ -13,13 +13,17 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
 
     it("registers the bucket, its side resources, one policy, the OAC, the CDN policies and the distribution", () => {
         for (const type of [
-            BUCKET, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            BUCKET,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
             "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
             "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", BUCKET_POLICY,
-            "aws:cloudfront/originAccessControl:OriginAccessControl", "aws:cloudfront/cachePolicy:CachePolicy",
-            "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", DISTRIBUTION,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            BUCKET_POLICY,
+            "aws:cloudfront/originAccessControl:OriginAccessControl",
+            "aws:cloudfront/cachePolicy:CachePolicy",
+            "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+            DISTRIBUTION,
         ]) {
             expect(run.ofType(type).length, type).to.be.greaterThan(0);
         }
@@ -40,7 +44,9 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
     it("follows the component conventions (type tokens, children named after their component)", () => {
         const components = run.resources.filter((r) => r.type.startsWith("image-pipeline:"));
         expect(components.map((c) => c.type)).to.include.members([
-            "image-pipeline:storage:ImageBucket", "image-pipeline:delivery:CdnDistribution"]);
+            "image-pipeline:storage:ImageBucket",
+            "image-pipeline:delivery:CdnDistribution",
+        ]);
         expect(run.one(BUCKET).name).to.equal("images-bucket");
         expect(run.one(DISTRIBUTION).name).to.equal("cdn-distribution");
     });
@@ -61,19 +67,32 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
         });
 
         it("encrypts with AES256 by default and with the KMS key when one is configured", async () => {
-            const sse = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
+            const sse = run.one(
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ).inputs;
             expect(sse.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "AES256" });
             const kmsKeyArn = "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
             const withKms = await runProgram({ "image-pipeline:kmsKeyArn": kmsKeyArn });
-            const kms = withKms.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
-            expect(kms.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn });
+            const kms = withKms.one(
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ).inputs;
+            expect(kms.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: kmsKeyArn,
+            });
             expect(kms.rules[0].bucketKeyEnabled).to.equal(true);
             expect(withKms.ofType("aws:kms/key:Key"), "a brought key is not made").to.have.length(0);
             expect(withKms.outputs.kmsKeyArn).to.equal(kmsKeyArn);
             // The stack cannot edit a brought key's policy: it exports the statement CloudFront's OAC needs.
             const statement = JSON.parse(withKms.outputs.kmsKeyPolicyStatement as string);
-            expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "kms:Decrypt" });
-            expect(statement.Condition).to.deep.equal({ StringEquals: { "AWS:SourceArn": withKms.one(DISTRIBUTION).state.arn } });
+            expect(statement).to.deep.include({
+                Effect: "Allow",
+                Principal: { Service: "cloudfront.amazonaws.com" },
+                Action: "kms:Decrypt",
+            });
+            expect(statement.Condition).to.deep.equal({
+                StringEquals: { "AWS:SourceArn": withKms.one(DISTRIBUTION).state.arn },
+            });
             expect(run.outputs.kmsKeyPolicyStatement, "nothing to add without KMS").to.equal(undefined);
         });
 
@@ -81,8 +100,13 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             const created = await runProgram({ "image-pipeline:kmsKeyArn": "create" });
             const key = created.one("aws:kms/key:Key");
             expect(key.inputs.enableKeyRotation).to.equal(true);
-            const sse = created.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
-            expect(sse.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn });
+            const sse = created.one(
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ).inputs;
+            expect(sse.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: key.state.arn,
+            });
             expect(sse.rules[0].bucketKeyEnabled).to.equal(true);
             const keyPolicy = created.one("aws:kms/keyPolicy:KeyPolicy");
             expect(keyPolicy.inputs.keyId).to.equal(key.state.keyId);
@@ -98,7 +122,9 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             expect(rule.allowedMethods).to.have.members(["PUT", "POST", "GET", "HEAD"]);
             expect(rule.exposeHeaders).to.deep.equal(["ETag"]);
             expect(rule.maxAgeSeconds).to.be.a("number").greaterThan(0);
-            const custom = await runProgram({ "image-pipeline:corsOrigins": "https://app.example.com,https://www.example.com" });
+            const custom = await runProgram({
+                "image-pipeline:corsOrigins": "https://app.example.com,https://www.example.com",
+            });
             const [customRule] = custom.one("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules;
             expect(customRule.allowedOrigins).to.deep.equal(["https://app.example.com", "https://www.example.com"]);
         });
@@ -162,7 +188,9 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             const s3Oac = oacs.find((o) => o.inputs.originAccessControlOriginType === "s3")!;
             expect(s3Oac.inputs.signingBehavior).to.equal("always");
             expect(s3Oac.inputs.signingProtocol).to.equal("sigv4");
-            const bucketOrigin = distribution.origins.find((o: any) => o.domainName === run.one(BUCKET).state.bucketRegionalDomainName);
+            const bucketOrigin = distribution.origins.find(
+                (o: any) => o.domainName === run.one(BUCKET).state.bucketRegionalDomainName,
+            );
             expect(bucketOrigin.originAccessControlId).to.equal(`${s3Oac.name}-id`);
             expect(bucketOrigin).to.not.have.property("s3OriginConfig");
             expect(run.ofType("aws:cloudfront/originAccessIdentity:OriginAccessIdentity")).to.have.length(0);
@@ -221,7 +249,9 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             const inputs = custom.one(DISTRIBUTION).inputs;
             expect(inputs.aliases).to.deep.equal(["img.example.com"]);
             expect(inputs.viewerCertificate).to.deep.equal({
-                acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021",
+                acmCertificateArn: certificateArn,
+                sslSupportMethod: "sni-only",
+                minimumProtocolVersion: "TLSv1.2_2021",
             });
             expect(custom.outputs.cdnUrl).to.equal("https://img.example.com");
         });
@@ -229,18 +259,29 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
 
     describe("invalid config", () => {
         for (const [key, value] of [
-            ["allowedResolutions", "300by300"], ["uploadExpiresIn", "0"], ["priceClass", "PriceClass_1"],
-            ["corsOrigins", "http://x.com/path"], ["kmsKeyArn", "arn:aws:kms:ap-northeast-2:123456789012:alias/images"],
-            ["kmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"], ["uploadExpiresIn", "3600"],
+            ["allowedResolutions", "300by300"],
+            ["uploadExpiresIn", "0"],
+            ["priceClass", "PriceClass_1"],
+            ["corsOrigins", "http://x.com/path"],
+            ["kmsKeyArn", "arn:aws:kms:ap-northeast-2:123456789012:alias/images"],
+            ["kmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+            ["uploadExpiresIn", "3600"],
         ]) {
             it(`fails on ${key}=${value} before any resource is declared`, async () => {
                 let failure: Error | undefined;
                 const resourcesBefore = await runProgram({ [`image-pipeline:${key}`]: value }).then(
-                    () => undefined, (error) => { failure = error; });
+                    () => undefined,
+                    (error) => {
+                        failure = error;
+                    },
+                );
                 expect(resourcesBefore).to.equal(undefined);
                 expect(failure?.message).to.include(`image-pipeline:${key}: "${value}"`);
                 const { recorded } = await import("./support/pulumiMocks");
-                expect(recorded.filter((r) => r.type.startsWith("aws:")), "no AWS resource declared").to.have.length(0);
+                expect(
+                    recorded.filter((r) => r.type.startsWith("aws:")),
+                    "no AWS resource declared",
+                ).to.have.length(0);
             });
         }
     });
@@ -250,7 +291,14 @@ describe("bucket configuration order (S3 409 OperationAborted on concurrent buck
     it("registers the bucket's sub-resources one after another, and the bucket policy after the last", async () => {
         await runProgram();
         const { dependenciesOf } = await import("./support/pulumiMocks");
-        const chain = ["images-public-access", "images-ownership", "images-encryption", "images-cors", "images-lifecycle", "cdn-bucket-policy"];
+        const chain = [
+            "images-public-access",
+            "images-ownership",
+            "images-encryption",
+            "images-cors",
+            "images-lifecycle",
+            "cdn-bucket-policy",
+        ];
         for (let i = 1; i < chain.length; i++) {
             expect(dependenciesOf.get(chain[i]), `${chain[i]} waits for ${chain[i - 1]}`).to.include(chain[i - 1]);
         }

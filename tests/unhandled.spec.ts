@@ -29,16 +29,26 @@ async function unhandledDuring<T>(run: () => Promise<T>): Promise<{ value: T; un
     }
 }
 
-const internalError = () => Object.assign(new Error("We encountered an internal error."), { name: "InternalError", $metadata: { httpStatusCode: 500 } });
-const noSuchKey = () => Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+const internalError = () =>
+    Object.assign(new Error("We encountered an internal error."), {
+        name: "InternalError",
+        $metadata: { httpStatusCode: 500 },
+    });
+const noSuchKey = () =>
+    Object.assign(new Error("The specified key does not exist."), {
+        name: "NoSuchKey",
+        $metadata: { httpStatusCode: 404 },
+    });
 const settleAfter = <T>(ms: number, settle: () => T): Promise<Awaited<T>> =>
-    new Promise((resolve, reject) => setTimeout(async () => {
-        try {
-            resolve(await settle());
-        } catch (error) {
-            reject(error);
-        }
-    }, ms));
+    new Promise((resolve, reject) =>
+        setTimeout(async () => {
+            try {
+                resolve(await settle());
+            } catch (error) {
+                reject(error);
+            }
+        }, ms),
+    );
 
 /**
  * A bucket with the original and no variant. Call `failAt` (1-based) fails fast, as `failure` says; every other
@@ -49,13 +59,25 @@ function failingS3(original: Buffer, failAt: number, failure: Failure) {
     const send = (command: { constructor: { name: string }; input: { Key?: string } }) => {
         calls++;
         const failing = calls === failAt;
-        if (failing && failure === "send") return settleAfter(1, () => { throw internalError(); });
-        if (failing) { // found, but its body breaks off
-            const body = { transformToByteArray: () => settleAfter(1, () => { throw internalError(); }) };
+        if (failing && failure === "send")
+            return settleAfter(1, () => {
+                throw internalError();
+            });
+        if (failing) {
+            // found, but its body breaks off
+            const body = {
+                transformToByteArray: () =>
+                    settleAfter(1, () => {
+                        throw internalError();
+                    }),
+            };
             return settleAfter(1, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
         }
         if (command.constructor.name === "PutObjectCommand") return settleAfter(20, () => ({}));
-        if (!command.input.Key?.startsWith("uploads/")) return settleAfter(20, () => { throw noSuchKey(); });
+        if (!command.input.Key?.startsWith("uploads/"))
+            return settleAfter(20, () => {
+                throw noSuchKey();
+            });
         const body = { transformToByteArray: async () => new Uint8Array(original) };
         return settleAfter(20, () => ({ Body: body, ContentType: "image/jpeg", ContentLength: original.length }));
     };
@@ -74,13 +96,21 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         original = await jpegBytes(400, 300);
     });
 
-    const resizeWith = (s3: S3Client) => createResizeHandler({
-        s3, log: () => undefined,
-        settings: {
-            bucket: "b", uploadPrefix: "uploads/", allowedResolutions: ["300x300"], maxDimension: 2048,
-            fit: "cover", quality: 80, limitInputPixels: 50_000_000, cdnUrl: "https://cdn.example.com",
-        },
-    });
+    const resizeWith = (s3: S3Client) =>
+        createResizeHandler({
+            s3,
+            log: () => undefined,
+            settings: {
+                bucket: "b",
+                uploadPrefix: "uploads/",
+                allowedResolutions: ["300x300"],
+                maxDimension: 2048,
+                fit: "cover",
+                quality: 80,
+                limitInputPixels: 50_000_000,
+                cdnUrl: "https://cdn.example.com",
+            },
+        });
 
     it("the fake bucket makes the variant when nothing fails (three S3 calls: two reads at once, one write)", async () => {
         const s3 = failingS3(original, 0, "send");
@@ -95,7 +125,9 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                 if (failure === "body" && failAt === 3) continue; // the third call is the PutObject: no body to read
                 it(`resize GET ${path}: S3 call ${failAt} failing (${failure}) → JSON 500, no unhandled rejection`, async () => {
                     const s3 = failingS3(original, failAt, failure);
-                    const { value, unhandled } = await unhandledDuring(() => resizeWith(s3.client)(httpEvent("GET", path)));
+                    const { value, unhandled } = await unhandledDuring(() =>
+                        resizeWith(s3.client)(httpEvent("GET", path)),
+                    );
                     expect(unhandled.map(String)).to.deep.equal([]);
                     expectJsonError(value, 500);
                 });
@@ -104,8 +136,25 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
     }
 
     for (const [name, broken] of [
-        ["credentials", { credentials: () => settleAfter(1, () => { throw internalError(); }) }],
-        ["region", { region: () => settleAfter(1, () => { throw internalError(); }), credentials: { accessKeyId: "A", secretAccessKey: "S" } }],
+        [
+            "credentials",
+            {
+                credentials: () =>
+                    settleAfter(1, () => {
+                        throw internalError();
+                    }),
+            },
+        ],
+        [
+            "region",
+            {
+                region: () =>
+                    settleAfter(1, () => {
+                        throw internalError();
+                    }),
+                credentials: { accessKeyId: "A", secretAccessKey: "S" },
+            },
+        ],
     ] as const) {
         for (const [method, route, body] of [
             ["POST", "/uploads", { contentType: "image/png" }],
@@ -115,13 +164,22 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
             it(`presign ${method} ${route} with the client's ${name} rejecting → JSON 500, no unhandled rejection`, async () => {
                 const s3 = new S3Client({ region: "us-east-1", ...broken } as S3ClientConfig);
                 const handler = createPresignHandler({
-                    s3, log: () => undefined,
+                    s3,
+                    log: () => undefined,
                     settings: {
-                        bucket: "b", uploadPrefix: "uploads/", allowedContentTypes: ["image/png"], maxUploadBytes: 1000,
-                        expiresIn: 300, cdnUrl: "https://cdn.example.com", requireAuth: false,
+                        bucket: "b",
+                        uploadPrefix: "uploads/",
+                        allowedContentTypes: ["image/png"],
+                        maxUploadBytes: 1000,
+                        expiresIn: 300,
+                        cdnUrl: "https://cdn.example.com",
+                        requireAuth: false,
                     },
                 });
-                const event: HttpEvent = httpEvent(method, route, { body, headers: body ? { "content-type": "application/json" } : { "x-extension": "png" } });
+                const event: HttpEvent = httpEvent(method, route, {
+                    body,
+                    headers: body ? { "content-type": "application/json" } : { "x-extension": "png" },
+                });
                 const { value, unhandled } = await unhandledDuring(() => handler(event));
                 expect(unhandled.map(String)).to.deep.equal([]);
                 expectJsonError(value, 500);

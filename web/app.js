@@ -27,7 +27,9 @@ function serverReason(status, contentType, text) {
     try {
       const { error } = JSON.parse(text);
       if (error?.message) return error.code ? `${error.message} (${error.code})` : String(error.message);
-    } catch { /* not the JSON it claims to be: fall through */ }
+    } catch {
+      /* not the JSON it claims to be: fall through */
+    }
   }
   if (/xml/.test(contentType ?? "") || /^\s*<\?xml|^\s*<Error>/.test(text)) {
     const xml = new DOMParser().parseFromString(text, "application/xml");
@@ -49,7 +51,8 @@ function refusal(file) {
   if (!allowedContentTypes.includes(file.type)) {
     return `Wrong type: ${file.type || "unknown"} is not one of ${allowedContentTypes.map((t) => t.replace("image/", "")).join(", ")}.`;
   }
-  if (file.size > maxUploadBytes) return `Too big: ${formatBytes(file.size)} is over the ${formatBytes(maxUploadBytes)} limit.`;
+  if (file.size > maxUploadBytes)
+    return `Too big: ${formatBytes(file.size)} is over the ${formatBytes(maxUploadBytes)} limit.`;
   if (file.size === 0) return "The file is empty.";
   return null;
 }
@@ -62,7 +65,8 @@ async function sign(route, contentType, size) {
     body: JSON.stringify({ contentType, size }),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`The server said no: ${serverReason(response.status, response.headers.get("content-type"), text)}`);
+  if (!response.ok)
+    throw new Error(`The server said no: ${serverReason(response.status, response.headers.get("content-type"), text)}`);
   return JSON.parse(text);
 }
 
@@ -134,7 +138,8 @@ async function showGallery(item, key) {
     };
     try {
       const response = await fetch(`${state.config.cdnBase}/${path}`);
-      if (!response.ok) return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
+      if (!response.ok)
+        return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
       const blob = await response.blob();
       image.src = URL.createObjectURL(blob);
       const shown = await new Promise((resolve) => {
@@ -154,7 +159,11 @@ async function showGallery(item, key) {
 async function handle(file) {
   const method = document.querySelector('input[name="method"]:checked').value;
   const item = element("li", { class: "upload" });
-  item.append(element("div", { class: "name" }, file.name), element("progress", { max: "100", value: "0" }), element("div", { class: "status" }));
+  item.append(
+    element("div", { class: "name" }, file.name),
+    element("progress", { max: "100", value: "0" }),
+    element("div", { class: "status" }),
+  );
   $("#uploads").prepend(item);
   const status = item.querySelector(".status");
   const problem = refusal(file);
@@ -192,24 +201,39 @@ async function handle(file) {
 
 function handleAll(files) {
   for (const file of files) {
-    handle(file).catch((error) => { announce(`${file.name}: failed. ${error.message}`); });
+    handle(file).catch((error) => {
+      announce(`${file.name}: failed. ${error.message}`);
+    });
   }
 }
 
 async function init() {
   state.config = await (await fetch("/config.json")).json();
   const sizes = state.config.allowedResolutions.join(", ") || `any up to ${state.config.maxResizeDimension}px`;
-  $("#limits").textContent = `Up to ${formatBytes(state.config.maxUploadBytes)} per image; `
-    + `${state.config.allowedContentTypes.map((t) => t.replace("image/", "")).join(", ")}; variants: ${sizes}.`;
+  $("#limits").textContent =
+    `Up to ${formatBytes(state.config.maxUploadBytes)} per image; ` +
+    `${state.config.allowedContentTypes.map((t) => t.replace("image/", "")).join(", ")}; variants: ${sizes}.`;
   $("#file-input").accept = state.config.allowedContentTypes.join(",");
-  $("#file-input").addEventListener("change", (event) => { handleAll(event.target.files); event.target.value = ""; });
+  $("#file-input").addEventListener("change", (event) => {
+    handleAll(event.target.files);
+    event.target.value = "";
+  });
   const zone = $("#drop-zone");
   // The button (and, for the mouse, the whole zone) opens the hidden file input's picker.
   zone.addEventListener("click", () => $("#file-input").click());
-  zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("dragging"); });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
   zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-  zone.addEventListener("drop", (event) => { event.preventDefault(); zone.classList.remove("dragging"); handleAll(event.dataTransfer.files); });
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    handleAll(event.dataTransfer.files);
+  });
   document.body.dataset.ready = "true";
 }
 
-init().catch((error) => { $("#limits").textContent = `Could not load the configuration: ${error.message}`; });
+init().catch((error) => {
+  $("#limits").textContent = `Could not load the configuration: ${error.message}`;
+});

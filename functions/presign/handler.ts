@@ -5,8 +5,9 @@ import { createPresignHandler } from "./presign";
 import { decodePresignSettings } from "./settings";
 import { createS3Client } from "../shared/s3Client";
 
-export const presignHandlerFactory = () => createPresignHandler({
-    // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
-    s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
-    settings: decodePresignSettings(process.env),
-});
+export const presignHandlerFactory = () =>
+    createPresignHandler({
+        // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
+        s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
+        settings: decodePresignSettings(process.env),
+    });

@@ -30,22 +30,36 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
 
     async function signPut(contentType: ImageContentType, size: number | undefined, event: HttpEvent) {
         if (size === undefined && settings.requireUploadSize) {
-            throw new HttpError(400, "missing_size",
-                `Declare the file's byte size (1 to ${settings.maxUploadBytes}): "size" in the JSON body, or the ${DECLARED_SIZE_HEADER} header`);
+            throw new HttpError(
+                400,
+                "missing_size",
+                `Declare the file's byte size (1 to ${settings.maxUploadBytes}): "size" in the JSON body, or the ${DECLARED_SIZE_HEADER} header`,
+            );
         }
         const key = newKey(contentType, event);
         const signedAt = now();
-        const uploadUrl = await getSignedUrl(s3, new PutObjectCommand({
-            Bucket: settings.bucket, Key: key, ContentType: contentType, ContentLength: size,
-            // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
-            IfNoneMatch: "*",
-        }), {
-            expiresIn: settings.expiresIn,
-            signingDate: new Date(signedAt),
-            // Without this only `host` is signed: S3 would take any Content-Type, any length (up to 5 GB) and
-            // a PUT without If-None-Match, i.e. an overwrite. A signed Content-Length caps the size exactly.
-            signableHeaders: new Set(["content-type", "if-none-match", ...(size === undefined ? [] : ["content-length"])]),
-        });
+        const uploadUrl = await getSignedUrl(
+            s3,
+            new PutObjectCommand({
+                Bucket: settings.bucket,
+                Key: key,
+                ContentType: contentType,
+                ContentLength: size,
+                // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+                IfNoneMatch: "*",
+            }),
+            {
+                expiresIn: settings.expiresIn,
+                signingDate: new Date(signedAt),
+                // Without this only `host` is signed: S3 would take any Content-Type, any length (up to 5 GB) and
+                // a PUT without If-None-Match, i.e. an overwrite. A signed Content-Length caps the size exactly.
+                signableHeaders: new Set([
+                    "content-type",
+                    "if-none-match",
+                    ...(size === undefined ? [] : ["content-length"]),
+                ]),
+            },
+        );
         const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
         if (size !== undefined) headers["Content-Length"] = String(size);
         return { key, uploadUrl, headers, expiresAt: expiry(signedAt) };
@@ -85,15 +99,22 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
     /** A declared size within 1..maxUploadBytes, or undefined when none was declared. */
     function checkedSize(size: number | undefined): number | undefined {
         if (size !== undefined && size > settings.maxUploadBytes) {
-            throw new HttpError(400, "too_large", `The file is ${size} bytes; at most ${settings.maxUploadBytes} bytes may be uploaded`);
+            throw new HttpError(
+                400,
+                "too_large",
+                `The file is ${size} bytes; at most ${settings.maxUploadBytes} bytes may be uploaded`,
+            );
         }
         return size;
     }
 
     function allowed(contentType: ImageContentType): ImageContentType {
         if (!settings.allowedContentTypes.includes(contentType)) {
-            throw new HttpError(400, "type_not_allowed",
-                `Content type ${contentType} is not allowed; allowed: ${settings.allowedContentTypes.join(", ")}`);
+            throw new HttpError(
+                400,
+                "type_not_allowed",
+                `Content type ${contentType} is not allowed; allowed: ${settings.allowedContentTypes.join(", ")}`,
+            );
         }
         return contentType;
     }
@@ -112,12 +133,22 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
             if (method === "GET") {
                 // The client of seed article 000: type from the x-extension header, answer { presignedUrl, key }.
                 const extension = headerValue(event, "x-extension");
-                if (!extension) throw new HttpError(400, "missing_type", "Send the file extension in the x-extension header");
-                const signed = await signPut(allowed(typeForExtension(extension)), checkedSize(sizeFromHeader(event)), event);
+                if (!extension)
+                    throw new HttpError(400, "missing_type", "Send the file extension in the x-extension header");
+                const signed = await signPut(
+                    allowed(typeForExtension(extension)),
+                    checkedSize(sizeFromHeader(event)),
+                    event,
+                );
                 return {
                     status: 200,
-                    body: { presignedUrl: signed.uploadUrl, key: signed.key, headers: signed.headers,
-                        expiresAt: signed.expiresAt, url: `${settings.cdnUrl}/${signed.key}` },
+                    body: {
+                        presignedUrl: signed.uploadUrl,
+                        key: signed.key,
+                        headers: signed.headers,
+                        expiresAt: signed.expiresAt,
+                        url: `${settings.cdnUrl}/${signed.key}`,
+                    },
                 };
             }
             throw methodNotAllowed("GET, POST");
@@ -130,16 +161,21 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
             return { status: 200, body: { ...signed, url: `${settings.cdnUrl}/${signed.key}` } };
         }
         if (path.startsWith("/uploads/")) {
-            throw new HttpError(400, "invalid_path", "Unexpected path segments after /uploads (keys are chosen by the server)");
+            throw new HttpError(
+                400,
+                "invalid_path",
+                "Unexpected path segments after /uploads (keys are chosen by the server)",
+            );
         }
         throw new HttpError(404, "not_found", "No such route; use POST /uploads, POST /uploads/form or GET /uploads");
     }
 
-    return (event) => answerAndLog(event, deps.log, async () => {
-        const { status, body } = await route(event);
-        const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
-        return { result, logFields: { key: body.key } };
-    });
+    return (event) =>
+        answerAndLog(event, deps.log, async () => {
+            const { status, body } = await route(event);
+            const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
+            return { result, logFields: { key: body.key } };
+        });
 }
 
 function methodNotAllowed(allow: string): HttpError {
@@ -155,7 +191,11 @@ function typeForExtension(extension: string): ImageContentType {
 /** A byte count: a whole number of at least 1 (JSON numbers only; "12" or 1.5 are refused). */
 function declaredSize(value: unknown, where: string): number {
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-        throw new HttpError(400, "invalid_size", `${where} must be the file's size in bytes, a whole number of at least 1`);
+        throw new HttpError(
+            400,
+            "invalid_size",
+            `${where} must be the file's size in bytes, a whole number of at least 1`,
+        );
     }
     return value;
 }
@@ -171,7 +211,11 @@ function uploadRequestFromBody(event: HttpEvent): { contentType: ImageContentTyp
     const body = parseBody(event);
     const unknownFields = Object.keys(body).filter((field) => !BODY_FIELDS.includes(field));
     if (unknownFields.length > 0) {
-        throw new HttpError(400, "unknown_field", `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension, and size`);
+        throw new HttpError(
+            400,
+            "unknown_field",
+            `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension, and size`,
+        );
     }
     const size = body.size === undefined ? undefined : declaredSize(body.size, "size");
     return { contentType: contentTypeFromBody(body), size };
@@ -180,25 +224,31 @@ function uploadRequestFromBody(event: HttpEvent): { contentType: ImageContentTyp
 function contentTypeFromBody(body: Record<string, unknown>): ImageContentType {
     const { contentType, extension } = body;
     if (contentType !== undefined && typeof contentType !== "string") {
-        throw new HttpError(400, "invalid_body", "contentType must be a string such as \"image/png\"");
+        throw new HttpError(400, "invalid_body", 'contentType must be a string such as "image/png"');
     }
     if (extension !== undefined && typeof extension !== "string") {
-        throw new HttpError(400, "invalid_body", "extension must be a string such as \"png\"");
+        throw new HttpError(400, "invalid_body", 'extension must be a string such as "png"');
     }
     const fromType = contentType === undefined ? undefined : typeForContentType(contentType);
     const fromExtension = extension === undefined ? undefined : typeForExtension(extension);
     if (fromType && fromExtension && fromType !== fromExtension) {
-        throw new HttpError(400, "type_mismatch", `contentType ${fromType} does not match extension ${quoteInput(extension)}`);
+        throw new HttpError(
+            400,
+            "type_mismatch",
+            `contentType ${fromType} does not match extension ${quoteInput(extension)}`,
+        );
     }
     const type = fromType ?? fromExtension;
-    if (!type) throw new HttpError(400, "missing_type", "Send { \"contentType\": \"image/png\" } or { \"extension\": \"png\" }");
+    if (!type)
+        throw new HttpError(400, "missing_type", 'Send { "contentType": "image/png" } or { "extension": "png" }');
     return type;
 }
 
 function typeForContentType(contentType: string): ImageContentType {
     const normalized = contentType.trim().toLowerCase();
     const type = TYPE_ALIASES[normalized] ?? normalized;
-    if (!isImageContentType(type)) throw new HttpError(400, "unknown_type", `Unknown image content type ${quoteInput(contentType)}`);
+    if (!isImageContentType(type))
+        throw new HttpError(400, "unknown_type", `Unknown image content type ${quoteInput(contentType)}`);
     return type;
 }
 
@@ -209,7 +259,7 @@ function parseBody(event: HttpEvent): Record<string, unknown> {
         throw new HttpError(400, "body_too_large", `The JSON body must be at most ${MAX_BODY_BYTES} bytes`);
     }
     if (text.trim() === "") {
-        throw new HttpError(400, "invalid_body", "Send a JSON body such as { \"contentType\": \"image/png\" }");
+        throw new HttpError(400, "invalid_body", 'Send a JSON body such as { "contentType": "image/png" }');
     }
     let parsed: unknown;
     try {

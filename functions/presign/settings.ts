@@ -72,7 +72,8 @@ export function decodePresignSettings(env: Record<string, string | undefined>): 
     const { required, positive } = envReader(env);
     const types = required(PRESIGN_ENV.allowedContentTypes).split(",");
     const unknown = types.filter((type) => !isImageContentType(type));
-    if (unknown.length > 0) throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
+    if (unknown.length > 0)
+        throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
     return {
         bucket: required(PRESIGN_ENV.bucket),
         uploadPrefix: required(PRESIGN_ENV.uploadPrefix),

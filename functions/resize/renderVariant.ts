@@ -39,7 +39,11 @@ function outputFormat(metadata: Metadata): { format: string; contentType: ImageC
  * make exactly the requested aspect ratio, so their box shrinks as a whole until it fits the original;
  * inside keeps the original's aspect ratio and never enlarges it.
  */
-export function targetBox(original: { width: number; height: number }, requested: { width: number; height: number }, fit: ResizeFit) {
+export function targetBox(
+    original: { width: number; height: number },
+    requested: { width: number; height: number },
+    fit: ResizeFit,
+) {
     if (fit === "inside") return { ...requested, withoutEnlargement: true };
     const scale = Math.min(1, original.width / requested.width, original.height / requested.height);
     return {
@@ -58,7 +62,10 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
         throw unprocessable("The original is not an image sharp can read");
     }
     const output = outputFormat(metadata);
-    if (!output) throw unprocessable(`The original's format (${metadata.format ?? "unknown"}) is not one of ${IMAGE_CONTENT_TYPES.map((type) => type.slice("image/".length)).join(", ")}`);
+    if (!output)
+        throw unprocessable(
+            `The original's format (${metadata.format ?? "unknown"}) is not one of ${IMAGE_CONTENT_TYPES.map((type) => type.slice("image/".length)).join(", ")}`,
+        );
     const frames = metadata.pages ?? 1;
     const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
     if ((metadata.width ?? 0) * frameHeight * frames > options.limitInputPixels) {
@@ -66,25 +73,38 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
     }
     const { format, contentType } = output;
     const animated = ANIMATABLE.has(format) && frames > 1;
-    const displayed = { width: metadata.autoOrient?.width ?? metadata.width ?? 0, height: animated ? frameHeight : metadata.autoOrient?.height ?? frameHeight };
+    const displayed = {
+        width: metadata.autoOrient?.width ?? metadata.width ?? 0,
+        height: animated ? frameHeight : (metadata.autoOrient?.height ?? frameHeight),
+    };
     const box = targetBox(displayed, options, options.fit);
     try {
         const pipeline = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" })
             .autoOrient()
-            .resize({ width: box.width, height: box.height, fit: options.fit, withoutEnlargement: box.withoutEnlargement })
+            .resize({
+                width: box.width,
+                height: box.height,
+                fit: options.fit,
+                withoutEnlargement: box.withoutEnlargement,
+            })
             .keepIccProfile();
         // zlib's default level: level 9 costs much more time for a few per cent of bytes.
-        const encoded = format === "png" ? pipeline.png({ compressionLevel: 6 })
-            : format === "gif" ? pipeline.gif()
-            : format === "avif" ? pipeline.avif({ quality: options.quality })
-            : format === "webp" ? pipeline.webp({ quality: options.quality })
-            : pipeline.jpeg({ quality: options.quality, mozjpeg: false });
+        const encoded =
+            format === "png"
+                ? pipeline.png({ compressionLevel: 6 })
+                : format === "gif"
+                  ? pipeline.gif()
+                  : format === "avif"
+                    ? pipeline.avif({ quality: options.quality })
+                    : format === "webp"
+                      ? pipeline.webp({ quality: options.quality })
+                      : pipeline.jpeg({ quality: options.quality, mozjpeg: false });
         const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
         return {
             bytes: data,
             contentType,
             width: info.width,
-            height: animated ? info.pageHeight ?? info.height : info.height,
+            height: animated ? (info.pageHeight ?? info.height) : info.height,
         };
     } catch {
         throw unprocessable("The original could not be decoded or resized");

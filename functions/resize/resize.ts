@@ -9,7 +9,6 @@ import { IMMUTABLE_MAX_AGE_SECONDS } from "../shared/bucketLayout";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeSettings } from "./settings";
 
-
 export interface ResizeDependencies {
     s3: S3Client;
     settings: ResizeSettings;
@@ -40,7 +39,11 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }), { abortSignal });
             if ((object.ContentLength ?? 0) > MAX_ORIGINAL_BYTES) {
                 (object.Body as { destroy?: () => void } | undefined)?.destroy?.(); // not read: release the connection
-                throw new HttpError(422, "unprocessable_image", `The original is larger than ${MAX_ORIGINAL_BYTES} bytes`);
+                throw new HttpError(
+                    422,
+                    "unprocessable_image",
+                    `The original is larger than ${MAX_ORIGINAL_BYTES} bytes`,
+                );
             }
             const array = await object.Body!.transformToByteArray();
             const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength); // a view, not a copy
@@ -48,9 +51,17 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         } catch (error) {
             const name = (error as { name?: string }).name;
             if (name === "NoSuchKey" || name === "NotFound" || name === "AbortError") return undefined;
-            if (name === "AccessDenied") { // also what S3 answers when the KMS key policy refuses
-                logRequest({ level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) }, deps.log);
-                throw new HttpError(500, "misconfigured", "The image storage refused access; the operator must check the Resizer's permissions");
+            if (name === "AccessDenied") {
+                // also what S3 answers when the KMS key policy refuses
+                logRequest(
+                    { level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) },
+                    deps.log,
+                );
+                throw new HttpError(
+                    500,
+                    "misconfigured",
+                    "The image storage refused access; the operator must check the Resizer's permissions",
+                );
             }
             throw error;
         }
@@ -80,23 +91,30 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         const original = await pendingOriginal;
         if (!original) throw new HttpError(404, "original_not_found", "The original image does not exist");
         const rendered = await renderVariant(original.bytes, {
-            width: request.width, height: request.height, fit: settings.fit,
-            quality: settings.quality, limitInputPixels: settings.limitInputPixels,
+            width: request.width,
+            height: request.height,
+            fit: settings.fit,
+            quality: settings.quality,
+            limitInputPixels: settings.limitInputPixels,
         });
-        await s3.send(new PutObjectCommand({
-            Bucket: settings.bucket,
-            Key: request.variantKey,
-            Body: rendered.bytes,
-            ContentType: rendered.contentType,
-            CacheControl: VARIANT_CACHE_CONTROL,
-        }));
+        await s3.send(
+            new PutObjectCommand({
+                Bucket: settings.bucket,
+                Key: request.variantKey,
+                Body: rendered.bytes,
+                ContentType: rendered.contentType,
+                CacheControl: VARIANT_CACHE_CONTROL,
+            }),
+        );
         return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
     }
 
     async function route(event: HttpEvent): Promise<{ result: HttpResult; key: string; made: boolean }> {
         const method = event.requestContext.http.method.toUpperCase();
         if (method !== "GET" && method !== "HEAD") {
-            throw new HttpError(405, "method_not_allowed", "Method not allowed; use GET or HEAD", { allow: "GET, HEAD" });
+            throw new HttpError(405, "method_not_allowed", "Method not allowed; use GET or HEAD", {
+                allow: "GET, HEAD",
+            });
         }
         if (event.rawPath === "/resize") {
             const key = event.queryStringParameters?.key ?? new URLSearchParams(event.rawQueryString ?? "").get("key");
@@ -108,7 +126,11 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         }
         const key = keyFromPath(event.rawPath);
         const image = await variant(parseVariantKey(key, rulesOf(settings)));
-        const headers = { "content-type": image.contentType, "cache-control": VARIANT_CACHE_CONTROL, "x-variant": image.made ? "resized" : "stored" };
+        const headers = {
+            "content-type": image.contentType,
+            "cache-control": VARIANT_CACHE_CONTROL,
+            "x-variant": image.made ? "resized" : "stored",
+        };
         const body = image.bytes.toString("base64");
         if (body.length > MAX_INLINE_BASE64_BYTES) {
             // Stored already: the same URL is now served from the bucket.
@@ -124,12 +146,18 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         });
         // HEAD: GET's status and headers, no body (RFC 9110 §9.3.2). No content-length of the GET body either:
         // the Function URL sends what it is given, and a length the empty body contradicts breaks the connection.
-        return event.requestContext.http.method.toUpperCase() === "HEAD" ? { ...result, body: "", isBase64Encoded: false } : result;
+        return event.requestContext.http.method.toUpperCase() === "HEAD"
+            ? { ...result, body: "", isBase64Encoded: false }
+            : result;
     };
 }
 
 function rulesOf(settings: ResizeSettings) {
-    return { uploadPrefix: settings.uploadPrefix, allowedResolutions: settings.allowedResolutions, maxDimension: settings.maxDimension };
+    return {
+        uploadPrefix: settings.uploadPrefix,
+        allowedResolutions: settings.allowedResolutions,
+        maxDimension: settings.maxDimension,
+    };
 }
 
 /** A temporary redirect nobody caches: the target is what gets cached. */

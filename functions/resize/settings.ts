@@ -69,7 +69,8 @@ export function encodeResizeSettings(settings: ResizeSettings): Record<string, s
 export function decodeResizeSettings(env: Record<string, string | undefined>): ResizeSettings {
     const { required, positive, list } = envReader(env);
     const fit = required(RESIZE_ENV.fit);
-    if (!(RESIZE_FITS as readonly string[]).includes(fit)) throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+    if (!(RESIZE_FITS as readonly string[]).includes(fit))
+        throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
     const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
     return {
         bucket: required(RESIZE_ENV.bucket),

@@ -29,8 +29,12 @@ export interface HttpResult {
  * subclass: in a serialized closure `super(message)` becomes `Error.call(this, message)`, which sets no message.
  */
 export class HttpError {
-    constructor(readonly statusCode: number, readonly code: string, readonly message: string,
-                readonly headers: Record<string, string> = {}) {}
+    constructor(
+        readonly statusCode: number,
+        readonly code: string,
+        readonly message: string,
+        readonly headers: Record<string, string> = {},
+    ) {}
 }
 
 const JSON_HEADERS = {
@@ -44,7 +48,12 @@ export function jsonResult(statusCode: number, body: unknown, headers: Record<st
 }
 
 /** The one error shape every function and local mode answers with: `{ "error": { code, message } }`. */
-export function errorJson(statusCode: number, code: string, message: string, headers: Record<string, string> = {}): HttpResult {
+export function errorJson(
+    statusCode: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+): HttpResult {
     return jsonResult(statusCode, { error: { code, message } }, headers);
 }
 
@@ -77,8 +86,11 @@ export function logRequest(fields: Record<string, unknown>, write: (line: string
  * Runs a handler's work and turns any failure into its JSON answer (an unexpected one into an opaque 500, its
  * message logged), then writes the request's one log line: status and error code, or the work's own fields.
  */
-export async function answerAndLog(event: HttpEvent, log: ((line: string) => void) | undefined,
-                                   work: () => Promise<{ result: HttpResult; logFields: Record<string, unknown> }>): Promise<HttpResult> {
+export async function answerAndLog(
+    event: HttpEvent,
+    log: ((line: string) => void) | undefined,
+    work: () => Promise<{ result: HttpResult; logFields: Record<string, unknown> }>,
+): Promise<HttpResult> {
     const started = Date.now();
     let result: HttpResult;
     let logFields: Record<string, unknown> = {};
@@ -87,17 +99,27 @@ export async function answerAndLog(event: HttpEvent, log: ((line: string) => voi
     } catch (error) {
         result = errorResult(error);
         if (!(error instanceof HttpError)) {
-            logRequest({ level: "error", message: "request failed", error: String((error as Error)?.message ?? error).slice(0, 300) }, log);
+            logRequest(
+                {
+                    level: "error",
+                    message: "request failed",
+                    error: String((error as Error)?.message ?? error).slice(0, 300),
+                },
+                log,
+            );
         }
     }
-    logRequest({
-        level: result.statusCode >= 500 ? "error" : "info",
-        requestId: event.requestContext.requestId,
-        method: event.requestContext.http.method,
-        path: event.rawPath.slice(0, 200),
-        status: result.statusCode,
-        ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : logFields),
-        ms: Date.now() - started,
-    }, log);
+    logRequest(
+        {
+            level: result.statusCode >= 500 ? "error" : "info",
+            requestId: event.requestContext.requestId,
+            method: event.requestContext.http.method,
+            path: event.rawPath.slice(0, 200),
+            status: result.statusCode,
+            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : logFields),
+            ms: Date.now() - started,
+        },
+        log,
+    );
     return result;
 }

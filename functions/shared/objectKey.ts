@@ -23,12 +23,20 @@ export function checkObjectKey(key: string): void {
     if (LONE_SURROGATE.test(key)) throw new HttpError(400, "invalid_key", "The key is not valid UTF-8");
     const bytes = Buffer.byteLength(key, "utf8");
     if (bytes > MAX_KEY_BYTES) {
-        throw new HttpError(414, "key_too_long", `The key is ${bytes} bytes of UTF-8; S3 keys are at most ${MAX_KEY_BYTES}`);
+        throw new HttpError(
+            414,
+            "key_too_long",
+            `The key is ${bytes} bytes of UTF-8; S3 keys are at most ${MAX_KEY_BYTES}`,
+        );
     }
     if (CONTROL.test(key)) throw new HttpError(400, "invalid_key", "The key contains a control character");
     const segments = key.split("/");
     if (segments.some((segment) => segment === "" || segment === "." || segment === "..")) {
-        throw new HttpError(400, "invalid_key", "The key has empty, . or .. segments (a leading, trailing or double /)");
+        throw new HttpError(
+            400,
+            "invalid_key",
+            "The key has empty, . or .. segments (a leading, trailing or double /)",
+        );
     }
     if (segments.some((segment) => Buffer.byteLength(segment, "utf8") > MAX_SEGMENT_BYTES)) {
         throw new HttpError(400, "invalid_key", `A key segment is longer than ${MAX_SEGMENT_BYTES} bytes`);

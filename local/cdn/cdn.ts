@@ -44,7 +44,9 @@ export function createCdn(options: CdnOptions) {
         try {
             const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
             const body = Buffer.from(await object.Body!.transformToByteArray());
-            const headers: Record<string, string> = { "content-type": object.ContentType ?? "application/octet-stream" };
+            const headers: Record<string, string> = {
+                "content-type": object.ContentType ?? "application/octet-stream",
+            };
             if (object.CacheControl) headers["cache-control"] = object.CacheControl;
             if (object.ETag) headers.etag = object.ETag;
             if (object.LastModified) headers["last-modified"] = object.LastModified.toUTCString();
@@ -63,7 +65,9 @@ export function createCdn(options: CdnOptions) {
         let pending = inFlight.get(key);
         if (!pending) {
             resizeCalls++;
-            pending = options.resize(resizeEvent(rawPath)).then((result) => underBasePath(toServed(result), options.basePath))
+            pending = options
+                .resize(resizeEvent(rawPath))
+                .then((result) => underBasePath(toServed(result), options.basePath))
                 .finally(() => inFlight.delete(key));
             inFlight.set(key, pending);
         }
@@ -93,7 +97,12 @@ export function createCdn(options: CdnOptions) {
         const policy = policyHeaders(req.headers.origin);
         if (method === "OPTIONS") return preflight(req, res, policy);
         if (method !== "GET" && method !== "HEAD") {
-            return send(res, toServed(errorJson(405, "method_not_allowed", "Use GET or HEAD", { allow: "GET, HEAD, OPTIONS" })), method, policy);
+            return send(
+                res,
+                toServed(errorJson(405, "method_not_allowed", "Use GET or HEAD", { allow: "GET, HEAD, OPTIONS" })),
+                method,
+                policy,
+            );
         }
         let key: string;
         try {
@@ -112,16 +121,34 @@ export function createCdn(options: CdnOptions) {
                 return 304;
             }
             const ifRange = req.headers["if-range"];
-            const range = ifRange === undefined || ifRange === etag ? byteRange(req.headers.range, served.body.length) : undefined;
+            const range =
+                ifRange === undefined || ifRange === etag
+                    ? byteRange(req.headers.range, served.body.length)
+                    : undefined;
             if (range === "unsatisfiable") {
-                const refused = toServed(errorJson(416, "range_not_satisfiable", "The requested range is not satisfiable",
-                    { "content-range": `bytes */${served.body.length}` }));
+                const refused = toServed(
+                    errorJson(416, "range_not_satisfiable", "The requested range is not satisfiable", {
+                        "content-range": `bytes */${served.body.length}`,
+                    }),
+                );
                 return send(res, refused, method, policy);
             }
             if (range) {
                 // A part is sent as stored (identity): a byte range of a compressed body would name other bytes.
                 const part = served.body.subarray(range.start, range.end + 1);
-                return send(res, { status: 206, headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${served.body.length}` }, body: part }, method, policy);
+                return send(
+                    res,
+                    {
+                        status: 206,
+                        headers: {
+                            ...headers,
+                            "content-range": `bytes ${range.start}-${range.end}/${served.body.length}`,
+                        },
+                        body: part,
+                    },
+                    method,
+                    policy,
+                );
             }
             return send(res, compress({ ...served, headers }, req.headers["accept-encoding"]), method, policy);
         }
@@ -131,14 +158,24 @@ export function createCdn(options: CdnOptions) {
     /** A CORS preflight, answered by the response-headers policy: the CORS headers only for allowed origins. */
     function preflight(req: http.IncomingMessage, res: http.ServerResponse, policy: Record<string, string>): number {
         const requested = String(req.headers["access-control-request-method"] ?? "").toUpperCase();
-        const allowed = policy["access-control-allow-origin"] !== undefined && (CDN_CORS.allowMethods as readonly string[]).includes(requested);
-        res.writeHead(200, allowed ? {
-            ...policy,
-            "access-control-allow-methods": CDN_CORS.allowMethods.join(", "),
-            "access-control-allow-headers": CDN_CORS.allowHeaders.join(", "),
-            "access-control-max-age": String(CDN_CORS.maxAgeSeconds),
-            "content-length": "0",
-        } : { ...pick(policy, ["x-content-type-options", "strict-transport-security", "vary"]), "content-length": "0" });
+        const allowed =
+            policy["access-control-allow-origin"] !== undefined &&
+            (CDN_CORS.allowMethods as readonly string[]).includes(requested);
+        res.writeHead(
+            200,
+            allowed
+                ? {
+                      ...policy,
+                      "access-control-allow-methods": CDN_CORS.allowMethods.join(", "),
+                      "access-control-allow-headers": CDN_CORS.allowHeaders.join(", "),
+                      "access-control-max-age": String(CDN_CORS.maxAgeSeconds),
+                      "content-length": "0",
+                  }
+                : {
+                      ...pick(policy, ["x-content-type-options", "strict-transport-security", "vary"]),
+                      "content-length": "0",
+                  },
+        );
         res.end();
         return 200;
     }
@@ -162,7 +199,12 @@ function toServed(result: HttpResult): Served {
 
 function send(res: http.ServerResponse, served: Served, method: string, policy: Record<string, string>): number {
     const vary = [served.headers.vary, policy.vary].filter(Boolean).join(", ");
-    res.writeHead(served.status, { ...served.headers, ...policy, ...(vary ? { vary } : {}), "content-length": String(served.body.length) });
+    res.writeHead(served.status, {
+        ...served.headers,
+        ...policy,
+        ...(vary ? { vary } : {}),
+        "content-length": String(served.body.length),
+    });
     res.end(method === "HEAD" ? undefined : served.body);
     return served.status;
 }
@@ -182,7 +224,8 @@ function compress(served: Served, acceptEncoding: string | undefined): Served {
         const body = brotliCompressSync(served.body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } });
         return { ...served, headers: { ...headers, "content-encoding": "br" }, body };
     }
-    if (accepted.includes("gzip")) return { ...served, headers: { ...headers, "content-encoding": "gzip" }, body: gzipSync(served.body) };
+    if (accepted.includes("gzip"))
+        return { ...served, headers: { ...headers, "content-encoding": "gzip" }, body: gzipSync(served.body) };
     return { ...served, headers };
 }
 

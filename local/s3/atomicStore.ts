@@ -13,8 +13,18 @@ import { pipeline } from "stream/promises";
 export interface FilesystemStoreLike {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     putMetadata(bucket: string, key: string, metadata: Record<string, unknown>, md5?: string): Promise<void>;
-    putObject(object: { bucket: string; key: string; content: Readable | Buffer; metadata: Record<string, unknown> }): Promise<{ size: number; md5: string }>;
-    putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
+    putObject(object: {
+        bucket: string;
+        key: string;
+        content: Readable | Buffer;
+        metadata: Record<string, unknown>;
+    }): Promise<{ size: number; md5: string }>;
+    putPart(
+        bucket: string,
+        uploadId: string,
+        partNumber: number,
+        content: Readable,
+    ): Promise<{ size: number; md5: string }>;
 }
 
 /** Names listObjects never takes for an object (it only lists files ending in "._S3rver_object"). */
@@ -35,7 +45,11 @@ async function writeWhole(content: Readable | Buffer, file: string): Promise<{ s
     });
     try {
         // pipeline rejects when the source errors or closes before its end (a client that disconnects mid-body).
-        await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, counter, fs.createWriteStream(file));
+        await pipeline(
+            Buffer.isBuffer(content) ? Readable.from([content]) : content,
+            counter,
+            fs.createWriteStream(file),
+        );
     } catch (error) {
         await fs.promises.rm(file, { force: true });
         throw error;
@@ -57,7 +71,10 @@ export function makeStoreAtomic(store: FilesystemStoreLike): void {
         try {
             await store.putMetadata(object.bucket, temporaryKey, object.metadata, md5);
             for (const resource of resources) {
-                await fs.promises.rename(store.getResourcePath(object.bucket, temporaryKey, resource), store.getResourcePath(object.bucket, object.key, resource));
+                await fs.promises.rename(
+                    store.getResourcePath(object.bucket, temporaryKey, resource),
+                    store.getResourcePath(object.bucket, object.key, resource),
+                );
             }
             // The object file last: until it is renamed, a reader of the key sees nothing new (or, while the key is being
             // replaced, the new metadata for an instant before the new bytes).

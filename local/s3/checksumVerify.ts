@@ -28,7 +28,10 @@ function uint32Base64(value: number): string {
 /** The checksums claimed for a body: x-amz-checksum-<algorithm> → base64 value. */
 export type ChecksumClaims = Map<string, string>;
 
-export function checksumClaims(query: URLSearchParams, headers: Record<string, string | string[] | undefined>): ChecksumClaims {
+export function checksumClaims(
+    query: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+): ChecksumClaims {
     const claims: ChecksumClaims = new Map();
     for (const algorithm of Object.keys(ALGORITHMS)) {
         const name = `x-amz-checksum-${algorithm}`;
@@ -39,14 +42,24 @@ export function checksumClaims(query: URLSearchParams, headers: Record<string, s
     return claims;
 }
 
-export function hasChecksumClaim(query: URLSearchParams, headers: Record<string, string | string[] | undefined>): boolean {
-    return [...query.keys(), ...Object.keys(headers)].some((name) => name.toLowerCase().startsWith("x-amz-checksum-")) || headers["content-md5"] !== undefined;
+export function hasChecksumClaim(
+    query: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+): boolean {
+    return (
+        [...query.keys(), ...Object.keys(headers)].some((name) => name.toLowerCase().startsWith("x-amz-checksum-")) ||
+        headers["content-md5"] !== undefined
+    );
 }
 
 export async function verifyChecksums(claims: ChecksumClaims, body: Buffer): Promise<S3Failure | undefined> {
     for (const [algorithm, claimed] of claims) {
         if ((await ALGORITHMS[algorithm](body)) !== claimed) {
-            return s3Failure(400, "BadDigest", `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+            return s3Failure(
+                400,
+                "BadDigest",
+                `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+            );
         }
     }
     return undefined;
@@ -56,7 +69,8 @@ export async function verifyChecksums(claims: ChecksumClaims, body: Buffer): Pro
 export function verifyContentMd5(header: string | string[] | undefined, body: Buffer): S3Failure | undefined {
     if (header === undefined) return undefined;
     const claimed = Array.isArray(header) ? header[0] : header;
-    if (!/^[A-Za-z0-9+/]{22}==$/.test(claimed)) return s3Failure(400, "InvalidDigest", "The Content-MD5 you specified is not valid.");
+    if (!/^[A-Za-z0-9+/]{22}==$/.test(claimed))
+        return s3Failure(400, "InvalidDigest", "The Content-MD5 you specified is not valid.");
     if (createHash("md5").update(body).digest("base64") !== claimed) {
         return s3Failure(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
     }

@@ -11,8 +11,16 @@ function originMatches(pattern: string, origin: string): boolean {
     return origin.length >= head.length + tail.length && origin.startsWith(head) && origin.endsWith(tail);
 }
 
-export async function preflightAllowOrigin(s3: S3Client, bucket: string, origin: string, method: string): Promise<string> {
+export async function preflightAllowOrigin(
+    s3: S3Client,
+    bucket: string,
+    origin: string,
+    method: string,
+): Promise<string> {
     const { CORSRules = [] } = await s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
-    const rule = CORSRules.find((r) => (r.AllowedMethods ?? []).includes(method) && (r.AllowedOrigins ?? []).some((p) => originMatches(p, origin)));
+    const rule = CORSRules.find(
+        (r) =>
+            (r.AllowedMethods ?? []).includes(method) && (r.AllowedOrigins ?? []).some((p) => originMatches(p, origin)),
+    );
     return rule?.AllowedOrigins?.includes("*") ? "*" : origin;
 }

@@ -38,7 +38,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         directory: options.directory,
         vhostBuckets: false,
         // No origin, no CORS rule (S3 refuses an empty one).
-        configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [] }],
+        configureBuckets: [
+            {
+                name: options.bucket,
+                configs: options.corsOrigins.length > 0 ? [Buffer.from(corsXml(options.corsOrigins))] : [],
+            },
+        ],
     });
     const store = s3rver.store as FilesystemStoreLike & WritableStore;
     makeStoreAtomic(store);
@@ -68,7 +73,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 function corsXml(origins: string[]): string {
     const rule = uploadCorsRule(origins);
     const list = (tag: string, values: string[]) => values.map((value) => `<${tag}>${value}</${tag}>`).join("");
-    return `<CORSConfiguration><CORSRule>${list("AllowedOrigin", rule.allowedOrigins)}`
-        + `${list("AllowedMethod", rule.allowedMethods)}${list("AllowedHeader", rule.allowedHeaders)}`
-        + `${list("ExposeHeader", rule.exposeHeaders)}<MaxAgeSeconds>${rule.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+    return (
+        `<CORSConfiguration><CORSRule>${list("AllowedOrigin", rule.allowedOrigins)}` +
+        `${list("AllowedMethod", rule.allowedMethods)}${list("AllowedHeader", rule.allowedHeaders)}` +
+        `${list("ExposeHeader", rule.exposeHeaders)}<MaxAgeSeconds>${rule.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`
+    );
 }

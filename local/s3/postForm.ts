@@ -22,11 +22,17 @@ export interface PostForm {
 
 export function isPostForm(method: string | undefined, rawPath: string, contentType: string | undefined): boolean {
     // Media types are case-insensitive (RFC 9110 §8.3.1): "Multipart/Form-Data" is a form too.
-    return method === "POST" && /^\/[^/]+\/?$/.test(rawPath) && /^multipart\/form-data\s*(;|$)/i.test(contentType ?? "");
+    return (
+        method === "POST" && /^\/[^/]+\/?$/.test(rawPath) && /^multipart\/form-data\s*(;|$)/i.test(contentType ?? "")
+    );
 }
 
 export function readPostForm(headers: http.IncomingHttpHeaders, body: Buffer): Promise<PostForm | S3Failure> {
-    const malformed = s3Failure(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.");
+    const malformed = s3Failure(
+        400,
+        "MalformedPOSTRequest",
+        "The body of your POST request is not well-formed multipart/form-data.",
+    );
     return new Promise((resolve) => {
         const fields: Array<[string, string]> = [];
         let file: Omit<PostForm, "fields"> | undefined;
@@ -36,8 +42,16 @@ export function readPostForm(headers: http.IncomingHttpHeaders, body: Buffer): P
         const pending: Array<Promise<void>> = [];
         let parser: busboy.Busboy;
         try {
-            parser = busboy({ headers: { ...headers, "content-type": (headers["content-type"] ?? "").replace(/^multipart\/form-data/i, "multipart/form-data") },
-                limits: { fields: 1000, fieldSize: 1024 * 1024, files: 1000 } });
+            parser = busboy({
+                headers: {
+                    ...headers,
+                    "content-type": (headers["content-type"] ?? "").replace(
+                        /^multipart\/form-data/i,
+                        "multipart/form-data",
+                    ),
+                },
+                limits: { fields: 1000, fieldSize: 1024 * 1024, files: 1000 },
+            });
         } catch {
             resolve(malformed);
             return;
@@ -46,14 +60,19 @@ export function readPostForm(headers: http.IncomingHttpHeaders, body: Buffer): P
             if (files > 0 && !known) return; // S3 ignores fields after the file
             preDataBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
             if (preDataBytes > MAX_PRE_DATA_BYTES) {
-                failure ??= s3Failure(400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceeding the upload file was too large.");
+                failure ??= s3Failure(
+                    400,
+                    "MaxPostPreDataLengthExceeded",
+                    "Your POST request fields preceeding the upload file was too large.",
+                );
             }
             fields.push([name, value]);
         };
         /** Counts a file part when it starts, so the fields after it are known to come after it. */
         const startFile = (): boolean => {
             files += 1;
-            if (files > 1) failure ??= s3Failure(400, "InvalidArgument", "POST requires exactly one file upload per request.");
+            if (files > 1)
+                failure ??= s3Failure(400, "InvalidArgument", "POST requires exactly one file upload per request.");
             return files === 1;
         };
         parser.on("field", (name, value, info) => {
@@ -65,20 +84,23 @@ export function readPostForm(headers: http.IncomingHttpHeaders, body: Buffer): P
             const chunks: Buffer[] = [];
             const isFile = name === "file" && startFile();
             const beforeFile = files === 0;
-            pending.push(new Promise((done) => {
-                stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-                stream.on("close", () => done());
-                stream.on("end", () => {
-                    const content = Buffer.concat(chunks);
-                    if (isFile) file = { file: content, fileName: info.filename ?? "", fileType: info.mimeType };
-                    else if (name !== "file" && beforeFile) addField(name, content.toString("utf8"), true);
-                });
-            }));
+            pending.push(
+                new Promise((done) => {
+                    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+                    stream.on("close", () => done());
+                    stream.on("end", () => {
+                        const content = Buffer.concat(chunks);
+                        if (isFile) file = { file: content, fileName: info.filename ?? "", fileType: info.mimeType };
+                        else if (name !== "file" && beforeFile) addField(name, content.toString("utf8"), true);
+                    });
+                }),
+            );
         });
         parser.on("close", () => {
             void Promise.all(pending).then(() => {
                 if (failure) resolve(failure);
-                else if (!file) resolve(s3Failure(400, "InvalidArgument", "POST requires exactly one file upload per request."));
+                else if (!file)
+                    resolve(s3Failure(400, "InvalidArgument", "POST requires exactly one file upload per request."));
                 else resolve({ fields, ...file });
             });
         });
@@ -100,9 +122,21 @@ export function rewritePostForm(form: PostForm): { contentType: string; body: Bu
     for (const [name, value] of form.fields) {
         const lower = name.toLowerCase();
         const forwarded = lower === "key" ? substitutedKey(value, form.fileName) : value;
-        parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(lower)}"\r\n\r\n${forwarded}\r\n`, "utf8"));
+        parts.push(
+            Buffer.from(
+                `--${boundary}\r\nContent-Disposition: form-data; name="${quote(lower)}"\r\n\r\n${forwarded}\r\n`,
+                "utf8",
+            ),
+        );
     }
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(form.fileName || "file")}"\r\n`
-        + `Content-Type: application/octet-stream\r\n\r\n`, "utf8"), form.file, Buffer.from(`\r\n--${boundary}--\r\n`, "utf8"));
+    parts.push(
+        Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(form.fileName || "file")}"\r\n` +
+                `Content-Type: application/octet-stream\r\n\r\n`,
+            "utf8",
+        ),
+        form.file,
+        Buffer.from(`\r\n--${boundary}--\r\n`, "utf8"),
+    );
     return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(parts) };
 }

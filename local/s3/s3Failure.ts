@@ -14,6 +14,8 @@ const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&
 
 export function s3ErrorXml(failure: S3Failure, requestId: string): string {
     const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(failure.code)}</Code>`
-        + `<Message>${escapeXml(failure.message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`;
+    return (
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(failure.code)}</Code>` +
+        `<Message>${escapeXml(failure.message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`
+    );
 }

@@ -57,7 +57,11 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     const now = options.now ?? Date.now;
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     // The gate's own reads and deletes go straight to s3rver, signed as the SDK signs.
-    const backend = createS3Client({ endpoint: `http://127.0.0.1:${options.backendPort}`, region: options.region, credentials: options.credentials });
+    const backend = createS3Client({
+        endpoint: `http://127.0.0.1:${options.backendPort}`,
+        region: options.region,
+        credentials: options.credentials,
+    });
 
     const conditionalWrites = new KeyLocks();
 
@@ -87,12 +91,22 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
             if (method === "OPTIONS") {
                 // s3rver answers these with 403; S3 with 400.
-                if (req.headers.origin === undefined) return await refuse(s3Failure(400, "BadRequest", "Insufficient information. Origin request header needed."));
-                if (req.headers["access-control-request-method"] === undefined) return await refuse(s3Failure(400, "BadRequest", "Invalid Access-Control-Request-Method: null"));
-                const origin = req.headers.origin, requested = String(req.headers["access-control-request-method"]);
+                if (req.headers.origin === undefined)
+                    return await refuse(
+                        s3Failure(400, "BadRequest", "Insufficient information. Origin request header needed."),
+                    );
+                if (req.headers["access-control-request-method"] === undefined)
+                    return await refuse(s3Failure(400, "BadRequest", "Invalid Access-Control-Request-Method: null"));
+                const origin = req.headers.origin,
+                    requested = String(req.headers["access-control-request-method"]);
                 return forward(req, res, options.backendPort, {}, async (status, headers) => {
                     if (status === 200 && headers["access-control-allow-origin"] === "*") {
-                        headers["access-control-allow-origin"] = await preflightAllowOrigin(backend, decodeURIComponent(rawPath.split("/")[1] ?? ""), origin, requested);
+                        headers["access-control-allow-origin"] = await preflightAllowOrigin(
+                            backend,
+                            decodeURIComponent(rawPath.split("/")[1] ?? ""),
+                            origin,
+                            requested,
+                        );
                     }
                 });
             }
@@ -101,7 +115,13 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             const postForm = isPostForm(method, rawPath, req.headers["content-type"]);
             let payload: PayloadClaim = { kind: "unsigned" };
             if (querySigned && headerSigned) {
-                return await refuse(s3Failure(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified"));
+                return await refuse(
+                    s3Failure(
+                        400,
+                        "InvalidArgument",
+                        "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified",
+                    ),
+                );
             } else if (querySigned) {
                 const failure = verifyPresignedRequest(received, options.credentials, now(), options.region);
                 if (failure) return await refuse(failure);
@@ -119,24 +139,51 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             const completing = method === "POST" && query.has("uploadId");
             // CompleteMultipartUpload's checksum headers are the parts' composite checksum, not the XML body's.
             const claims = completing ? new Map<string, string>() : checksumClaims(query, req.headers);
-            const needsBody = postForm || payload.kind === "sha256" || req.headers["content-md5"] !== undefined
-                || (hasChecksumClaim(query, req.headers) && !completing);
+            const needsBody =
+                postForm ||
+                payload.kind === "sha256" ||
+                req.headers["content-md5"] !== undefined ||
+                (hasChecksumClaim(query, req.headers) && !completing);
             let rewrite: Rewrite = {};
             let writtenKey = key;
             if (needsBody) {
                 const body = await readRequestBody(req, maxBodyBytes);
-                if (!body) return await refuse(s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"));
-                const failure = payloadHashFailure(payload, body) ?? verifyContentMd5(req.headers["content-md5"], body) ?? await verifyChecksums(claims, body);
+                if (!body)
+                    return await refuse(
+                        s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"),
+                    );
+                const failure =
+                    payloadHashFailure(payload, body) ??
+                    verifyContentMd5(req.headers["content-md5"], body) ??
+                    (await verifyChecksums(claims, body));
                 if (failure) return await refuse(failure);
                 rewrite = { body };
                 if (postForm) {
                     const form = await readPostForm(req.headers, body);
                     if ("status" in form) return await refuse(form);
-                    const fields = form.fields.map(([name, value]): [string, string] => [name, name.toLowerCase() === "key" ? substitutedKey(value, form.fileName) : value]);
-                    const policyFailure = verifyPostUpload({ bucket, fields, fileSize: form.file.length }, options.credentials, now(), options.region,
-                        { acceptSigV2: options.acceptSigV2Post })
-                        ?? await verifyChecksums(new Map(fields.filter(([name]) => /^x-amz-checksum-/i.test(name))
-                            .map(([name, value]) => [name.toLowerCase().slice("x-amz-checksum-".length), value])), form.file);
+                    const fields = form.fields.map(([name, value]): [string, string] => [
+                        name,
+                        name.toLowerCase() === "key" ? substitutedKey(value, form.fileName) : value,
+                    ]);
+                    const policyFailure =
+                        verifyPostUpload(
+                            { bucket, fields, fileSize: form.file.length },
+                            options.credentials,
+                            now(),
+                            options.region,
+                            { acceptSigV2: options.acceptSigV2Post },
+                        ) ??
+                        (await verifyChecksums(
+                            new Map(
+                                fields
+                                    .filter(([name]) => /^x-amz-checksum-/i.test(name))
+                                    .map(([name, value]) => [
+                                        name.toLowerCase().slice("x-amz-checksum-".length),
+                                        value,
+                                    ]),
+                            ),
+                            form.file,
+                        ));
                     if (policyFailure) return await refuse(policyFailure);
                     const rewritten = rewritePostForm(form);
                     rewrite = { body: rewritten.body, headers: { "content-type": rewritten.contentType } };
@@ -149,22 +196,41 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: of two concurrent
                 // conditional writes of one key, one wins. The check and the write hold the key until s3rver has answered.
                 releaseKey = await conditionalWrites.acquire(`${bucket}/${key}`);
-                if (await exists(backend, bucket, key).catch((error: unknown) => { releaseKey(); throw error; })) {
+                if (
+                    await exists(backend, bucket, key).catch((error: unknown) => {
+                        releaseKey();
+                        throw error;
+                    })
+                ) {
                     releaseKey();
-                    return await refuse(s3Failure(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+                    return await refuse(
+                        s3Failure(
+                            412,
+                            "PreconditionFailed",
+                            "At least one of the pre-conditions you specified did not hold",
+                        ),
+                    );
                 }
             }
             const replaced: string[] = [];
-            if (writtenKey !== undefined && (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")))) replaced.push(writtenKey);
+            if (
+                writtenKey !== undefined &&
+                (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")))
+            )
+                replaced.push(writtenKey);
             // DeleteObjects (POST ?delete): its body names the keys (the SDK always sends it with a checksum, so it was read).
-            if (method === "POST" && key === undefined && query.has("delete") && rewrite.body) replaced.push(...deletedKeys(rewrite.body));
+            if (method === "POST" && key === undefined && query.has("delete") && rewrite.body)
+                replaced.push(...deletedKeys(rewrite.body));
             await forward(req, res, options.backendPort, rewrite, async (status) => {
                 releaseKey();
                 if (status < 200 || status >= 300) return;
                 for (const original of replaced) await deleteVariants(backend, bucket, original);
             }).finally(releaseKey);
         } catch {
-            if (!res.headersSent && !res.destroyed) await refuse(s3Failure(500, "InternalError", "We encountered an internal error. Please try again.")).catch(() => res.destroy());
+            if (!res.headersSent && !res.destroyed)
+                await refuse(
+                    s3Failure(500, "InternalError", "We encountered an internal error. Please try again."),
+                ).catch(() => res.destroy());
             else res.destroy();
         }
     });
@@ -173,11 +239,12 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     return {
         url: `http://127.0.0.1:${port}`,
         port,
-        close: () => new Promise((resolve) => {
-            backend.destroy();
-            server.close(() => resolve());
-            server.closeAllConnections();
-        }),
+        close: () =>
+            new Promise((resolve) => {
+                backend.destroy();
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
     };
 }
 
@@ -188,7 +255,9 @@ class KeyLocks {
     async acquire(key: string): Promise<() => void> {
         const previous = this.tails.get(key) ?? Promise.resolve();
         let release!: () => void;
-        const held = new Promise<void>((resolve) => { release = resolve; });
+        const held = new Promise<void>((resolve) => {
+            release = resolve;
+        });
         const tail = previous.then(() => held);
         this.tails.set(key, tail);
         await previous;
@@ -218,7 +287,9 @@ const XML_ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;"
 
 /** The keys of a DeleteObjects request body (<Delete><Object><Key>…</Key></Object>…</Delete>). */
 function deletedKeys(body: Buffer): string[] {
-    return [...body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map(([, text]) => text.replace(/&(amp|lt|gt|quot|apos);/g, (entity) => XML_ENTITIES[entity]));
+    return [...body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map(([, text]) =>
+        text.replace(/&(amp|lt|gt|quot|apos);/g, (entity) => XML_ENTITIES[entity]),
+    );
 }
 
 function conditionalHeader(value: string | string[] | undefined): string | undefined {
@@ -240,8 +311,13 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
  * runs before the answer is passed on, so a client that reads the answer sees its consequences (variants gone).
  * s3rver's Location (on a POST upload) names its private port: the client gets the gate's address instead.
  */
-function forward(req: http.IncomingMessage, res: http.ServerResponse, backendPort: number, rewrite: Rewrite,
-    afterSuccess?: (status: number, headers: http.IncomingHttpHeaders) => Promise<void>): Promise<void> {
+function forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    backendPort: number,
+    rewrite: Rewrite,
+    afterSuccess?: (status: number, headers: http.IncomingHttpHeaders) => Promise<void>,
+): Promise<void> {
     const backendOrigin = `http://127.0.0.1:${backendPort}`;
     const publicOrigin = `http://${req.headers.host ?? "127.0.0.1"}`;
     const headers: http.OutgoingHttpHeaders = { ...req.headers, ...rewrite.headers, host: `127.0.0.1:${backendPort}` };
@@ -250,36 +326,49 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backendPor
         delete headers["transfer-encoding"];
     }
     return new Promise<void>((resolve) => {
-        const upstream = http.request({ host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers }, (answer) => {
-            void (async () => {
-                const status = answer.statusCode ?? 502;
-                const answerHeaders = { ...answer.headers };
-                const location = answerHeaders.location;
-                if (location?.startsWith(backendOrigin)) answerHeaders.location = publicOrigin + location.slice(backendOrigin.length);
-                try {
-                    if (afterSuccess) await afterSuccess(status, answerHeaders);
-                } catch {
-                    answer.destroy();
-                    if (!res.headersSent) res.writeHead(500, { "content-type": "application/xml" });
-                    res.end(s3ErrorXml(s3Failure(500, "InternalError", "We encountered an internal error after the request was carried out. Please try again."), "gate"));
-                    return resolve();
-                }
-                if (/xml/.test(String(answerHeaders["content-type"] ?? "")) && location) {
-                    // A 201 POST answer carries the Location in its XML body too.
-                    const chunks: Buffer[] = [];
-                    for await (const chunk of answer) chunks.push(chunk as Buffer);
-                    const text = Buffer.concat(chunks).toString("utf8").split(backendOrigin).join(publicOrigin);
-                    answerHeaders["content-length"] = String(Buffer.byteLength(text));
+        const upstream = http.request(
+            { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers },
+            (answer) => {
+                void (async () => {
+                    const status = answer.statusCode ?? 502;
+                    const answerHeaders = { ...answer.headers };
+                    const location = answerHeaders.location;
+                    if (location?.startsWith(backendOrigin))
+                        answerHeaders.location = publicOrigin + location.slice(backendOrigin.length);
+                    try {
+                        if (afterSuccess) await afterSuccess(status, answerHeaders);
+                    } catch {
+                        answer.destroy();
+                        if (!res.headersSent) res.writeHead(500, { "content-type": "application/xml" });
+                        res.end(
+                            s3ErrorXml(
+                                s3Failure(
+                                    500,
+                                    "InternalError",
+                                    "We encountered an internal error after the request was carried out. Please try again.",
+                                ),
+                                "gate",
+                            ),
+                        );
+                        return resolve();
+                    }
+                    if (/xml/.test(String(answerHeaders["content-type"] ?? "")) && location) {
+                        // A 201 POST answer carries the Location in its XML body too.
+                        const chunks: Buffer[] = [];
+                        for await (const chunk of answer) chunks.push(chunk as Buffer);
+                        const text = Buffer.concat(chunks).toString("utf8").split(backendOrigin).join(publicOrigin);
+                        answerHeaders["content-length"] = String(Buffer.byteLength(text));
+                        res.writeHead(status, answerHeaders);
+                        res.end(text);
+                        return resolve();
+                    }
                     res.writeHead(status, answerHeaders);
-                    res.end(text);
-                    return resolve();
-                }
-                res.writeHead(status, answerHeaders);
-                answer.pipe(res);
-                answer.on("end", () => resolve());
-                answer.on("error", () => resolve());
-            })().catch(() => resolve());
-        });
+                    answer.pipe(res);
+                    answer.on("end", () => resolve());
+                    answer.on("error", () => resolve());
+                })().catch(() => resolve());
+            },
+        );
         // A client that goes away (an aborted read) must not leave s3rver streaming into nowhere.
         res.on("close", () => {
             if (!res.writableFinished) upstream.destroy();

@@ -9,8 +9,18 @@ import { Readable } from "stream";
 export interface WritableStore {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     putMetadata(bucket: string, key: string, metadata: Record<string, unknown>, md5?: string): Promise<void>;
-    putObject(object: { bucket: string; key: string; content: Readable | Buffer; metadata: Record<string, unknown> }): Promise<{ size: number; md5: string }>;
-    putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
+    putObject(object: {
+        bucket: string;
+        key: string;
+        content: Readable | Buffer;
+        metadata: Record<string, unknown>;
+    }): Promise<{ size: number; md5: string }>;
+    putPart(
+        bucket: string,
+        uploadId: string,
+        partNumber: number,
+        content: Readable,
+    ): Promise<{ size: number; md5: string }>;
 }
 
 /** Logs the cause of every failed write (whichever putObject/putPart the store has now), then fails as before. */
@@ -20,11 +30,19 @@ export function logStoreWriteErrors(store: WritableStore, log: (line: string) =>
             return await write();
         } catch (error) {
             const { code, message } = error as NodeJS.ErrnoException;
-            log(JSON.stringify({ level: "error", message: `local S3 could not write ${what}`, code, error: String(message).slice(0, 300) }));
+            log(
+                JSON.stringify({
+                    level: "error",
+                    message: `local S3 could not write ${what}`,
+                    code,
+                    error: String(message).slice(0, 300),
+                }),
+            );
             throw error;
         }
     };
     const { putObject, putPart } = store;
     store.putObject = (object) => logged("an object", () => putObject.call(store, object));
-    store.putPart = (bucket, uploadId, partNumber, content) => logged("an upload part", () => putPart.call(store, bucket, uploadId, partNumber, content));
+    store.putPart = (bucket, uploadId, partNumber, content) =>
+        logged("an upload part", () => putPart.call(store, bucket, uploadId, partNumber, content));
 }

@@ -10,7 +10,11 @@ export async function variantsOf(s3: S3Client, bucket: string, originalKey: stri
     do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         for (const { Key } of page.Contents ?? []) {
-            if (Key?.endsWith(`/${originalKey}`) && VARIANT_PREFIX_PATTERN.test(Key.slice(0, Key.length - originalKey.length))) found.push(Key);
+            if (
+                Key?.endsWith(`/${originalKey}`) &&
+                VARIANT_PREFIX_PATTERN.test(Key.slice(0, Key.length - originalKey.length))
+            )
+                found.push(Key);
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -22,7 +26,12 @@ export async function deleteVariants(s3: S3Client, bucket: string, originalKey: 
     if (!originalKey.startsWith(UPLOADS_PREFIX)) return [];
     const keys = await variantsOf(s3, bucket, originalKey);
     for (let at = 0; at < keys.length; at += 1000) {
-        await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(at, at + 1000).map((Key) => ({ Key })), Quiet: true } }));
+        await s3.send(
+            new DeleteObjectsCommand({
+                Bucket: bucket,
+                Delete: { Objects: keys.slice(at, at + 1000).map((Key) => ({ Key })), Quiet: true },
+            }),
+        );
     }
     return keys;
 }

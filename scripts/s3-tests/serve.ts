@@ -15,7 +15,13 @@ async function main(): Promise<void> {
     let port: number;
     if (mode === "gate") {
         // The suite signs every POST form with SigV2, which only buckets created before June 2020 accept.
-        const s3 = await startLocalS3({ directory, bucket: "s3-tests-seed", corsOrigins: [], port: 0, acceptSigV2Post: true });
+        const s3 = await startLocalS3({
+            directory,
+            bucket: "s3-tests-seed",
+            corsOrigins: [],
+            port: 0,
+            acceptSigV2Post: true,
+        });
         [port, close] = [s3.port, () => s3.close()];
     } else {
         const bare = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, vhostBuckets: false });

@@ -12,13 +12,18 @@ export interface Behaviour {
 
 export function pathPatternMatches(pattern: string, requestPath: string): boolean {
     if (pattern.length > 255) throw new Error(`CloudFront refuses path patterns over 255 characters: ${pattern}`);
-    const source = pattern.replace(/^\//, "").split("").map((char) =>
-        char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join("");
+    const source = pattern
+        .replace(/^\//, "")
+        .split("")
+        .map((char) => (char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("");
     const path = requestPath.split("?")[0].replace(/^\//, "");
     return new RegExp(`^${source}$`, "s").test(path);
 }
 
 /** The origin (or origin group) id CloudFront sends a request for this path to. */
 export function routeRequest(ordered: Behaviour[] | undefined, defaultOriginId: string, requestPath: string): string {
-    return (ordered ?? []).find((b) => pathPatternMatches(b.pathPattern, requestPath))?.targetOriginId ?? defaultOriginId;
+    return (
+        (ordered ?? []).find((b) => pathPatternMatches(b.pathPattern, requestPath))?.targetOriginId ?? defaultOriginId
+    );
 }

@@ -8,8 +8,11 @@ import { recorded } from "./pulumiMocks";
 async function main(): Promise<void> {
     pulumi.runtime.setAllConfig(JSON.parse(process.argv[2]));
     const program: Record<string, unknown> = require(path.resolve(__dirname, "../../index"));
-    await Promise.all(Object.values(program).map((value) =>
-        new Promise((resolve) => (pulumi.output(value as any) as pulumi.Output<unknown>).apply(resolve))));
+    await Promise.all(
+        Object.values(program).map(
+            (value) => new Promise((resolve) => (pulumi.output(value as any) as pulumi.Output<unknown>).apply(resolve)),
+        ),
+    );
     await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     // The archives are Outputs inside the inputs: wait for their contents, which is where esbuild and npm run.
     for (const resource of recorded.filter((r) => r.type === "aws:lambda/function:Function")) {

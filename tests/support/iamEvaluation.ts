@@ -26,20 +26,28 @@ export interface EvaluatedRequest {
 }
 
 export async function evaluate(request: EvaluatedRequest): Promise<Decision> {
-    const response = await runSimulation({
-        identityPolicies: request.identityPolicies.map((policy, index) => ({ name: `policy-${index}`, policy: policy as never })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy: request.resourcePolicy as never,
-        request: {
-            principal: request.principal,
-            action: request.action,
-            resource: { accountId: MOCK_ACCOUNT, resource: request.resource },
-            contextVariables: { "aws:SecureTransport": "true", ...request.context },
-        },
-    } as never, {});
+    const response = await runSimulation(
+        {
+            identityPolicies: request.identityPolicies.map((policy, index) => ({
+                name: `policy-${index}`,
+                policy: policy as never,
+            })),
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: request.resourcePolicy as never,
+            request: {
+                principal: request.principal,
+                action: request.action,
+                resource: { accountId: MOCK_ACCOUNT, resource: request.resource },
+                contextVariables: { "aws:SecureTransport": "true", ...request.context },
+            },
+        } as never,
+        {},
+    );
     if (response.resultType !== "single") {
-        throw new Error(`simulation of ${request.action} on ${request.resource} failed: ${JSON.stringify((response as { errors?: unknown }).errors ?? response)}`);
+        throw new Error(
+            `simulation of ${request.action} on ${request.resource} failed: ${JSON.stringify((response as { errors?: unknown }).errors ?? response)}`,
+        );
     }
     return response.overallResult as Decision;
 }
@@ -60,6 +68,14 @@ export function rolePolicyOf(run: ProgramRun, roleName: string): { arn: string; 
 export function defaultKeyPolicy(account = MOCK_ACCOUNT): PolicyDocument {
     return {
         Version: "2012-10-17",
-        Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
+        Statement: [
+            {
+                Sid: "Enable IAM User Permissions",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${account}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+        ],
     };
 }

@@ -17,29 +17,41 @@ function pattern(width: number, height: number, channels: 3 | 4, seed = 0): Buff
 }
 
 export function pngBytes(width = 64, height = 48): Promise<Buffer> {
-    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).png().toBuffer();
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
+        .png()
+        .toBuffer();
 }
 
 export function pngWithAlpha(width: number, height: number): Promise<Buffer> {
-    return sharp(pattern(width, height, 4), { raw: { width, height, channels: 4 } }).png().toBuffer();
+    return sharp(pattern(width, height, 4), { raw: { width, height, channels: 4 } })
+        .png()
+        .toBuffer();
 }
 
 export function jpegBytes(width: number, height: number): Promise<Buffer> {
-    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
 }
 
 export function webpBytes(width: number, height: number): Promise<Buffer> {
-    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).webp({ quality: 90 }).toBuffer();
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
+        .webp({ quality: 90 })
+        .toBuffer();
 }
 
 export function avifBytes(width: number, height: number): Promise<Buffer> {
-    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } }).avif({ quality: 60 }).toBuffer();
+    return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
+        .avif({ quality: 60 })
+        .toBuffer();
 }
 
 /** A JPEG stored width×height whose EXIF orientation 6 makes it display height×width. */
 export function jpegWithOrientation6(width: number, height: number): Promise<Buffer> {
     return sharp(pattern(width, height, 3), { raw: { width, height, channels: 3 } })
-        .withMetadata({ orientation: 6 }).jpeg().toBuffer();
+        .withMetadata({ orientation: 6 })
+        .jpeg()
+        .toBuffer();
 }
 
 /** An animated image of `frames` frames, each width×height, as GIF or WebP. */

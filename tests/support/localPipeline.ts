@@ -6,7 +6,9 @@ import { parsePipelineConfig } from "../../config/stackConfig";
 import { LocalPipeline, startLocalPipeline } from "../../local/server";
 import { devStackConfig } from "./program";
 
-export async function startTestPipeline(overrides: Record<string, string> = {}): Promise<LocalPipeline & { dataDir: string }> {
+export async function startTestPipeline(
+    overrides: Record<string, string> = {},
+): Promise<LocalPipeline & { dataDir: string }> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-local-"));
     const config = parsePipelineConfig(devStackConfig(overrides));
     const pipeline = await startLocalPipeline({ config, port: 0, s3Port: 0, dataDir });

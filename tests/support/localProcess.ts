@@ -23,21 +23,34 @@ export interface LocalProcess {
 
 function spawnStart(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
     const child = spawn(process.execPath, [TS_NODE, "-T", "local/start.ts", ...args], {
-        cwd: PROJECT_DIR, env: { ...process.env, PORT: "0", S3_PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"],
+        cwd: PROJECT_DIR,
+        env: { ...process.env, PORT: "0", S3_PORT: "0", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+    });
     return { child, output: () => output };
 }
 
 /** Starts the server and resolves once it prints its URLs (rejects with its output if it exits first). */
-export async function startLocalProcess(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<LocalProcess> {
+export async function startLocalProcess(
+    options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<LocalProcess> {
     const ownDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-process-"));
     const { child, output } = spawnStart(["--data-dir", dataDir], options.env ?? {});
     let exited = false;
-    const exit = new Promise<void>((resolve) => child.on("exit", () => { exited = true; resolve(); }));
+    const exit = new Promise<void>((resolve) =>
+        child.on("exit", () => {
+            exited = true;
+            resolve();
+        }),
+    );
     await new Promise<void>((resolve, reject) => {
         const check = () => {
             if (/Ctrl-C to stop/.test(output())) return resolve();
@@ -50,7 +63,12 @@ export async function startLocalProcess(options: { dataDir?: string; env?: Recor
     const s3Url = /S3\s+(http:\/\/\S+)/.exec(output())![1];
     return {
         // The server's own pid, from its banner: on Linux start.ts relaunches itself (local/mallocSettings.ts).
-        child, pid: Number(/running locally \(stack \S+, process (\d+)/.exec(output())![1]), url, s3Url, dataDir, output,
+        child,
+        pid: Number(/running locally \(stack \S+, process (\d+)/.exec(output())![1]),
+        url,
+        s3Url,
+        dataDir,
+        output,
         alive: () => !exited && child.exitCode === null,
         async stop() {
             if (!exited) child.kill("SIGTERM");
@@ -61,11 +79,16 @@ export async function startLocalProcess(options: { dataDir?: string; env?: Recor
 }
 
 /** Runs `start.ts` expecting it to stop by itself (a refusal): its exit code and output. */
-export function runLocalProcessToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+export function runLocalProcessToExit(
+    args: string[],
+    env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
     const { child, output } = spawnStart(args, env);
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000); // never left running if it does not refuse
-    return new Promise((resolve) => child.on("exit", (code) => {
-        clearTimeout(timer);
-        resolve({ code, output: output() });
-    }));
+    return new Promise((resolve) =>
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            resolve({ code, output: output() });
+        }),
+    );
 }

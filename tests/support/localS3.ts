@@ -23,9 +23,19 @@ export interface TestS3 {
 
 export async function startTestS3(options: { now?: () => number } = {}): Promise<TestS3> {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-s3-"));
-    const server = await startLocalS3({ directory, bucket: TEST_BUCKET, corsOrigins: [TEST_ORIGIN], port: 0, now: options.now });
+    const server = await startLocalS3({
+        directory,
+        bucket: TEST_BUCKET,
+        corsOrigins: [TEST_ORIGIN],
+        port: 0,
+        now: options.now,
+    });
     const s3 = createS3Client({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const backend = createS3Client({ endpoint: server.backendUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const backend = createS3Client({
+        endpoint: server.backendUrl,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+    });
     return {
         server,
         s3,
@@ -49,7 +59,9 @@ export async function startTestS3(options: { now?: () => number } = {}): Promise
 }
 
 /** An S3 error answer's status and <Code>. */
-export async function s3ErrorOf(response: Response): Promise<{ status: number; code: string | undefined; message: string | undefined }> {
+export async function s3ErrorOf(
+    response: Response,
+): Promise<{ status: number; code: string | undefined; message: string | undefined }> {
     const text = await response.text();
     return {
         status: response.status,

@@ -9,9 +9,11 @@ const path = require("path");
 
 const projectDir = path.resolve(__dirname, "../..");
 const lock = require(path.join(projectDir, "package-lock.json"));
-const omitted = new Set(Object.entries(lock.packages)
-    .filter(([key, entry]) => key !== "" && (entry.dev || entry.devOptional))
-    .map(([key]) => key));
+const omitted = new Set(
+    Object.entries(lock.packages)
+        .filter(([key, entry]) => key !== "" && (entry.dev || entry.devOptional))
+        .map(([key]) => key),
+);
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
@@ -20,7 +22,9 @@ Module._resolveFilename = function (request, parent, ...rest) {
     const packageDir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(relative);
     if (packageDir && omitted.has(packageDir[1])) {
         const from = parent?.filename ? path.relative(projectDir, parent.filename) : "?";
-        const error = new Error(`Cannot find module '${request}' (omitted by npm ci --omit=dev: ${packageDir[1]} is dev-only), required from ${from}`);
+        const error = new Error(
+            `Cannot find module '${request}' (omitted by npm ci --omit=dev: ${packageDir[1]} is dev-only), required from ${from}`,
+        );
         error.code = "MODULE_NOT_FOUND";
         throw error;
     }

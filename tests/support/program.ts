@@ -44,15 +44,28 @@ export async function runProgram(overrides: Record<string, string | undefined> =
 /** Drops the project's own modules from require's cache so the program runs afresh with new config. */
 function forgetProjectModules(): void {
     for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(PROJECT_DIR) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}tests${path.sep}`)) {
+        if (
+            file.startsWith(PROJECT_DIR) &&
+            !file.includes(`${path.sep}node_modules${path.sep}`) &&
+            !file.includes(`${path.sep}tests${path.sep}`)
+        ) {
             delete require.cache[file];
         }
     }
 }
 
 async function resolveAll(program: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) =>
-        [key, await new Promise((resolve) => (pulumi.output(value as any) as pulumi.Output<unknown>).apply(resolve))] as const));
+    const entries = await Promise.all(
+        Object.entries(program).map(
+            async ([key, value]) =>
+                [
+                    key,
+                    await new Promise((resolve) =>
+                        (pulumi.output(value as any) as pulumi.Output<unknown>).apply(resolve),
+                    ),
+                ] as const,
+        ),
+    );
     return Object.fromEntries(entries);
 }
 

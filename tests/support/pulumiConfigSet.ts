@@ -54,7 +54,8 @@ export function shellWords(line: string): string[] {
 /** `pulumi config set [--path] KEY VALUE`; other flags are refused rather than guessed at. */
 export function parseConfigSet(line: string): ConfigSetCommand {
     const words = shellWords(line);
-    if (words[0] !== "pulumi" || words[1] !== "config" || words[2] !== "set") throw new Error(`Not a pulumi config set: ${line}`);
+    if (words[0] !== "pulumi" || words[1] !== "config" || words[2] !== "set")
+        throw new Error(`Not a pulumi config set: ${line}`);
     const rest = words.slice(3);
     const path = rest[0] === "--path";
     const args = path ? rest.slice(1) : rest;
@@ -100,7 +101,13 @@ function newContainer(accessor: Segment): StoredValue {
 }
 
 /** object.go object.Set, on a holder so the receiver can be replaced. */
-function setAt(holder: { value: StoredValue }, prefixLength: number, path: Segment[], value: StoredValue, shown: string): void {
+function setAt(
+    holder: { value: StoredValue },
+    prefixLength: number,
+    path: Segment[],
+    value: StoredValue,
+    shown: string,
+): void {
     if (path.length === 0) {
         holder.value = value;
         return;
@@ -150,5 +157,7 @@ export function applyConfigSet(config: StackConfig, command: ConfigSetCommand, p
 
 /** What the program sees: strings as stored, structured values as JSON text. */
 export function programConfig(config: StackConfig): Record<string, string> {
-    return Object.fromEntries([...config].map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    return Object.fromEntries(
+        [...config].map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
 }

@@ -23,10 +23,17 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     switch (type) {
         case "aws:s3/bucket:Bucket": {
             const bucket = inputs.bucket ?? `${name}-0a1b2c3`;
-            return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com` };
+            return {
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com`,
+            };
         }
         case "aws:cloudfront/distribution:Distribution":
-            return { arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${name.toUpperCase().replace(/\W/g, "")}`, domainName: `d${name.replace(/\W/g, "")}.cloudfront.net` };
+            return {
+                arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${name.toUpperCase().replace(/\W/g, "")}`,
+                domainName: `d${name.replace(/\W/g, "")}.cloudfront.net`,
+            };
         case "aws:kms/key:Key": {
             const keyId = `0000abcd-${Buffer.from(name).toString("hex").slice(0, 4).padEnd(4, "0")}-4000-8000-000000000000`;
             return { keyId, arn: arn("kms", `key/${keyId}`) };
@@ -42,7 +49,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         case "aws:lambda/functionUrl:FunctionUrl":
             return { functionUrl: `https://${name.replace(/\W/g, "")}.lambda-url.${MOCK_REGION}.on.aws/` };
         case "aws:apigatewayv2/api:Api":
-            return { apiEndpoint: `https://${name.replace(/\W/g, "")}.execute-api.${MOCK_REGION}.amazonaws.com`, executionArn: arn("execute-api", name) };
+            return {
+                apiEndpoint: `https://${name.replace(/\W/g, "")}.execute-api.${MOCK_REGION}.amazonaws.com`,
+                executionArn: arn("execute-api", name),
+            };
         default:
             return { arn: arn("mock", `${type}/${name}`) };
     }
@@ -55,8 +65,9 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
         const out: Record<string, unknown> = { Effect: statement.effect ?? "Allow" };
         if (statement.sid) out.Sid = statement.sid;
         if (statement.principals) {
-            out.Principal = Object.fromEntries(statement.principals.map((p: any) =>
-                [p.type === "*" ? "*" : p.type, list(p.identifiers)]));
+            out.Principal = Object.fromEntries(
+                statement.principals.map((p: any) => [p.type === "*" ? "*" : p.type, list(p.identifiers)]),
+            );
             if (statement.principals.length === 1 && statement.principals[0].type === "*") out.Principal = "*";
         }
         if (statement.actions) out.Action = list(statement.actions);
@@ -64,7 +75,8 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
         if (statement.resources) out.Resource = list(statement.resources);
         if (statement.conditions) {
             const condition: Record<string, Record<string, unknown>> = {};
-            for (const c of statement.conditions) condition[c.test] = { ...condition[c.test], [c.variable]: list(c.values) };
+            for (const c of statement.conditions)
+                condition[c.test] = { ...condition[c.test], [c.variable]: list(c.values) };
             out.Condition = condition;
         }
         return out;

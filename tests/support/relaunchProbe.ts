@@ -9,7 +9,9 @@ if (!relaunchWithMallocSettings()) {
         console.log("PROBE stopped by SIGTERM");
         process.exit(0);
     });
-    console.log(`PROBE ${JSON.stringify({ pid: process.pid, ppid: process.ppid, arenaMax: process.env.MALLOC_ARENA_MAX ?? null, mmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null })}`);
+    console.log(
+        `PROBE ${JSON.stringify({ pid: process.pid, ppid: process.ppid, arenaMax: process.env.MALLOC_ARENA_MAX ?? null, mmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null })}`,
+    );
     if (mode === "exit") process.exit(Number(value));
     setInterval(() => undefined, 1000);
 }
