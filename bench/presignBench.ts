@@ -50,7 +50,7 @@ export async function benchPresign(
         log: () => undefined,
         settings: {
             bucket,
-            uploadPrefix: "uploads/",
+            uploadPrefix: UPLOADS_PREFIX,
             allowedContentTypes: ["image/png"],
             maxUploadBytes: 10_000_000,
             expiresIn: 300,

@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { renderVariant } from "../functions/resize/renderVariant";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { BenchImage } from "./corpus";
 import { median, timeRuns } from "./stats";
 
@@ -47,7 +48,7 @@ export async function benchResize(
         log: () => undefined,
         settings: {
             bucket,
-            uploadPrefix: "uploads/",
+            uploadPrefix: UPLOADS_PREFIX,
             allowedResolutions: BENCH_SIZES,
             maxDimension: 2048,
             fit: "cover",

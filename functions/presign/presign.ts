@@ -51,8 +51,10 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
             {
                 expiresIn: settings.expiresIn,
                 signingDate: new Date(signedAt),
-                // Without this only `host` is signed: S3 would take any Content-Type, any length (up to 5 GB) and
-                // a PUT without If-None-Match, i.e. an overwrite. A signed Content-Length caps the size exactly.
+                // The presigner never signs Content-Type unless it is listed here (S3RequestPresigner puts it in
+                // unsignableHeaders); If-None-Match and Content-Length are signed anyway because the command sets
+                // them, and are listed so this set names all the URL pins. S3 then refuses another type, another
+                // length (a signed Content-Length caps the size exactly) and a PUT without If-None-Match.
                 signableHeaders: new Set([
                     "content-type",
                     "if-none-match",
