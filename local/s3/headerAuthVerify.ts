@@ -11,7 +11,7 @@ import {
     scopeFailure,
     signatureFailure,
 } from "./sigv4Verify";
-import { S3Failure, s3Failure } from "./s3Failure";
+import { S3Failure, s3Failure, unknownAccessKey } from "./s3Failure";
 
 /** S3 refuses a request whose signing time is more than 15 minutes from its own clock. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -60,9 +60,7 @@ export function verifyHeaderSignedRequest(
     const scope = parseCredentialScope(credential);
     if (!scope) return malformed("The authorization header is malformed; the Credential is mal-formed.");
     if (scope.accessKeyId !== credentials.accessKeyId) {
-        return fail(
-            s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-        );
+        return fail(unknownAccessKey());
     }
     const wrongScope = scopeFailure(scope, region, "AuthorizationHeaderMalformed");
     if (wrongScope) return fail(wrongScope);

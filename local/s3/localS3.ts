@@ -5,7 +5,7 @@ import { AddressInfo } from "net";
 import { uploadCorsRule } from "../../functions/shared/bucketCors";
 import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
 import { RunningServer, startS3Gate } from "./s3Gate";
-import { logStoreWriteErrors, WritableStore } from "./storeErrors";
+import { logStoreWriteErrors } from "./storeErrors";
 import { LocalCredentials } from "./sigv4Verify";
 
 /** s3rver's built-in key pair; local presigned URLs are signed and verified with it. */
@@ -45,7 +45,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
             },
         ],
     });
-    const store = s3rver.store as FilesystemStoreLike & WritableStore;
+    const store = s3rver.store as FilesystemStoreLike;
     makeStoreAtomic(store);
     logStoreWriteErrors(store, (line) => console.error(line)); // a full or read-only data folder fails the write, not the process
     const backend = (await s3rver.run()) as AddressInfo;

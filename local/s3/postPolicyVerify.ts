@@ -6,7 +6,7 @@
 // instead, as an older bucket does (Ceph's s3-tests sign every POST form that way: scripts/s3-tests.sh).
 import { createHmac, timingSafeEqual } from "crypto";
 import { LocalCredentials, parseCredentialScope, scopeFailure, signingKey } from "./sigv4Verify";
-import { S3Failure, s3Failure } from "./s3Failure";
+import { S3Failure, s3Failure, unknownAccessKey } from "./s3Failure";
 
 export interface PostUpload {
     bucket: string;
@@ -62,11 +62,7 @@ export function verifyPostUpload(
         const scope = parseCredentialScope(field("x-amz-credential") ?? "");
         if (!scope) return s3Failure(400, "InvalidArgument", "Invalid x-amz-credential");
         if (scope.accessKeyId !== credentials.accessKeyId) {
-            return s3Failure(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            );
+            return unknownAccessKey();
         }
         const wrongScope = scopeFailure(scope, region, "AuthorizationQueryParametersError");
         if (wrongScope) return wrongScope;
@@ -89,11 +85,7 @@ export function verifyPostUpload(
         if (!accessKeyId)
             return s3Failure(400, "InvalidArgument", "Bucket POST must contain a field named 'AWSAccessKeyId'.");
         if (accessKeyId !== credentials.accessKeyId) {
-            return s3Failure(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            );
+            return unknownAccessKey();
         }
         const expected = createHmac("sha1", credentials.secretAccessKey).update(policyBase64).digest();
         if (!equal(Buffer.from(signatureV2 ?? "", "base64"), expected)) return signatureMismatch;

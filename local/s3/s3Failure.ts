@@ -19,3 +19,8 @@ export function s3ErrorXml(failure: S3Failure, requestId: string): string {
         `<Message>${escapeXml(failure.message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`
     );
 }
+
+/** S3's answer to a signature by an access key it does not know (here: any but the local credentials). */
+export function unknownAccessKey(): S3Failure {
+    return s3Failure(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+}

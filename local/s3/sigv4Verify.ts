@@ -2,7 +2,7 @@
 // received, with the real values of every signed header. Canonicalization is the AWS SDK's own (@smithy).
 import { createHmac, createHash, timingSafeEqual } from "crypto";
 import { getCanonicalHeaders, getCanonicalQuery } from "@smithy/signature-v4";
-import { S3Failure, s3Failure } from "./s3Failure";
+import { S3Failure, s3Failure, unknownAccessKey } from "./s3Failure";
 
 export interface LocalCredentials {
     accessKeyId: string;
@@ -80,11 +80,7 @@ export function verifyPresignedRequest(
     const scope = parseCredentialScope(param("X-Amz-Credential"));
     if (!scope) return malformed("Error parsing the X-Amz-Credential parameter");
     if (scope.accessKeyId !== credentials.accessKeyId) {
-        return s3Failure(
-            403,
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-        );
+        return unknownAccessKey();
     }
     const wrongScope = scopeFailure(scope, region, "AuthorizationQueryParametersError");
     if (wrongScope) return wrongScope;

@@ -3,28 +3,10 @@
 // with no 'error' listener, which ends the process on EACCES, EPERM, ENOSPC or EROFS; local/s3/atomicStore.ts
 // replaces both writes with ones that observe every stream error (and remove the partial file). This module
 // logs the cause of each failed write, so the 500 InternalError the request gets is explained in the log.
-import { Readable } from "stream";
-
-/** The part of s3rver's FilesystemStore this wraps. */
-export interface WritableStore {
-    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-    putMetadata(bucket: string, key: string, metadata: Record<string, unknown>, md5?: string): Promise<void>;
-    putObject(object: {
-        bucket: string;
-        key: string;
-        content: Readable | Buffer;
-        metadata: Record<string, unknown>;
-    }): Promise<{ size: number; md5: string }>;
-    putPart(
-        bucket: string,
-        uploadId: string,
-        partNumber: number,
-        content: Readable,
-    ): Promise<{ size: number; md5: string }>;
-}
+import type { FilesystemStoreLike } from "./atomicStore";
 
 /** Logs the cause of every failed write (whichever putObject/putPart the store has now), then fails as before. */
-export function logStoreWriteErrors(store: WritableStore, log: (line: string) => void): void {
+export function logStoreWriteErrors(store: FilesystemStoreLike, log: (line: string) => void): void {
     const logged = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
         try {
             return await write();
