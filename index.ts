@@ -7,6 +7,7 @@ import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
 import { Resizer } from "./infra/resizer";
+import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -19,15 +20,34 @@ const images = new ImageBucket("images", {
 });
 
 // Made before the CDN, which needs its URL as failover origin; the CDN URL reaches /resize as a stage variable.
-const resizer = new Resizer("resizer", {
-    bucketArn: images.bucketArn,
-    settings: images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket })),
-    architecture: config.resizerArchitecture,
-    memoryMb: config.resizerMemoryMb,
-    timeoutSeconds: config.resizerTimeoutSeconds,
-    reservedConcurrency: config.resizerReservedConcurrency,
-    kmsKeyArn: images.kmsKeyArn,
-});
+const resizerSettings = images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket }));
+const resizer =
+    config.resizerRuntime === "lambda"
+        ? new Resizer("resizer", {
+              bucketArn: images.bucketArn,
+              settings: resizerSettings,
+              architecture: config.resizerArchitecture,
+              memoryMb: config.resizerMemoryMb,
+              timeoutSeconds: config.resizerTimeoutSeconds,
+              reservedConcurrency: config.resizerReservedConcurrency,
+              kmsKeyArn: images.kmsKeyArn,
+          })
+        : undefined;
+// resizerRuntime fargate: containers behind an internal ALB that CloudFront reaches through a VPC origin.
+const containerResizer =
+    config.resizerRuntime === "fargate"
+        ? new FargateResizer("resizer", {
+              bucketArn: images.bucketArn,
+              settings: resizerSettings,
+              architecture: config.resizerArchitecture,
+              cpu: config.fargateCpu,
+              memoryMb: config.fargateMemoryMb,
+              minTasks: config.fargateMinTasks,
+              maxTasks: config.fargateMaxTasks,
+              targetCpuPercent: config.fargateTargetCpuPercent,
+              kmsKeyArn: images.kmsKeyArn,
+          })
+        : undefined;
 
 const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,
@@ -40,8 +60,13 @@ const cdn = new CdnDistribution("cdn", {
     domainNames: config.domainNames,
     certificateArn: config.certificateArn,
     resizer: {
-        functionName: resizer.functionName,
-        functionUrl: resizer.functionUrl,
+        ...(resizer
+            ? { functionName: resizer.functionName, functionUrl: resizer.functionUrl }
+            : {
+                  loadBalancerArn: containerResizer!.loadBalancerArn,
+                  loadBalancerDnsName: containerResizer!.loadBalancerDnsName,
+                  httpPort: ALB_LISTENER_PORT,
+              }),
         allowedResolutions: config.allowedResolutions,
         originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
         connectionAttempts: config.resizerOriginConnectionAttempts,
@@ -62,7 +87,8 @@ const uploads = new PresignApi("uploads", {
     corsAllowCredentials: config.corsAllowCredentials,
     kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
-    resizer: { functionName: resizer.functionName, functionArn: resizer.functionArn },
+    // GET /resize goes to the Lambda; a fargate stack has no such route (variants come through the CDN).
+    resizer: resizer && { functionName: resizer.functionName, functionArn: resizer.functionArn },
 });
 
 export const bucketName = images.bucketName;

@@ -15,6 +15,7 @@ import { benchDelivery } from "./deliveryBench";
 import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
 import { benchResize } from "./resizeBench";
+import { benchContainer } from "./containerBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -133,6 +134,25 @@ async function main(): Promise<void> {
         });
         if (resizeRows.every((row) => row.vipsMs === undefined))
             console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+
+        console.log("container server (resizerRuntime fargate) …");
+        const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);
+        results.container = container;
+        for (const row of container.rows) {
+            figures.push({
+                section: "container",
+                name: `concurrency ${row.concurrency}: server/raw sharp (${round(row.serverPerSecond, 2)} / ${round(row.rawPerSecond, 2)} img/s)`,
+                value: row.ratio,
+                unit: "×",
+            });
+        }
+        figures.push({
+            section: "container",
+            name: `${round(container.large.originalBytes / 1e6)} MB original → 2048x2048: ${round(container.large.variantBytes / 1e6)} MB answered directly, status ${container.large.status} (${round(container.large.ms, 0)} ms)`,
+            value: container.large.status === 200 && container.large.overLambdaLimit ? 1 : 0,
+            unit: "",
+            target: { op: "==", value: 1 },
+        });
 
         console.log("delivery …");
         const pipeline = await startLocalPipeline({

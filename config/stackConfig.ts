@@ -9,6 +9,7 @@ import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../fu
 import { quoteInput as quote } from "../functions/shared/quoteInput";
 import { RESIZE_FITS, ResizeFit } from "../functions/resize/settings";
 import { SIZE_PATTERN } from "../functions/shared/bucketLayout";
+import { FARGATE_CPU_UNITS, FargateCpu, fargateSizeProblem, RESIZER_RUNTIMES, ResizerRuntime } from "./fargateSizes";
 
 /**
  * The project's name from Pulumi.yaml: `pulumi config set k v` stores `<name>:k`, so a renamed project must
@@ -71,6 +72,14 @@ export interface PipelineConfig {
     resizeQuality: number;
     /** Largest original the Resizer decodes, in pixels summed over all frames. */
     limitInputPixels: number;
+    /** Where the Resizer runs: Lambda (default) or containers on ECS Fargate behind an internal ALB. */
+    resizerRuntime: ResizerRuntime;
+    /** fargate only: task size (CPU units, memory MiB), task count bounds and the CPU % autoscaling keeps. */
+    fargateCpu: FargateCpu;
+    fargateMemoryMb: number;
+    fargateMinTasks: number;
+    fargateMaxTasks: number;
+    fargateTargetCpuPercent: number;
 }
 
 /** `kmsKeyArn: create`: ImageBucket makes the key, with the key policy CloudFront's OAC needs. */
@@ -109,6 +118,12 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
     resizeFit: "cover",
     resizeQuality: 80,
     limitInputPixels: 50_000_000,
+    resizerRuntime: "lambda",
+    fargateCpu: "1024",
+    fargateMemoryMb: 2048,
+    fargateMinTasks: 1,
+    fargateMaxTasks: 4,
+    fargateTargetCpuPercent: 60,
 };
 
 /** Thrown with every invalid key listed, before any resource is declared. */
@@ -148,6 +163,12 @@ const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     resizeFit: true,
     resizeQuality: true,
     limitInputPixels: true,
+    resizerRuntime: true,
+    fargateCpu: true,
+    fargateMemoryMb: true,
+    fargateMinTasks: true,
+    fargateMaxTasks: true,
+    fargateTargetCpuPercent: true,
 };
 /** Every key the stack config accepts (under the project's namespace). */
 export const CONFIG_KEYS = Object.keys(KNOWN_KEYS) as (keyof PipelineConfig)[];
@@ -244,7 +265,20 @@ export function parsePipelineConfig(
         resizeFit: read.oneOf("resizeFit", d.resizeFit, RESIZE_FITS),
         resizeQuality: read.integer("resizeQuality", d.resizeQuality, 1, 100),
         limitInputPixels: read.integer("limitInputPixels", d.limitInputPixels, 1, 2 ** 31),
+        resizerRuntime: read.oneOf("resizerRuntime", d.resizerRuntime, RESIZER_RUNTIMES),
+        fargateCpu: read.oneOf("fargateCpu", d.fargateCpu, FARGATE_CPU_UNITS),
+        fargateMemoryMb: read.integer("fargateMemoryMb", d.fargateMemoryMb, 512, 30720),
+        fargateMinTasks: read.integer("fargateMinTasks", d.fargateMinTasks, 1, 100, "(at least one task stays warm)"),
+        fargateMaxTasks: read.integer("fargateMaxTasks", d.fargateMaxTasks, 1, 100),
+        fargateTargetCpuPercent: read.integer("fargateTargetCpuPercent", d.fargateTargetCpuPercent, 10, 90),
     };
+    const sizeProblem = fargateSizeProblem(config.fargateCpu, config.fargateMemoryMb);
+    if (sizeProblem) problems.push(`${CONFIG_NAMESPACE}:fargateMemoryMb: ${config.fargateMemoryMb} ${sizeProblem}`);
+    if (config.fargateMinTasks > config.fargateMaxTasks) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:fargateMinTasks (${config.fargateMinTasks}) exceeds ${CONFIG_NAMESPACE}:fargateMaxTasks (${config.fargateMaxTasks})`,
+        );
+    }
 
     if (raw.has("allowedResolutions") && config.allowedResolutions.length === 0 && !config.allowAnyResolution) {
         problems.push(

@@ -22,10 +22,9 @@ export interface CdnDistributionArgs {
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
-    /** The Resizer: CloudFront fails over to its Function URL when the bucket has no such variant. */
-    resizer: {
-        functionName: pulumi.Input<string>;
-        functionUrl: pulumi.Input<string>;
+    /** The Resizer: CloudFront fails over to its Function URL (or, fargate, its internal ALB) when the bucket has
+     *  no such variant. */
+    resizer: ({ functionName: pulumi.Input<string>; functionUrl: pulumi.Input<string> } | ContainerResizerOrigin) & {
         /** Sizes that get a cache behaviour to the Resizer; empty means any size (one `*x*` behaviour). */
         allowedResolutions: string[];
         /** Seconds CloudFront waits for the Resizer (1–60 under the default quota). */
@@ -33,6 +32,14 @@ export interface CdnDistributionArgs {
         /** 1–3 (CloudFront's default is 3: three billed invocations for one slow resize). */
         connectionAttempts: pulumi.Input<number>;
     };
+}
+
+/** The fargate Resizer's internal ALB (infra/fargateResizer.ts), reached through a CloudFront VPC origin. */
+export interface ContainerResizerOrigin {
+    loadBalancerArn: pulumi.Input<string>;
+    loadBalancerDnsName: pulumi.Input<string>;
+    /** The ALB's HTTP listener port. */
+    httpPort: number;
 }
 
 const BUCKET_ORIGIN_ID = "images-bucket";
@@ -124,18 +131,21 @@ export class CdnDistribution extends pulumi.ComponentResource {
             parent,
         );
 
+        const lambdaResizer = "functionUrl" in args.resizer ? args.resizer : undefined;
         const resizer = {
             ...args.resizer,
-            access: new aws.cloudfront.OriginAccessControl(
-                `${name}-resizer-oac`,
-                {
-                    description: "Signs CloudFront's requests to the Resizer's Function URL",
-                    originAccessControlOriginType: "lambda",
-                    signingBehavior: "always",
-                    signingProtocol: "sigv4",
-                },
-                parent,
-            ),
+            access:
+                lambdaResizer &&
+                new aws.cloudfront.OriginAccessControl(
+                    `${name}-resizer-oac`,
+                    {
+                        description: "Signs CloudFront's requests to the Resizer's Function URL",
+                        originAccessControlOriginType: "lambda",
+                        signingBehavior: "always",
+                        signingProtocol: "sigv4",
+                    },
+                    parent,
+                ),
         };
         const bucketOrigin = {
             originId: BUCKET_ORIGIN_ID,
@@ -163,21 +173,24 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 aliases: args.domainNames,
                 origins: [
                     bucketOrigin,
-                    {
-                        originId: RESIZER_ORIGIN_ID,
-                        domainName: pulumi.output(resizer.functionUrl).apply((url) => new URL(url).host),
-                        originAccessControlId: resizer.access.id,
-                        // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is kept
-                        // within originReadTimeout by config, so CloudFront never gives up on a resize still running.
-                        connectionAttempts: resizer.connectionAttempts,
-                        customOriginConfig: {
-                            httpPort: 80,
-                            httpsPort: 443,
-                            originProtocolPolicy: "https-only",
-                            originSslProtocols: ["TLSv1.2"],
-                            originReadTimeout: resizer.originReadTimeoutSeconds,
-                        },
-                    },
+                    lambdaResizer
+                        ? {
+                              originId: RESIZER_ORIGIN_ID,
+                              domainName: pulumi.output(lambdaResizer.functionUrl).apply((url) => new URL(url).host),
+                              originAccessControlId: resizer.access!.id,
+                              // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is
+                              // kept within originReadTimeout by config, so CloudFront never gives up on a resize still
+                              // running.
+                              connectionAttempts: resizer.connectionAttempts,
+                              customOriginConfig: {
+                                  httpPort: 80,
+                                  httpsPort: 443,
+                                  originProtocolPolicy: "https-only",
+                                  originSslProtocols: ["TLSv1.2"],
+                                  originReadTimeout: resizer.originReadTimeoutSeconds,
+                              },
+                          }
+                        : containerOrigin(name, args.resizer as ContainerResizerOrigin, resizer, this),
                 ],
                 // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
                 originGroups: [
@@ -214,29 +227,31 @@ export class CdnDistribution extends pulumi.ComponentResource {
             parent,
         );
 
-        // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
-        new aws.lambda.Permission(
-            `${name}-invoke-resizer-url`,
-            {
-                function: resizer.functionName,
-                action: "lambda:InvokeFunctionUrl",
-                principal: "cloudfront.amazonaws.com",
-                sourceArn: distribution.arn,
-                functionUrlAuthType: "AWS_IAM",
-            },
-            parent,
-        );
-        new aws.lambda.Permission(
-            `${name}-invoke-resizer`,
-            {
-                function: resizer.functionName,
-                action: "lambda:InvokeFunction",
-                principal: "cloudfront.amazonaws.com",
-                sourceArn: distribution.arn,
-                invokedViaFunctionUrl: true,
-            },
-            parent,
-        );
+        if (lambdaResizer) {
+            // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
+            new aws.lambda.Permission(
+                `${name}-invoke-resizer-url`,
+                {
+                    function: lambdaResizer.functionName,
+                    action: "lambda:InvokeFunctionUrl",
+                    principal: "cloudfront.amazonaws.com",
+                    sourceArn: distribution.arn,
+                    functionUrlAuthType: "AWS_IAM",
+                },
+                parent,
+            );
+            new aws.lambda.Permission(
+                `${name}-invoke-resizer`,
+                {
+                    function: lambdaResizer.functionName,
+                    action: "lambda:InvokeFunction",
+                    principal: "cloudfront.amazonaws.com",
+                    sourceArn: distribution.arn,
+                    invokedViaFunctionUrl: true,
+                },
+                parent,
+            );
+        }
 
         new aws.s3.BucketPolicy(
             `${name}-bucket-policy`,
@@ -260,4 +275,38 @@ export class CdnDistribution extends pulumi.ComponentResource {
             url: this.url,
         });
     }
+}
+
+/**
+ * The fargate Resizer's origin: a CloudFront VPC origin to the internal ALB, which has no public address at all
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html). Plain
+ * HTTP: the traffic stays on AWS's network, and HTTPS would need a certificate for a domain of the ALB's own. The
+ * same read timeout and connection attempts as the Lambda origin.
+ */
+function containerOrigin(
+    name: string,
+    alb: ContainerResizerOrigin,
+    timing: { originReadTimeoutSeconds: pulumi.Input<number>; connectionAttempts: pulumi.Input<number> },
+    parent: pulumi.Resource,
+) {
+    const vpcOrigin = new aws.cloudfront.VpcOrigin(
+        `${name}-resizer-vpc-origin`,
+        {
+            vpcOriginEndpointConfig: {
+                name: `${name}-resizer`,
+                arn: alb.loadBalancerArn,
+                httpPort: alb.httpPort,
+                httpsPort: 443,
+                originProtocolPolicy: "http-only",
+                originSslProtocols: { items: ["TLSv1.2"], quantity: 1 },
+            },
+        },
+        { parent },
+    );
+    return {
+        originId: RESIZER_ORIGIN_ID,
+        domainName: alb.loadBalancerDnsName,
+        connectionAttempts: timing.connectionAttempts,
+        vpcOriginConfig: { vpcOriginId: vpcOrigin.id, originReadTimeout: timing.originReadTimeoutSeconds },
+    };
 }

@@ -14,7 +14,7 @@ import { errorJson, internalErrorResult } from "../functions/shared/http";
 import { API_CORS } from "../functions/shared/apiCors";
 import { PipelineConfig } from "../config/stackConfig";
 import { createCdn } from "./cdn/cdn";
-import { readRequestBody, sendHttpResult, toHttpEvent } from "./httpEvent";
+import { readRequestBody, sendHttpResult, toHttpEvent } from "../functions/shared/httpEvent";
 import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
 import { limitConcurrency } from "./resizeLimiter";

@@ -228,4 +228,65 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
             ).to.not.equal("Allowed");
         });
     });
+
+    // resizerRuntime fargate: the task role is built from the same statements (infra/resizer.ts resizerStatements);
+    // every Resizer call above, evaluated for both roles, must get the same decision.
+    describe("the Fargate task role (resizerRuntime fargate) makes exactly the Lambda Resizer role's calls", () => {
+        const TASK_ROLE = "resizer-task-role";
+        const CALLS: Array<[string, string, Record<string, string>?]> = [
+            ["s3:GetObject", "uploads/9b1d.jpg"],
+            ["s3:GetObject", "300x300/uploads/9b1d.jpg"],
+            ["s3:PutObject", "300x300/uploads/9b1d.jpg"],
+            ["s3:PutObject", "uploads/9b1d.jpg"],
+            ["s3:PutObject", "uploads/300x300/uploads/9b1d.jpg"],
+            ["s3:DeleteObject", "uploads/9b1d.jpg"],
+            ["s3:DeleteObject", "300x300/uploads/9b1d.jpg"],
+            ["s3:GetObject", "private/notes.txt"],
+            ["s3:ListBucket", "", { "s3:prefix": "uploads/9b1d.jpg" }],
+            ["s3:ListBucket", "", { "s3:prefix": "300x300/uploads/9b1d.jpg" }],
+            ["s3:ListBucket", "", { "s3:prefix": "private/" }],
+            ["s3:ListBucket", ""],
+            ["kms:Decrypt", "KEY"],
+            ["kms:GenerateDataKey", "KEY"],
+            ["kms:Decrypt", OTHER_KEY],
+            ["kms:ScheduleKeyDeletion", "KEY"],
+        ];
+        const KMS_MODES: Record<string, string>[] = [
+            {},
+            { "image-pipeline:kmsKeyArn": "create" },
+            { "image-pipeline:kmsKeyArn": BROUGHT_KEY },
+        ];
+        for (const kms of KMS_MODES) {
+            it(`same decisions as the Lambda role, ${JSON.stringify(kms)}`, async () => {
+                const lambda = await stack(kms);
+                const fargate = await stack({ ...kms, "image-pipeline:resizerRuntime": "fargate" });
+                expect(fargate.run.ofType("aws:lambda/function:Function").map((f) => f.name)).to.not.include(
+                    "resizer-handler",
+                );
+                const trusted = parsePolicy(
+                    fargate.run.ofType("aws:iam/role:Role").find((r) => r.name === TASK_ROLE)!.inputs.assumeRolePolicy,
+                );
+                expect(trusted.Statement[0].Principal).to.deep.equal({ Service: "ecs-tasks.amazonaws.com" });
+                const decisions = { lambda: [] as Decision[], fargate: [] as Decision[] };
+                for (const [action, key, context] of CALLS) {
+                    for (const [runtime, target, role] of [
+                        ["lambda", lambda, RESIZER_ROLE],
+                        ["fargate", fargate, TASK_ROLE],
+                    ] as const) {
+                        const resource =
+                            key === "KEY"
+                                ? (target.keyArn ?? BROUGHT_KEY)
+                                : action.startsWith("kms:")
+                                  ? key
+                                  : key === ""
+                                    ? target.bucketArn
+                                    : `${target.bucketArn}/${key}`;
+                        decisions[runtime].push(await call(target, role, action, resource, context));
+                    }
+                }
+                expect(decisions.fargate).to.deep.equal(decisions.lambda);
+                expect(decisions.fargate).to.include("Allowed").and.to.include("ExplicitlyDenied");
+            });
+        }
+    });
 });

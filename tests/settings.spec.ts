@@ -83,6 +83,21 @@ const ROWS: Row[] = [
         local: [],
     },
     { covers: ["resizerReservedConcurrency"], set: { resizerReservedConcurrency: "5" }, stack: [], local: [] },
+    // The same settings reach the Resizer on either runtime (the container's environment, same encoder).
+    { covers: ["resizerRuntime"], set: { resizerRuntime: "fargate" }, stack: [], local: [] },
+    {
+        covers: ["fargateCpu", "fargateMemoryMb"],
+        set: { fargateCpu: "2048", fargateMemoryMb: "4096" },
+        stack: [],
+        local: [],
+    },
+    {
+        covers: ["fargateMinTasks", "fargateMaxTasks"],
+        set: { fargateMinTasks: "2", fargateMaxTasks: "8" },
+        stack: [],
+        local: [],
+    },
+    { covers: ["fargateTargetCpuPercent"], set: { fargateTargetCpuPercent: "50" }, stack: [], local: [] },
 ];
 
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
@@ -97,9 +112,20 @@ function namespaced(set: Record<string, string>): Record<string, string> {
 /** Each function's settings as its Lambda decodes them from the environment the stack gave it. */
 function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
     const lambdas = run.ofType("aws:lambda/function:Function");
+    // resizerRuntime fargate: the Resizer's settings are its container's environment (the same encoder).
+    const container = () =>
+        Object.fromEntries(
+            run
+                .one("awsx:ecs:FargateService")
+                .inputs.taskDefinitionArgs.container.environment.map((e: { name: string; value: string }) => [
+                    e.name,
+                    e.value,
+                ]),
+        );
     const decoded = (name: FunctionName) =>
         DECODERS[name](
-            lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])!.inputs.environment.variables,
+            lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])?.inputs.environment.variables ??
+                container(),
         );
     return { presign: decoded("presign"), resize: decoded("resize") };
 }

@@ -13,6 +13,9 @@ export interface ResizeDependencies {
     s3: S3Client;
     settings: ResizeSettings;
     log?: (line: string) => void;
+    /** Larger variants are answered with a redirect to the stored copy. Lambda: MAX_INLINE_BASE64_BYTES (its 6 MB
+     *  answer limit); the container server (functions/resize/server.ts) has no such limit and passes Infinity. */
+    maxInlineBase64Bytes?: number;
 }
 
 export const VARIANT_CACHE_CONTROL = `public, max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`;
@@ -28,6 +31,7 @@ interface StoredImage {
 
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
+    const maxInlineBase64Bytes = deps.maxInlineBase64Bytes ?? MAX_INLINE_BASE64_BYTES;
 
     /**
      * The object, or undefined when missing. The role may list the prefixes it reads, so S3 answers a missing key
@@ -132,7 +136,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             "x-variant": image.made ? "resized" : "stored",
         };
         const body = image.bytes.toString("base64");
-        if (body.length > MAX_INLINE_BASE64_BYTES) {
+        if (body.length > maxInlineBase64Bytes) {
             // Stored already: the same URL is now served from the bucket.
             return { key, made: image.made, result: redirect(`/${encodeKey(key)}`) };
         }

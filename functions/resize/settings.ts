@@ -83,3 +83,21 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
         ...(cdnUrl === undefined ? {} : { cdnUrl }),
     };
 }
+
+/** The port the container server (functions/resize/container.ts) listens on, and the task's port mapping. */
+export const RESIZE_CONTAINER_PORT = 8080;
+const RESIZE_SERVER_ENV = { port: "PORT" } as const;
+
+/** The container's environment: the Resizer's settings plus the port it listens on. */
+export function encodeResizeContainerSettings(settings: ResizeSettings, port = RESIZE_CONTAINER_PORT) {
+    return { ...encodeResizeSettings(settings), [RESIZE_SERVER_ENV.port]: String(port) };
+}
+
+/** The port from the environment (0: any free one, for tests); RESIZE_CONTAINER_PORT when unset. */
+export function decodeResizeServerPort(env: Record<string, string | undefined>): number {
+    const value = env[RESIZE_SERVER_ENV.port];
+    if (value === undefined || value === "") return RESIZE_CONTAINER_PORT;
+    const port = Number(value);
+    if (!/^\d+$/.test(value) || port > 65535) throw new Error(`${RESIZE_SERVER_ENV.port} must be a port (0-65535)`);
+    return port;
+}

@@ -12,7 +12,7 @@ import { HttpError, HttpEvent, HttpResult, errorJson, errorResult } from "../../
 import { keyFromPath } from "../../functions/shared/objectKey";
 import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
-import { resultBody } from "../httpEvent";
+import { resultBody } from "../../functions/shared/httpEvent";
 import { byteRange } from "./byteRange";
 
 export interface CdnOptions {

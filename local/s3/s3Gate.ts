@@ -13,7 +13,7 @@ import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { checksumClaims, hasChecksumClaim, verifyChecksums, verifyContentMd5 } from "./checksumVerify";
 import { isHeaderSigned, PayloadClaim, payloadHashFailure, verifyHeaderSignedRequest } from "./headerAuthVerify";
-import { readRequestBody } from "../httpEvent";
+import { readRequestBody } from "../../functions/shared/httpEvent";
 import { listenOnLoopback } from "../listen";
 import { isPostForm, readPostForm, rewritePostForm, substitutedKey } from "./postForm";
 import { preflightAllowOrigin } from "./corsPreflight";

@@ -53,6 +53,33 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 apiEndpoint: `https://${name.replace(/\W/g, "")}.execute-api.${MOCK_REGION}.amazonaws.com`,
                 executionArn: arn("execute-api", name),
             };
+        // awsx v3 components are remote: under mocks one resource each, no children; these are their outputs.
+        case "awsx:ec2:Vpc":
+            return {
+                vpcId: `vpc-${name}`,
+                privateSubnetIds: [`subnet-${name}-private-a`, `subnet-${name}-private-b`],
+                publicSubnetIds: [`subnet-${name}-public-a`, `subnet-${name}-public-b`],
+                isolatedSubnetIds: [],
+                routeTables: [{ id: `rtb-${name}-private-a` }, { id: `rtb-${name}-private-b` }],
+            };
+        case "awsx:lb:ApplicationLoadBalancer":
+            return {
+                loadBalancer: {
+                    arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`),
+                    dnsName: `internal-${name}-1234567890.${MOCK_REGION}.elb.amazonaws.com`,
+                },
+                defaultTargetGroup: { arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`) },
+            };
+        case "awsx:ecr:Repository":
+            return { url: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
+        case "awsx:ecr:Image":
+            return {
+                imageUri: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}@sha256:${"0".repeat(64)}`,
+            };
+        case "awsx:ecs:FargateService":
+            return { service: { name: `${name}-svc`, arn: arn("ecs", `service/${name}`) } };
+        case "aws:ecs/cluster:Cluster":
+            return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${name}`) };
         default:
             return { arn: arn("mock", `${type}/${name}`) };
     }
@@ -86,6 +113,11 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
 
 export const MOCK_PROJECT = "image-pipeline";
 
+/** A managed prefix list's id as the mocks answer it (the real ids differ per region). */
+export function mockPrefixListId(name: string): string {
+    return `pl-${Buffer.from(name).toString("hex").slice(0, 16)}`;
+}
+
 /** The mocks every spec shares; re-installable under another project name (see useMockProject). */
 export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
@@ -97,6 +129,14 @@ export const mocks: pulumi.runtime.Mocks = {
     call(args) {
         if (args.token === "aws:iam/getPolicyDocument:getPolicyDocument") {
             return { json: policyDocumentJson(args.inputs), id: "policy" };
+        }
+        if (args.token === "aws:index/getRegion:getRegion") return { region: MOCK_REGION, name: MOCK_REGION };
+        if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList") {
+            // The CloudFront origin-facing list's id is region-specific; any pl- id stands in for it.
+            return {
+                id: mockPrefixListId(String(args.inputs.name)),
+                name: args.inputs.name,
+            };
         }
         throw new Error(`Unmocked invoke ${args.token}: mock it in tests/support/pulumiMocks.ts`);
     },

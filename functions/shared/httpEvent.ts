@@ -1,7 +1,8 @@
-// Node HTTP ⇄ the API Gateway payload 2.0 shapes the handlers take and give, so local mode runs them as Lambda does.
+// Node HTTP ⇄ the API Gateway payload 2.0 shapes the handlers take and give, so local mode and the Resizer's
+// container server (functions/resize/server.ts) run them as Lambda does.
 import * as http from "http";
 import { randomUUID } from "crypto";
-import { HttpEvent, HttpResult } from "../functions/shared/http";
+import { HttpEvent, HttpResult } from "./http";
 
 /** Requests larger than this are refused before reaching a handler (API Gateway's own limit is 10 MB). */
 export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
