@@ -45,6 +45,7 @@ const containerResizer =
               minTasks: config.fargateMinTasks,
               maxTasks: config.fargateMaxTasks,
               targetCpuPercent: config.fargateTargetCpuPercent,
+              targetRequestsPerTask: config.fargateTargetRequestsPerTask,
               kmsKeyArn: images.kmsKeyArn,
           })
         : undefined;

@@ -80,6 +80,8 @@ export interface PipelineConfig {
     fargateMinTasks: number;
     fargateMaxTasks: number;
     fargateTargetCpuPercent: number;
+    /** fargate: also keep ALB requests per task at this level (a second target-tracking policy); off when unset. */
+    fargateTargetRequestsPerTask?: number;
 }
 
 /** `kmsKeyArn: create`: ImageBucket makes the key, with the key policy CloudFront's OAC needs. */
@@ -169,6 +171,7 @@ const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     fargateMinTasks: true,
     fargateMaxTasks: true,
     fargateTargetCpuPercent: true,
+    fargateTargetRequestsPerTask: true,
 };
 /** Every key the stack config accepts (under the project's namespace). */
 export const CONFIG_KEYS = Object.keys(KNOWN_KEYS) as (keyof PipelineConfig)[];
@@ -271,6 +274,9 @@ export function parsePipelineConfig(
         fargateMinTasks: read.integer("fargateMinTasks", d.fargateMinTasks, 1, 100, "(at least one task stays warm)"),
         fargateMaxTasks: read.integer("fargateMaxTasks", d.fargateMaxTasks, 1, 100),
         fargateTargetCpuPercent: read.integer("fargateTargetCpuPercent", d.fargateTargetCpuPercent, 10, 90),
+        fargateTargetRequestsPerTask: raw.has("fargateTargetRequestsPerTask")
+            ? read.integer("fargateTargetRequestsPerTask", 1, 1, 1_000_000)
+            : undefined,
     };
     const sizeProblem = fargateSizeProblem(config.fargateCpu, config.fargateMemoryMb);
     if (sizeProblem) problems.push(`${CONFIG_NAMESPACE}:fargateMemoryMb: ${config.fargateMemoryMb} ${sizeProblem}`);

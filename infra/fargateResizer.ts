@@ -38,6 +38,8 @@ export interface FargateResizerArgs {
     maxTasks: number;
     /** Average CPU % that target tracking keeps between minTasks and maxTasks. */
     targetCpuPercent: number;
+    /** When set, a second policy keeps ALB requests per task (per minute) at this level; scale-out when either asks. */
+    targetRequestsPerTask?: number;
     kmsKeyArn?: pulumi.Input<string>;
 }
 
@@ -253,6 +255,28 @@ export class FargateResizer extends pulumi.ComponentResource {
             },
             parent,
         );
+
+        if (args.targetRequestsPerTask !== undefined) {
+            new aws.appautoscaling.Policy(
+                `${name}-requests-tracking`,
+                {
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: scaling.serviceNamespace,
+                    scalableDimension: scaling.scalableDimension,
+                    resourceId: scaling.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: {
+                            predefinedMetricType: "ALBRequestCountPerTarget",
+                            // app/<lb name>/<id>/targetgroup/<tg name>/<id>: the ARN suffixes of the ALB and its target group
+                            // (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html).
+                            resourceLabel: pulumi.interpolate`${alb.loadBalancer.arnSuffix}/${alb.defaultTargetGroup.arnSuffix}`,
+                        },
+                        targetValue: args.targetRequestsPerTask,
+                    },
+                },
+                parent,
+            );
+        }
 
         this.loadBalancerArn = alb.loadBalancer.arn;
         this.loadBalancerDnsName = alb.loadBalancer.dnsName;

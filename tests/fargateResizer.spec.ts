@@ -147,6 +147,25 @@ describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", fun
             });
         });
 
+        it("fargateTargetRequestsPerTask adds a second policy on the ALB's requests per target, labelled with both ARN suffixes", async () => {
+            const run = await runProgram({ ...FARGATE, "image-pipeline:fargateTargetRequestsPerTask": "300" });
+            const policies = run.ofType("aws:appautoscaling/policy:Policy");
+            expect(policies.map((p) => p.name).sort()).to.deep.equal([
+                "resizer-cpu-tracking",
+                "resizer-requests-tracking",
+            ]);
+            const requests = policies.find((p) => p.name === "resizer-requests-tracking")!.inputs;
+            expect(requests.resourceId).to.equal("service/resizer-cluster/resizer-service-svc");
+            expect(requests.targetTrackingScalingPolicyConfiguration).to.deep.equal({
+                predefinedMetricSpecification: {
+                    predefinedMetricType: "ALBRequestCountPerTarget",
+                    resourceLabel: "app/resizer-alb/0123456789abcdef/targetgroup/resizer-alb/0123456789abcdef",
+                },
+                targetValue: 300,
+            });
+            expect(fargate.ofType("aws:appautoscaling/policy:Policy")).to.have.length(1); // off by default
+        });
+
         it(`the ALB: internal, in the private subnets, only our SG, target group on the container port with health check ${HEALTH_PATH}`, () => {
             const alb = byName("resizer-alb").inputs;
             expect(alb.internal).to.equal(true);
@@ -288,6 +307,8 @@ describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", fun
             ]);
             expect(problems({ fargateMinTasks: "0" })).to.have.length(1);
             expect(problems({ resizerRuntime: "kubernetes" })).to.have.length(1);
+            expect(problems({ fargateTargetRequestsPerTask: "0" })).to.have.length(1);
+            expect(parsePipelineConfig({}, "image-pipeline").fargateTargetRequestsPerTask).to.equal(undefined);
             expect(parsePipelineConfig({}, "image-pipeline").resizerRuntime).to.equal("lambda");
         });
     });

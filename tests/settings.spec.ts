@@ -98,6 +98,7 @@ const ROWS: Row[] = [
         local: [],
     },
     { covers: ["fargateTargetCpuPercent"], set: { fargateTargetCpuPercent: "50" }, stack: [], local: [] },
+    { covers: ["fargateTargetRequestsPerTask"], set: { fargateTargetRequestsPerTask: "300" }, stack: [], local: [] },
 ];
 
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {

@@ -66,9 +66,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return {
                 loadBalancer: {
                     arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`),
+                    arnSuffix: `app/${name}/0123456789abcdef`,
                     dnsName: `internal-${name}-1234567890.${MOCK_REGION}.elb.amazonaws.com`,
                 },
-                defaultTargetGroup: { arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`) },
+                defaultTargetGroup: {
+                    arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`),
+                    arnSuffix: `targetgroup/${name}/0123456789abcdef`,
+                },
             };
         case "awsx:ecr:Repository":
             return { url: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
