@@ -7,6 +7,7 @@ import * as path from "path";
 import { CONFIG_KEYS, parsePipelineConfig } from "../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
+import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
 import { localFunctionSettings } from "../local/server";
 import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
@@ -158,6 +159,19 @@ describe("settings contract (functions/*/settings.ts)", () => {
             );
         });
 
+        it("ingest: decode(encode(settings)) equals the settings, with and without variant sizes", () => {
+            const settings: IngestSettings = {
+                bucket: "b",
+                allowedContentTypes: ["image/jpeg", "image/gif"],
+                maxUploadBytes: 4321,
+                limitInputPixels: 1_000_000,
+                allowedResolutions: ["10x20", "30x40"],
+            };
+            expect(decodeIngestSettings(encodeIngestSettings(settings))).to.deep.equal(settings);
+            const anySize = { ...settings, allowedResolutions: [] };
+            expect(decodeIngestSettings(encodeIngestSettings(anySize))).to.deep.equal(anySize);
+        });
+
         it("a setting missing from the environment fails the cold start, naming it", () => {
             const env = encodeResizeSettings({
                 bucket: "b",
@@ -196,6 +210,15 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     quality: 1,
                     limitInputPixels: 1,
                     cdnUrl: "c",
+                }),
+            ),
+            ...Object.keys(
+                encodeIngestSettings({
+                    bucket: "b",
+                    allowedContentTypes: ["image/png"],
+                    maxUploadBytes: 1,
+                    limitInputPixels: 1,
+                    allowedResolutions: [],
                 }),
             ),
         ];
