@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { randomUUID } from "crypto";
 import sharp from "sharp";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createIngestHandler, keyOfRecord, S3Event } from "../functions/ingest/ingest";
+import { createIngestHandler, keyOfRecord } from "../functions/ingest/ingest";
+import { encodeEventKey, S3Event } from "../functions/shared/s3Event";
 import { sniffImageType } from "../functions/ingest/magicBytes";
 import { IngestSettings } from "../functions/ingest/settings";
 import { parseStagingKey, uploadKeys } from "../functions/shared/bucketLayout";
@@ -30,7 +31,7 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
                 eventName,
                 s3: {
                     bucket: { name: TEST_BUCKET },
-                    object: { key: encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+"), size, eTag: "e" },
+                    object: { key: encodeEventKey(key), size, eTag: "e" },
                 },
             },
         ],

@@ -11,9 +11,13 @@ import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../f
 import { localFunctionSettings } from "../local/server";
 import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
-type FunctionName = "presign" | "resize";
+type FunctionName = "presign" | "resize" | "ingest";
 const NS = "image-pipeline";
-const FUNCTION_RESOURCES: Record<FunctionName, string> = { presign: "uploads-handler", resize: "resizer-handler" };
+const FUNCTION_RESOURCES: Record<FunctionName, string> = {
+    presign: "uploads-handler",
+    resize: "resizer-handler",
+    ingest: "ingest-handler",
+};
 
 interface Row {
     /** The keys this row proves; together the rows cover every config key exactly once. */
@@ -26,24 +30,39 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-    { covers: ["allowedResolutions"], set: { allowedResolutions: "200x200" }, stack: ["resize"], local: ["resize"] },
+    {
+        covers: ["allowedResolutions"],
+        set: { allowedResolutions: "200x200" },
+        stack: ["resize"],
+        local: ["resize", "ingest"],
+    },
     {
         covers: ["allowAnyResolution"],
         set: { allowAnyResolution: "true", allowedResolutions: "" },
         stack: ["resize"],
-        local: ["resize"],
+        local: ["resize", "ingest"],
     },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["limitInputPixels"], set: { limitInputPixels: "1000000" }, stack: ["resize"], local: ["resize"] },
+    {
+        covers: ["limitInputPixels"],
+        set: { limitInputPixels: "1000000" },
+        stack: ["resize"],
+        local: ["resize", "ingest"],
+    },
     {
         covers: ["allowedContentTypes"],
         set: { allowedContentTypes: "image/png" },
         stack: ["presign"],
-        local: ["presign"],
+        local: ["presign", "ingest"],
     },
-    { covers: ["maxUploadBytes"], set: { maxUploadBytes: "1000" }, stack: ["presign"], local: ["presign"] },
+    {
+        covers: ["maxUploadBytes"],
+        set: { maxUploadBytes: "1000" },
+        stack: ["presign"],
+        local: ["presign", "ingest"],
+    },
     { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
     { covers: ["requireUploadSize"], set: { requireUploadSize: "true" }, stack: ["presign"], local: ["presign"] },
     // The authorizer exists only in the stack: local mode signs for anyone, as before.
@@ -89,6 +108,7 @@ const ROWS: Row[] = [
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
     presign: decodePresignSettings,
     resize: decodeResizeSettings,
+    ingest: decodeIngestSettings,
 };
 
 function namespaced(set: Record<string, string>): Record<string, string> {
@@ -98,11 +118,12 @@ function namespaced(set: Record<string, string>): Record<string, string> {
 /** Each function's settings as its Lambda decodes them from the environment the stack gave it. */
 function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
     const lambdas = run.ofType("aws:lambda/function:Function");
-    const decoded = (name: FunctionName) =>
-        DECODERS[name](
-            lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])!.inputs.environment.variables,
-        );
-    return { presign: decoded("presign"), resize: decoded("resize") };
+    // A function the stack does not deploy has no settings there (undefined never changes).
+    const decoded = (name: FunctionName) => {
+        const lambda = lambdas.find((candidate) => candidate.name === FUNCTION_RESOURCES[name]);
+        return lambda && DECODERS[name](lambda.inputs.environment.variables);
+    };
+    return { presign: decoded("presign"), resize: decoded("resize"), ingest: decoded("ingest") };
 }
 
 /** Each function's settings in local mode, through the same encoders (what a local Lambda would decode). */
@@ -114,6 +135,7 @@ function localSettings(overrides: Record<string, string>): Record<FunctionName, 
     return {
         presign: decodePresignSettings(encodePresignSettings(settings.presign)),
         resize: decodeResizeSettings(encodeResizeSettings(settings.resize)),
+        ingest: decodeIngestSettings(encodeIngestSettings(settings.ingest)),
     };
 }
 

@@ -11,19 +11,10 @@ import {
 import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
+import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
 import { UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
 import type { IngestSettings } from "./settings";
-
-/** The part of an S3 event notification ingest reads
- *  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html). */
-export interface S3EventRecord {
-    eventName: string;
-    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
-}
-export interface S3Event {
-    Records?: S3EventRecord[];
-}
 
 export interface IngestDependencies {
     s3: S3Client;
@@ -31,9 +22,9 @@ export interface IngestDependencies {
     log?: (line: string) => void;
 }
 
-/** An event's object key: URL-encoded as in a form (a space is "+"), per the notification structure page. */
+/** An event's object key as stored (events carry it URL-encoded, a space as "+"). */
 export function keyOfRecord(record: S3EventRecord): string {
-    return decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
+    return decodeEventKey(record.s3.object.key);
 }
 
 export function createIngestHandler(deps: IngestDependencies): (event: S3Event) => Promise<void> {
