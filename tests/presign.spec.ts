@@ -5,6 +5,8 @@ import { HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { randomUUID } from "crypto";
 
 const CDN = "https://d111.cloudfront.net";
 const UUID_V4 = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
@@ -345,6 +347,50 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 body: png,
             });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+        });
+    });
+
+    describe("GET /uploads/<id> (the upload's status, status/<id>.json)", () => {
+        const storeStatus = (key: string, status: unknown) =>
+            s3.s3.send(
+                new PutObjectCommand({
+                    Bucket: TEST_BUCKET,
+                    Key: key,
+                    Body: JSON.stringify(status),
+                    ContentType: "application/json",
+                }),
+            );
+
+        it("answers the stored status JSON, never cached", async () => {
+            const id = randomUUID();
+            const status = { status: "ready", key: `uploads/${id}.png`, width: 64, height: 48, format: "png" };
+            await storeStatus(`status/${id}.json`, status);
+            const result = await handler()(httpEvent("GET", `/uploads/${id}`));
+            expect(result.statusCode).to.equal(200);
+            expect(json(result)).to.deep.equal(status);
+            expect(result.headers["cache-control"]).to.equal("no-store");
+        });
+
+        it("an unknown id → 404 unknown_upload JSON", async () => {
+            const result = await handler()(httpEvent("GET", `/uploads/${randomUUID()}`));
+            expect([result.statusCode, json(result).error.code]).to.deep.equal([404, "unknown_upload"]);
+        });
+
+        for (const bad of ["not-a-uuid", "..%2Fstatus%2Fx", randomUUID().toUpperCase(), `${randomUUID()}.json`]) {
+            it(`an id that is not a lower-case uuid (${bad.slice(0, 20)}) → 400 invalid_id, not echoed`, async () => {
+                const result = await handler()(httpEvent("GET", `/uploads/${bad}`));
+                expect([result.statusCode, json(result).error.code]).to.deep.equal([400, "invalid_id"]);
+                expect(result.body).to.not.contain(bad);
+            });
+        }
+
+        it("with auth, the caller reads only its own uploads' status (the owner segment comes from the JWT)", async () => {
+            const id = randomUUID();
+            await storeStatus(`status/${sanitizeSubject("alice")}/${id}.json`, { status: "pending" });
+            const as = (sub: string) =>
+                handler({ requireAuth: true })(httpEvent("GET", `/uploads/${id}`, { claims: { sub } }));
+            expect(json(await as("alice"))).to.deep.equal({ status: "pending" });
+            expect((await as("mallory")).statusCode).to.equal(404);
         });
     });
 

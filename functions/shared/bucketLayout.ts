@@ -38,6 +38,8 @@ export const STATUS_PREFIX = "status/";
 export const STAGING_KEYS_PATTERN = `${STAGING_PREFIX}*`;
 export const STATUS_KEYS_PATTERN = `${STATUS_PREFIX}*`;
 
+/** The uuid part of an upload id: what the status route takes (GET /uploads/<uuid>). */
+export const UPLOAD_UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** An upload id: a uuid, under an owner segment (the sanitized JWT subject, presign's sanitizeSubject) with auth;
  *  never a "." or ".." segment. */
 const UPLOAD_ID = "(?:(?!\\.\\.?/)[A-Za-z0-9_.-]{1,200}/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
