@@ -7,6 +7,8 @@ import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
 import { Resizer } from "./infra/resizer";
+import { Ingest } from "./infra/ingest";
+import { ingestSettingsFromConfig } from "./functions/ingest/settings";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -26,6 +28,17 @@ const resizer = new Resizer("resizer", {
     memoryMb: config.resizerMemoryMb,
     timeoutSeconds: config.resizerTimeoutSeconds,
     reservedConcurrency: config.resizerReservedConcurrency,
+    kmsKeyArn: images.kmsKeyArn,
+});
+
+// Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's).
+new Ingest("ingest", {
+    bucketName: images.bucketName,
+    bucketArn: images.bucketArn,
+    settings: images.bucketName.apply((bucket) => ingestSettingsFromConfig(config, { bucket })),
+    code: resizer.code,
+    architecture: config.resizerArchitecture,
+    memoryMb: config.resizerMemoryMb,
     kmsKeyArn: images.kmsKeyArn,
 });
 

@@ -30,6 +30,9 @@ export class Resizer extends pulumi.ComponentResource {
     /** https://<id>.lambda-url.<region>.on.aws/ */
     public readonly functionUrl: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** The code archive (index.js, ingest.js, node_modules with sharp for `architecture`): the Ingest function
+     *  runs from the same archive, so there is one bundle of sharp per stack. */
+    public readonly code: pulumi.Output<pulumi.asset.AssetArchive>;
 
     constructor(name: string, args: ResizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:resize:Resizer", name, {}, opts);
@@ -80,6 +83,14 @@ export class Resizer extends pulumi.ComponentResource {
         );
 
         const build = buildResizer(args.architecture);
+        this.code = pulumi.output(build).apply(
+            ({ code, ingestCode, nodeModulesDir }) =>
+                new pulumi.asset.AssetArchive({
+                    "index.js": new pulumi.asset.StringAsset(code),
+                    "ingest.js": new pulumi.asset.StringAsset(ingestCode),
+                    node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
+                }),
+        );
         const handler = new aws.lambda.Function(
             `${name}-handler`,
             {
@@ -91,13 +102,7 @@ export class Resizer extends pulumi.ComponentResource {
                 reservedConcurrentExecutions: args.reservedConcurrency,
                 role: role.arn,
                 handler: "index.handler",
-                code: pulumi.output(build).apply(
-                    ({ code, nodeModulesDir }) =>
-                        new pulumi.asset.AssetArchive({
-                            "index.js": new pulumi.asset.StringAsset(code),
-                            node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
-                        }),
-                ),
+                code: this.code,
                 loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                 environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
             },

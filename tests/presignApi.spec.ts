@@ -60,7 +60,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         });
     });
 
-    it("runs under a role whose only S3 permission is PutObject on uploads/", () => {
+    it("runs under a role whose only S3 permissions are PutObject on uploads/ and reading status/", () => {
         const role = run.ofType("aws:iam/role:Role").find((r) => presign.inputs.role === r.state.arn)!;
         expect(role, "the function's role").to.not.equal(undefined);
         const assume = parsePolicy(role.inputs.assumeRolePolicy).Statement;
@@ -71,18 +71,22 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         expect(policies).to.have.length(1);
         const statements = parsePolicy(policies[0].inputs.policy).Statement;
         const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
+        const bucketArn = run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : "";
         expect(s3Statements).to.deep.equal([
+            { Sid: "PutOriginalsOnly", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucketArn}/uploads/*` },
+            { Sid: "ReadUploadStatus", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/status/*` },
             {
-                Sid: "PutOriginalsOnly",
+                Sid: "ListStatusPrefix",
                 Effect: "Allow",
-                Action: "s3:PutObject",
-                Resource: `${run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : ""}/uploads/*`,
+                Action: "s3:ListBucket",
+                Resource: bucketArn,
+                Condition: { StringLike: { "s3:prefix": "status/*" } },
             },
         ]);
         const logs = statements.find((s) => s.Sid === "WriteOwnLogs");
         expect(logs.Action).to.have.members(["logs:CreateLogStream", "logs:PutLogEvents"]);
         expect(logs.Resource).to.match(/^arn:aws:mock:.*LogGroup\/uploads-handler-logs:\*$/);
-        expect(statements).to.have.length(2);
+        expect(statements).to.have.length(4);
     });
 
     it("attaches no managed policy to any role", () => {

@@ -33,13 +33,13 @@ const ROWS: Row[] = [
     {
         covers: ["allowedResolutions"],
         set: { allowedResolutions: "200x200" },
-        stack: ["resize"],
+        stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
     {
         covers: ["allowAnyResolution"],
         set: { allowAnyResolution: "true", allowedResolutions: "" },
-        stack: ["resize"],
+        stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
@@ -48,19 +48,19 @@ const ROWS: Row[] = [
     {
         covers: ["limitInputPixels"],
         set: { limitInputPixels: "1000000" },
-        stack: ["resize"],
+        stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
     {
         covers: ["allowedContentTypes"],
         set: { allowedContentTypes: "image/png" },
-        stack: ["presign"],
+        stack: ["presign", "ingest"],
         local: ["presign", "ingest"],
     },
     {
         covers: ["maxUploadBytes"],
         set: { maxUploadBytes: "1000" },
-        stack: ["presign"],
+        stack: ["presign", "ingest"],
         local: ["presign", "ingest"],
     },
     { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
