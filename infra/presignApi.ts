@@ -4,7 +4,7 @@ import { presignHandlerFactory } from "../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
-import { ORIGINAL_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { API_CORS } from "../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
@@ -29,7 +29,8 @@ export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploa
 
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
- * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under uploads/.
+ * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under incoming/ (the
+ * ingest function checks each and moves it to uploads/).
  */
 export class PresignApi extends pulumi.ComponentResource {
     public readonly apiId: pulumi.Output<string>;
@@ -46,10 +47,12 @@ export class PresignApi extends pulumi.ComponentResource {
             `${name}-handler`,
             [
                 {
-                    sid: "PutOriginalsOnly",
+                    // Uploads are signed into the staging prefix only: the ingest function checks each before it
+                    // reaches uploads/, so this role can never place an unchecked original where the CDN reads.
+                    sid: "PutStagedUploadsOnly",
                     effect: "Allow",
                     actions: ["s3:PutObject"],
-                    resources: [pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`],
                 },
                 {
                     // GET /uploads/{id}: the upload's status object, written by the ingest function.
@@ -214,7 +217,11 @@ export class PresignApi extends pulumi.ComponentResource {
                 name: "$default",
                 autoDeploy: true,
                 // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
-                stageVariables: { cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl) },
+                // apiUrl: presign answers each upload's status URL under it (GET /uploads/{id}).
+                stageVariables: {
+                    cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl),
+                    apiUrl: api.apiEndpoint,
+                },
                 defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
             },
             { parent: this },

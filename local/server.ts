@@ -160,7 +160,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), cors);
             return 413;
         }
-        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl });
+        // The API stage variables of the stack: where the CDN is (Resizer redirects) and the API itself (status URLs).
+        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl, apiUrl: `${url}/api` });
         const result = await (rawPath === "/resize" ? resize(event) : presign(event));
         sendHttpResult(res, result, cors, req.method === "HEAD");
         return result.statusCode;

@@ -69,9 +69,14 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
     for (const mode of ["plain", "created", "brought"] as const) {
         const target = () => ({ plain, created, brought })[mode];
         describe(`SSE ${mode === "plain" ? "AES256 (no KMS)" : mode === "created" ? "KMS, key created by the stack" : "KMS, key brought by the user"}`, () => {
-            it("the presign role: a presigned PUT/POST of an original (uploads/, uploads/<sub>/) is allowed", async () => {
-                for (const key of ["uploads/9b1d.png", "uploads/auth0.7Ca/9b1d.png"]) {
+            it("the presign role: a presigned PUT/POST into staging (incoming/, incoming/<sub>/) is allowed, never into uploads/", async () => {
+                for (const key of ["incoming/9b1d.png", "incoming/auth0.7Ca/9b1d.png"]) {
                     expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.equal(
+                        "Allowed",
+                    );
+                }
+                for (const key of ["uploads/9b1d.png", "uploads/auth0.7Ca/9b1d.png", "status/9b1d.json"]) {
+                    expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.not.equal(
                         "Allowed",
                     );
                 }

@@ -186,8 +186,10 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             payloadFormatVersion: "2.0",
             integrationUri: resizer.state.arn,
         });
+        // apiUrl: where presign's answers point each upload's status URL (GET /uploads/{id}).
         expect(run.one("aws:apigatewayv2/stage:Stage").inputs.stageVariables).to.deep.equal({
             cdnUrl: run.outputs.cdnUrl,
+            apiUrl: run.outputs.uploadApiUrl,
         });
         const permission = run
             .ofType(PERMISSION)

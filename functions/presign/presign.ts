@@ -8,7 +8,7 @@ import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult
 import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "../shared/imageTypes";
 import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
-import { statusKey, UPLOAD_UUID_PATTERN } from "../shared/bucketLayout";
+import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
 import type { UploadStatus } from "../shared/uploadStatus";
 
 export interface PresignDependencies {
@@ -38,13 +38,13 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
                 `Declare the file's byte size (1 to ${settings.maxUploadBytes}): "size" in the JSON body, or the ${DECLARED_SIZE_HEADER} header`,
             );
         }
-        const key = newKey(contentType, event);
+        const { signedKey, key, statusUrl } = newUpload(contentType, event);
         const signedAt = now();
         const uploadUrl = await getSignedUrl(
             s3,
             new PutObjectCommand({
                 Bucket: settings.bucket,
-                Key: key,
+                Key: signedKey,
                 ContentType: contentType,
                 ContentLength: size,
                 // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
@@ -64,29 +64,48 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         );
         const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
         if (size !== undefined) headers["Content-Length"] = String(size);
-        return { key, uploadUrl, headers, expiresAt: expiry(signedAt) };
+        return { key, statusUrl, uploadUrl, headers, expiresAt: expiry(signedAt) };
     }
 
     async function signPost(contentType: ImageContentType, event: HttpEvent) {
-        const key = newKey(contentType, event);
+        const { signedKey, key, statusUrl } = newUpload(contentType, event);
         const signedAt = now();
         const { url, fields } = await createPresignedPost(s3, {
             Bucket: settings.bucket,
-            Key: key,
+            Key: signedKey,
             // Fields become exact-match conditions too: the Content-Type and the 201 answer are pinned.
             Fields: { "Content-Type": contentType, success_action_status: "201" },
             Conditions: [["content-length-range", 1, settings.maxUploadBytes]],
             Expires: settings.expiresIn,
         });
-        return { key, uploadUrl: url, fields, maxBytes: settings.maxUploadBytes, expiresAt: expiry(signedAt) };
+        return {
+            key,
+            statusUrl,
+            uploadUrl: url,
+            fields,
+            maxBytes: settings.maxUploadBytes,
+            expiresAt: expiry(signedAt),
+        };
     }
 
     function expiry(signedAt: number): string {
         return new Date(signedAt + settings.expiresIn * 1000).toISOString();
     }
 
-    function newKey(contentType: ImageContentType, event: HttpEvent): string {
-        return `${settings.uploadPrefix}${ownerSegment(event)}${newId()}.${IMAGE_EXTENSIONS[contentType]}`;
+    /**
+     * A new upload: the key it is signed for (under the staging prefix), the key the checked original will have
+     * (uploads/<id>.<ext>, what answers name) and where its status is read (GET <api>/uploads/<uuid>). The API's
+     * URL comes from the stage (stage variable apiUrl); without one the status URL is the API-relative path.
+     */
+    function newUpload(contentType: ImageContentType, event: HttpEvent) {
+        const uuid = newId();
+        const keys = uploadKeys(`${ownerSegment(event)}${uuid}`, IMAGE_EXTENSIONS[contentType]);
+        const apiUrl = (event.stageVariables?.apiUrl ?? "").replace(/\/+$/, "");
+        return {
+            signedKey: `${settings.uploadPrefix}${keys.id}.${keys.extension}`,
+            key: keys.finalKey,
+            statusUrl: `${apiUrl}/uploads/${uuid}`,
+        };
     }
 
     function ownerSegment(event: HttpEvent): string {
@@ -169,6 +188,7 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
                     body: {
                         presignedUrl: signed.uploadUrl,
                         key: signed.key,
+                        statusUrl: signed.statusUrl,
                         headers: signed.headers,
                         expiresAt: signed.expiresAt,
                         url: `${settings.cdnUrl}/${signed.key}`,
