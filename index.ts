@@ -8,6 +8,9 @@ import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
 import { Resizer } from "./infra/resizer";
 import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
+import { Ingest } from "./infra/ingest";
+import { sharpLambdaArchive } from "./infra/resizerArchive";
+import { ingestSettingsFromConfig } from "./functions/ingest/settings";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -49,6 +52,18 @@ const containerResizer =
               kmsKeyArn: images.kmsKeyArn,
           })
         : undefined;
+
+// Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's).
+new Ingest("ingest", {
+    bucketName: images.bucketName,
+    bucketArn: images.bucketArn,
+    settings: images.bucketName.apply((bucket) => ingestSettingsFromConfig(config, { bucket })),
+    // One sharp build per stack: the Resizer Lambda's archive, or (fargate) the same archive built for Ingest alone.
+    code: resizer?.code ?? sharpLambdaArchive(config.resizerArchitecture),
+    architecture: config.resizerArchitecture,
+    memoryMb: config.resizerMemoryMb,
+    kmsKeyArn: images.kmsKeyArn,
+});
 
 const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,

@@ -11,7 +11,8 @@ export interface DeliveryResult {
     singleFlight: { requests: number; runs: number; worstResizes: number; p50Ms: number; p99Ms: number };
 }
 
-/** Uploads as the page does (sign with the API, PUT to the local S3); `url` is where page, API and CDN are served. */
+/** Uploads as the page does (sign with the API, PUT to the local S3, wait for the check); `url` is where page, API
+ *  and CDN are served. */
 export async function upload(pipeline: { url: string }, image: BenchImage): Promise<string> {
     const signed = (await (
         await fetch(`${pipeline.url}/api/uploads`, {
@@ -19,14 +20,24 @@ export async function upload(pipeline: { url: string }, image: BenchImage): Prom
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ contentType: image.contentType, size: image.bytes.length }),
         })
-    ).json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
+    ).json()) as { key: string; statusUrl: string; uploadUrl: string; headers: Record<string, string> };
     const put = await fetch(signed.uploadUrl, {
         method: "PUT",
         headers: signed.headers,
         body: new Uint8Array(image.bytes),
     });
     if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
-    return signed.key;
+    // As the page does: the original is served once the ingest function has checked it.
+    for (let attempt = 0; attempt < 1200; attempt++) {
+        const answer = await fetch(signed.statusUrl);
+        const status = answer.ok
+            ? ((await answer.json()) as { status: string; error?: { message: string } })
+            : undefined;
+        if (status?.status === "ready") return signed.key;
+        if (status?.status === "rejected") throw new Error(`upload rejected: ${status.error?.message}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("upload never checked");
 }
 
 async function timedGet(url: string): Promise<number> {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 
 /**
  * The bucket's only policy: refuse every request without TLS, and let exactly one CloudFront distribution
@@ -24,6 +25,17 @@ export function imageBucketPolicyDocument(bucketArn: pulumi.Input<string>, distr
                 actions: ["s3:GetObject"],
                 resources: [pulumi.interpolate`${bucketArn}/*`],
                 conditions: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [distributionArn] }],
+            },
+            {
+                // Unchecked uploads and upload statuses are never the CDN's to serve, whatever its behaviours.
+                sid: "DenyCloudFrontStagingAndStatus",
+                effect: "Deny",
+                principals: [{ type: "Service", identifiers: ["cloudfront.amazonaws.com"] }],
+                actions: ["s3:GetObject"],
+                resources: [
+                    pulumi.interpolate`${bucketArn}/${STAGING_KEYS_PATTERN}`,
+                    pulumi.interpolate`${bucketArn}/${STATUS_KEYS_PATTERN}`,
+                ],
             },
         ],
     }).json;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { uploadCorsRule } from "../functions/shared/bucketCors";
+import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
 import { cloudFrontDecryptStatementJson, imageKeyPolicyDocument } from "./bucketPolicy";
 
 export interface ImageBucketArgs {
@@ -123,6 +124,15 @@ export class ImageBucket extends pulumi.ComponentResource {
                         // about expiration days + expiredObjectDeleteMarker, which this rule does not use.
                         filter: {},
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                    {
+                        // Ingest moves or deletes every staged upload at once; anything left (a failed invocation
+                        // after its retries) is removed after a day. Lifecycle days count from creation, rounded
+                        // up to the next midnight UTC (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html).
+                        id: "expire-staged-uploads",
+                        status: "Enabled",
+                        filter: { prefix: STAGING_PREFIX },
+                        expiration: { days: 1 },
                     },
                 ],
             },

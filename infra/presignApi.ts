@@ -4,7 +4,7 @@ import { presignHandlerFactory } from "../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
-import { ORIGINAL_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { API_CORS } from "../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
@@ -25,11 +25,12 @@ export interface PresignApiArgs {
 }
 
 /** Upload routes: they sign, so they carry the authorizer when one is configured. */
-export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
+export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads", "GET /uploads/{id}"];
 
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
- * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under uploads/.
+ * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under incoming/ (the
+ * ingest function checks each and moves it to uploads/).
  */
 export class PresignApi extends pulumi.ComponentResource {
     public readonly apiId: pulumi.Output<string>;
@@ -46,19 +47,38 @@ export class PresignApi extends pulumi.ComponentResource {
             `${name}-handler`,
             [
                 {
-                    sid: "PutOriginalsOnly",
+                    // Uploads are signed into the staging prefix only: the ingest function checks each before it
+                    // reaches uploads/, so this role can never place an unchecked original where the CDN reads.
+                    sid: "PutStagedUploadsOnly",
                     effect: "Allow",
                     actions: ["s3:PutObject"],
-                    resources: [pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`],
+                },
+                {
+                    // GET /uploads/{id}: the upload's status object, written by the ingest function.
+                    sid: "ReadUploadStatus",
+                    effect: "Allow",
+                    actions: ["s3:GetObject"],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`],
+                },
+                {
+                    // So an unknown id reads 404 NoSuchKey, not 403 AccessDenied
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+                    sid: "ListStatusPrefix",
+                    effect: "Allow",
+                    actions: ["s3:ListBucket"],
+                    resources: [args.bucketArn],
+                    conditions: [{ test: "StringLike", variable: "s3:prefix", values: [STATUS_KEYS_PATTERN] }],
                 },
                 ...(args.kmsKeyArn
                     ? [
                           {
                               // S3 asks KMS for a data key as the signer of the presigned PUT/POST
-                              // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys).
-                              sid: "EncryptOriginalsWithTheBucketKey",
+                              // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys),
+                              // and decrypts the status objects the function reads.
+                              sid: "UseTheBucketKey",
                               effect: "Allow",
-                              actions: ["kms:GenerateDataKey"],
+                              actions: ["kms:GenerateDataKey", "kms:Decrypt"],
                               resources: [args.kmsKeyArn],
                           },
                       ]
@@ -197,7 +217,11 @@ export class PresignApi extends pulumi.ComponentResource {
                 name: "$default",
                 autoDeploy: true,
                 // The Resizer was made before the CDN existed; its /resize redirects learn the CDN URL from here.
-                stageVariables: { cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl) },
+                // apiUrl: presign answers each upload's status URL under it (GET /uploads/{id}).
+                stageVariables: {
+                    cdnUrl: pulumi.output(args.settings).apply((settings) => settings.cdnUrl),
+                    apiUrl: api.apiEndpoint,
+                },
                 defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
             },
             { parent: this },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { lambdaExecution } from "./lambdaRole";
 import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
-import { buildResizer, LambdaArchitecture } from "./resizerArchive";
+import { LambdaArchitecture, sharpLambdaArchive } from "./resizerArchive";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 
 export interface ResizerArgs {
@@ -79,6 +79,9 @@ export class Resizer extends pulumi.ComponentResource {
     /** https://<id>.lambda-url.<region>.on.aws/ */
     public readonly functionUrl: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** The code archive (index.js, ingest.js, node_modules with sharp for `architecture`): the Ingest function
+     *  runs from the same archive, so there is one bundle of sharp per stack. */
+    public readonly code: pulumi.Output<pulumi.asset.AssetArchive>;
 
     constructor(name: string, args: ResizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:resize:Resizer", name, {}, opts);
@@ -89,7 +92,7 @@ export class Resizer extends pulumi.ComponentResource {
             this,
         );
 
-        const build = buildResizer(args.architecture);
+        this.code = sharpLambdaArchive(args.architecture);
         const handler = new aws.lambda.Function(
             `${name}-handler`,
             {
@@ -101,13 +104,7 @@ export class Resizer extends pulumi.ComponentResource {
                 reservedConcurrentExecutions: args.reservedConcurrency,
                 role: role.arn,
                 handler: "index.handler",
-                code: pulumi.output(build).apply(
-                    ({ code, nodeModulesDir }) =>
-                        new pulumi.asset.AssetArchive({
-                            "index.js": new pulumi.asset.StringAsset(code),
-                            node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
-                        }),
-                ),
+                code: this.code,
                 loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                 environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
             },

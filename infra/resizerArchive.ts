@@ -2,6 +2,7 @@
 // it for the *Lambda's* platform (linux, glibc, arm64 or x64), whatever OS runs `pulumi up`. sharp's native
 // binary comes from its per-platform optional packages (@img/sharp-linux-arm64 ...), so the install names the
 // platform explicitly instead of taking the host's. What is installed is locked (infra/resizer-packages).
+import * as pulumi from "@pulumi/pulumi";
 import { execFile } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -13,6 +14,8 @@ import { LAMBDA_BUNDLE_OPTIONS } from "./closureArchive";
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUILD_ROOT = path.join(PROJECT_DIR, ".build");
 const ENTRY = path.join(PROJECT_DIR, "functions", "resize", "handler.ts");
+/** The ingest function ships in the same archive (ingest.js beside index.js): one sharp build for both. */
+const INGEST_ENTRY = path.join(PROJECT_DIR, "functions", "ingest", "handler.ts");
 
 export type LambdaArchitecture = "arm64" | "x86_64";
 /** npm's name for each Lambda architecture. */
@@ -21,6 +24,8 @@ const NPM_CPU: Record<LambdaArchitecture, string> = { arm64: "arm64", x86_64: "x
 export interface ResizerBuild {
     /** The bundled handler (index.js). */
     code: string;
+    /** The bundled ingest handler (ingest.js). */
+    ingestCode: string;
     /** node_modules holding sharp and its binary for the target platform. */
     nodeModulesDir: string;
 }
@@ -68,13 +73,23 @@ export function npmCommand(
 }
 
 export async function buildResizer(architecture: LambdaArchitecture): Promise<ResizerBuild> {
-    const [code, nodeModulesDir] = await Promise.all([bundleResizerHandler(), installSharp(architecture)]);
-    return { code, nodeModulesDir };
+    const [code, ingestCode, nodeModulesDir] = await Promise.all([
+        bundleResizerHandler(),
+        bundleIngestHandler(),
+        installSharp(architecture),
+    ]);
+    return { code, ingestCode, nodeModulesDir };
 }
 
 /** functions/resize/handler.ts and what it imports, in one file; sharp stays external (a native package). */
 export async function bundleResizerHandler(): Promise<string> {
     const result = await esbuild.build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [ENTRY], external: ["sharp"] });
+    return result.outputFiles[0].text;
+}
+
+/** functions/ingest/handler.ts likewise, sharp external (the same node_modules serves both). */
+export async function bundleIngestHandler(): Promise<string> {
+    const result = await esbuild.build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [INGEST_ENTRY], external: ["sharp"] });
     return result.outputFiles[0].text;
 }
 
@@ -120,4 +135,16 @@ export async function installSharp(architecture: LambdaArchitecture, buildRoot =
         );
     }
     return nodeModules;
+}
+
+/** The sharp Lambdas' code: index.js (the Resizer), ingest.js (Ingest) and node_modules with sharp for `architecture`. */
+export function sharpLambdaArchive(architecture: LambdaArchitecture): pulumi.Output<pulumi.asset.AssetArchive> {
+    return pulumi.output(buildResizer(architecture)).apply(
+        ({ code, ingestCode, nodeModulesDir }) =>
+            new pulumi.asset.AssetArchive({
+                "index.js": new pulumi.asset.StringAsset(code),
+                "ingest.js": new pulumi.asset.StringAsset(ingestCode),
+                node_modules: new pulumi.asset.FileArchive(nodeModulesDir),
+            }),
+    );
 }

@@ -9,7 +9,11 @@ import { createPresignHandler } from "../functions/presign/presign";
 import { presignSettingsFromConfig } from "../functions/presign/settings";
 import { createResizeHandler } from "../functions/resize/resize";
 import { resizeSettingsFromConfig } from "../functions/resize/settings";
+import { createIngestHandler } from "../functions/ingest/ingest";
+import { ingestSettingsFromConfig } from "../functions/ingest/settings";
+import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
 import { createS3Client } from "../functions/shared/s3Client";
+import { S3Event } from "../functions/shared/s3Event";
 import { errorJson, internalErrorResult } from "../functions/shared/http";
 import { API_CORS } from "../functions/shared/apiCors";
 import { PipelineConfig } from "../config/stackConfig";
@@ -60,6 +64,7 @@ export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
     return {
         presign: presignSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, jwtAuthorizer: false }),
         resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
+        ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
     };
 }
 
@@ -74,18 +79,28 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const corsOrigins = [...new Set([...config.corsOrigins, ...pageOrigins])];
 
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const s3Server = await startLocalS3({
-        directory: options.dataDir,
-        bucket: LOCAL_BUCKET,
-        corsOrigins,
-        port: options.s3Port,
-    }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
-    const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const cdnUrl = `${url}/cdn`;
     const localSettings = localFunctionSettings(config, cdnUrl);
     const handlerLog = (line: string) => {
         if (JSON.parse(line).level === "error") log(line);
     };
+    // The bucket notification's function, like the stack's: every staged upload is checked before it is served.
+    // It runs one at a time (sharp decodes whole images), through the gate like any S3 client; set once s3 exists.
+    let ingest: (event: S3Event) => Promise<void> = async () => {
+        throw new Error("the ingest function is not ready");
+    };
+    const s3Server = await startLocalS3({
+        directory: options.dataDir,
+        bucket: LOCAL_BUCKET,
+        corsOrigins,
+        port: options.s3Port,
+        objectCreated: { prefix: STAGING_PREFIX, deliver: (event) => ingest(event), log },
+    }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
+    const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    ingest = limitConcurrency(
+        createIngestHandler({ s3, log: handlerLog, settings: localSettings.ingest }),
+        LOCAL_RESIZE_CONCURRENCY,
+    );
 
     const presign = createPresignHandler({
         s3,
@@ -145,7 +160,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), cors);
             return 413;
         }
-        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl });
+        // The API stage variables of the stack: where the CDN is (Resizer redirects) and the API itself (status URLs).
+        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl, apiUrl: `${url}/api` });
         const result = await (rawPath === "/resize" ? resize(event) : presign(event));
         sendHttpResult(res, result, cors, req.method === "HEAD");
         return result.statusCode;

@@ -10,7 +10,7 @@ import { LOCAL_BUCKET, startLocalPipeline } from "../local/server";
 import { parsePipelineConfig } from "../config/stackConfig";
 import { devStackConfig } from "./support/program";
 import { jpegBytes, pngWithAlpha } from "./support/images";
-import { startTestPipeline } from "./support/localPipeline";
+import { awaitChecked, startTestPipeline } from "./support/localPipeline";
 
 /** A JSON answer, loosely typed: the specs assert on its fields. */
 const jsonOf = (response: Response): Promise<any> => response.json();
@@ -53,6 +53,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         expect(signed.url).to.equal(`${pipeline.url}/cdn/${signed.key}`);
         const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
         expect(put.status).to.equal(200);
+        expect((await awaitChecked(signed.statusUrl)).status).to.equal("ready");
 
         const original = await cdn(signed.key);
         expect(original.status).to.equal(200);
@@ -87,6 +88,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         for (const [name, value] of Object.entries(signed.fields as Record<string, string>)) form.append(name, value);
         form.append("file", new Blob([new Uint8Array(png)]), "a.png");
         expect((await fetch(signed.uploadUrl, { method: "POST", body: form })).status).to.equal(201);
+        expect((await awaitChecked(signed.statusUrl)).status).to.equal("ready");
         expect(await dimensions(await cdn(`300x300/${signed.key}`))).to.deep.equal([300, 300]);
 
         const small = await startTestPipeline({ "image-pipeline:maxUploadBytes": "1000" });
@@ -124,6 +126,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
     it("answers 403 for a size not allowed, 404 for a missing original, and never caches the errors", async () => {
         const signed = await presign("/uploads", "image/jpeg");
         await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
+        await awaitChecked(signed.statusUrl);
         const notAllowed = await cdn(`333x333/${signed.key}`);
         expect(notAllowed.status).to.equal(403);
         expect(notAllowed.headers.get("cache-control")).to.equal("no-store");
@@ -134,6 +137,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
     it("resizes once for 20 concurrent first requests of a variant", async () => {
         const signed = await presign("/uploads", "image/jpeg");
         await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
+        await awaitChecked(signed.statusUrl);
         const before = pipeline.resizeCalls();
         const responses = await Promise.all(Array.from({ length: 20 }, () => cdn(`640x480/${signed.key}`)));
         const bodies = await Promise.all(responses.map(async (r) => Buffer.from(await r.arrayBuffer())));
@@ -153,6 +157,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         expect(
             (await fetch(seeded.presignedUrl, { method: "PUT", headers: seeded.headers, body: photo })).status,
         ).to.equal(200);
+        expect((await awaitChecked(seeded.statusUrl)).status).to.equal("ready");
         const redirect = await api(`/resize?key=300x300/${seeded.key}`, { redirect: "manual" });
         expect(redirect.status).to.equal(307);
         expect(redirect.headers.get("location")).to.equal(`${pipeline.url}/cdn/300x300/${seeded.key}`);
@@ -196,6 +201,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
         expect((await viaHttp("uploads/notes.json", "identity"))["content-encoding"]).to.equal(undefined);
         const signed = await presign("/uploads", "image/jpeg");
         await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
+        await awaitChecked(signed.statusUrl);
         expect((await viaHttp(signed.key, "gzip, br"))["content-encoding"]).to.equal(undefined);
         const head = await cdn(signed.key, { method: "HEAD" });
         expect(head.status).to.equal(200);
@@ -215,6 +221,7 @@ describe("local mode end to end over HTTP (local/server.ts)", () => {
             expect(
                 (await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo })).status,
             ).to.equal(200);
+            await awaitChecked(signed.statusUrl);
         } finally {
             await first.close();
         }

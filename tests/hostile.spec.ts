@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { awaitChecked } from "./support/localPipeline";
 import { jpegBytes } from "./support/images";
 import { LocalProcess, runLocalProcessToExit, startLocalProcess } from "./support/localProcess";
 import { DataDirLockedError, lockDataDir } from "../local/dataDirLock";
@@ -40,8 +41,10 @@ describe("hostile input and faults against the running local server (local/start
                 headers: { "content-type": "application/json" },
                 body: JSON.stringify({ contentType: "image/jpeg" }),
             })
-        ).json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
+        ).json()) as { key: string; statusUrl: string; uploadUrl: string; headers: Record<string, string> };
         const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body: photo });
+        // The original is served once the ingest function has checked it.
+        if (put.status === 200) expect((await awaitChecked(signed.statusUrl)).status).to.equal("ready");
         return { key: signed.key, status: put.status };
     };
     const expectServing = async () => {

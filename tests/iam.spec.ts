@@ -10,6 +10,7 @@ const BROUGHT_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12a
 const OTHER_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/99999999-12ab-34cd-56ef-1234567890ab`;
 const PRESIGN_ROLE = "uploads-handler-role";
 const RESIZER_ROLE = "resizer-handler-role";
+const INGEST_ROLE = "ingest-handler-role";
 
 interface Stack {
     run: ProgramRun;
@@ -68,9 +69,14 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
     for (const mode of ["plain", "created", "brought"] as const) {
         const target = () => ({ plain, created, brought })[mode];
         describe(`SSE ${mode === "plain" ? "AES256 (no KMS)" : mode === "created" ? "KMS, key created by the stack" : "KMS, key brought by the user"}`, () => {
-            it("the presign role: a presigned PUT/POST of an original (uploads/, uploads/<sub>/) is allowed", async () => {
-                for (const key of ["uploads/9b1d.png", "uploads/auth0.7Ca/9b1d.png"]) {
+            it("the presign role: a presigned PUT/POST into staging (incoming/, incoming/<sub>/) is allowed, never into uploads/", async () => {
+                for (const key of ["incoming/9b1d.png", "incoming/auth0.7Ca/9b1d.png"]) {
                     expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.equal(
+                        "Allowed",
+                    );
+                }
+                for (const key of ["uploads/9b1d.png", "uploads/auth0.7Ca/9b1d.png", "status/9b1d.json"]) {
+                    expect(await call(target(), PRESIGN_ROLE, "s3:PutObject", object(target(), key)), key).to.not.equal(
                         "Allowed",
                     );
                 }
@@ -140,9 +146,59 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 );
             });
 
+            it("the presign role reads upload statuses (status/, with status/ listable for a 404), nothing staged", async () => {
+                const t = target();
+                expect(await call(t, PRESIGN_ROLE, "s3:GetObject", object(t, "status/9b1d.json"))).to.equal("Allowed");
+                expect(
+                    await call(t, PRESIGN_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": "status/9b1d.json" }),
+                ).to.equal("Allowed");
+                expect(await call(t, PRESIGN_ROLE, "s3:PutObject", object(t, "status/9b1d.json"))).to.not.equal(
+                    "Allowed",
+                );
+                expect(await call(t, PRESIGN_ROLE, "s3:GetObject", object(t, "incoming/9b1d.png"))).to.not.equal(
+                    "Allowed",
+                );
+            });
+
+            it("the ingest role: reads and deletes staged uploads, writes originals and statuses, lists incoming/", async () => {
+                const t = target();
+                for (const key of ["incoming/9b1d.jpg", "incoming/auth0.7Ca/9b1d.jpg"]) {
+                    expect(await call(t, INGEST_ROLE, "s3:GetObject", object(t, key)), key).to.equal("Allowed");
+                    expect(await call(t, INGEST_ROLE, "s3:DeleteObject", object(t, key)), key).to.equal("Allowed");
+                }
+                expect(await call(t, INGEST_ROLE, "s3:PutObject", object(t, "uploads/9b1d.jpg"))).to.equal("Allowed");
+                expect(await call(t, INGEST_ROLE, "s3:PutObject", object(t, "status/9b1d.json"))).to.equal("Allowed");
+                expect(
+                    await call(t, INGEST_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": "incoming/9b1d.jpg" }),
+                ).to.equal("Allowed");
+            });
+
+            it("the ingest role: nothing more (no reading or deleting originals, no variants, no other prefix)", async () => {
+                const t = target();
+                const denied: Array<[string, string]> = [
+                    ["s3:GetObject", "uploads/9b1d.jpg"],
+                    ["s3:DeleteObject", "uploads/9b1d.jpg"],
+                    ["s3:PutObject", "incoming/9b1d.jpg"],
+                    ["s3:PutObject", "300x300/uploads/9b1d.jpg"],
+                    ["s3:GetObject", "status/9b1d.json"],
+                    ["s3:DeleteObject", "status/9b1d.json"],
+                    ["s3:PutObject", "index.html"],
+                ];
+                for (const [action, key] of denied)
+                    expect(await call(t, INGEST_ROLE, action, object(t, key)), `${action} ${key}`).to.not.equal(
+                        "Allowed",
+                    );
+                for (const prefix of ["", "uploads/", "status/"]) {
+                    expect(
+                        await call(t, INGEST_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }),
+                        JSON.stringify(prefix),
+                    ).to.not.equal("Allowed");
+                }
+            });
+
             if (mode === "plain") {
-                it("neither role may use any KMS key", async () => {
-                    for (const role of [PRESIGN_ROLE, RESIZER_ROLE]) {
+                it("no role may use any KMS key", async () => {
+                    for (const role of [PRESIGN_ROLE, RESIZER_ROLE, INGEST_ROLE]) {
                         for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
                             expect(
                                 await evaluate({
@@ -160,11 +216,20 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 return;
             }
 
-            it("the presign role may have S3 make a data key with the bucket's key (SSE-KMS on a presigned upload), and nothing else", async () => {
+            it("the presign role may have S3 make a data key (presigned upload) and decrypt (status reads) with the bucket's key, nothing else", async () => {
                 const t = target();
                 expect(await call(t, PRESIGN_ROLE, "kms:GenerateDataKey", t.keyArn!)).to.equal("Allowed");
-                expect(await call(t, PRESIGN_ROLE, "kms:Decrypt", t.keyArn!)).to.not.equal("Allowed");
+                expect(await call(t, PRESIGN_ROLE, "kms:Decrypt", t.keyArn!)).to.equal("Allowed");
                 expect(await call(t, PRESIGN_ROLE, "kms:GenerateDataKey", OTHER_KEY)).to.not.equal("Allowed");
+                expect(await call(t, PRESIGN_ROLE, "kms:ScheduleKeyDeletion", t.keyArn!)).to.not.equal("Allowed");
+            });
+
+            it("the ingest role may decrypt staged uploads and encrypt originals and statuses with the bucket's key only", async () => {
+                const t = target();
+                expect(await call(t, INGEST_ROLE, "kms:Decrypt", t.keyArn!)).to.equal("Allowed");
+                expect(await call(t, INGEST_ROLE, "kms:GenerateDataKey", t.keyArn!)).to.equal("Allowed");
+                expect(await call(t, INGEST_ROLE, "kms:Decrypt", OTHER_KEY)).to.not.equal("Allowed");
+                expect(await call(t, INGEST_ROLE, "kms:ScheduleKeyDeletion", t.keyArn!)).to.not.equal("Allowed");
             });
 
             it("the Resizer role may decrypt originals and encrypt variants with the bucket's key, no other key", async () => {
@@ -179,6 +244,23 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
 
     describe("CloudFront's OAC and the KMS key", () => {
         const distributionArn = () => created.run.one("aws:cloudfront/distribution:Distribution").state.arn;
+
+        it("the bucket policy lets this distribution read originals and variants, never staged uploads or statuses", async () => {
+            const asCloudFront = (key: string) =>
+                evaluate({
+                    principal: "cloudfront.amazonaws.com",
+                    identityPolicies: [],
+                    action: "s3:GetObject",
+                    resource: `${plain.bucketArn}/${key}`,
+                    resourcePolicy: plain.bucketPolicy,
+                    context: { "aws:SourceArn": plain.run.one("aws:cloudfront/distribution:Distribution").state.arn },
+                });
+            expect(await asCloudFront("uploads/9b1d.jpg")).to.equal("Allowed");
+            expect(await asCloudFront("300x300/uploads/9b1d.jpg")).to.equal("Allowed");
+            expect(await asCloudFront("incoming/9b1d.jpg")).to.equal("ExplicitlyDenied");
+            expect(await asCloudFront("incoming/auth0.7Ca/9b1d.jpg")).to.equal("ExplicitlyDenied");
+            expect(await asCloudFront("status/9b1d.json")).to.equal("ExplicitlyDenied");
+        });
 
         it("a created key's policy lets this distribution, and no other, decrypt", async () => {
             // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html (SSE-KMS)

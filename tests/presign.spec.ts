@@ -5,9 +5,13 @@ import { HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { pngBytes } from "./support/images";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { randomUUID } from "crypto";
 
 const CDN = "https://d111.cloudfront.net";
 const UUID_V4 = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+/** Answers name the final key (uploads/...); the upload itself is signed into the staging prefix. */
+const staged = (key: string) => key.replace(/^uploads\//, "incoming/");
 
 describe("presign handler (functions/presign/presign.ts) against the loopback S3 and its gate", () => {
     let s3: TestS3;
@@ -15,7 +19,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
     let logs: string[];
     const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
         bucket: TEST_BUCKET,
-        uploadPrefix: "uploads/",
+        uploadPrefix: "incoming/",
         allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
         maxUploadBytes: 10 * 1024 * 1024,
         expiresIn: 300,
@@ -49,7 +53,8 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             expect(body.url).to.equal(`${CDN}/${body.key}`);
             const expiresAt = Date.parse(body.expiresAt);
             expect(expiresAt - before).to.be.within(300_000 - 1000, 300_000 + 5000);
-            expect(body.uploadUrl).to.include(`/${TEST_BUCKET}/${body.key}?`);
+            expect(body.uploadUrl).to.include(`/${TEST_BUCKET}/${staged(body.key)}?`);
+            expect(body.statusUrl).to.match(new RegExp(`^/uploads/${UUID_V4}$`));
         });
 
         it("signs Content-Type and If-None-Match and carries no checksum of an empty body in the URL", async () => {
@@ -73,7 +78,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             );
             const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
             expect(put.status, await put.clone().text()).to.equal(200);
-            const stored = await s3.head(key);
+            const stored = await s3.head(staged(key));
             expect(stored?.ContentType).to.equal("image/png");
             expect(stored?.ContentLength).to.equal(png.length);
         });
@@ -106,7 +111,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 body: png,
             });
             expect(put.status, await put.clone().text()).to.equal(200);
-            expect((await s3.head(exact.key))?.ContentLength).to.equal(png.length);
+            expect((await s3.head(staged(exact.key)))?.ContentLength).to.equal(png.length);
             const small = json(
                 await handler()(httpEvent("POST", "/uploads", { body: { contentType: "image/png", size: 10 } })),
             );
@@ -116,7 +121,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 body: png,
             });
             expect(await s3ErrorOf(bigger)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
-            expect(await s3.head(small.key)).to.equal(undefined);
+            expect(await s3.head(staged(small.key))).to.equal(undefined);
         });
 
         it("refuses a PUT that leaves out the signed If-None-Match (an overwrite S3 would not check), and stores nothing", async () => {
@@ -126,7 +131,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             );
             const put = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "image/png" }, body: png });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
-            expect(await s3.head(key)).to.equal(undefined);
+            expect(await s3.head(staged(key))).to.equal(undefined);
         });
 
         it("refuses a declared size over maxUploadBytes, below 1 or not a whole number with 400, signing nothing", async () => {
@@ -177,7 +182,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 body: "<script>alert(1)</script>",
             });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
-            expect(await s3.head(key)).to.equal(undefined);
+            expect(await s3.head(staged(key))).to.equal(undefined);
         });
 
         it("refuses an expired URL", async () => {
@@ -191,7 +196,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 code: "AccessDenied",
                 message: "Request has expired",
             });
-            expect(await s3.head(key)).to.equal(undefined);
+            expect(await s3.head(staged(key))).to.equal(undefined);
         });
 
         it("never reuses a key", async () => {
@@ -224,7 +229,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             expect(body.maxBytes).to.equal(10 * 1024 * 1024);
             expect(body.url).to.equal(`${CDN}/${body.key}`);
             expect(body.fields).to.include({
-                key: body.key,
+                key: staged(body.key),
                 "Content-Type": "image/png",
                 success_action_status: "201",
             });
@@ -244,7 +249,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 { "Content-Type": "image/png" },
                 { success_action_status: "201" },
                 { bucket: TEST_BUCKET },
-                { key },
+                { key: staged(key) },
             ]);
             expect(conditions).to.have.length(5);
             const signing = policy.conditions.filter(
@@ -261,14 +266,14 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             const { key, uploadUrl, fields } = await signForm();
             const post = await fetch(uploadUrl, { method: "POST", body: form(fields, png) });
             expect(post.status, await post.clone().text()).to.equal(201);
-            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+            expect((await s3.head(staged(key)))?.ContentType).to.equal("image/png");
         });
 
         it("refuses a file over maxUploadBytes with EntityTooLarge, and stores nothing", async () => {
             const { key, uploadUrl, fields } = await signForm({ maxUploadBytes: png.length - 1 });
             const post = await fetch(uploadUrl, { method: "POST", body: form(fields, png) });
             expect(await s3ErrorOf(post)).to.include({ status: 400, code: "EntityTooLarge" });
-            expect(await s3.head(key)).to.equal(undefined);
+            expect(await s3.head(staged(key))).to.equal(undefined);
         });
 
         it("refuses an empty file with EntityTooSmall", async () => {
@@ -306,7 +311,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             );
             const put = await fetch(body.presignedUrl, { method: "PUT", headers: body.headers, body: png });
             expect(put.status).to.equal(200);
-            expect((await s3.head(body.key))?.ContentType).to.equal("image/png");
+            expect((await s3.head(staged(body.key)))?.ContentType).to.equal("image/png");
         });
 
         it("takes an optional declared size in x-content-length: signed as content-length, refused over the cap or malformed", async () => {
@@ -345,6 +350,58 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
                 body: png,
             });
             expect(await s3ErrorOf(put)).to.include({ status: 403, code: "SignatureDoesNotMatch" });
+        });
+    });
+
+    describe("GET /uploads/<id> (the upload's status, status/<id>.json)", () => {
+        it("answers where to read the status: the stage's apiUrl + /uploads/<uuid> of the signed upload", async () => {
+            const event = httpEvent("POST", "/uploads", { body: { contentType: "image/png" } });
+            event.stageVariables = { apiUrl: "https://api.example.com/" };
+            const body = json(await handler()(event));
+            const uuid = /^uploads\/(.+)\.png$/.exec(body.key)![1];
+            expect(body.statusUrl).to.equal(`https://api.example.com/uploads/${uuid}`);
+        });
+
+        const storeStatus = (key: string, status: unknown) =>
+            s3.s3.send(
+                new PutObjectCommand({
+                    Bucket: TEST_BUCKET,
+                    Key: key,
+                    Body: JSON.stringify(status),
+                    ContentType: "application/json",
+                }),
+            );
+
+        it("answers the stored status JSON, never cached", async () => {
+            const id = randomUUID();
+            const status = { status: "ready", key: `uploads/${id}.png`, width: 64, height: 48, format: "png" };
+            await storeStatus(`status/${id}.json`, status);
+            const result = await handler()(httpEvent("GET", `/uploads/${id}`));
+            expect(result.statusCode).to.equal(200);
+            expect(json(result)).to.deep.equal(status);
+            expect(result.headers["cache-control"]).to.equal("no-store");
+        });
+
+        it("an unknown id → 404 unknown_upload JSON", async () => {
+            const result = await handler()(httpEvent("GET", `/uploads/${randomUUID()}`));
+            expect([result.statusCode, json(result).error.code]).to.deep.equal([404, "unknown_upload"]);
+        });
+
+        for (const bad of ["not-a-uuid", "..%2Fstatus%2Fx", randomUUID().toUpperCase(), `${randomUUID()}.json`]) {
+            it(`an id that is not a lower-case uuid (${bad.slice(0, 20)}) → 400 invalid_id, not echoed`, async () => {
+                const result = await handler()(httpEvent("GET", `/uploads/${bad}`));
+                expect([result.statusCode, json(result).error.code]).to.deep.equal([400, "invalid_id"]);
+                expect(result.body).to.not.contain(bad);
+            });
+        }
+
+        it("with auth, the caller reads only its own uploads' status (the owner segment comes from the JWT)", async () => {
+            const id = randomUUID();
+            await storeStatus(`status/${sanitizeSubject("alice")}/${id}.json`, { status: "pending" });
+            const as = (sub: string) =>
+                handler({ requireAuth: true })(httpEvent("GET", `/uploads/${id}`, { claims: { sub } }));
+            expect(json(await as("alice"))).to.deep.equal({ status: "pending" });
+            expect((await as("mallory")).statusCode).to.equal(404);
         });
     });
 

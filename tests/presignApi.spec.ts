@@ -38,7 +38,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         const variables = presign.inputs.environment.variables;
         expect(variables).to.deep.include({
             BUCKET_NAME: run.outputs.bucketName,
-            UPLOAD_PREFIX: "uploads/",
+            UPLOAD_PREFIX: "incoming/", // signed into staging; ingest moves to uploads/
             ALLOWED_CONTENT_TYPES: "image/jpeg,image/png,image/webp,image/gif,image/avif",
             MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),
             UPLOAD_EXPIRES_IN: "300",
@@ -60,7 +60,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         });
     });
 
-    it("runs under a role whose only S3 permission is PutObject on uploads/", () => {
+    it("runs under a role whose only S3 permissions are PutObject on incoming/ and reading status/", () => {
         const role = run.ofType("aws:iam/role:Role").find((r) => presign.inputs.role === r.state.arn)!;
         expect(role, "the function's role").to.not.equal(undefined);
         const assume = parsePolicy(role.inputs.assumeRolePolicy).Statement;
@@ -71,18 +71,27 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         expect(policies).to.have.length(1);
         const statements = parsePolicy(policies[0].inputs.policy).Statement;
         const s3Statements = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
+        const bucketArn = run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : "";
         expect(s3Statements).to.deep.equal([
             {
-                Sid: "PutOriginalsOnly",
+                Sid: "PutStagedUploadsOnly",
                 Effect: "Allow",
                 Action: "s3:PutObject",
-                Resource: `${run.outputs.bucketName ? `arn:aws:s3:::${run.outputs.bucketName}` : ""}/uploads/*`,
+                Resource: `${bucketArn}/incoming/*`,
+            },
+            { Sid: "ReadUploadStatus", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/status/*` },
+            {
+                Sid: "ListStatusPrefix",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: bucketArn,
+                Condition: { StringLike: { "s3:prefix": "status/*" } },
             },
         ]);
         const logs = statements.find((s) => s.Sid === "WriteOwnLogs");
         expect(logs.Action).to.have.members(["logs:CreateLogStream", "logs:PutLogEvents"]);
         expect(logs.Resource).to.match(/^arn:aws:mock:.*LogGroup\/uploads-handler-logs:\*$/);
-        expect(statements).to.have.length(2);
+        expect(statements).to.have.length(4);
     });
 
     it("attaches no managed policy to any role", () => {
@@ -212,7 +221,9 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             const png = await pngBytes();
             const put = await fetch(uploadUrl, { method: "PUT", headers, body: png });
             expect(put.status, await put.clone().text()).to.equal(200);
-            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+            // Signed into the staging prefix; the answer names where the checked original will be.
+            expect(key).to.match(/^uploads\//);
+            expect((await s3.head(key.replace(/^uploads\//, "incoming/")))?.ContentType).to.equal("image/png");
             const packagesRequired = [...required].filter((id) => !builtinModules.includes(id.replace(/^node:/, "")));
             expect(packagesRequired).to.deep.equal([]);
             expect(JSON.parse(logLines[0])).to.include({ status: 200, key, path: "/uploads" });
@@ -227,7 +238,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             form.append("file", new Blob([new Uint8Array(await pngBytes())]), "a.png");
             const post = await fetch(uploadUrl, { method: "POST", body: form });
             expect(post.status, await post.clone().text()).to.equal(201);
-            expect((await s3.head(key))?.ContentType).to.equal("image/png");
+            expect((await s3.head(key.replace(/^uploads\//, "incoming/")))?.ContentType).to.equal("image/png");
         });
 
         it("answers bad input with the same JSON errors", async () => {

@@ -15,7 +15,7 @@ async function archivedPackages(
     resizer: RecordedResource,
 ): Promise<{ dir: string; packages: string[]; files: Record<string, string> }> {
     const assets = await resizer.inputs.code.assets;
-    expect(Object.keys(assets)).to.have.members(["index.js", "node_modules"]);
+    expect(Object.keys(assets)).to.have.members(["index.js", "ingest.js", "node_modules"]);
     const dir: string = await assets.node_modules.path;
     const packages = fs
         .readdirSync(dir)
@@ -186,8 +186,10 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             payloadFormatVersion: "2.0",
             integrationUri: resizer.state.arn,
         });
+        // apiUrl: where presign's answers point each upload's status URL (GET /uploads/{id}).
         expect(run.one("aws:apigatewayv2/stage:Stage").inputs.stageVariables).to.deep.equal({
             cdnUrl: run.outputs.cdnUrl,
+            apiUrl: run.outputs.uploadApiUrl,
         });
         const permission = run
             .ofType(PERMISSION)
@@ -212,7 +214,12 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         const before = comparable(run);
         const after = comparable(changed);
         const differing = after.filter((line) => !before.includes(line));
-        expect(differing.map((line) => JSON.parse(line).name)).to.have.members(["resizer-handler", "cdn-distribution"]);
+        // ingest-handler too: its status names each variant's key.
+        expect(differing.map((line) => JSON.parse(line).name)).to.have.members([
+            "resizer-handler",
+            "ingest-handler",
+            "cdn-distribution",
+        ]);
         const behaviours = (r: ProgramRun) =>
             r
                 .one("aws:cloudfront/distribution:Distribution")

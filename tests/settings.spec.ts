@@ -7,12 +7,17 @@ import * as path from "path";
 import { CONFIG_KEYS, parsePipelineConfig } from "../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
+import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
 import { localFunctionSettings } from "../local/server";
 import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
-type FunctionName = "presign" | "resize";
+type FunctionName = "presign" | "resize" | "ingest";
 const NS = "image-pipeline";
-const FUNCTION_RESOURCES: Record<FunctionName, string> = { presign: "uploads-handler", resize: "resizer-handler" };
+const FUNCTION_RESOURCES: Record<FunctionName, string> = {
+    presign: "uploads-handler",
+    resize: "resizer-handler",
+    ingest: "ingest-handler",
+};
 
 interface Row {
     /** The keys this row proves; together the rows cover every config key exactly once. */
@@ -25,24 +30,39 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-    { covers: ["allowedResolutions"], set: { allowedResolutions: "200x200" }, stack: ["resize"], local: ["resize"] },
+    {
+        covers: ["allowedResolutions"],
+        set: { allowedResolutions: "200x200" },
+        stack: ["resize", "ingest"],
+        local: ["resize", "ingest"],
+    },
     {
         covers: ["allowAnyResolution"],
         set: { allowAnyResolution: "true", allowedResolutions: "" },
-        stack: ["resize"],
-        local: ["resize"],
+        stack: ["resize", "ingest"],
+        local: ["resize", "ingest"],
     },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["limitInputPixels"], set: { limitInputPixels: "1000000" }, stack: ["resize"], local: ["resize"] },
+    {
+        covers: ["limitInputPixels"],
+        set: { limitInputPixels: "1000000" },
+        stack: ["resize", "ingest"],
+        local: ["resize", "ingest"],
+    },
     {
         covers: ["allowedContentTypes"],
         set: { allowedContentTypes: "image/png" },
-        stack: ["presign"],
-        local: ["presign"],
+        stack: ["presign", "ingest"],
+        local: ["presign", "ingest"],
     },
-    { covers: ["maxUploadBytes"], set: { maxUploadBytes: "1000" }, stack: ["presign"], local: ["presign"] },
+    {
+        covers: ["maxUploadBytes"],
+        set: { maxUploadBytes: "1000" },
+        stack: ["presign", "ingest"],
+        local: ["presign", "ingest"],
+    },
     { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
     { covers: ["requireUploadSize"], set: { requireUploadSize: "true" }, stack: ["presign"], local: ["presign"] },
     // The authorizer exists only in the stack: local mode signs for anyone, as before.
@@ -104,6 +124,7 @@ const ROWS: Row[] = [
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
     presign: decodePresignSettings,
     resize: decodeResizeSettings,
+    ingest: decodeIngestSettings,
 };
 
 function namespaced(set: Record<string, string>): Record<string, string> {
@@ -114,21 +135,25 @@ function namespaced(set: Record<string, string>): Record<string, string> {
 function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
     const lambdas = run.ofType("aws:lambda/function:Function");
     // resizerRuntime fargate: the Resizer's settings are its container's environment (the same encoder).
-    const container = () =>
-        Object.fromEntries(
-            run
-                .one("awsx:ecs:FargateService")
-                .inputs.taskDefinitionArgs.container.environment.map((e: { name: string; value: string }) => [
+    const container = () => {
+        const service = run.ofType("awsx:ecs:FargateService")[0];
+        return (
+            service &&
+            Object.fromEntries(
+                service.inputs.taskDefinitionArgs.container.environment.map((e: { name: string; value: string }) => [
                     e.name,
                     e.value,
                 ]),
+            )
         );
-    const decoded = (name: FunctionName) =>
-        DECODERS[name](
-            lambdas.find((lambda) => lambda.name === FUNCTION_RESOURCES[name])?.inputs.environment.variables ??
-                container(),
-        );
-    return { presign: decoded("presign"), resize: decoded("resize") };
+    };
+    // A function the stack does not deploy has no settings there (undefined never changes).
+    const decoded = (name: FunctionName) => {
+        const lambda = lambdas.find((candidate) => candidate.name === FUNCTION_RESOURCES[name]);
+        const env = lambda ? lambda.inputs.environment.variables : name === "resize" ? container() : undefined;
+        return env && DECODERS[name](env);
+    };
+    return { presign: decoded("presign"), resize: decoded("resize"), ingest: decoded("ingest") };
 }
 
 /** Each function's settings in local mode, through the same encoders (what a local Lambda would decode). */
@@ -140,6 +165,7 @@ function localSettings(overrides: Record<string, string>): Record<FunctionName, 
     return {
         presign: decodePresignSettings(encodePresignSettings(settings.presign)),
         resize: decodeResizeSettings(encodeResizeSettings(settings.resize)),
+        ingest: decodeIngestSettings(encodeIngestSettings(settings.ingest)),
     };
 }
 
@@ -185,6 +211,19 @@ describe("settings contract (functions/*/settings.ts)", () => {
             );
         });
 
+        it("ingest: decode(encode(settings)) equals the settings, with and without variant sizes", () => {
+            const settings: IngestSettings = {
+                bucket: "b",
+                allowedContentTypes: ["image/jpeg", "image/gif"],
+                maxUploadBytes: 4321,
+                limitInputPixels: 1_000_000,
+                allowedResolutions: ["10x20", "30x40"],
+            };
+            expect(decodeIngestSettings(encodeIngestSettings(settings))).to.deep.equal(settings);
+            const anySize = { ...settings, allowedResolutions: [] };
+            expect(decodeIngestSettings(encodeIngestSettings(anySize))).to.deep.equal(anySize);
+        });
+
         it("a setting missing from the environment fails the cold start, naming it", () => {
             const env = encodeResizeSettings({
                 bucket: "b",
@@ -223,6 +262,15 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     quality: 1,
                     limitInputPixels: 1,
                     cdnUrl: "c",
+                }),
+            ),
+            ...Object.keys(
+                encodeIngestSettings({
+                    bucket: "b",
+                    allowedContentTypes: ["image/png"],
+                    maxUploadBytes: 1,
+                    limitInputPixels: 1,
+                    allowedResolutions: [],
                 }),
             ),
         ];

@@ -156,13 +156,24 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
         });
 
         it("denies every request made without TLS, on the bucket and its objects", () => {
-            const deny = statements.filter((s) => s.Effect === "Deny");
+            const deny = statements.filter((s) => s.Effect === "Deny" && s.Sid === "DenyInsecureTransport");
             expect(deny).to.have.length(1);
             expect(deny[0].Principal).to.equal("*");
             expect(deny[0].Action).to.equal("s3:*");
             const bucketArn = run.one(BUCKET).state.arn;
             expect(deny[0].Resource).to.have.members([bucketArn, `${bucketArn}/*`]);
             expect(deny[0].Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+        });
+
+        it("denies CloudFront only staged uploads and statuses, no other Deny", () => {
+            const bucketArn = run.one(BUCKET).state.arn;
+            expect(statements.filter((s) => s.Effect === "Deny").map((s) => s.Sid)).to.have.members([
+                "DenyInsecureTransport",
+                "DenyCloudFrontStagingAndStatus",
+            ]);
+            const cdnDeny = statements.find((s) => s.Sid === "DenyCloudFrontStagingAndStatus");
+            expect(cdnDeny.Principal).to.deep.equal({ Service: "cloudfront.amazonaws.com" });
+            expect(cdnDeny.Resource).to.have.members([`${bucketArn}/incoming/*`, `${bucketArn}/status/*`]);
         });
 
         it("lets only this stack's distribution read objects, and nothing else is allowed", () => {

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { createPresignHandler } from "../functions/presign/presign";
+import { createIngestHandler } from "../functions/ingest/ingest";
 import { HttpEvent, HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { jpegBytes } from "./support/images";
@@ -84,13 +85,41 @@ function failingS3(original: Buffer, failAt: number, failure: Failure) {
     return { client: { send } as unknown as S3Client, calls: () => calls };
 }
 
+/** A bucket holding one staged upload for the ingest function; call `failAt` fails fast, the others answer late. */
+function stagedS3(upload: Buffer, failAt: number, failure: Failure) {
+    let calls = 0;
+    const send = (command: { constructor: { name: string } }) => {
+        calls++;
+        if (calls === failAt && failure === "send")
+            return settleAfter(1, () => {
+                throw internalError();
+            });
+        if (command.constructor.name !== "GetObjectCommand") return settleAfter(20, () => ({}));
+        const body = {
+            transformToByteArray:
+                calls === failAt
+                    ? () =>
+                          settleAfter(1, () => {
+                              throw internalError();
+                          })
+                    : async () => new Uint8Array(upload),
+        };
+        return settleAfter(calls === failAt ? 1 : 20, () => ({
+            Body: body,
+            ContentType: "image/jpeg",
+            ContentLength: upload.length,
+        }));
+    };
+    return { client: { send } as unknown as S3Client, calls: () => calls };
+}
+
 function expectJsonError(result: HttpResult, status: number) {
     expect(result.statusCode, result.body).to.equal(status);
     expect(result.headers["content-type"]).to.match(/^application\/json/);
     expect(JSON.parse(result.body).error.code).to.be.a("string");
 }
 
-describe("no unhandled rejection can end a handler process (functions/resize/resize.ts, functions/presign/presign.ts)", () => {
+describe("no unhandled rejection can end a handler process (functions/resize/resize.ts, functions/presign/presign.ts, functions/ingest/ingest.ts)", () => {
     let original: Buffer;
     before(async () => {
         original = await jpegBytes(400, 300);
@@ -132,6 +161,50 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                     expectJsonError(value, 500);
                 });
             }
+        }
+    }
+
+    const ingestWith = (s3: S3Client) =>
+        createIngestHandler({
+            s3,
+            log: () => undefined,
+            settings: {
+                bucket: "b",
+                allowedContentTypes: ["image/jpeg"],
+                maxUploadBytes: 10_000_000,
+                limitInputPixels: 50_000_000,
+                allowedResolutions: ["300x300"],
+            },
+        });
+    const stagedEvent = {
+        Records: [
+            {
+                eventName: "ObjectCreated:Put",
+                s3: { bucket: { name: "b" }, object: { key: "incoming/0b7e6f3a-2c1d-4e5f-8a9b-0c1d2e3f4a5b.jpg" } },
+            },
+        ],
+    };
+
+    it("the fake bucket is ingested when nothing fails (five S3 calls: read, pending, original, ready, delete)", async () => {
+        const s3 = stagedS3(original, 0, "send");
+        await ingestWith(s3.client)(stagedEvent);
+        expect(s3.calls()).to.equal(5);
+    });
+
+    for (const failure of ["send", "body"] as const) {
+        for (const failAt of [1, 2, 3, 4, 5]) {
+            if (failure === "body" && failAt !== 1) continue; // only the read has a body
+            it(`ingest: S3 call ${failAt} failing (${failure}) → the invocation fails (Lambda retries), no unhandled rejection`, async () => {
+                const s3 = stagedS3(original, failAt, failure);
+                const { value, unhandled } = await unhandledDuring(() =>
+                    ingestWith(s3.client)(stagedEvent).then(
+                        () => "succeeded",
+                        (error: Error) => error.message,
+                    ),
+                );
+                expect(unhandled.map(String)).to.deep.equal([]);
+                expect(value).to.equal("ingest failed for 1 of 1 records");
+            });
         }
     }
 

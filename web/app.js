@@ -112,6 +112,28 @@ async function upload(file, method, item) {
   return signed;
 }
 
+/** Every upload is checked by the server before it is served: wait for its status to be ready or rejected. */
+const STATUS_POLL_MS = 500;
+const STATUS_POLL_LIMIT = 240; // two minutes
+
+async function awaitChecked(statusUrl, status) {
+  for (let attempt = 0; attempt < STATUS_POLL_LIMIT; attempt++) {
+    const response = await fetch(statusUrl, { cache: "no-store" });
+    // 404: the check has not started yet (the upload's event is on its way).
+    if (response.ok) {
+      const answer = await response.json();
+      if (answer.status === "ready" || answer.status === "rejected") return answer;
+      status.textContent = "Checking the upload…";
+    } else if (response.status !== 404) {
+      throw new Error(
+        `The status check failed: ${serverReason(response.status, response.headers.get("content-type"), await response.text())}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+  }
+  throw new Error("The upload was not checked in time; try again later.");
+}
+
 function variantsOf(key) {
   const sizes = state.config.allowedResolutions.length > 0 ? state.config.allowedResolutions : ["300x300"];
   return [["original", key], ...sizes.map((size) => [size, `${size}/${key}`])];
@@ -180,12 +202,19 @@ async function handle(file) {
   }
   let key;
   try {
-    ({ key } = await upload(file, method, item));
+    const signed = await upload(file, method, item);
+    key = signed.key;
+    item.querySelector("progress").value = 100;
+    status.textContent = "Checking the upload…";
+    const checked = await awaitChecked(signed.statusUrl, status);
+    if (checked.status === "rejected") {
+      failed(`Rejected: ${checked.error?.message ?? "the server refused the file"}`);
+      return;
+    }
   } catch (error) {
     failed(error.message);
     return;
   }
-  item.querySelector("progress").value = 100;
   status.textContent = `Uploaded (${method.toUpperCase()}) as ${key}: 100 %`;
   item.dataset.key = key;
   const problems = await showGallery(item, key);

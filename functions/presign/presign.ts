@@ -1,13 +1,15 @@
 // Signs browser uploads straight to S3: a presigned PUT (Content-Type pinned) or a presigned POST (size capped).
 // Plain logic with the S3 client injected: the Lambda (a serialized closure) and local mode both call it.
 import { createHash, randomUUID } from "crypto";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
 import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageContentType } from "../shared/imageTypes";
 import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
+import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
+import type { UploadStatus } from "../shared/uploadStatus";
 
 export interface PresignDependencies {
     s3: S3Client;
@@ -36,13 +38,13 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
                 `Declare the file's byte size (1 to ${settings.maxUploadBytes}): "size" in the JSON body, or the ${DECLARED_SIZE_HEADER} header`,
             );
         }
-        const key = newKey(contentType, event);
+        const { signedKey, key, statusUrl } = newUpload(contentType, event);
         const signedAt = now();
         const uploadUrl = await getSignedUrl(
             s3,
             new PutObjectCommand({
                 Bucket: settings.bucket,
-                Key: key,
+                Key: signedKey,
                 ContentType: contentType,
                 ContentLength: size,
                 // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
@@ -64,29 +66,48 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         );
         const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
         if (size !== undefined) headers["Content-Length"] = String(size);
-        return { key, uploadUrl, headers, expiresAt: expiry(signedAt) };
+        return { key, statusUrl, uploadUrl, headers, expiresAt: expiry(signedAt) };
     }
 
     async function signPost(contentType: ImageContentType, event: HttpEvent) {
-        const key = newKey(contentType, event);
+        const { signedKey, key, statusUrl } = newUpload(contentType, event);
         const signedAt = now();
         const { url, fields } = await createPresignedPost(s3, {
             Bucket: settings.bucket,
-            Key: key,
+            Key: signedKey,
             // Fields become exact-match conditions too: the Content-Type and the 201 answer are pinned.
             Fields: { "Content-Type": contentType, success_action_status: "201" },
             Conditions: [["content-length-range", 1, settings.maxUploadBytes]],
             Expires: settings.expiresIn,
         });
-        return { key, uploadUrl: url, fields, maxBytes: settings.maxUploadBytes, expiresAt: expiry(signedAt) };
+        return {
+            key,
+            statusUrl,
+            uploadUrl: url,
+            fields,
+            maxBytes: settings.maxUploadBytes,
+            expiresAt: expiry(signedAt),
+        };
     }
 
     function expiry(signedAt: number): string {
         return new Date(signedAt + settings.expiresIn * 1000).toISOString();
     }
 
-    function newKey(contentType: ImageContentType, event: HttpEvent): string {
-        return `${settings.uploadPrefix}${ownerSegment(event)}${newId()}.${IMAGE_EXTENSIONS[contentType]}`;
+    /**
+     * A new upload: the key it is signed for (under the staging prefix), the key the checked original will have
+     * (uploads/<id>.<ext>, what answers name) and where its status is read (GET <api>/uploads/<uuid>). The API's
+     * URL comes from the stage (stage variable apiUrl); without one the status URL is the API-relative path.
+     */
+    function newUpload(contentType: ImageContentType, event: HttpEvent) {
+        const uuid = newId();
+        const keys = uploadKeys(`${ownerSegment(event)}${uuid}`, IMAGE_EXTENSIONS[contentType]);
+        const apiUrl = (event.stageVariables?.apiUrl ?? "").replace(/\/+$/, "");
+        return {
+            signedKey: `${settings.uploadPrefix}${keys.id}.${keys.extension}`,
+            key: keys.finalKey,
+            statusUrl: `${apiUrl}/uploads/${uuid}`,
+        };
     }
 
     function ownerSegment(event: HttpEvent): string {
@@ -121,6 +142,28 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         return contentType;
     }
 
+    /**
+     * An upload's status object (status/<id>.json, written by the ingest function). With auth the id is the
+     * caller's own: the owner segment comes from the JWT, never from the path. The role may list status/, so S3
+     * answers a missing object 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
+     * "Permissions"); AccessDenied is a misconfiguration, never an unknown upload.
+     */
+    async function readStatus(uuid: string, event: HttpEvent): Promise<UploadStatus> {
+        if (!UPLOAD_UUID_PATTERN.test(uuid))
+            throw new HttpError(400, "invalid_id", "The upload id is not one this API hands out (a lower-case uuid)");
+        const key = statusKey(`${ownerSegment(event)}${uuid}`);
+        try {
+            const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }));
+            return JSON.parse(await object.Body!.transformToString("utf8")) as UploadStatus;
+        } catch (error) {
+            const name = (error as { name?: string }).name;
+            if (name === "NoSuchKey") throw new HttpError(404, "unknown_upload", "No upload with this id (yet)");
+            if (name === "AccessDenied")
+                throw new HttpError(500, "misconfigured", "The status storage refused access; check the API's role");
+            throw error;
+        }
+    }
+
     async function route(event: HttpEvent): Promise<{ status: number; body: Record<string, unknown> }> {
         const method = event.requestContext.http.method.toUpperCase();
         const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/$/, "") : event.rawPath;
@@ -147,6 +190,7 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
                     body: {
                         presignedUrl: signed.uploadUrl,
                         key: signed.key,
+                        statusUrl: signed.statusUrl,
                         headers: signed.headers,
                         expiresAt: signed.expiresAt,
                         url: `${settings.cdnUrl}/${signed.key}`,
@@ -161,6 +205,10 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
             checkedSize(body.size); // the policy's content-length-range caps the size either way
             const signed = await signPost(allowed(body.contentType), event);
             return { status: 200, body: { ...signed, url: `${settings.cdnUrl}/${signed.key}` } };
+        }
+        if (method === "GET" && path.startsWith("/uploads/") && !path.slice("/uploads/".length).includes("/")) {
+            const status = await readStatus(path.slice("/uploads/".length), event);
+            return { status: 200, body: status as unknown as Record<string, unknown> };
         }
         if (path.startsWith("/uploads/")) {
             throw new HttpError(

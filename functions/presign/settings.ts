@@ -2,13 +2,14 @@
 // infra and local mode), and its environment encoding and decoding side by side. Only this file names the
 // environment variables. No Pulumi and no SDK import: the serialized closure, the stack and local mode load it.
 import type { PipelineConfig } from "../../config/stackConfig";
-import { UPLOADS_PREFIX } from "../shared/bucketLayout";
+import { STAGING_PREFIX } from "../shared/bucketLayout";
 import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
 
 export interface PresignSettings {
     bucket: string;
-    /** Where originals go, e.g. "uploads/". */
+    /** Where signed uploads land: the staging prefix (incoming/). The ingest function checks each and moves it to
+     *  uploads/ (bucketLayout.uploadKeys); answers name that final key. */
     uploadPrefix: string;
     allowedContentTypes: ImageContentType[];
     maxUploadBytes: number;
@@ -33,7 +34,7 @@ export interface PresignDeployment {
 export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
     return {
         bucket: deployment.bucket,
-        uploadPrefix: UPLOADS_PREFIX,
+        uploadPrefix: STAGING_PREFIX,
         allowedContentTypes: config.allowedContentTypes,
         maxUploadBytes: config.maxUploadBytes,
         expiresIn: config.uploadExpiresIn,

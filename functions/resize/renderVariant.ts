@@ -1,7 +1,8 @@
 // The image work of the Resizer: one original in, one variant out, with sharp (libvips).
 import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
-import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
+import { IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
+import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 
 import type { ResizeFit } from "./settings";
 
@@ -26,13 +27,6 @@ export interface RenderedVariant {
 sharp.cache(false);
 
 const ANIMATABLE = new Set(["gif", "webp"]);
-
-/** sharp names AVIF "heif" (with AV1 compression); anything else we do not make variants of. */
-function outputFormat(metadata: Metadata): { format: string; contentType: ImageContentType } | undefined {
-    const format = metadata.format === "heif" ? (metadata.compression === "av1" ? "avif" : undefined) : metadata.format;
-    const contentType = format && contentTypeForSharpFormat(format);
-    return format && contentType ? { format, contentType } : undefined;
-}
 
 /**
  * The output box, never larger than the original (as displayed, EXIF orientation applied). cover and contain
@@ -61,14 +55,14 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
     } catch {
         throw unprocessable("The original is not an image sharp can read");
     }
-    const output = outputFormat(metadata);
+    const output = pipelineFormat(metadata);
     if (!output)
         throw unprocessable(
             `The original's format (${metadata.format ?? "unknown"}) is not one of ${IMAGE_CONTENT_TYPES.map((type) => type.slice("image/".length)).join(", ")}`,
         );
     const frames = metadata.pages ?? 1;
     const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
-    if ((metadata.width ?? 0) * frameHeight * frames > options.limitInputPixels) {
+    if (totalPixels(metadata) > options.limitInputPixels) {
         throw unprocessable(`The original has more than ${options.limitInputPixels} pixels (all frames counted)`);
     }
     const { format, contentType } = output;

@@ -29,3 +29,50 @@ export const VARIANT_KEY_PATTERN = new RegExp(`^${SIZE}/(.+)$`);
 export const VARIANT_PREFIX_PATTERN = new RegExp(`^${SIZE}/$`);
 /** A first segment shaped like a size, valid or not ("0300x300/" too): what is routed to the Resizer to answer. */
 export const SIZE_LIKE_SEGMENT = /^\d+x\d+\//;
+
+/** Uploads land here first (presigned PUT/POST); the ingest function checks each one and moves it to uploads/.
+ *  Nobody reads this prefix but ingest: the CDN never serves it. */
+export const STAGING_PREFIX = "incoming/";
+/** One status object per upload, status/<id>.json (id = "<uuid>" or "<owner>/<uuid>"): what the page polls. */
+export const STATUS_PREFIX = "status/";
+export const STAGING_KEYS_PATTERN = `${STAGING_PREFIX}*`;
+export const STATUS_KEYS_PATTERN = `${STATUS_PREFIX}*`;
+
+/** The uuid part of an upload id: what the status route takes (GET /uploads/<uuid>). */
+export const UPLOAD_UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** An upload id: a uuid, under an owner segment (the sanitized JWT subject, presign's sanitizeSubject) with auth;
+ *  never a "." or ".." segment. */
+const UPLOAD_ID = "(?:(?!\\.\\.?/)[A-Za-z0-9_.-]{1,200}/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+export const UPLOAD_ID_PATTERN = new RegExp(`^${UPLOAD_ID}$`);
+/** A staging key "incoming/<id>.<ext>" (groups: id, extension). */
+const STAGING_KEY_PATTERN = new RegExp(`^${STAGING_PREFIX}(${UPLOAD_ID})\\.([a-z]{3,4})$`);
+
+export interface UploadKeys {
+    id: string;
+    extension: string;
+    stagingKey: string;
+    /** Where the checked original is stored, uploads/<id>.<ext>. */
+    finalKey: string;
+    statusKey: string;
+}
+
+/** The keys of one upload, from its id and extension. */
+export function uploadKeys(id: string, extension: string): UploadKeys {
+    return {
+        id,
+        extension,
+        stagingKey: `${STAGING_PREFIX}${id}.${extension}`,
+        finalKey: `${UPLOADS_PREFIX}${id}.${extension}`,
+        statusKey: statusKey(id),
+    };
+}
+
+export function statusKey(id: string): string {
+    return `${STATUS_PREFIX}${id}.json`;
+}
+
+/** The upload a staging key belongs to; undefined for any other key. */
+export function parseStagingKey(key: string): UploadKeys | undefined {
+    const match = STAGING_KEY_PATTERN.exec(key);
+    return match ? uploadKeys(match[1], match[2]) : undefined;
+}

@@ -10,6 +10,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from "zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { HttpError, HttpEvent, HttpResult, errorJson, errorResult } from "../../functions/shared/http";
 import { keyFromPath } from "../../functions/shared/objectKey";
+import { STAGING_PREFIX, STATUS_PREFIX } from "../../functions/shared/bucketLayout";
 import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
 import { resultBody } from "../../functions/shared/httpEvent";
@@ -108,6 +109,10 @@ export function createCdn(options: CdnOptions) {
         try {
             if (rawPath === "" || rawPath === "/") throw new HttpError(403, "access_denied", "Access denied"); // no listing
             key = keyFromPath(rawPath);
+            // The bucket policy denies CloudFront the staged uploads and the statuses (infra/bucketPolicy.ts): S3
+            // answers its OAC request 403 AccessDenied, whether the object exists or not.
+            if (key.startsWith(STAGING_PREFIX) || key.startsWith(STATUS_PREFIX))
+                throw new HttpError(403, "access_denied", "Access denied");
         } catch (error) {
             return send(res, toServed(errorResult(error)), method, policy);
         }

@@ -5,6 +5,7 @@ import { AddressInfo } from "net";
 import { uploadCorsRule } from "../../functions/shared/bucketCors";
 import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
 import { RunningServer, startS3Gate } from "./s3Gate";
+import { ObjectCreatedNotification } from "./objectCreatedEvents";
 import { logStoreWriteErrors } from "./storeErrors";
 import { LocalCredentials } from "./sigv4Verify";
 
@@ -22,6 +23,8 @@ export interface LocalS3Options {
     port: number;
     /** Verify SigV2 POST forms (an older bucket's behaviour) instead of refusing them: for Ceph's s3-tests only. */
     acceptSigV2Post?: boolean;
+    /** ObjectCreated events for keys under a prefix, sent to a function (local mode: the ingest function). */
+    objectCreated?: ObjectCreatedNotification;
     now?: () => number;
 }
 
@@ -56,6 +59,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         region: LOCAL_REGION,
         corsOrigins: options.corsOrigins,
         acceptSigV2Post: options.acceptSigV2Post,
+        objectCreated: options.objectCreated,
         now: options.now,
     });
     return {

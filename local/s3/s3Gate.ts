@@ -21,6 +21,7 @@ import { verifyPostUpload } from "./postPolicyVerify";
 import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
 import { deleteVariants } from "./variantCleanup";
+import { announceObjectCreated, ObjectCreatedEventName, ObjectCreatedNotification } from "./objectCreatedEvents";
 
 export interface S3GateOptions {
     /** Port to listen on (0: a free one), on 127.0.0.1. */
@@ -34,6 +35,8 @@ export interface S3GateOptions {
     corsOrigins: string[];
     /** Verify SigV2 POST forms as a bucket created before June 2020 does (s3-tests only); refused otherwise. */
     acceptSigV2Post?: boolean;
+    /** The bucket notification: ObjectCreated events for keys under a prefix, sent to a function. */
+    objectCreated?: ObjectCreatedNotification;
     /** Largest body the gate buffers; larger requests are refused as EntityTooLarge. */
     maxBodyBytes?: number;
     now?: () => number;
@@ -221,10 +224,26 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             // DeleteObjects (POST ?delete): its body names the keys (the SDK always sends it with a checksum, so it was read).
             if (method === "POST" && key === undefined && query.has("delete") && rewrite.body)
                 replaced.push(...deletedKeys(rewrite.body));
+            const created: ObjectCreatedEventName | undefined = postForm
+                ? "Post"
+                : completing
+                  ? "CompleteMultipartUpload"
+                  : writesObject
+                    ? req.headers["x-amz-copy-source"] === undefined
+                        ? "Put"
+                        : "Copy"
+                    : undefined;
             await forward(req, res, options.backendPort, rewrite, async (status) => {
                 releaseKey();
                 if (status < 200 || status >= 300) return;
                 for (const original of replaced) await deleteVariants(backend, bucket, original);
+                if (created && writtenKey !== undefined && options.objectCreated)
+                    announceObjectCreated(backend, options.objectCreated, {
+                        bucket,
+                        key: writtenKey,
+                        eventName: created,
+                        region: options.region,
+                    });
             }).finally(releaseKey);
         } catch {
             if (!res.headersSent && !res.destroyed)

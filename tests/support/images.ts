@@ -60,3 +60,30 @@ export function animated(format: "gif" | "webp", width: number, height: number, 
     const image = sharp(stacked, { raw: { width, height: height * frames, channels: 4, pageHeight: height } });
     return (format === "gif" ? image.gif({ delay: 100, loop: 0 }) : image.webp({ delay: 100, loop: 0 })).toBuffer();
 }
+
+/** A JPEG as a phone writes it: EXIF with a GPS position and orientation 6 (displayed height×width). Its left
+ *  half is red and its right half blue, so the displayed (rotated) image is red on top, blue below. */
+export function jpegWithGps(width: number, height: number, options: { icc?: string } = {}): Promise<Buffer> {
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < width * height; i++) pixels[i * 3 + (i % width < width / 2 ? 0 : 2)] = 255;
+    let image = sharp(pixels, { raw: { width, height, channels: 3 } });
+    if (options.icc) image = image.withIccProfile(options.icc);
+    return image
+        .withExif({
+            IFD0: { Make: "PhoneMaker", Model: "Phone 1" },
+            IFD3: {
+                GPSLatitudeRef: "N",
+                GPSLatitude: "37/1 33/1 59/1",
+                GPSLongitudeRef: "E",
+                GPSLongitude: "126/1 58/1 40/1",
+            },
+        })
+        .withMetadata({ orientation: 6 })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+}
+
+/** True when an EXIF block points to a GPS IFD (tag 0x8825, either byte order). */
+export function exifHasGps(exif: Buffer | undefined): boolean {
+    return exif !== undefined && (exif.includes(Buffer.from([0x25, 0x88])) || exif.includes(Buffer.from([0x88, 0x25])));
+}

@@ -5,6 +5,7 @@ import * as path from "path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/s3/localS3";
+import { ObjectCreatedNotification } from "../../local/s3/objectCreatedEvents";
 
 export const TEST_BUCKET = "images-test";
 export const TEST_ORIGIN = "http://localhost:3000";
@@ -21,7 +22,9 @@ export interface TestS3 {
     close(): Promise<void>;
 }
 
-export async function startTestS3(options: { now?: () => number } = {}): Promise<TestS3> {
+export async function startTestS3(
+    options: { now?: () => number; objectCreated?: ObjectCreatedNotification } = {},
+): Promise<TestS3> {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-s3-"));
     const server = await startLocalS3({
         directory,
@@ -29,6 +32,7 @@ export async function startTestS3(options: { now?: () => number } = {}): Promise
         corsOrigins: [TEST_ORIGIN],
         port: 0,
         now: options.now,
+        objectCreated: options.objectCreated,
     });
     const s3 = createS3Client({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const backend = createS3Client({

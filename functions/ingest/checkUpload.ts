@@ -1,0 +1,138 @@
+// The image work of the ingest function: every check an upload passes before anyone may fetch it, in order,
+// stopping at the first failure, then the original as it will be stored (private metadata removed).
+import sharp, { Metadata, Sharp } from "sharp";
+import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
+import { ImageContentType } from "../shared/imageTypes";
+import { sniffImageType } from "./magicBytes";
+
+// Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
+/** Quality of a re-encoded original (only when private metadata had to go): near-lossless, it is the master. */
+export const REENCODE_QUALITY = 90;
+
+/** Why an upload is refused; the message is shown to the uploader (it never echoes the upload's bytes). */
+export class UploadRefused extends Error {
+    constructor(
+        readonly code: string,
+        message: string,
+    ) {
+        super(message);
+        this.name = "UploadRefused";
+    }
+}
+
+export interface CheckLimits {
+    allowedContentTypes: readonly ImageContentType[];
+    maxUploadBytes: number;
+    limitInputPixels: number;
+}
+
+export interface CleanOriginal {
+    bytes: Buffer;
+    contentType: ImageContentType;
+    format: string;
+    /** As displayed (orientation applied). */
+    width: number;
+    height: number;
+    /** false: the upload was already clean and is stored byte-identical. */
+    reencoded: boolean;
+}
+
+/** Refuses a size over the limit before a byte is read (the object's Content-Length). */
+export function checkSize(size: number, maxUploadBytes: number): void {
+    if (size > maxUploadBytes) {
+        throw new UploadRefused("too_large", `The file is ${size} bytes; at most ${maxUploadBytes} are allowed`);
+    }
+}
+
+/**
+ * The checks after the size, in order: the first bytes are an allowed image type and the one the upload was
+ * signed for (its Content-Type, and its key's extension); the header decodes; the pixels (all frames) are
+ * within the limit; the whole image decodes (a truncated file is refused). Then the original to store.
+ */
+export async function checkAndClean(
+    bytes: Buffer,
+    declared: { contentType: string | undefined; keyType: ImageContentType | undefined },
+    limits: CheckLimits,
+): Promise<CleanOriginal> {
+    checkSize(bytes.length, limits.maxUploadBytes);
+    const sniffed = sniffImageType(bytes);
+    if (!sniffed || !limits.allowedContentTypes.includes(sniffed)) {
+        throw new UploadRefused(
+            "not_an_allowed_image",
+            `The file is not one of the allowed image types (${limits.allowedContentTypes.join(", ")})`,
+        );
+    }
+    if (sniffed !== declared.contentType || sniffed !== declared.keyType) {
+        throw new UploadRefused(
+            "type_mismatch",
+            `The file is ${sniffed} but was uploaded as ${declared.contentType ?? "no type"}`,
+        );
+    }
+    let metadata: Metadata;
+    try {
+        metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    } catch {
+        throw new UploadRefused("undecodable_header", "The image's header cannot be read");
+    }
+    const format = pipelineFormat(metadata);
+    if (format?.contentType !== sniffed) {
+        throw new UploadRefused("undecodable_header", `The image's header does not describe a ${sniffed} image`);
+    }
+    if (totalPixels(metadata) > limits.limitInputPixels) {
+        throw new UploadRefused(
+            "too_many_pixels",
+            `The image has more than ${limits.limitInputPixels} pixels (all frames counted)`,
+        );
+    }
+    const animated = (metadata.pages ?? 1) > 1;
+    // failOn "error" implies "truncated": a file cut short, or with corrupt pixel data, is refused.
+    const decoder = () => sharp(bytes, { animated, limitInputPixels: limits.limitInputPixels, failOn: "error" });
+    try {
+        await decoder().stats(); // decodes every pixel of every frame; keeps only per-channel sums
+    } catch {
+        throw new UploadRefused("corrupt_image", "The image does not decode completely (truncated or corrupt)");
+    }
+    const displayed = {
+        width: metadata.autoOrient?.width ?? metadata.width ?? 0,
+        height: animated
+            ? (metadata.pageHeight ?? metadata.height ?? 0)
+            : (metadata.autoOrient?.height ?? metadata.height ?? 0),
+    };
+    const common = { contentType: sniffed, format: format.format, ...displayed };
+    if (isClean(metadata)) return { ...common, bytes, reencoded: false };
+    // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
+    const pipeline = animated ? decoder() : decoder().autoOrient();
+    const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();
+    return { ...common, bytes: encoded, reencoded: true };
+}
+
+/**
+ * Nothing private to remove: no EXIF (GPS, camera, orientation), XMP, IPTC or PNG text, and a baseline JPEG
+ * (progressive originals are re-encoded as baseline).
+ */
+export function isClean(metadata: Metadata): boolean {
+    return (
+        metadata.exif === undefined &&
+        metadata.xmp === undefined &&
+        metadata.iptc === undefined &&
+        (metadata.comments?.length ?? 0) === 0 &&
+        !(metadata.format === "jpeg" && metadata.isProgressive)
+    );
+}
+
+function encode(pipeline: Sharp, format: string): Sharp {
+    switch (format) {
+        case "png":
+            return pipeline.png({ compressionLevel: 6 });
+        case "gif":
+            return pipeline.gif();
+        case "webp":
+            return pipeline.webp({ quality: REENCODE_QUALITY });
+        case "avif":
+            return pipeline.avif({ quality: REENCODE_QUALITY });
+        default:
+            return pipeline.jpeg({ quality: REENCODE_QUALITY, progressive: false, mozjpeg: false });
+    }
+}

@@ -1,0 +1,10 @@
+// The ingest Lambda's entry point (bundled beside the Resizer's, sharp shared); S3 invokes it per staged upload.
+import { createS3Client } from "../shared/s3Client";
+import { createIngestHandler } from "./ingest";
+import { decodeIngestSettings } from "./settings";
+
+// Built once per cold start. S3_ENDPOINT is unset on AWS; tests point the same code at a local S3.
+export const handler = createIngestHandler({
+    s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
+    settings: decodeIngestSettings(process.env),
+});

@@ -1,0 +1,147 @@
+// The ingest function: S3 calls it for every object created under the staging prefix (incoming/). It checks
+// the upload (checkUpload.ts), stores the clean original at uploads/<id>.<ext>, writes status/<id>.json, and
+// deletes the staged object, so nothing reaches uploads/ (and the CDN) unchecked.
+import {
+    DeleteObjectCommand,
+    GetObjectCommand,
+    GetObjectCommandOutput,
+    PutObjectCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
+import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
+import { logRequest } from "../shared/http";
+import { contentTypeForExtension } from "../shared/imageTypes";
+import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
+import { UploadStatus } from "../shared/uploadStatus";
+import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
+import type { IngestSettings } from "./settings";
+
+export interface IngestDependencies {
+    s3: S3Client;
+    settings: IngestSettings;
+    log?: (line: string) => void;
+}
+
+/** An event's object key as stored (events carry it URL-encoded, a space as "+"). */
+export function keyOfRecord(record: S3EventRecord): string {
+    return decodeEventKey(record.s3.object.key);
+}
+
+export function createIngestHandler(deps: IngestDependencies): (event: S3Event) => Promise<void> {
+    const { s3, settings } = deps;
+    const log = (fields: Record<string, unknown>) => logRequest({ function: "ingest", ...fields }, deps.log);
+
+    const putStatus = (keys: UploadKeys, status: UploadStatus) =>
+        s3.send(
+            new PutObjectCommand({
+                Bucket: settings.bucket,
+                Key: keys.statusKey,
+                Body: JSON.stringify(status),
+                ContentType: "application/json",
+                CacheControl: "no-store", // it changes from pending to ready or rejected
+            }),
+        );
+    const emptyStatus = (keys: UploadKeys) => ({
+        key: keys.finalKey,
+        width: null,
+        height: null,
+        format: null,
+        bytes: null,
+        variants: [],
+    });
+
+    async function ingest(keys: UploadKeys): Promise<void> {
+        let object: GetObjectCommandOutput;
+        try {
+            object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
+        } catch (error) {
+            // S3 delivers an event at least once: a second delivery finds the staged object gone, its status final.
+            if ((error as { name?: string }).name === "NoSuchKey") {
+                log({ key: keys.stagingKey, outcome: "already_ingested" });
+                return;
+            }
+            throw error;
+        }
+        await putStatus(keys, { status: "pending", ...emptyStatus(keys) });
+        try {
+            try {
+                checkSize(object.ContentLength ?? 0, settings.maxUploadBytes);
+            } catch (refusal) {
+                (object.Body as { destroy?: () => void } | undefined)?.destroy?.(); // never read: release the connection
+                throw refusal;
+            }
+            const array = await object.Body!.transformToByteArray();
+            const original = await checkAndClean(
+                Buffer.from(array.buffer, array.byteOffset, array.byteLength),
+                { contentType: object.ContentType, keyType: contentTypeForExtension(keys.extension) },
+                settings,
+            );
+            await s3.send(
+                new PutObjectCommand({
+                    Bucket: settings.bucket,
+                    Key: keys.finalKey,
+                    Body: original.bytes,
+                    ContentType: original.contentType,
+                }),
+            );
+            await putStatus(keys, {
+                status: "ready",
+                key: keys.finalKey,
+                width: original.width,
+                height: original.height,
+                format: original.format,
+                bytes: original.bytes.length,
+                variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
+            });
+            log({
+                key: keys.stagingKey,
+                outcome: "ready",
+                reencoded: original.reencoded,
+                bytes: original.bytes.length,
+            });
+        } catch (error) {
+            if (!(error instanceof UploadRefused)) throw error;
+            // The status first: if the delete then fails, the retry refuses again and deletes.
+            await putStatus(keys, {
+                status: "rejected",
+                ...emptyStatus(keys),
+                error: { code: error.code, message: error.message },
+            });
+            log({ key: keys.stagingKey, outcome: "rejected", code: error.code });
+        }
+        await s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
+    }
+
+    return async (event) => {
+        const failures: unknown[] = [];
+        for (const record of event.Records ?? []) {
+            let key: string;
+            try {
+                key = keyOfRecord(record);
+            } catch {
+                log({ outcome: "ignored", reason: "the event's key is not valid URL encoding" });
+                continue;
+            }
+            const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
+            if (!keys || record.s3.bucket.name !== settings.bucket) {
+                // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
+                log({ outcome: "ignored", event: record.eventName.slice(0, 60), key: key.slice(0, 200) });
+                continue;
+            }
+            try {
+                await ingest(keys);
+            } catch (error) {
+                log({
+                    level: "error",
+                    key: keys.stagingKey,
+                    error: (error as Error).name,
+                    message: String((error as Error).message).slice(0, 300),
+                });
+                failures.push(error);
+            }
+        }
+        // A storage failure fails the invocation, so Lambda retries it (asynchronous invocation: twice).
+        if (failures.length > 0)
+            throw new Error(`ingest failed for ${failures.length} of ${event.Records?.length} records`);
+    };
+}

@@ -1,0 +1,131 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
+import {
+    ORIGINAL_KEYS_PATTERN,
+    STAGING_KEYS_PATTERN,
+    STAGING_PREFIX,
+    STATUS_KEYS_PATTERN,
+} from "../functions/shared/bucketLayout";
+import { lambdaExecution } from "./lambdaRole";
+import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+import type { LambdaArchitecture } from "./resizerArchive";
+
+/** Ingest reads, checks and (when metadata must go) re-encodes one upload; far below Lambda's 900 s. */
+export const INGEST_TIMEOUT_SECONDS = 60;
+
+export interface IngestArgs {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** What the function reads from its environment (functions/ingest/settings.ts encodes it). */
+    settings: pulumi.Input<IngestSettings>;
+    /** The Resizer's archive (ingest.js beside index.js) and the architecture its sharp was installed for. */
+    code: pulumi.Input<pulumi.asset.AssetArchive>;
+    architecture: LambdaArchitecture;
+    memoryMb: pulumi.Input<number>;
+    /** The bucket's SSE-KMS key: reading a staged upload decrypts, writing the original and status encrypts. */
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
+/**
+ * The ingest Lambda and the bucket notification that runs it for every object created under incoming/: each
+ * upload is checked, cleaned and announced (status/<id>.json) before it reaches uploads/, where the CDN reads.
+ */
+export class Ingest extends pulumi.ComponentResource {
+    public readonly functionName: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: IngestArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("image-pipeline:upload:Ingest", name, {}, opts);
+
+        const staged = pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`;
+        const { role, logGroup } = lambdaExecution(
+            `${name}-handler`,
+            [
+                {
+                    sid: "ReadAndDeleteStaged",
+                    effect: "Allow",
+                    actions: ["s3:GetObject", "s3:DeleteObject"],
+                    resources: [staged],
+                },
+                {
+                    sid: "WriteOriginalsAndStatus",
+                    effect: "Allow",
+                    actions: ["s3:PutObject"],
+                    resources: [
+                        pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`,
+                        pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`,
+                    ],
+                },
+                {
+                    // With s3:ListBucket a staged object already ingested (S3 delivers events at least once) reads
+                    // 404 NoSuchKey, not 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
+                    // "Permissions"); only the staging prefix may be listed.
+                    sid: "ListStagingPrefix",
+                    effect: "Allow",
+                    actions: ["s3:ListBucket"],
+                    resources: [args.bucketArn],
+                    conditions: [{ test: "StringLike", variable: "s3:prefix", values: [STAGING_KEYS_PATTERN] }],
+                },
+                ...(args.kmsKeyArn
+                    ? [
+                          {
+                              sid: "UseTheBucketKey",
+                              effect: "Allow",
+                              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+                              resources: [args.kmsKeyArn],
+                          },
+                      ]
+                    : []),
+            ],
+            this,
+        );
+
+        const handler = new aws.lambda.Function(
+            `${name}-handler`,
+            {
+                description: "Checks and cleans each upload before it is served (image-pipeline)",
+                runtime: LAMBDA_RUNTIME,
+                architectures: [args.architecture],
+                memorySize: args.memoryMb,
+                timeout: INGEST_TIMEOUT_SECONDS,
+                role: role.arn,
+                handler: "ingest.handler",
+                code: args.code,
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: pulumi.output(args.settings).apply(encodeIngestSettings) },
+            },
+            { parent: this, dependsOn: [logGroup] },
+        );
+
+        // S3 may invoke it for this bucket only, in this account (a bucket ARN names no account, so AWS advises
+        // SourceAccount too: https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
+        const permission = new aws.lambda.Permission(
+            `${name}-from-bucket`,
+            {
+                function: handler.name,
+                action: "lambda:InvokeFunction",
+                principal: "s3.amazonaws.com",
+                sourceArn: args.bucketArn,
+                sourceAccount: role.arn.apply((arn) => arn.split(":")[4]),
+            },
+            { parent: this },
+        );
+        // The bucket's one notification configuration: every ObjectCreated (Put, Post, Copy,
+        // CompleteMultipartUpload) under incoming/ (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
+        new aws.s3.BucketNotification(
+            `${name}-notification`,
+            {
+                bucket: args.bucketName,
+                lambdaFunctions: [
+                    { lambdaFunctionArn: handler.arn, events: ["s3:ObjectCreated:*"], filterPrefix: STAGING_PREFIX },
+                ],
+            },
+            { parent: this, dependsOn: [permission] },
+        );
+
+        this.functionName = handler.name;
+        this.roleArn = role.arn;
+        this.registerOutputs({ functionName: this.functionName });
+    }
+}
