@@ -19,6 +19,7 @@ export interface FilesystemStoreLike {
         content: Readable | Buffer;
         metadata: Record<string, unknown>;
     }): Promise<{ size: number; md5: string }>;
+    getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
     putPart(
         bucket: string,
         uploadId: string,
@@ -57,7 +58,34 @@ async function writeWhole(content: Readable | Buffer, file: string): Promise<{ s
     return { size, md5: md5.digest("hex") };
 }
 
+/**
+ * One operation at a time per key. A replacement renames the metadata files and then the object file, and s3rver's
+ * getObject reads the metadata and then opens the object: interleaved, a reader would get the new Content-Length
+ * with the old bytes (a short or cut body). So the renames and each read's metadata-and-open hold the key's turn;
+ * a read that has opened the file keeps the bytes it opened, whatever is renamed over them afterwards.
+ */
+function keyTurns() {
+    const turns = new Map<string, Promise<unknown>>();
+    return async <T>(id: string, work: () => Promise<T>): Promise<T> => {
+        const current = (turns.get(id) ?? Promise.resolve()).then(work);
+        const settled = current.then(
+            () => undefined,
+            () => undefined,
+        );
+        turns.set(id, settled);
+        try {
+            return await current;
+        } finally {
+            if (turns.get(id) === settled) turns.delete(id);
+        }
+    };
+}
+
 export function makeStoreAtomic(store: FilesystemStoreLike): void {
+    const inTurn = keyTurns();
+    const { getObject } = store;
+    store.getObject = (bucket, key, options) =>
+        inTurn(`${bucket}/${key}`, () => getObject.call(store, bucket, key, options));
     store.putObject = async (object) => {
         const objectPath = store.getResourcePath(object.bucket, object.key, "object");
         const folder = path.dirname(objectPath);
@@ -70,15 +98,16 @@ export function makeStoreAtomic(store: FilesystemStoreLike): void {
         const resources = ["metadata.json", "object.md5"];
         try {
             await store.putMetadata(object.bucket, temporaryKey, object.metadata, md5);
-            for (const resource of resources) {
-                await fs.promises.rename(
-                    store.getResourcePath(object.bucket, temporaryKey, resource),
-                    store.getResourcePath(object.bucket, object.key, resource),
-                );
-            }
-            // The object file last: until it is renamed, a reader of the key sees nothing new (or, while the key is being
-            // replaced, the new metadata for an instant before the new bytes).
-            await fs.promises.rename(temporaryObject, objectPath);
+            // The swap holds the key's turn (see keyTurns): no read sees new metadata beside old bytes.
+            await inTurn(`${object.bucket}/${object.key}`, async () => {
+                for (const resource of resources) {
+                    await fs.promises.rename(
+                        store.getResourcePath(object.bucket, temporaryKey, resource),
+                        store.getResourcePath(object.bucket, object.key, resource),
+                    );
+                }
+                await fs.promises.rename(temporaryObject, objectPath);
+            });
         } finally {
             for (const resource of ["object", ...resources]) {
                 await fs.promises.rm(store.getResourcePath(object.bucket, temporaryKey, resource), { force: true });
