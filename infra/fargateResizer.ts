@@ -189,6 +189,58 @@ export class FargateResizer extends pulumi.ComponentResource {
             parent,
         );
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 30 }, parent);
+        // The execution role (ECS pulls the image and ships the logs with it): this repository and this log group
+        // only, instead of awsx's default (the managed AmazonECSTaskExecutionRolePolicy, on every repository and
+        // log group). ecr:GetAuthorizationToken has no resource type, so it can only be granted on "*":
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+        const executionRole = new aws.iam.Role(
+            `${name}-execution-role`,
+            {
+                assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
+                    statements: [
+                        {
+                            effect: "Allow",
+                            actions: ["sts:AssumeRole"],
+                            principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+                        },
+                    ],
+                }).json,
+            },
+            parent,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-execution-policy`,
+            {
+                role: executionRole.id,
+                policy: aws.iam.getPolicyDocumentOutput({
+                    statements: [
+                        {
+                            sid: "RegistryLogin",
+                            effect: "Allow",
+                            actions: ["ecr:GetAuthorizationToken"],
+                            resources: ["*"],
+                        },
+                        {
+                            sid: "PullTheResizerImage",
+                            effect: "Allow",
+                            actions: [
+                                "ecr:BatchCheckLayerAvailability",
+                                "ecr:GetDownloadUrlForLayer",
+                                "ecr:BatchGetImage",
+                            ],
+                            resources: [repository.repository.arn],
+                        },
+                        {
+                            sid: "WriteOwnLogs",
+                            effect: "Allow",
+                            actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            resources: [pulumi.interpolate`${logGroup.arn}:*`],
+                        },
+                    ],
+                }).json,
+            },
+            parent,
+        );
 
         const cluster = new aws.ecs.Cluster(`${name}-cluster`, {}, parent);
         const service = new awsx.ecs.FargateService(
@@ -209,6 +261,7 @@ export class FargateResizer extends pulumi.ComponentResource {
                         operatingSystemFamily: "LINUX",
                     },
                     taskRole: { roleArn: taskRole.arn },
+                    executionRole: { roleArn: executionRole.arn },
                     logGroup: { existing: { name: logGroup.name } },
                     container: {
                         name: "resizer",

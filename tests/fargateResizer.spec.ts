@@ -7,6 +7,7 @@ import { RESIZE_CONTAINER_PORT } from "../functions/resize/settings";
 import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST } from "../infra/fargateResizer";
 import { FAILOVER_STATUS_CODES } from "../infra/cdnDistribution";
 import { ConfigError, parsePipelineConfig } from "../config/stackConfig";
+import { evaluate, rolePolicyOf } from "./support/iamEvaluation";
 import { ProgramRun, runProgram } from "./support/program";
 import { MOCK_REGION, mockPrefixListId, RecordedResource } from "./support/pulumiMocks";
 
@@ -194,6 +195,46 @@ describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", fun
                 vpcEndpointType: "Gateway",
                 routeTableIds: vpc.state.routeTables.map((table: { id: string }) => table.id),
             });
+        });
+    });
+
+    describe("the execution role: pulls this repository's image and writes this log group, nothing else", () => {
+        const asExecutionRole = (action: string, resource: string) => {
+            const role = rolePolicyOf(fargate, "resizer-execution-role");
+            return evaluate({ principal: role.arn, identityPolicies: [role.policy], action, resource });
+        };
+
+        it("is the service's execution role, with no managed policy attached", () => {
+            expect(byName("resizer-service").inputs.taskDefinitionArgs.executionRole).to.deep.equal({
+                roleArn: byName("resizer-execution-role").state.arn,
+            });
+            expect(fargate.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.deep.equal([]);
+        });
+
+        it("evaluated: pulls from the Resizer's repository only; reads no image", async () => {
+            const repository = byName("resizer-repo").state.repository.arn;
+            const other = repository.replace(/repository\/.*$/, "repository/someone-else");
+            for (const action of [
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+            ]) {
+                expect(await asExecutionRole(action, repository), action).to.equal("Allowed");
+                expect(await asExecutionRole(action, other), `${action} elsewhere`).to.not.equal("Allowed");
+            }
+            expect(await asExecutionRole("ecr:GetAuthorizationToken", "*")).to.equal("Allowed");
+            expect(await asExecutionRole("ecr:PutImage", repository)).to.not.equal("Allowed");
+            const bucket = fargate.one("aws:s3/bucket:Bucket").state.arn;
+            expect(await asExecutionRole("s3:GetObject", `${bucket}/uploads/a.jpg`)).to.not.equal("Allowed");
+        });
+
+        it("writes logs only to the Resizer's own log group", () => {
+            const statements = rolePolicyOf(fargate, "resizer-execution-role").policy.Statement as Array<{
+                Sid?: string;
+                Resource?: unknown;
+            }>;
+            const logs = statements.find((statement) => statement.Sid === "WriteOwnLogs")!;
+            expect(logs.Resource).to.equal(`${byName("resizer-logs").state.arn}:*`);
         });
     });
 

@@ -75,7 +75,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 },
             };
         case "awsx:ecr:Repository":
-            return { url: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}` };
+            return {
+                url: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}`,
+                repository: { arn: arn("ecr", `repository/${name}`) },
+            };
         case "awsx:ecr:Image":
             return {
                 imageUri: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${name}@sha256:${"0".repeat(64)}`,
