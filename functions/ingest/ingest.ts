@@ -14,6 +14,7 @@ import { contentTypeForExtension } from "../shared/imageTypes";
 import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
 import { UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
+import { thumbHashOf } from "./placeholder";
 import type { IngestSettings } from "./settings";
 
 export interface IngestDependencies {
@@ -91,6 +92,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 height: original.height,
                 format: original.format,
                 bytes: original.bytes.length,
+                placeholder: await thumbHashOf(original.bytes),
                 variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
             });
             log({
