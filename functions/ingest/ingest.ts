@@ -63,12 +63,17 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
             }
             throw error;
         }
-        await putStatus(keys, { status: "pending", ...emptyStatus(keys) });
+        // A body never read must be released, or its connection stays taken.
+        const release = () => (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        await putStatus(keys, { status: "pending", ...emptyStatus(keys) }).catch((error: unknown) => {
+            release();
+            throw error;
+        });
         try {
             try {
                 checkSize(object.ContentLength ?? 0, settings.maxUploadBytes);
             } catch (refusal) {
-                (object.Body as { destroy?: () => void } | undefined)?.destroy?.(); // never read: release the connection
+                release();
                 throw refusal;
             }
             const array = await object.Body!.transformToByteArray();
