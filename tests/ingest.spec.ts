@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { randomUUID } from "crypto";
 import sharp from "sharp";
+import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from "thumbhash";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createIngestHandler, keyOfRecord } from "../functions/ingest/ingest";
 import { encodeEventKey, S3Event } from "../functions/shared/s3Event";
@@ -86,7 +87,9 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             expect(exifHasGps(metadata.exif)).to.equal(false);
             expect(metadata.exif).to.equal(undefined);
             expect(await read(keys.stagingKey), "staged object").to.equal(undefined);
-            expect(status).to.deep.equal({
+            const { placeholder, ...rest } = status;
+            expect(placeholder).to.be.a("string");
+            expect(rest).to.deep.equal({
                 status: "ready",
                 key: keys.finalKey,
                 width: 40,
@@ -95,6 +98,24 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
                 bytes: stored!.length,
                 variants: [`300x300/${keys.finalKey}`, `640x480/${keys.finalKey}`],
             });
+        });
+
+        it("announces a ThumbHash placeholder of the image as displayed (its aspect ratio and average colour)", async () => {
+            const green = await sharp({
+                create: { width: 80, height: 40, channels: 3, background: { r: 0, g: 200, b: 0 } },
+            })
+                .png()
+                .toBuffer();
+            const { status } = await ingest(green, "image/png", "png");
+            const hash = Buffer.from(status.placeholder!, "base64");
+            expect(hash.length).to.be.within(5, 40);
+            expect(thumbHashToApproximateAspectRatio(hash)).to.be.closeTo(2, 0.3); // ThumbHash keeps it approximately
+            const average = thumbHashToAverageRGBA(hash);
+            expect(average.g).to.be.above(0.6);
+            expect(average.r).to.be.below(0.2);
+            // Displayed 40×60 (orientation 6 applied), not stored 60×40.
+            const rotated = (await ingest(await jpegWithGps(60, 40), "image/jpeg", "jpg")).status;
+            expect(thumbHashToApproximateAspectRatio(Buffer.from(rotated.placeholder!, "base64"))).to.be.below(1);
         });
 
         it("keeps the orientation as displayed: the pixels are rotated, no orientation tag is left", async () => {

@@ -14,6 +14,7 @@ import { contentTypeForExtension } from "../shared/imageTypes";
 import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
 import { UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
+import { thumbHashOf } from "./placeholder";
 import type { IngestSettings } from "./settings";
 
 export interface IngestDependencies {
@@ -62,12 +63,17 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
             }
             throw error;
         }
-        await putStatus(keys, { status: "pending", ...emptyStatus(keys) });
+        // A body never read must be released, or its connection stays taken.
+        const release = () => (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        await putStatus(keys, { status: "pending", ...emptyStatus(keys) }).catch((error: unknown) => {
+            release();
+            throw error;
+        });
         try {
             try {
                 checkSize(object.ContentLength ?? 0, settings.maxUploadBytes);
             } catch (refusal) {
-                (object.Body as { destroy?: () => void } | undefined)?.destroy?.(); // never read: release the connection
+                release();
                 throw refusal;
             }
             const array = await object.Body!.transformToByteArray();
@@ -91,6 +97,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 height: original.height,
                 format: original.format,
                 bytes: original.bytes.length,
+                placeholder: await thumbHashOf(original.bytes),
                 variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
             });
             log({

@@ -13,6 +13,7 @@ export interface UploadStatus {
     format: string | null;
     /** The stored original's size; null until ready. */
     bytes: number | null;
+    /** ThumbHash of the image as displayed, base64 (ready only). */
     placeholder?: string;
     /** Every variant's key (made on first request through the CDN). */
     variants: string[];
