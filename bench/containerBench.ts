@@ -2,19 +2,15 @@
 // (HTTP, S3 read and write included) at concurrency 1, 2 and 4, against raw sharp (renderVariant on in-memory
 // buffers) at the same concurrency in this process; and one 30 MB original made into a 2048 px variant larger
 // than Lambda's 6 MB answer, which the container answers directly.
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
-import * as path from "path";
 import sharp from "sharp";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { MAX_INLINE_BASE64_BYTES } from "../functions/resize/resize";
-import { encodeResizeContainerSettings, ResizeSettings } from "../functions/resize/settings";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
+import { ResizeSettings } from "../functions/resize/settings";
+import { startContainer } from "../tests/support/resizeContainer";
 import { BenchImage } from "./corpus";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
-const TS_NODE = require.resolve("ts-node/dist/bin.js");
 export const CONTAINER_CONCURRENCY = [1, 2, 4];
 
 export interface ContainerRow {
@@ -48,39 +44,6 @@ function get(port: number, urlPath: string): Promise<{ status: number; bytes: nu
             })
             .on("error", reject),
     );
-}
-
-async function startContainer(
-    settings: ResizeSettings,
-    s3Endpoint: string,
-): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, [TS_NODE, "-T", "functions/resize/container.ts"], {
-        cwd: PROJECT_DIR,
-        env: {
-            PATH: process.env.PATH,
-            ...encodeResizeContainerSettings(settings, 0),
-            S3_ENDPOINT: s3Endpoint,
-            AWS_REGION: LOCAL_REGION,
-            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        },
-        stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.length > 1_000_000) output = output.slice(-1000); // request logs: keep only the tail
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-        const check = () => {
-            const listening = /"message":"listening","port":(\d+)/.exec(output);
-            if (listening) return resolve(Number(listening[1]));
-            if (child.exitCode !== null) return reject(new Error("the container server exited before it listened"));
-            setTimeout(check, 50);
-        };
-        check();
-    });
-    return { child, port };
 }
 
 /** Runs `task(i)` for i < count with at most `concurrency` at once; resolves to the wall time in ms. */

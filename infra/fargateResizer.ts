@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { encodeResizeContainerSettings, RESIZE_CONTAINER_PORT, ResizeSettings } from "../functions/resize/settings";
 import { HEALTH_PATH, KEEP_ALIVE_TIMEOUT_MS } from "../functions/resize/server";
 import { LambdaArchitecture } from "./resizerArchive";
+import { assumableBy } from "./lambdaRole";
 import { resizerStatements } from "./resizer";
 
 /** The image's build: the project root as context (the Dockerfile copies functions/ and infra/resizer-packages/). */
@@ -171,15 +172,7 @@ export class FargateResizer extends pulumi.ComponentResource {
         const taskRole = new aws.iam.Role(
             `${name}-task-role`,
             {
-                assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
-                    statements: [
-                        {
-                            effect: "Allow",
-                            actions: ["sts:AssumeRole"],
-                            principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
-                        },
-                    ],
-                }).json,
+                assumeRolePolicy: assumableBy("ecs-tasks.amazonaws.com"),
             },
             parent,
         );
@@ -196,15 +189,7 @@ export class FargateResizer extends pulumi.ComponentResource {
         const executionRole = new aws.iam.Role(
             `${name}-execution-role`,
             {
-                assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
-                    statements: [
-                        {
-                            effect: "Allow",
-                            actions: ["sts:AssumeRole"],
-                            principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
-                        },
-                    ],
-                }).json,
+                assumeRolePolicy: assumableBy("ecs-tasks.amazonaws.com"),
             },
             parent,
         );

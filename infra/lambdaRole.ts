@@ -18,15 +18,7 @@ export function lambdaExecution(name: string, statements: Statement[], parent: p
     const role = new aws.iam.Role(
         `${name}-role`,
         {
-            assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
-                statements: [
-                    {
-                        effect: "Allow",
-                        actions: ["sts:AssumeRole"],
-                        principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
-                    },
-                ],
-            }).json,
+            assumeRolePolicy: assumableBy("lambda.amazonaws.com"),
         },
         { parent },
     );
@@ -49,4 +41,13 @@ export function lambdaExecution(name: string, statements: Statement[], parent: p
         { parent },
     );
     return { role, logGroup };
+}
+
+/** A role's trust policy: only this AWS service (e.g. lambda.amazonaws.com, ecs-tasks.amazonaws.com) may assume it. */
+export function assumableBy(service: string): pulumi.Output<string> {
+    return aws.iam.getPolicyDocumentOutput({
+        statements: [
+            { effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [service] }] },
+        ],
+    }).json;
 }

@@ -1,20 +1,16 @@
 // The Resizer's container server (functions/resize/container.ts → server.ts) as a process, the way the container
 // runs it: started with node, resizing against the loopback S3, and stopped with SIGTERM while a resize is in flight.
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
 import sharp from "sharp";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { encodeResizeContainerSettings, ResizeSettings } from "../functions/resize/settings";
+import { ResizeSettings } from "../functions/resize/settings";
 import { HEALTH_PATH } from "../functions/resize/server";
 import { MAX_INLINE_BASE64_BYTES } from "../functions/resize/resize";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/s3/localS3";
 import { jpegBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
-import { PROJECT_DIR } from "./support/program";
-
-const TS_NODE = require.resolve("ts-node/dist/bin.js");
+import { ContainerProcess, startContainer } from "./support/resizeContainer";
 
 interface Answer {
     status: number;
@@ -86,50 +82,6 @@ async function holdingProxy(target: string) {
                 server.closeAllConnections();
             }),
     };
-}
-
-interface ContainerProcess {
-    child: ChildProcess;
-    port: number;
-    output(): string;
-    exit: Promise<number | null>;
-}
-
-async function startContainer(settings: ResizeSettings, s3Endpoint: string): Promise<ContainerProcess> {
-    const child = spawn(process.execPath, [TS_NODE, "-T", "functions/resize/container.ts"], {
-        cwd: PROJECT_DIR,
-        env: {
-            PATH: process.env.PATH,
-            ...encodeResizeContainerSettings(settings, 0),
-            S3_ENDPOINT: s3Endpoint,
-            AWS_REGION: LOCAL_REGION,
-            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-    });
-    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    let exited = false;
-    exit.then(() => {
-        exited = true;
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-        const check = () => {
-            const listening = /"message":"listening","port":(\d+)/.exec(output);
-            if (listening) return resolve(Number(listening[1]));
-            if (exited) return reject(new Error(`the container server exited before it listened:\n${output}`));
-            setTimeout(check, 50);
-        };
-        check();
-    });
-    return { child, port, output: () => output, exit };
 }
 
 const waitFor = (condition: () => boolean): Promise<void> =>
