@@ -9,6 +9,7 @@ import { PresignApi } from "./infra/presignApi";
 import { Resizer } from "./infra/resizer";
 import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
 import { Ingest } from "./infra/ingest";
+import { UploadEvents } from "./infra/uploadEvents";
 import { sharpLambdaArchive } from "./infra/resizerArchive";
 import { ingestSettingsFromConfig } from "./functions/ingest/settings";
 
@@ -53,17 +54,24 @@ const containerResizer =
           })
         : undefined;
 
-// Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's).
-new Ingest("ingest", {
+// Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's). Each
+// final status is published to the upload events topic, which only the ingest role may publish to.
+const uploadEvents = new UploadEvents("upload-events");
+const ingest = new Ingest("ingest", {
     bucketName: images.bucketName,
     bucketArn: images.bucketArn,
-    settings: images.bucketName.apply((bucket) => ingestSettingsFromConfig(config, { bucket })),
+    settings: pulumi
+        .all([images.bucketName, uploadEvents.topicArn])
+        .apply(([bucket, uploadEventsTopicArn]) => ingestSettingsFromConfig(config, { bucket, uploadEventsTopicArn })),
     // One sharp build per stack: the Resizer Lambda's archive, or (fargate) the same archive built for Ingest alone.
     code: resizer?.code ?? sharpLambdaArchive(config.resizerArchitecture),
     architecture: config.resizerArchitecture,
     memoryMb: config.resizerMemoryMb,
     kmsKeyArn: images.kmsKeyArn,
+    eagerResolutions: config.eagerResolutions,
+    uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
 });
+uploadEvents.allowOnlyPublisher(ingest.roleArn);
 
 const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,
@@ -116,3 +124,5 @@ export const uploadApiUrl = uploads.url;
 export const kmsKeyArn = images.kmsKeyArn;
 /** For a key you brought (kmsKeyArn = its ARN): add this statement to its key policy, or CloudFront cannot read. */
 export const kmsKeyPolicyStatement = kmsStatementToAdd;
+/** Subscribe your backend here: each upload's final status JSON, message attribute `status` (ready | rejected). */
+export const uploadEventsTopicArn = uploadEvents.topicArn;

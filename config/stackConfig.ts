@@ -33,6 +33,9 @@ export const CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS = 60;
  *  for originals, so at most 73 sizes get a behaviour each. */
 export const MAX_ALLOWED_RESOLUTIONS = 73;
 const RESERVED_CONCURRENCY_OFF = ["none", "off"];
+/** Eager variants are rendered one after another inside one ingest invocation (60 s timeout): about 0.2–0.8 s
+ *  each for an 18 MP photo (issue 14's measurements), so ten stay far from it. */
+export const MAX_EAGER_RESOLUTIONS = 10;
 
 export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
 export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
@@ -42,6 +45,8 @@ export interface PipelineConfig {
     allowedResolutions: string[];
     /** The explicit opt-in to any size up to maxResizeDimension (allowedResolutions must then be empty). */
     allowAnyResolution: boolean;
+    /** Variant sizes made at ingest, before the upload is announced ready (a subset of allowedResolutions). */
+    eagerResolutions: string[];
     maxResizeDimension: number;
     corsOrigins: string[];
     corsAllowCredentials: boolean;
@@ -100,6 +105,7 @@ export const MAX_UPLOAD_EXPIRES_IN = 900;
 export const CONFIG_DEFAULTS: PipelineConfig = {
     allowedResolutions: ["300x300", "640x480", "1280x720"],
     allowAnyResolution: false,
+    eagerResolutions: [],
     maxResizeDimension: 2048,
     corsOrigins: ["http://localhost:3000"],
     corsAllowCredentials: false,
@@ -142,6 +148,7 @@ export class ConfigError extends Error {
 const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     allowedResolutions: true,
     allowAnyResolution: true,
+    eagerResolutions: true,
     maxResizeDimension: true,
     corsOrigins: true,
     corsAllowCredentials: true,
@@ -240,6 +247,9 @@ export function parsePipelineConfig(
         resizerArchitecture: read.oneOf("resizerArchitecture", d.resizerArchitecture, LAMBDA_ARCHITECTURES),
         resizerMemoryMb: read.integer("resizerMemoryMb", d.resizerMemoryMb, 128, 10240),
         allowAnyResolution: read.boolean("allowAnyResolution", d.allowAnyResolution),
+        eagerResolutions: read.list("eagerResolutions", d.eagerResolutions, (value) =>
+            resolutionProblem(value, maxResizeDimension),
+        ),
         // The Resizer sits behind API Gateway (/resize): it may not run longer than that gives it.
         resizerTimeoutSeconds: read.integer(
             "resizerTimeoutSeconds",
@@ -299,6 +309,21 @@ export function parsePipelineConfig(
     if (config.allowedResolutions.length > MAX_ALLOWED_RESOLUTIONS) {
         problems.push(
             `${CONFIG_NAMESPACE}:allowedResolutions: ${config.allowedResolutions.length} sizes, but CloudFront allows 75 cache behaviours per distribution (one per size, plus two): at most ${MAX_ALLOWED_RESOLUTIONS}, or allowAnyResolution`,
+        );
+    }
+    // An eager variant is one the Resizer would make on request: a size it refuses is never made ahead either.
+    // With allowAnyResolution every valid size up to maxResizeDimension is allowed, so any may be eager.
+    const notAllowed = config.allowAnyResolution
+        ? []
+        : config.eagerResolutions.filter((size) => !config.allowedResolutions.includes(size));
+    if (notAllowed.length > 0) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:eagerResolutions: ${notAllowed.map((size) => quote(size)).join(", ")} not in ${CONFIG_NAMESPACE}:allowedResolutions (${config.allowedResolutions.join(",") || "empty"}); eager sizes must be allowed sizes`,
+        );
+    }
+    if (config.eagerResolutions.length > MAX_EAGER_RESOLUTIONS) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:eagerResolutions: ${config.eagerResolutions.length} sizes; at most ${MAX_EAGER_RESOLUTIONS} (each is rendered inside one ingest invocation, before the upload is ready)`,
         );
     }
     if (config.resizerTimeoutSeconds > config.resizerOriginReadTimeoutSeconds) {

@@ -5,6 +5,7 @@ import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
     STAGING_PREFIX,
+    sizeKeysPattern,
     STATUS_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
 import { lambdaExecution } from "./lambdaRole";
@@ -25,6 +26,10 @@ export interface IngestArgs {
     memoryMb: pulumi.Input<number>;
     /** The bucket's SSE-KMS key: reading a staged upload decrypts, writing the original and status encrypts. */
     kmsKeyArn?: pulumi.Input<string>;
+    /** The sizes made at ingest (config eagerResolutions): the role may write those variants and no others. */
+    eagerResolutions: string[];
+    /** The upload events topic (infra/uploadEvents.ts) and its key: the role may publish there, nowhere else. */
+    uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
 }
 
 /**
@@ -56,6 +61,31 @@ export class Ingest extends pulumi.ComponentResource {
                         pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`,
                         pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`,
                     ],
+                },
+                ...(args.eagerResolutions.length > 0
+                    ? [
+                          {
+                              sid: "WriteEagerVariants",
+                              effect: "Allow",
+                              actions: ["s3:PutObject"],
+                              resources: args.eagerResolutions.map(
+                                  (size) => pulumi.interpolate`${args.bucketArn}/${sizeKeysPattern(size)}`,
+                              ),
+                          },
+                      ]
+                    : []),
+                {
+                    sid: "PublishUploadEvents",
+                    effect: "Allow",
+                    actions: ["sns:Publish"],
+                    resources: [args.uploadEvents.topicArn],
+                },
+                {
+                    // The topic is encrypted: publishing makes and uses a data key of its KMS key.
+                    sid: "UseTheTopicKey",
+                    effect: "Allow",
+                    actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources: [args.uploadEvents.keyArn],
                 },
                 {
                     // With s3:ListBucket a staged object already ingested (S3 delivers events at least once) reads

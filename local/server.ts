@@ -22,6 +22,7 @@ import { readRequestBody, sendHttpResult, toHttpEvent } from "../functions/share
 import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
 import { limitConcurrency } from "./resizeLimiter";
+import { uploadEventLog } from "./uploadEventLog";
 
 export const LOCAL_BUCKET = "images-local";
 /**
@@ -56,6 +57,8 @@ const WEB_FILES: Record<string, [string, string]> = {
     "/": ["index.html", "text/html; charset=utf-8"],
     "/app.js": ["app.js", "text/javascript; charset=utf-8"],
     "/style.css": ["style.css", "text/css; charset=utf-8"],
+    // The placeholder decoder, served from the installed package, never copied into web/.
+    "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],
 };
 
 /** Each function's settings in local mode, built from the stack config as the stack builds them. Local mode has
@@ -98,7 +101,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     ingest = limitConcurrency(
-        createIngestHandler({ s3, log: handlerLog, settings: localSettings.ingest }),
+        // Ready/rejected events go to <data dir>/upload-events.jsonl, where the stack publishes to its SNS topic.
+        createIngestHandler({
+            s3,
+            log: handlerLog,
+            settings: localSettings.ingest,
+            publish: uploadEventLog(options.dataDir),
+        }),
         LOCAL_RESIZE_CONCURRENCY,
     );
 
@@ -178,7 +187,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             sendHttpResult(res, errorJson(404, "not_found", "Not found"));
             return 404;
         }
-        const content = fs.readFileSync(path.join(WEB_DIR, file[0]));
+        const content = fs.readFileSync(path.resolve(WEB_DIR, file[0]));
         res.writeHead(200, {
             "content-type": file[1],
             "cache-control": "no-cache",

@@ -25,7 +25,7 @@ async function stack(overrides: Record<string, string>): Promise<Stack> {
     const bucketArn = run.one("aws:s3/bucket:Bucket").state.arn;
     const bucketPolicy = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
     const keyPolicies = run.ofType("aws:kms/keyPolicy:KeyPolicy");
-    const created = run.ofType("aws:kms/key:Key")[0];
+    const created = run.ofType("aws:kms/key:Key").find((key) => key.name === "images-key"); // not the topic's
     return {
         run,
         bucketArn,

@@ -4,11 +4,15 @@ import { expect } from "chai";
 import { randomUUID } from "crypto";
 import sharp from "sharp";
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from "thumbhash";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createIngestHandler, keyOfRecord } from "../functions/ingest/ingest";
 import { encodeEventKey, S3Event } from "../functions/shared/s3Event";
 import { sniffImageType } from "../functions/ingest/magicBytes";
 import { IngestSettings } from "../functions/ingest/settings";
+import { UploadEvent } from "../functions/ingest/uploadEvents";
+import { renderVariant } from "../functions/resize/renderVariant";
+import { VARIANT_CACHE_CONTROL } from "../functions/resize/resize";
+import { parsePipelineConfig } from "../config/stackConfig";
 import { parseStagingKey, uploadKeys } from "../functions/shared/bucketLayout";
 import { UploadStatus } from "../functions/shared/uploadStatus";
 import { animated, avifBytes, exifHasGps, jpegBytes, jpegWithGps, pngBytes, webpBytes } from "./support/images";
@@ -57,14 +61,18 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
         contentType: string,
         extension: string,
         overrides: Partial<IngestSettings> = {},
+        dependencies: { client?: S3Client; publish?: (event: UploadEvent) => Promise<void> } = {},
     ) => {
         const keys = uploadKeys(randomUUID(), extension);
         await s3.s3.send(
             new PutObjectCommand({ Bucket: TEST_BUCKET, Key: keys.stagingKey, Body: bytes, ContentType: contentType }),
         );
-        await createIngestHandler({ s3: s3.s3, settings: settings(overrides), log: (line) => logs.push(line) })(
-            eventFor(keys.stagingKey, bytes.length),
-        );
+        await createIngestHandler({
+            s3: dependencies.client ?? s3.s3,
+            settings: settings(overrides),
+            log: (line) => logs.push(line),
+            publish: dependencies.publish,
+        })(eventFor(keys.stagingKey, bytes.length));
         return { keys, status: (await statusOf(keys.id))! };
     };
 
@@ -97,6 +105,7 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
                 format: "jpeg",
                 bytes: stored!.length,
                 variants: [`300x300/${keys.finalKey}`, `640x480/${keys.finalKey}`],
+                storedVariants: [],
             });
         });
 
@@ -241,6 +250,144 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
                 await refused(truncated, type, extension, "corrupt_image");
             });
         }
+    });
+
+    describe("eager variants (eagerResolutions)", () => {
+        const eager = (resolutions: string[]): Partial<IngestSettings> => ({
+            eager: { resolutions, fit: "cover", quality: 80 },
+        });
+        const head = (key: string) => s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+
+        it("each eager size is stored with its dimensions, as the Resizer stores it (same bytes, Content-Type, Cache-Control), before ready", async () => {
+            const written: string[] = [];
+            const recording = {
+                send: (command: { input: { Key?: string; Body?: unknown } }) => {
+                    if (command.constructor.name === "PutObjectCommand")
+                        written.push(
+                            command.input.Key!.startsWith("status/")
+                                ? `status ${JSON.parse(String(command.input.Body)).status}`
+                                : command.input.Key!.split("/")[0],
+                        );
+                    return s3.s3.send(command as never);
+                },
+            } as unknown as S3Client;
+            const { keys, status } = await ingest(
+                await jpegBytes(400, 300),
+                "image/jpeg",
+                "jpg",
+                eager(["300x300", "64x48"]),
+                { client: recording },
+            );
+            expect(written, "original, then the variants, then ready").to.deep.equal([
+                "status pending",
+                "uploads",
+                "300x300",
+                "64x48",
+                "status ready",
+            ]);
+            expect(status.status).to.equal("ready");
+            expect(status.storedVariants).to.deep.equal([`300x300/${keys.finalKey}`, `64x48/${keys.finalKey}`]);
+            const original = (await read(keys.finalKey))!;
+            for (const [size, width, height] of [
+                ["300x300", 300, 300],
+                ["64x48", 64, 48],
+            ] as const) {
+                const key = `${size}/${keys.finalKey}`;
+                const stored = await head(key);
+                expect([stored.ContentType, stored.CacheControl], key).to.deep.equal([
+                    "image/jpeg",
+                    VARIANT_CACHE_CONTROL,
+                ]);
+                const bytes = Buffer.from(await stored.Body!.transformToByteArray());
+                const metadata = await sharp(bytes).metadata();
+                expect([metadata.width, metadata.height], key).to.deep.equal([width, height]);
+                const resized = await renderVariant(original, {
+                    width,
+                    height,
+                    fit: "cover",
+                    quality: 80,
+                    limitInputPixels: 50_000_000,
+                });
+                expect(bytes.equals(resized.bytes), `${key}: the Resizer's own rendering`).to.equal(true);
+            }
+            // A size not eager is left for the first request.
+            expect(await read(`640x480/${keys.finalKey}`)).to.equal(undefined);
+        });
+
+        it("no eager settings (or an empty list): no variant is stored, storedVariants is empty", async () => {
+            for (const overrides of [{}, eager([])]) {
+                const { keys, status } = await ingest(await jpegBytes(120, 80), "image/jpeg", "jpg", overrides);
+                expect(status.storedVariants).to.deep.equal([]);
+                expect(await read(`300x300/${keys.finalKey}`)).to.equal(undefined);
+            }
+        });
+
+        it("a refused upload gets no eager variant", async () => {
+            const { keys, status } = await ingest(await pngBytes(), "image/jpeg", "jpg", eager(["300x300"]));
+            expect(status.status).to.equal("rejected");
+            expect(await read(`300x300/${keys.finalKey}`)).to.equal(undefined);
+        });
+
+        it("one eager variant failing to store: the upload is still ready, that variant is left to the Resizer (not listed), the others stored, a warning logged", async () => {
+            let failingKey = "";
+            const client = {
+                send: (command: { input: { Key?: string } }) =>
+                    command.input.Key === failingKey
+                        ? Promise.reject(
+                              Object.assign(new Error("We encountered an internal error."), { name: "InternalError" }),
+                          )
+                        : s3.s3.send(command as never),
+            } as unknown as S3Client;
+            const id = randomUUID();
+            failingKey = `300x300/uploads/${id}.jpg`;
+            const keys = uploadKeys(id, "jpg");
+            await s3.s3.send(
+                new PutObjectCommand({
+                    Bucket: TEST_BUCKET,
+                    Key: keys.stagingKey,
+                    Body: await jpegBytes(400, 300),
+                    ContentType: "image/jpeg",
+                }),
+            );
+            await createIngestHandler({
+                s3: client,
+                settings: settings(eager(["300x300", "64x48"])),
+                log: (line) => logs.push(line),
+            })(eventFor(keys.stagingKey));
+            const status = (await statusOf(id))!;
+            expect(status.status).to.equal("ready");
+            expect(status.storedVariants).to.deep.equal([`64x48/${keys.finalKey}`]);
+            expect(await read(failingKey)).to.equal(undefined);
+            expect(await read(`64x48/${keys.finalKey}`)).to.not.equal(undefined);
+            expect(await read(keys.stagingKey), "staged object deleted").to.equal(undefined);
+            const warning = logs
+                .map((line) => JSON.parse(line))
+                .find((line) => line.outcome === "eager_variant_failed");
+            expect(warning).to.include({ level: "warn", key: failingKey });
+        });
+
+        it("config: eagerResolutions must be allowed sizes (any valid size with allowAnyResolution), at most 10; default none", () => {
+            const ns = (values: Record<string, string>) =>
+                Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
+            const parse = (values: Record<string, string>) => parsePipelineConfig(ns(values), "image-pipeline");
+            expect(parse({}).eagerResolutions).to.deep.equal([]);
+            expect(parse({ eagerResolutions: "300x300" }).eagerResolutions).to.deep.equal(["300x300"]);
+            expect(() => parse({ eagerResolutions: "300x300,200x200" })).to.throw(
+                'image-pipeline:eagerResolutions: "200x200" not in image-pipeline:allowedResolutions',
+            );
+            expect(() => parse({ eagerResolutions: "0x300" })).to.throw("is not a size like 300x300");
+            expect(
+                parse({ allowedResolutions: "", allowAnyResolution: "true", eagerResolutions: "200x200" })
+                    .eagerResolutions,
+            ).to.deep.equal(["200x200"]);
+            expect(() =>
+                parse({ allowedResolutions: "", allowAnyResolution: "true", eagerResolutions: "3000x3000" }),
+            ).to.throw("exceeds maxResizeDimension");
+            const eleven = Array.from({ length: 11 }, (_, i) => `${i + 1}x${i + 1}`).join(",");
+            expect(() => parse({ allowedResolutions: eleven, eagerResolutions: eleven })).to.throw(
+                "eagerResolutions: 11 sizes; at most 10",
+            );
+        });
     });
 
     describe("events", () => {

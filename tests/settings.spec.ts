@@ -42,9 +42,16 @@ const ROWS: Row[] = [
         stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
+    { covers: ["eagerResolutions"], set: { eagerResolutions: "300x300" }, stack: ["ingest"], local: ["ingest"] },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
-    { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
+    // Ingest renders the eager variants as the Resizer would.
+    { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize", "ingest"], local: ["resize", "ingest"] },
+    {
+        covers: ["resizeQuality"],
+        set: { resizeQuality: "55" },
+        stack: ["resize", "ingest"],
+        local: ["resize", "ingest"],
+    },
     {
         covers: ["limitInputPixels"],
         set: { limitInputPixels: "1000000" },
@@ -211,17 +218,21 @@ describe("settings contract (functions/*/settings.ts)", () => {
             );
         });
 
-        it("ingest: decode(encode(settings)) equals the settings, with and without variant sizes", () => {
+        it("ingest: decode(encode(settings)) equals the settings, with and without variant sizes, eager sizes, topic", () => {
             const settings: IngestSettings = {
                 bucket: "b",
                 allowedContentTypes: ["image/jpeg", "image/gif"],
                 maxUploadBytes: 4321,
                 limitInputPixels: 1_000_000,
                 allowedResolutions: ["10x20", "30x40"],
+                eager: { resolutions: ["30x40"], fit: "contain", quality: 42 },
+                uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events",
             };
             expect(decodeIngestSettings(encodeIngestSettings(settings))).to.deep.equal(settings);
-            const anySize = { ...settings, allowedResolutions: [] };
+            const { eager: _, uploadEventsTopicArn: __, ...plain } = settings;
+            const anySize = { ...plain, allowedResolutions: [], eager: { ...settings.eager!, resolutions: [] } };
             expect(decodeIngestSettings(encodeIngestSettings(anySize))).to.deep.equal(anySize);
+            expect(decodeIngestSettings(encodeIngestSettings(plain))).to.deep.equal(plain);
         });
 
         it("a setting missing from the environment fails the cold start, naming it", () => {
@@ -271,6 +282,8 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     maxUploadBytes: 1,
                     limitInputPixels: 1,
                     allowedResolutions: [],
+                    eager: { resolutions: [], fit: "cover", quality: 1 },
+                    uploadEventsTopicArn: "t",
                 }),
             ),
         ];

@@ -208,6 +208,59 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         }
     }
 
+    it("ingest: an eager variant's store failing → the upload is still ingested (six S3 calls), no unhandled rejection", async () => {
+        // read, pending, original, variant (fails), ready, delete
+        const s3 = stagedS3(original, 4, "send");
+        const eager = createIngestHandler({
+            s3: s3.client,
+            log: () => undefined,
+            settings: {
+                bucket: "b",
+                allowedContentTypes: ["image/jpeg"],
+                maxUploadBytes: 10_000_000,
+                limitInputPixels: 50_000_000,
+                allowedResolutions: ["300x300"],
+                eager: { resolutions: ["300x300"], fit: "cover", quality: 80 },
+            },
+        });
+        const { value, unhandled } = await unhandledDuring(() =>
+            eager(stagedEvent).then(
+                () => "succeeded",
+                (error: Error) => error.message,
+            ),
+        );
+        expect(unhandled.map(String)).to.deep.equal([]);
+        expect([value, s3.calls()]).to.deep.equal(["succeeded", 6]);
+    });
+
+    it("ingest: the ready event's publish rejecting → the invocation fails (Lambda retries), no unhandled rejection", async () => {
+        const s3 = stagedS3(original, 0, "send");
+        const publishing = createIngestHandler({
+            s3: s3.client,
+            log: () => undefined,
+            settings: {
+                bucket: "b",
+                allowedContentTypes: ["image/jpeg"],
+                maxUploadBytes: 10_000_000,
+                limitInputPixels: 50_000_000,
+                allowedResolutions: ["300x300"],
+            },
+            publish: () =>
+                settleAfter(1, () => {
+                    throw internalError();
+                }),
+        });
+        const { value, unhandled } = await unhandledDuring(() =>
+            publishing(stagedEvent).then(
+                () => "succeeded",
+                (error: Error) => error.message,
+            ),
+        );
+        expect(unhandled.map(String)).to.deep.equal([]);
+        expect(value).to.equal("ingest failed for 1 of 1 records");
+        expect(s3.calls(), "the staged object is not deleted: the retry finds it").to.equal(4);
+    });
+
     for (const [name, broken] of [
         [
             "credentials",

@@ -1,6 +1,7 @@
 // The ingest function: S3 calls it for every object created under the staging prefix (incoming/). It checks
 // the upload (checkUpload.ts), stores the clean original at uploads/<id>.<ext>, writes status/<id>.json, and
-// deletes the staged object, so nothing reaches uploads/ (and the CDN) unchecked.
+// deletes the staged object, so nothing reaches uploads/ (and the CDN) unchecked. A good upload's eager variants
+// are stored before its status says ready; every final status is then published as an event (uploadEvents.ts).
 import {
     DeleteObjectCommand,
     GetObjectCommand,
@@ -14,13 +15,17 @@ import { contentTypeForExtension } from "../shared/imageTypes";
 import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
 import { UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
+import { makeEagerVariants } from "./eagerVariants";
 import { thumbHashOf } from "./placeholder";
+import { PublishUploadEvent, uploadEventOf } from "./uploadEvents";
 import type { IngestSettings } from "./settings";
 
 export interface IngestDependencies {
     s3: S3Client;
     settings: IngestSettings;
     log?: (line: string) => void;
+    /** Where ready/rejected events go (SNS on AWS, a local sink locally); none: not announced. */
+    publish?: PublishUploadEvent;
 }
 
 /** An event's object key as stored (events carry it URL-encoded, a space as "+"). */
@@ -50,6 +55,13 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
         bytes: null,
         variants: [],
     });
+    /** A final status is written, then announced. A publish that fails fails the invocation: Lambda retries it,
+     *  and the retry (the staged object is deleted only after this) writes the same status and publishes again,
+     *  so subscribers get each event at least once. */
+    const finish = async (keys: UploadKeys, status: UploadStatus) => {
+        await putStatus(keys, status);
+        await deps.publish?.(uploadEventOf(status));
+    };
 
     async function ingest(keys: UploadKeys): Promise<void> {
         let object: GetObjectCommandOutput;
@@ -90,7 +102,12 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                     ContentType: original.contentType,
                 }),
             );
-            await putStatus(keys, {
+            // Before the status says ready, so a page that waits for ready finds them stored. A size that fails is
+            // left to the Resizer (made on its first request): the upload itself is good.
+            const eager = await makeEagerVariants(s3, original.bytes, keys.finalKey, settings);
+            for (const failure of eager.failed)
+                log({ level: "warn", key: failure.key, outcome: "eager_variant_failed", message: failure.error });
+            await finish(keys, {
                 status: "ready",
                 key: keys.finalKey,
                 width: original.width,
@@ -99,6 +116,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 bytes: original.bytes.length,
                 placeholder: await thumbHashOf(original.bytes),
                 variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
+                storedVariants: eager.stored,
             });
             log({
                 key: keys.stagingKey,
@@ -109,7 +127,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
         } catch (error) {
             if (!(error instanceof UploadRefused)) throw error;
             // The status first: if the delete then fails, the retry refuses again and deletes.
-            await putStatus(keys, {
+            await finish(keys, {
                 status: "rejected",
                 ...emptyStatus(keys),
                 error: { code: error.code, message: error.message },

@@ -4,6 +4,7 @@
 import type { PipelineConfig } from "../../config/stackConfig";
 import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
+import { RESIZE_FITS, ResizeFit } from "../resize/settings";
 
 export interface IngestSettings {
     bucket: string;
@@ -15,15 +16,37 @@ export interface IngestSettings {
     limitInputPixels: number;
     /** Variant sizes: the status names each variant's key (empty with allowAnyResolution). */
     allowedResolutions: string[];
+    /** Variant sizes made at ingest, rendered as the Resizer would; absent: none. */
+    eager?: EagerVariantSettings;
+    /** Where "ready"/"rejected" events are published (the stack's SNS topic); local mode has none. */
+    uploadEventsTopicArn?: string;
 }
 
-export function ingestSettingsFromConfig(config: PipelineConfig, deployment: { bucket: string }): IngestSettings {
+export interface EagerVariantSettings {
+    /** config eagerResolutions (may be empty) */
+    resolutions: string[];
+    /** The Resizer's own rendering settings (config resizeFit, resizeQuality). */
+    fit: ResizeFit;
+    quality: number;
+}
+
+/** What the deployment decides, not the config: the bucket, and (the stack) the upload events topic. */
+export interface IngestDeployment {
+    bucket: string;
+    uploadEventsTopicArn?: string;
+}
+
+export function ingestSettingsFromConfig(config: PipelineConfig, deployment: IngestDeployment): IngestSettings {
     return {
         bucket: deployment.bucket,
         allowedContentTypes: config.allowedContentTypes,
         maxUploadBytes: config.maxUploadBytes,
         limitInputPixels: config.limitInputPixels,
         allowedResolutions: config.allowedResolutions,
+        eager: { resolutions: config.eagerResolutions, fit: config.resizeFit, quality: config.resizeQuality },
+        ...(deployment.uploadEventsTopicArn === undefined
+            ? {}
+            : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
     };
 }
 
@@ -33,7 +56,11 @@ const INGEST_ENV = {
     maxUploadBytes: "MAX_UPLOAD_BYTES",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
     allowedResolutions: "ALLOWED_RESOLUTIONS",
+    eager: "EAGER_RESOLUTIONS",
+    uploadEventsTopicArn: "UPLOAD_EVENTS_TOPIC_ARN",
 } as const satisfies Record<keyof IngestSettings, string>;
+/** The eager variants' rendering settings, under the Resizer's names (set only with EAGER_RESOLUTIONS). */
+const EAGER_RENDER_ENV = { fit: "RESIZE_FIT", quality: "RESIZE_QUALITY" } as const;
 
 export function encodeIngestSettings(settings: IngestSettings): Record<string, string> {
     return {
@@ -42,6 +69,16 @@ export function encodeIngestSettings(settings: IngestSettings): Record<string, s
         [INGEST_ENV.maxUploadBytes]: String(settings.maxUploadBytes),
         [INGEST_ENV.limitInputPixels]: String(settings.limitInputPixels),
         [INGEST_ENV.allowedResolutions]: settings.allowedResolutions.join(","),
+        ...(settings.eager === undefined
+            ? {}
+            : {
+                  [INGEST_ENV.eager]: settings.eager.resolutions.join(","),
+                  [EAGER_RENDER_ENV.fit]: settings.eager.fit,
+                  [EAGER_RENDER_ENV.quality]: String(settings.eager.quality),
+              }),
+        ...(settings.uploadEventsTopicArn === undefined
+            ? {}
+            : { [INGEST_ENV.uploadEventsTopicArn]: settings.uploadEventsTopicArn }),
     };
 }
 
@@ -51,11 +88,24 @@ export function decodeIngestSettings(env: Record<string, string | undefined>): I
     const unknown = types.filter((type) => !isImageContentType(type));
     if (unknown.length > 0)
         throw new Error(`${INGEST_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
+    const eager = (): EagerVariantSettings => {
+        const fit = required(EAGER_RENDER_ENV.fit);
+        if (!(RESIZE_FITS as readonly string[]).includes(fit))
+            throw new Error(`${EAGER_RENDER_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+        return {
+            resolutions: list(INGEST_ENV.eager),
+            fit: fit as ResizeFit,
+            quality: positive(EAGER_RENDER_ENV.quality),
+        };
+    };
+    const uploadEventsTopicArn = env[INGEST_ENV.uploadEventsTopicArn] || undefined;
     return {
         bucket: required(INGEST_ENV.bucket),
         allowedContentTypes: types as ImageContentType[],
         maxUploadBytes: positive(INGEST_ENV.maxUploadBytes),
         limitInputPixels: positive(INGEST_ENV.limitInputPixels),
         allowedResolutions: list(INGEST_ENV.allowedResolutions),
+        ...(env[INGEST_ENV.eager] === undefined ? {} : { eager: eager() }),
+        ...(uploadEventsTopicArn === undefined ? {} : { uploadEventsTopicArn }),
     };
 }

@@ -1,11 +1,11 @@
 // The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
-import { IMMUTABLE_MAX_AGE_SECONDS } from "../shared/bucketLayout";
+import { putVariantCommand, VARIANT_CACHE_CONTROL } from "./storeVariant";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeSettings } from "./settings";
 
@@ -18,7 +18,7 @@ export interface ResizeDependencies {
     maxInlineBase64Bytes?: number;
 }
 
-export const VARIANT_CACHE_CONTROL = `public, max-age=${IMMUTABLE_MAX_AGE_SECONDS}, immutable`;
+export { VARIANT_CACHE_CONTROL };
 /** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
 export const MAX_INLINE_BASE64_BYTES = 5_500_000;
 /** Originals larger than this are not downloaded into the function at all. */
@@ -101,15 +101,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             quality: settings.quality,
             limitInputPixels: settings.limitInputPixels,
         });
-        await s3.send(
-            new PutObjectCommand({
-                Bucket: settings.bucket,
-                Key: request.variantKey,
-                Body: rendered.bytes,
-                ContentType: rendered.contentType,
-                CacheControl: VARIANT_CACHE_CONTROL,
-            }),
-        );
+        await s3.send(putVariantCommand(settings.bucket, request.variantKey, rendered));
         return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
     }
 

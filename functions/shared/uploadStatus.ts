@@ -17,6 +17,9 @@ export interface UploadStatus {
     placeholder?: string;
     /** Every variant's key (made on first request through the CDN). */
     variants: string[];
+    /** The variants already stored when it became ready (config eagerResolutions): the first view of each is a
+     *  cache hit. The others are made on first request. Ready only. */
+    storedVariants?: string[];
     /** Why the upload was refused (rejected only). */
     error?: { code: string; message: string };
 }

@@ -87,6 +87,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { service: { name: `${name}-svc`, arn: arn("ecs", `service/${name}`) } };
         case "aws:ecs/cluster:Cluster":
             return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${name}`) };
+        case "aws:sns/topic:Topic":
+            return { name: inputs.name ?? name, arn: arn("sns", inputs.name ?? name) };
         default:
             return { arn: arn("mock", `${type}/${name}`) };
     }
