@@ -96,6 +96,58 @@ describe("the upload page in headless Chromium (web/)", () => {
         });
     }
 
+    it("shows the status's ThumbHash placeholder and real dimensions before any image arrives from the CDN", async () => {
+        // Every CDN request is held until the placeholder has been checked: what is shown comes from the status.
+        let release: () => void = () => undefined;
+        const released = new Promise<void>((resolve) => {
+            release = resolve;
+        });
+        const held: string[] = [];
+        await page.route(`${pipeline.url}/cdn/**`, async (route) => {
+            held.push(route.request().url());
+            await released;
+            await route.continue();
+        });
+        const status = page.waitForResponse(
+            async (response) =>
+                /\/api\/uploads\/[0-9a-f-]{36}$/.test(response.url()) &&
+                response.ok() &&
+                (await response.json()).status === "ready",
+        );
+        const item = await uploadThroughPage("put", "placeholder.jpg", await jpegBytes(1600, 1200));
+        const ready = await (await status).json();
+        const placeholder = item.locator(".checked img.placeholder");
+        await placeholder.waitFor();
+        await page.waitForFunction(() =>
+            Array.from((globalThis as any).document.querySelectorAll("img.placeholder")).every(
+                (image: any) => image.complete,
+            ),
+        );
+        const shown = await placeholder.evaluate((image: any) => ({
+            src: image.src.slice(0, 22),
+            natural: [image.naturalWidth, image.naturalHeight],
+        }));
+        expect(shown.src).to.equal("data:image/png;base64,");
+        // ThumbHash keeps the aspect ratio approximately (4:3 here), at most 32 pixels a side.
+        expect(shown.natural[0] / shown.natural[1]).to.be.closeTo(4 / 3, 0.2);
+        expect(Math.max(...shown.natural)).to.be.at.most(32);
+        expect(await item.locator(".checked .dimensions").textContent()).to.equal(
+            `Ready: 1600×1200 jpeg, ${(ready.bytes / 1024).toFixed(1)} KiB`,
+        );
+        expect(
+            await item.locator(".gallery img").evaluateAll((images: any[]) => images.filter((i) => i.src).length),
+            "no image from the CDN yet",
+        ).to.equal(0);
+        release();
+        expect((await loadedImages(item)).map(([variant]) => variant)).to.deep.equal([
+            "original",
+            "300x300",
+            "640x480",
+            "1280x720",
+        ]);
+        expect(held.length).to.equal(4);
+    });
+
     it("declares the file's size when signing a PUT, so the URL it uploads with has content-length signed", async () => {
         const bytes = await jpegBytes(320, 240);
         const signRequest = page.waitForRequest(

@@ -1,5 +1,6 @@
 // The upload page: checks each file against the stack's limits, asks the API to sign, uploads straight to S3
-// with progress, then shows the original and every allowed variant as the CDN serves them.
+// with progress, waits for the server's check, shows the image's ThumbHash placeholder and real size from its
+// status at once, then the original and every allowed variant as the CDN serves them.
 "use strict";
 
 const state = { config: null };
@@ -134,6 +135,40 @@ async function awaitChecked(statusUrl, status) {
   throw new Error("The upload was not checked in time; try again later.");
 }
 
+/** The `thumbhash` package's decoder, served by the local server from node_modules (the page has no bundler). */
+let thumbHash;
+function loadThumbHash() {
+  thumbHash ??= import("/vendor/thumbhash.js");
+  return thumbHash;
+}
+
+/**
+ * What the status of a ready upload says, shown before any image is fetched: the ThumbHash placeholder (a tiny
+ * PNG data URL drawn from the status's base64 hash) and the real dimensions, format and size.
+ */
+async function showChecked(item, checked) {
+  const box = element("div", { class: "checked" });
+  const dimensions = element(
+    "span",
+    { class: "dimensions" },
+    `Ready: ${checked.width}×${checked.height} ${checked.format}, ${formatBytes(checked.bytes)}`,
+  );
+  box.append(dimensions);
+  item.append(box);
+  if (!checked.placeholder) return;
+  try {
+    const { thumbHashToDataURL } = await loadThumbHash();
+    const hash = Uint8Array.from(atob(checked.placeholder), (c) => c.charCodeAt(0));
+    const placeholder = element("img", { class: "placeholder", alt: "", "aria-hidden": "true" });
+    placeholder.src = thumbHashToDataURL(hash);
+    // Shown at the image's real aspect ratio, the size a thumbnail takes.
+    placeholder.style.aspectRatio = `${checked.width} / ${checked.height}`;
+    box.prepend(placeholder);
+  } catch {
+    /* no placeholder: the images still load */
+  }
+}
+
 function variantsOf(key) {
   const sizes = state.config.allowedResolutions.length > 0 ? state.config.allowedResolutions : ["300x300"];
   return [["original", key], ...sizes.map((size) => [size, `${size}/${key}`])];
@@ -211,6 +246,7 @@ async function handle(file) {
       failed(`Rejected: ${checked.error?.message ?? "the server refused the file"}`);
       return;
     }
+    await showChecked(item, checked);
   } catch (error) {
     failed(error.message);
     return;
