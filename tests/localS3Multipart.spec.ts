@@ -227,6 +227,28 @@ describe("local S3: multipart uploads as S3 does them (https://docs.aws.amazon.c
         expect((await s3ErrorOf(await fetch(otherPart, { method: "PUT", body: tail }))).status).to.equal(403);
     });
 
+    it("a part whose x-amz-checksum-crc32 does not match its bytes → 400 BadDigest, and the earlier part stays (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)", async () => {
+        const key = "incoming/checksum.jpg";
+        const uploadId = await create(key);
+        const kept = await part(key, uploadId, 1, tail);
+        expect(
+            await failureOf(
+                s3.s3.send(
+                    new UploadPartCommand({
+                        Bucket: TEST_BUCKET,
+                        Key: key,
+                        UploadId: uploadId,
+                        PartNumber: 1,
+                        Body: fiveMiB,
+                        ChecksumCRC32: "AAAAAA==",
+                    }),
+                ),
+            ),
+        ).to.deep.equal({ status: 400, code: "BadDigest" });
+        const listed = await s3.s3.send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }));
+        expect(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size])).to.deep.equal([[1, kept, tail.length]]);
+    });
+
     it("a part cut off mid-body is not stored: the earlier part of that number stays", async () => {
         const key = "incoming/cut.jpg";
         const uploadId = await create(key);
