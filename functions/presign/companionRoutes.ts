@@ -26,7 +26,9 @@
 // here (403). S3 itself binds an uploadId to its key (another upload's id with one's own key is NoSuchUpload, 404),
 // and an uploadId is long and random, so without auth the pair is the capability: only its creator was given it. No
 // signed token is kept: it would need a secret to manage, and it would add nothing the key prefix and S3's binding
-// do not already give. A finished or aborted upload is gone in S3 (404); an unfinished one is aborted by the
+// do not already give. Nor is ListMultipartUploads asked: s3:ListBucketMultipartUploads has no s3:prefix condition
+// key (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so the role could
+// then list every unfinished upload in the bucket; ListParts and Abort name the key, which IAM can limit to incoming/. A finished or aborted upload is gone in S3 (404); an unfinished one is aborted by the
 // bucket's lifecycle rule a day after it began (infra/imageBucket.ts), which ends its usable life.
 //
 // Size: S3 cannot cap a multipart upload by signature. So the declared total (metadata.size or size) is checked at
