@@ -112,6 +112,14 @@ describe("local S3: multipart uploads as S3 does them (https://docs.aws.amazon.c
         expect(next.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size])).to.deep.equal([[3, third, tail.length]]);
     });
 
+    it("CreateMultipartUpload in a bucket that does not exist → 404 NoSuchBucket", async () => {
+        expect(
+            await failureOf(
+                s3.s3.send(new CreateMultipartUploadCommand({ Bucket: "no-such-bucket", Key: "incoming/a.jpg" })),
+            ),
+        ).to.deep.equal({ status: 404, code: "NoSuchBucket" });
+    });
+
     it("UploadPart: an unknown uploadId, or an upload of another key → 404 NoSuchUpload (s3rver stores the part anyway)", async () => {
         const uploadId = await create("incoming/mine.jpg");
         expect(await failureOf(part("incoming/mine.jpg", "not-an-upload", 1, tail))).to.deep.equal({

@@ -95,13 +95,19 @@ export class MultipartUploads {
         private readonly backendPort: number,
         /** Whether a conditional write (If-None-Match: *) finds the key taken. */
         private readonly exists: (bucket: string, key: string) => Promise<boolean>,
+        /** Whether s3rver has the bucket (an upload into another is refused at create, as S3 does). */
+        private readonly bucketExists: (bucket: string) => Promise<boolean>,
     ) {}
 
     /** Carries out one operation; a refusal is an S3Failure, a success the answer (and, for Complete, the object). */
     async handle(
         request: MultipartRequest,
     ): Promise<S3Failure | { answer: MultipartAnswer; created?: CompletedObject }> {
-        if (request.operation === "create") return { answer: await this.create(request) };
+        if (request.operation === "create") {
+            if (!(await this.bucketExists(request.bucket)))
+                return s3Failure(404, "NoSuchBucket", "The specified bucket does not exist");
+            return { answer: await this.create(request) };
+        }
         const uploadId = request.query.get("uploadId") ?? "";
         const upload = this.uploads.get(uploadId);
         if (!upload || upload.bucket !== request.bucket || upload.key !== request.key || upload.completing) {

@@ -9,7 +9,7 @@ import { randomBytes } from "crypto";
 import { once } from "events";
 import { AddressInfo } from "net";
 import { pipeline } from "stream/promises";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { checksumClaims, hasChecksumClaim, verifyChecksums, verifyContentMd5 } from "./checksumVerify";
 import { isHeaderSigned, PayloadClaim, payloadHashFailure, verifyHeaderSignedRequest } from "./headerAuthVerify";
@@ -70,7 +70,18 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
 
     const conditionalWrites = new KeyLocks();
     // s3rver's multipart uploads are too lax (local/s3/multipartUploads.ts): the gate carries them out itself.
-    const multipart = new MultipartUploads(options.backendPort, (bucket, key) => exists(backend, bucket, key));
+    const multipart = new MultipartUploads(
+        options.backendPort,
+        (bucket, key) => exists(backend, bucket, key),
+        (bucket) =>
+            backend.send(new HeadBucketCommand({ Bucket: bucket })).then(
+                () => true,
+                (error: { $metadata?: { httpStatusCode?: number } }) => {
+                    if (error.$metadata?.httpStatusCode === 404) return false;
+                    throw error;
+                },
+            ),
+    );
 
     const server = http.createServer(async (req, res) => {
         const requestId = randomBytes(8).toString("hex").toUpperCase();
