@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "crypto";
+import { crc32 } from "zlib";
 import {
     AbortMultipartUploadCommand,
     CompleteMultipartUploadCommand,
+    CompletedPart,
     CreateMultipartUploadCommand,
     GetObjectCommand,
     ListPartsCommand,
@@ -42,7 +44,7 @@ describe("local S3: multipart uploads as S3 does them (https://docs.aws.amazon.c
                 }),
             )
         ).ETag!;
-    const complete = (key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]) =>
+    const complete = (key: string, uploadId: string, parts: CompletedPart[]) =>
         s3.s3.send(
             new CompleteMultipartUploadCommand({
                 Bucket: TEST_BUCKET,
@@ -255,6 +257,30 @@ describe("local S3: multipart uploads as S3 does them (https://docs.aws.amazon.c
         ).to.deep.equal({ status: 400, code: "BadDigest" });
         const listed = await s3.s3.send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }));
         expect(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size])).to.deep.equal([[1, kept, tail.length]]);
+    });
+
+    it("a part's verified checksum is kept: ListParts names it, and Complete naming another value for it → 400 InvalidPart", async () => {
+        const key = "incoming/part-checksum.jpg";
+        const uploadId = await create(key);
+        const right = Buffer.alloc(4);
+        right.writeUInt32BE(crc32(tail) >>> 0);
+        const { ETag } = await s3.s3.send(
+            new UploadPartCommand({
+                Bucket: TEST_BUCKET,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: 1,
+                Body: tail,
+                ChecksumCRC32: right.toString("base64"),
+            }),
+        );
+        const listed = await s3.s3.send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }));
+        expect(listed.Parts?.[0].ChecksumCRC32).to.equal(right.toString("base64"));
+        expect(
+            await failureOf(complete(key, uploadId, [{ PartNumber: 1, ETag: ETag!, ChecksumCRC32: "AAAAAA==" }])),
+        ).to.deep.equal({ status: 400, code: "InvalidPart" });
+        await complete(key, uploadId, [{ PartNumber: 1, ETag: ETag!, ChecksumCRC32: right.toString("base64") }]);
+        expect((await read(key)).bytes.equals(tail)).to.equal(true);
     });
 
     it("a part cut off mid-body is not stored: the earlier part of that number stays", async () => {

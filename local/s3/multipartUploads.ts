@@ -49,6 +49,8 @@ interface Part {
     size: number;
     file: string;
     lastModified: Date;
+    /** The checksums the part was sent with (already verified against its bytes): algorithm → base64. */
+    checksums: Map<string, string>;
 }
 
 interface Upload {
@@ -81,6 +83,8 @@ export interface MultipartRequest {
     req: http.IncomingMessage;
     /** The body, when the gate already read it (a signed payload hash or a checksum to verify). */
     body?: Buffer;
+    /** UploadPart: the x-amz-checksum-* values the gate verified against the body. */
+    checksums?: Map<string, string>;
 }
 
 /** Headers of CreateMultipartUpload that the object keeps (as PutObject's would). */
@@ -203,7 +207,14 @@ export class MultipartUploads {
         }
         const file = path.join(upload.folder, String(number));
         await fs.promises.rename(temporary, file);
-        const part: Part = { number, md5: md5.digest("hex"), size, file, lastModified: new Date() };
+        const part: Part = {
+            number,
+            md5: md5.digest("hex"),
+            size,
+            file,
+            lastModified: new Date(),
+            checksums: new Map(request.checksums ?? []),
+        };
         upload.parts.set(number, part);
         return { answer: { status: 200, headers: { etag: `"${part.md5}"` } } };
     }
@@ -231,7 +242,7 @@ export class MultipartUploads {
             .map(
                 (part) =>
                     `<Part><PartNumber>${part.number}</PartNumber><LastModified>${part.lastModified.toISOString()}</LastModified>` +
-                    `<ETag>"${part.md5}"</ETag><Size>${part.size}</Size></Part>`,
+                    `<ETag>"${part.md5}"</ETag><Size>${part.size}</Size>${checksumElements(part.checksums)}</Part>`,
             )
             .join("");
         return {
@@ -255,7 +266,7 @@ export class MultipartUploads {
                 "The XML you provided was not well-formed or did not validate against our published schema",
             );
         const chosen: Part[] = [];
-        for (const [index, { number, etag }] of listed.entries()) {
+        for (const [index, { number, etag, checksums }] of listed.entries()) {
             if (index > 0 && number <= listed[index - 1].number)
                 return s3Failure(
                     400,
@@ -263,8 +274,12 @@ export class MultipartUploads {
                     "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
                 );
             const part = upload.parts.get(number);
-            // S3 compares ETags without their quotes.
-            if (!part || part.md5 !== etag.replace(/"/g, "").toLowerCase())
+            // S3 compares ETags without their quotes; a part checksum named in the list must be the part's own.
+            if (
+                !part ||
+                part.md5 !== etag.replace(/"/g, "").toLowerCase() ||
+                [...checksums].some(([algorithm, value]) => part.checksums.get(algorithm) !== value)
+            )
                 return s3Failure(
                     400,
                     "InvalidPart",
@@ -348,16 +363,31 @@ export class MultipartUploads {
 }
 
 /** The <Part> list of a CompleteMultipartUpload body; undefined when it is not that document. */
-function completeParts(text: string): { number: number; etag: string }[] | undefined {
+function completeParts(text: string): { number: number; etag: string; checksums: Map<string, string> }[] | undefined {
     if (!/<CompleteMultipartUpload[\s>]/.test(text)) return undefined;
-    const parts: { number: number; etag: string }[] = [];
+    const parts: { number: number; etag: string; checksums: Map<string, string> }[] = [];
     for (const [, inner] of text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
         const number = /<PartNumber>\s*(\d{1,5})\s*<\/PartNumber>/.exec(inner)?.[1];
         const etag = /<ETag>([^<]*)<\/ETag>/.exec(inner)?.[1];
         if (number === undefined || etag === undefined) return undefined;
-        parts.push({ number: Number(number), etag: etag.replace(/&quot;/g, '"') });
+        const checksums = new Map(
+            [...inner.matchAll(/<Checksum(CRC32C?|CRC64NVME|SHA1|SHA256)>([^<]*)<\/Checksum\1>/g)].map(
+                ([, algorithm, value]) => [algorithm.toLowerCase(), value.trim()],
+            ),
+        );
+        parts.push({ number: Number(number), etag: etag.replace(/&quot;/g, '"'), checksums });
     }
     return parts;
+}
+
+/** A part's checksums as ListParts names them (<ChecksumCRC32>…). */
+function checksumElements(checksums: Map<string, string>): string {
+    return [...checksums]
+        .map(([algorithm, value]) => {
+            const tag = `Checksum${algorithm.toUpperCase()}`;
+            return `<${tag}>${xml(value)}</${tag}>`;
+        })
+        .join("");
 }
 
 async function readAll(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {

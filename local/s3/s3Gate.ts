@@ -221,6 +221,7 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                         query,
                         req,
                         body: rewrite.body,
+                        checksums: claims,
                     });
                     if ("code" in outcome) return await refuse(outcome);
                     if (outcome.created) {
