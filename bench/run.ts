@@ -14,6 +14,7 @@ import { BenchImage, generateCorpus, loadCorpus } from "./corpus";
 import { benchDelivery } from "./deliveryBench";
 import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
+import { benchUpload } from "./uploadBench";
 import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
@@ -227,6 +228,24 @@ async function main(): Promise<void> {
             value: presign.coldStart.loadAndFirstRequestMs,
             unit: "ms",
             target: { op: "<=", value: 150 },
+        });
+
+        console.log("uploads, 200 MB through the local S3 gate …");
+        // Through the gate, as a browser uploads in local mode (its checks are part of what is measured).
+        const gate = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+        const upload = await benchUpload(gate, BUCKET, runs).finally(() => gate.destroy());
+        results.upload = upload;
+        figures.push({
+            section: "upload",
+            name: `200 MB: multipart (${upload.multipart.parts} parts, ${upload.multipart.parallel} in flight) / single PUT throughput (${round(upload.multipart.mbPerSecond)} / ${round(upload.singlePut.mbPerSecond)} MB/s)`,
+            value: upload.throughputRatio,
+            unit: "×",
+        });
+        figures.push({
+            section: "upload",
+            name: `sign one part: handler route / raw getSignedUrl (${round(upload.signPart.handlerMicros, 0)} / ${round(upload.signPart.rawMicros, 0)} µs)`,
+            value: upload.signPart.ratio,
+            unit: "×",
         });
 
         console.log("sizes …");

@@ -25,7 +25,19 @@ export interface PresignApiArgs {
 }
 
 /** Upload routes: they sign, so they carry the authorizer when one is configured. */
-export const UPLOAD_ROUTES = ["POST /uploads", "POST /uploads/form", "GET /uploads", "GET /uploads/{id}"];
+export const UPLOAD_ROUTES = [
+    "POST /uploads",
+    "POST /uploads/form",
+    "GET /uploads",
+    "GET /uploads/{id}",
+    // Uppy's S3 plugin with companionEndpoint (functions/presign/companionRoutes.ts).
+    "GET /s3/params",
+    "POST /s3/multipart",
+    "GET /s3/multipart/{uploadId}",
+    "DELETE /s3/multipart/{uploadId}",
+    "GET /s3/multipart/{uploadId}/{partNumber}",
+    "POST /s3/multipart/{uploadId}/complete",
+];
 
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
@@ -52,6 +64,15 @@ export class PresignApi extends pulumi.ComponentResource {
                     sid: "PutStagedUploadsOnly",
                     effect: "Allow",
                     actions: ["s3:PutObject"],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`],
+                },
+                {
+                    // Multipart uploads (the /s3 routes): s3:PutObject already covers Create, UploadPart and Complete;
+                    // listing an upload's parts (resume, the real total) and aborting one need these, on staging only
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+                    sid: "ManageStagedMultipartUploads",
+                    effect: "Allow",
+                    actions: ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
                     resources: [pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`],
                 },
                 {

@@ -23,6 +23,7 @@ import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
 import { limitConcurrency } from "./resizeLimiter";
 import { uploadEventLog } from "./uploadEventLog";
+import { uppyBundler } from "./uppyBundle";
 
 export const LOCAL_BUCKET = "images-local";
 /**
@@ -59,6 +60,7 @@ const WEB_FILES: Record<string, [string, string]> = {
     "/style.css": ["style.css", "text/css; charset=utf-8"],
     // The placeholder decoder, served from the installed package, never copied into web/.
     "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],
+    "/uppy.html": ["uppy.html", "text/html; charset=utf-8"],
 };
 
 /** Each function's settings in local mode, built from the stack config as the stack builds them. Local mode has
@@ -176,6 +178,24 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         return result.statusCode;
     }
 
+    // The Uppy example page's bundle (local/uppyBundle.ts), built from the npm packages when first asked for.
+    const uppyBundle = uppyBundler();
+    async function uppyAsset(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
+        const type = { "/uppy/uppy.js": "text/javascript", "/uppy/uppy.css": "text/css" }[pathname];
+        if (!type || (req.method !== "GET" && req.method !== "HEAD")) {
+            sendHttpResult(res, errorJson(404, "not_found", "Not found"));
+            return 404;
+        }
+        const bundle = await uppyBundle();
+        res.writeHead(200, {
+            "content-type": `${type}; charset=utf-8`,
+            "cache-control": "no-cache",
+            "x-content-type-options": "nosniff",
+        });
+        res.end(req.method === "HEAD" ? undefined : pathname.endsWith(".js") ? bundle.js : bundle.css);
+        return 200;
+    }
+
     function page(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): number {
         if (pathname === "/config.json") {
             res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
@@ -220,6 +240,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             if (rawPath === "/api" || rawPath.startsWith("/api/"))
                 status = await api(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
+            else if (rawPath.startsWith("/uppy/")) status = await uppyAsset(req, res, rawPath);
             else status = page(req, res, rawPath);
         } catch (error) {
             status = 500;

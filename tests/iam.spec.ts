@@ -82,6 +82,27 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 }
             });
 
+            it("the presign role: multipart uploads (the /s3 routes) list parts and abort in staging only; PutObject covers create, parts and complete", async () => {
+                const t = target();
+                for (const key of ["incoming/9b1d.jpg", "incoming/auth0.7Ca/9b1d.jpg"]) {
+                    for (const action of ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]) {
+                        expect(await call(t, PRESIGN_ROLE, action, object(t, key)), `${action} ${key}`).to.equal(
+                            "Allowed",
+                        );
+                    }
+                }
+                for (const key of ["uploads/9b1d.jpg", "status/9b1d.json", "300x300/uploads/9b1d.jpg"]) {
+                    for (const action of ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]) {
+                        expect(await call(t, PRESIGN_ROLE, action, object(t, key)), `${action} ${key}`).to.not.equal(
+                            "Allowed",
+                        );
+                    }
+                }
+                expect(await call(t, PRESIGN_ROLE, "s3:ListBucketMultipartUploads", t.bucketArn)).to.not.equal(
+                    "Allowed",
+                );
+            });
+
             it("the presign role: reading, deleting, listing and writing variants are denied", async () => {
                 const t = target();
                 expect(await call(t, PRESIGN_ROLE, "s3:GetObject", object(t, "uploads/9b1d.png"))).to.not.equal(

@@ -12,6 +12,15 @@ import { RecordedResource } from "./support/pulumiMocks";
 const FUNCTION = "aws:lambda/function:Function";
 const ROUTE = "aws:apigatewayv2/route:Route";
 const UPLOAD_ROUTE_KEYS = ["POST /uploads", "POST /uploads/form", "GET /uploads"];
+/** Uppy's S3 plugin calls these with companionEndpoint (functions/presign/companionRoutes.ts). */
+const UPPY_ROUTE_KEYS = [
+    "GET /s3/params",
+    "POST /s3/multipart",
+    "GET /s3/multipart/{uploadId}",
+    "DELETE /s3/multipart/{uploadId}",
+    "GET /s3/multipart/{uploadId}/{partNumber}",
+    "POST /s3/multipart/{uploadId}/complete",
+];
 
 describe("PresignApi under mocks (infra/presignApi.ts)", () => {
     let run: ProgramRun;
@@ -79,6 +88,12 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
                 Action: "s3:PutObject",
                 Resource: `${bucketArn}/incoming/*`,
             },
+            {
+                Sid: "ManageStagedMultipartUploads",
+                Effect: "Allow",
+                Action: ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                Resource: `${bucketArn}/incoming/*`,
+            },
             { Sid: "ReadUploadStatus", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/status/*` },
             {
                 Sid: "ListStatusPrefix",
@@ -91,7 +106,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         const logs = statements.find((s) => s.Sid === "WriteOwnLogs");
         expect(logs.Action).to.have.members(["logs:CreateLogStream", "logs:PutLogEvents"]);
         expect(logs.Resource).to.match(/^arn:aws:mock:.*LogGroup\/uploads-handler-logs:\*$/);
-        expect(statements).to.have.length(4);
+        expect(statements).to.have.length(5);
     });
 
     it("attaches no managed policy to any role", () => {
@@ -122,7 +137,8 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         const cors = run.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration;
         expect(cors.allowOrigins).to.deep.equal(["http://localhost:3000"]);
         expect(cors.allowHeaders).to.have.members(["content-type", "authorization", "x-extension", "x-content-length"]);
-        expect(cors.allowMethods).to.include.members(["GET", "POST"]);
+        // DELETE: Uppy aborts a multipart upload with DELETE /s3/multipart/<uploadId>.
+        expect(cors.allowMethods).to.include.members(["GET", "POST", "DELETE"]);
         const custom = await runProgram({ "image-pipeline:corsOrigins": '["https://app.example.com"]' });
         expect(custom.one("aws:apigatewayv2/api:Api").inputs.corsConfiguration.allowOrigins).to.deep.equal([
             "https://app.example.com",
@@ -132,7 +148,11 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
     it("has no authorizer unless one is configured", () => {
         expect(run.ofType("aws:apigatewayv2/authorizer:Authorizer")).to.have.length(0);
         const routes = run.ofType(ROUTE);
-        expect(routes.map((r) => r.inputs.routeKey)).to.include.members([...UPLOAD_ROUTE_KEYS, "$default"]);
+        expect(routes.map((r) => r.inputs.routeKey)).to.include.members([
+            ...UPLOAD_ROUTE_KEYS,
+            ...UPPY_ROUTE_KEYS,
+            "$default",
+        ]);
         for (const route of routes) expect(route.inputs.authorizerId).to.equal(undefined);
     });
 
@@ -151,7 +171,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             },
         });
         const routes = withAuth.ofType(ROUTE);
-        for (const key of UPLOAD_ROUTE_KEYS) {
+        for (const key of [...UPLOAD_ROUTE_KEYS, ...UPPY_ROUTE_KEYS]) {
             const route = routes.find((r) => r.inputs.routeKey === key)!;
             expect(route.inputs, key).to.include({ authorizationType: "JWT", authorizerId: `${authorizer.name}-id` });
         }

@@ -286,6 +286,8 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
             ["POST", "/uploads", { contentType: "image/png" }],
             ["POST", "/uploads/form", { contentType: "image/png" }],
             ["GET", "/uploads", undefined],
+            ["POST", "/s3/multipart", { type: "image/png" }],
+            ["GET", "/s3/params?type=image%2Fpng", undefined],
         ] as const) {
             it(`presign ${method} ${route} with the client's ${name} rejecting → JSON 500, no unhandled rejection`, async () => {
                 const s3 = new S3Client({ region: "us-east-1", ...broken } as S3ClientConfig);

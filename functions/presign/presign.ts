@@ -10,6 +10,7 @@ import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
 import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
 import type { UploadStatus } from "../shared/uploadStatus";
+import { companionRoutes } from "./companionRoutes";
 
 export interface PresignDependencies {
     s3: S3Client;
@@ -164,11 +165,37 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         }
     }
 
-    async function route(event: HttpEvent): Promise<{ status: number; body: Record<string, unknown> }> {
+    // Uppy's S3 plugin (companionEndpoint): the same rules as the routes below (functions/presign/companionRoutes.ts).
+    const companion = companionRoutes({
+        s3,
+        settings,
+        now,
+        allowedType(value) {
+            if (typeof value !== "string" || value === "")
+                throw new HttpError(400, "missing_type", 'Send the file\'s type, such as "image/png"');
+            return allowed(typeForContentType(value));
+        },
+        checkedSize(size, required) {
+            if (required && size === undefined && settings.requireUploadSize)
+                throw new HttpError(
+                    400,
+                    "missing_size",
+                    `Declare the file's byte size (1 to ${settings.maxUploadBytes}) as metadata.size`,
+                );
+            return checkedSize(size);
+        },
+        newUpload,
+        signPost,
+        ownerSegment,
+        parseBody,
+    });
+
+    async function route(event: HttpEvent): Promise<{ status: number; body: Record<string, unknown> | unknown[] }> {
         const method = event.requestContext.http.method.toUpperCase();
         const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/$/, "") : event.rawPath;
         // CORS preflight: API Gateway normally answers it; should one reach the function, it must not fail.
         if (method === "OPTIONS") return { status: 204, body: {} };
+        if (path.startsWith("/s3/")) return companion(event, method, path);
         if (path === "/uploads") {
             if (method === "POST") {
                 const body = uploadRequestFromBody(event);
@@ -224,7 +251,7 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         answerAndLog(event, deps.log, async () => {
             const { status, body } = await route(event);
             const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
-            return { result, logFields: { key: body.key } };
+            return { result, logFields: { key: Array.isArray(body) ? undefined : body.key } };
         });
 }
 
@@ -302,11 +329,11 @@ function typeForContentType(contentType: string): ImageContentType {
     return type;
 }
 
-function parseBody(event: HttpEvent): Record<string, unknown> {
+function parseBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
     const raw = event.body ?? "";
     const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-        throw new HttpError(400, "body_too_large", `The JSON body must be at most ${MAX_BODY_BYTES} bytes`);
+    if (Buffer.byteLength(text) > maxBytes) {
+        throw new HttpError(400, "body_too_large", `The JSON body must be at most ${maxBytes} bytes`);
     }
     if (text.trim() === "") {
         throw new HttpError(400, "invalid_body", 'Send a JSON body such as { "contentType": "image/png" }');

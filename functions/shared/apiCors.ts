@@ -2,7 +2,8 @@
 // and local mode's API answers its preflights with the same (local/server.ts).
 
 export const API_CORS = {
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    // DELETE: Uppy aborts a multipart upload with DELETE /s3/multipart/<uploadId>.
+    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
     // x-content-length: the seed GET flow's declared size (functions/presign/presign.ts DECLARED_SIZE_HEADER).
     allowHeaders: ["content-type", "authorization", "x-extension", "x-content-length"],
     maxAgeSeconds: 3600,

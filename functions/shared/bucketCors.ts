@@ -8,7 +8,8 @@ export interface UploadCorsRule {
     maxAgeSeconds: number;
 }
 
-/** Browsers PUT or POST uploads and read back objects; ETag is exposed so a client can confirm an upload. */
+/** Browsers PUT or POST uploads and read back objects; ETag is exposed so a client can confirm an upload, and Uppy
+ *  reads each part's ETag to complete a multipart upload (functions/presign/companionRoutes.ts). */
 export function uploadCorsRule(origins: string[]): UploadCorsRule {
     return {
         allowedMethods: ["PUT", "POST", "GET", "HEAD"],

@@ -9,7 +9,7 @@ import { randomBytes } from "crypto";
 import { once } from "events";
 import { AddressInfo } from "net";
 import { pipeline } from "stream/promises";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { checksumClaims, hasChecksumClaim, verifyChecksums, verifyContentMd5 } from "./checksumVerify";
 import { isHeaderSigned, PayloadClaim, payloadHashFailure, verifyHeaderSignedRequest } from "./headerAuthVerify";
@@ -22,6 +22,8 @@ import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
 import { deleteVariants } from "./variantCleanup";
 import { announceObjectCreated, ObjectCreatedEventName, ObjectCreatedNotification } from "./objectCreatedEvents";
+import { MultipartUploads, multipartOperation } from "./multipartUploads";
+import { uploadCorsRule } from "../../functions/shared/bucketCors";
 
 export interface S3GateOptions {
     /** Port to listen on (0: a free one), on 127.0.0.1. */
@@ -67,6 +69,19 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     });
 
     const conditionalWrites = new KeyLocks();
+    // s3rver's multipart uploads are too lax (local/s3/multipartUploads.ts): the gate carries them out itself.
+    const multipart = new MultipartUploads(
+        options.backendPort,
+        (bucket, key) => exists(backend, bucket, key),
+        (bucket) =>
+            backend.send(new HeadBucketCommand({ Bucket: bucket })).then(
+                () => true,
+                (error: { $metadata?: { httpStatusCode?: number } }) => {
+                    if (error.$metadata?.httpStatusCode === 404) return false;
+                    throw error;
+                },
+            ),
+    );
 
     const server = http.createServer(async (req, res) => {
         const requestId = randomBytes(8).toString("hex").toUpperCase();
@@ -193,6 +208,52 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                     writtenKey = fields.find(([name]) => name.toLowerCase() === "key")?.[1];
                 }
             }
+            const multipartOp = key !== undefined && !postForm ? multipartOperation(method, query) : undefined;
+            if (multipartOp && key !== undefined) {
+                const conditionalComplete =
+                    multipartOp === "complete" && conditionalHeader(req.headers["if-none-match"]) === "*";
+                const release = conditionalComplete ? await conditionalWrites.acquire(`${bucket}/${key}`) : () => {};
+                try {
+                    const outcome = await multipart.handle({
+                        operation: multipartOp,
+                        bucket,
+                        key,
+                        query,
+                        req,
+                        body: rewrite.body,
+                        checksums: claims,
+                    });
+                    if ("code" in outcome) return await refuse(outcome);
+                    if (outcome.created) {
+                        await deleteVariants(backend, bucket, key);
+                        if (options.objectCreated)
+                            announceObjectCreated(backend, options.objectCreated, {
+                                bucket,
+                                key,
+                                eventName: "CompleteMultipartUpload",
+                                region: options.region,
+                            });
+                    }
+                    const cors = corsHeaders(req.headers.origin, options.corsOrigins);
+                    res.writeHead(outcome.answer.status, {
+                        "x-amz-request-id": requestId,
+                        ...outcome.answer.headers,
+                        ...cors,
+                        // As the bucket's CORS rule exposes them to the page (Uppy reads each part's ETag).
+                        ...("access-control-allow-origin" in cors
+                            ? {
+                                  "access-control-expose-headers": uploadCorsRule(
+                                      options.corsOrigins,
+                                  ).exposeHeaders.join(", "),
+                              }
+                            : {}),
+                    });
+                    res.end(outcome.answer.body ?? "");
+                    return;
+                } finally {
+                    release();
+                }
+            }
             const writesObject = key !== undefined && ((method === "PUT" && !query.has("uploadId")) || completing);
             let releaseKey = () => {};
             if (writesObject && conditionalHeader(req.headers["if-none-match"]) === "*") {
@@ -261,6 +322,7 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
         close: () =>
             new Promise((resolve) => {
                 backend.destroy();
+                multipart.close().catch(() => undefined);
                 server.close(() => resolve());
                 server.closeAllConnections();
             }),

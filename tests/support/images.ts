@@ -1,5 +1,6 @@
 // Test images generated on the fly (no binary fixtures in the repository).
 import sharp from "sharp";
+import { randomBytes } from "crypto";
 
 /** Raw RGB(A) pixels with gradients and a grid, so encoders and resizers have structure to work on. */
 function pattern(width: number, height: number, channels: 3 | 4, seed = 0): Buffer {
@@ -86,4 +87,12 @@ export function jpegWithGps(width: number, height: number, options: { icc?: stri
 /** True when an EXIF block points to a GPS IFD (tag 0x8825, either byte order). */
 export function exifHasGps(exif: Buffer | undefined): boolean {
     return exif !== undefined && (exif.includes(Buffer.from([0x25, 0x88])) || exif.includes(Buffer.from([0x88, 0x25])));
+}
+
+/** A large clean baseline JPEG (no metadata, not progressive) of random pixels: about 2.9 bytes per pixel at
+ *  quality 100 and 4:4:4, so 3800×3800 is over 40 MB. The ingest function stores such a file byte-identical. */
+export function noiseJpeg(width: number, height: number): Promise<Buffer> {
+    return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 100, chromaSubsampling: "4:4:4" })
+        .toBuffer();
 }

@@ -1,0 +1,419 @@
+// Multipart uploads in the local S3, carried out by the gate itself (after it has checked the signature and any
+// body checksum), because s3rver 3.7 gets them wrong where S3 is strict:
+// - it has no ListParts (GET ?uploadId), no AbortMultipartUpload (DELETE ?uploadId), no ListMultipartUploads;
+// - UploadPart stores a part for any uploadId, under any key, with any part number (joined into a file path);
+// - CompleteMultipartUpload takes the key from its upload record, not the request, ignores the ETags, the order and
+//   the 5 MiB minimum part size, and answers the plain MD5 as ETag.
+// Here: an upload belongs to one bucket and key; parts 1..10000; a part replaces an earlier one of its number only
+// once it has fully arrived; Complete checks order, ETags and sizes, then writes the object in one step (s3rver's
+// putObject, made atomic by atomicStore.ts) and forgets the upload; Abort drops it. Uploads live in memory: a
+// restart of local mode forgets them (S3 keeps them until the lifecycle rule aborts them).
+// Rules: https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html,
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html ("Error codes"),
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html (part numbers 1..10,000, parts 5 MiB to 5 GiB,
+// the last part may be smaller).
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { Readable, Transform } from "stream";
+import { pipeline } from "stream/promises";
+import { S3Failure, s3Failure } from "./s3Failure";
+
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
+export const MAX_PART_NUMBER = 10_000;
+const DEFAULT_MAX_PARTS_LISTED = 1000;
+/** The body of a CompleteMultipartUpload naming 10,000 parts stays well under this. */
+const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
+
+export type MultipartOperation = "create" | "uploadPart" | "listParts" | "complete" | "abort";
+
+/** Which multipart operation an object-level request is, if any. */
+export function multipartOperation(method: string, query: URLSearchParams): MultipartOperation | undefined {
+    if (method === "POST" && query.has("uploads")) return "create";
+    if (!query.has("uploadId")) return undefined;
+    if (method === "PUT") return "uploadPart";
+    if (method === "GET") return "listParts";
+    if (method === "POST") return "complete";
+    if (method === "DELETE") return "abort";
+    return undefined;
+}
+
+interface Part {
+    number: number;
+    /** The part's MD5 in hex (its ETag without quotes). */
+    md5: string;
+    size: number;
+    file: string;
+    lastModified: Date;
+    /** The checksums the part was sent with (already verified against its bytes): algorithm → base64. */
+    checksums: Map<string, string>;
+}
+
+interface Upload {
+    bucket: string;
+    key: string;
+    /** The headers the object is created with (Content-Type, Cache-Control, x-amz-meta-*...). */
+    objectHeaders: Record<string, string>;
+    parts: Map<number, Part>;
+    folder: string;
+    completing: boolean;
+}
+
+export interface MultipartAnswer {
+    status: number;
+    headers?: Record<string, string>;
+    body?: string;
+}
+
+/** What a completed upload wrote: the caller announces it (events, variant clean-up). */
+export interface CompletedObject {
+    bucket: string;
+    key: string;
+}
+
+export interface MultipartRequest {
+    operation: MultipartOperation;
+    bucket: string;
+    key: string;
+    query: URLSearchParams;
+    req: http.IncomingMessage;
+    /** The body, when the gate already read it (a signed payload hash or a checksum to verify). */
+    body?: Buffer;
+    /** UploadPart: the x-amz-checksum-* values the gate verified against the body. */
+    checksums?: Map<string, string>;
+}
+
+/** Headers of CreateMultipartUpload that the object keeps (as PutObject's would). */
+const OBJECT_HEADERS =
+    /^(content-type|content-disposition|content-encoding|content-language|cache-control|expires|x-amz-meta-.+)$/;
+
+export class MultipartUploads {
+    private readonly uploads = new Map<string, Upload>();
+    private readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-multipart-"));
+
+    constructor(
+        private readonly backendPort: number,
+        /** Whether a conditional write (If-None-Match: *) finds the key taken. */
+        private readonly exists: (bucket: string, key: string) => Promise<boolean>,
+        /** Whether s3rver has the bucket (an upload into another is refused at create, as S3 does). */
+        private readonly bucketExists: (bucket: string) => Promise<boolean>,
+    ) {}
+
+    /** Carries out one operation; a refusal is an S3Failure, a success the answer (and, for Complete, the object). */
+    async handle(
+        request: MultipartRequest,
+    ): Promise<S3Failure | { answer: MultipartAnswer; created?: CompletedObject }> {
+        if (request.operation === "create") {
+            if (!(await this.bucketExists(request.bucket)))
+                return s3Failure(404, "NoSuchBucket", "The specified bucket does not exist");
+            return { answer: await this.create(request) };
+        }
+        const uploadId = request.query.get("uploadId") ?? "";
+        const upload = this.uploads.get(uploadId);
+        if (!upload || upload.bucket !== request.bucket || upload.key !== request.key || upload.completing) {
+            return s3Failure(
+                404,
+                "NoSuchUpload",
+                "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+            );
+        }
+        switch (request.operation) {
+            case "uploadPart":
+                return this.uploadPart(upload, request);
+            case "listParts":
+                return this.listParts(uploadId, upload, request.query);
+            case "complete":
+                return this.complete(uploadId, upload, request);
+            case "abort":
+                await this.forget(uploadId, upload);
+                return { answer: { status: 204 } };
+        }
+    }
+
+    async close(): Promise<void> {
+        this.uploads.clear();
+        await fs.promises.rm(this.root, { recursive: true, force: true });
+    }
+
+    private async create(request: MultipartRequest): Promise<MultipartAnswer> {
+        const uploadId = randomBytes(48).toString("base64url");
+        const folder = path.join(this.root, createHash("sha256").update(uploadId).digest("hex"));
+        await fs.promises.mkdir(folder);
+        const objectHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(request.req.headers)) {
+            if (OBJECT_HEADERS.test(name) && typeof value === "string") objectHeaders[name] = value;
+        }
+        this.uploads.set(uploadId, {
+            bucket: request.bucket,
+            key: request.key,
+            objectHeaders,
+            parts: new Map(),
+            folder,
+            completing: false,
+        });
+        return xmlAnswer(
+            "InitiateMultipartUploadResult",
+            `<Bucket>${xml(request.bucket)}</Bucket><Key>${xml(request.key)}</Key><UploadId>${uploadId}</UploadId>`,
+        );
+    }
+
+    private async uploadPart(upload: Upload, request: MultipartRequest) {
+        const numberText = request.query.get("partNumber") ?? "";
+        const number = /^\d{1,5}$/.test(numberText) ? Number(numberText) : NaN;
+        if (!(number >= 1 && number <= MAX_PART_NUMBER)) {
+            return s3Failure(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+        }
+        const declared = request.req.headers["content-length"];
+        if (request.body === undefined && declared === undefined)
+            return s3Failure(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+        if (Number(declared) > MAX_PART_BYTES)
+            return s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+        // Written beside the current part and renamed over it only when whole: a cut upload keeps the old part.
+        const temporary = path.join(upload.folder, `.${randomBytes(8).toString("hex")}`);
+        const md5 = createHash("md5");
+        let size = 0;
+        try {
+            await pipeline(
+                request.body ? Readable.from([request.body]) : request.req,
+                new Transform({
+                    transform(chunk: Buffer, _encoding, callback) {
+                        md5.update(chunk);
+                        size += chunk.length;
+                        callback(null, chunk);
+                    },
+                }),
+                fs.createWriteStream(temporary),
+            );
+        } catch (error) {
+            await fs.promises.rm(temporary, { force: true });
+            throw error;
+        }
+        if (declared !== undefined && size !== Number(declared)) {
+            await fs.promises.rm(temporary, { force: true });
+            return s3Failure(
+                400,
+                "IncompleteBody",
+                "You did not provide the number of bytes specified by the Content-Length HTTP header",
+            );
+        }
+        if (!this.uploads.has(request.query.get("uploadId") ?? "") || upload.completing) {
+            // Aborted or completed while the part was arriving.
+            await fs.promises.rm(temporary, { force: true });
+            return s3Failure(404, "NoSuchUpload", "The specified upload does not exist.");
+        }
+        const file = path.join(upload.folder, String(number));
+        await fs.promises.rename(temporary, file);
+        const part: Part = {
+            number,
+            md5: md5.digest("hex"),
+            size,
+            file,
+            lastModified: new Date(),
+            checksums: new Map(request.checksums ?? []),
+        };
+        upload.parts.set(number, part);
+        return { answer: { status: 200, headers: { etag: `"${part.md5}"` } } };
+    }
+
+    private listParts(uploadId: string, upload: Upload, query: URLSearchParams) {
+        const maxText = query.get("max-parts");
+        const markerText = query.get("part-number-marker");
+        const maxParts = maxText === null ? DEFAULT_MAX_PARTS_LISTED : Number(maxText);
+        const marker = markerText === null ? 0 : Number(markerText);
+        if (!Number.isInteger(maxParts) || maxParts < 0)
+            return s3Failure(400, "InvalidArgument", "Argument max-parts must be an integer between 0 and 2147483647");
+        if (!Number.isInteger(marker) || marker < 0)
+            return s3Failure(
+                400,
+                "InvalidArgument",
+                "Argument part-number-marker must be an integer between 0 and 2147483647",
+            );
+        const after = [...upload.parts.values()]
+            .filter((part) => part.number > marker)
+            .sort((a, b) => a.number - b.number);
+        const page = after.slice(0, Math.min(maxParts, DEFAULT_MAX_PARTS_LISTED));
+        const truncated = after.length > page.length;
+        const next = page.length > 0 ? page[page.length - 1].number : marker;
+        const parts = page
+            .map(
+                (part) =>
+                    `<Part><PartNumber>${part.number}</PartNumber><LastModified>${part.lastModified.toISOString()}</LastModified>` +
+                    `<ETag>"${part.md5}"</ETag><Size>${part.size}</Size>${checksumElements(part.checksums)}</Part>`,
+            )
+            .join("");
+        return {
+            answer: xmlAnswer(
+                "ListPartsResult",
+                `<Bucket>${xml(upload.bucket)}</Bucket><Key>${xml(upload.key)}</Key><UploadId>${uploadId}</UploadId>` +
+                    `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${next}</NextPartNumberMarker>` +
+                    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts}<StorageClass>STANDARD</StorageClass>`,
+            ),
+        };
+    }
+
+    private async complete(uploadId: string, upload: Upload, request: MultipartRequest) {
+        const body = request.body ?? (await readAll(request.req, MAX_COMPLETE_BODY_BYTES));
+        if (!body) return s3Failure(400, "MaxMessageLengthExceeded", "Your request was too big.");
+        const listed = completeParts(body.toString("utf8"));
+        if (!listed || listed.length === 0)
+            return s3Failure(
+                400,
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            );
+        const chosen: Part[] = [];
+        for (const [index, { number, etag, checksums }] of listed.entries()) {
+            if (index > 0 && number <= listed[index - 1].number)
+                return s3Failure(
+                    400,
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+                );
+            const part = upload.parts.get(number);
+            // S3 compares ETags without their quotes; a part checksum named in the list must be the part's own.
+            if (
+                !part ||
+                part.md5 !== etag.replace(/"/g, "").toLowerCase() ||
+                [...checksums].some(([algorithm, value]) => part.checksums.get(algorithm) !== value)
+            )
+                return s3Failure(
+                    400,
+                    "InvalidPart",
+                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+                );
+            chosen.push(part);
+        }
+        if (chosen.slice(0, -1).some((part) => part.size < MIN_PART_BYTES))
+            return s3Failure(
+                400,
+                "EntityTooSmall",
+                "Your proposed upload is smaller than the minimum allowed object size.",
+            );
+        if (conditional(request.req.headers["if-none-match"]) === "*" && (await this.exists(upload.bucket, upload.key)))
+            return s3Failure(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+            );
+        upload.completing = true;
+        try {
+            await this.writeObject(upload, chosen);
+        } catch (error) {
+            upload.completing = false;
+            throw error;
+        }
+        await this.forget(uploadId, upload);
+        // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count.
+        const etag = `"${createHash("md5")
+            .update(Buffer.concat(chosen.map((part) => Buffer.from(part.md5, "hex"))))
+            .digest("hex")}-${chosen.length}"`;
+        const host = request.req.headers.host ?? "127.0.0.1";
+        const location = `http://${host}/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`;
+        return {
+            answer: xmlAnswer(
+                "CompleteMultipartUploadResult",
+                `<Location>${xml(location)}</Location><Bucket>${xml(upload.bucket)}</Bucket><Key>${xml(upload.key)}</Key><ETag>${xml(etag)}</ETag>`,
+            ),
+            created: { bucket: upload.bucket, key: upload.key },
+        };
+    }
+
+    /** The parts, in order, as one PUT to s3rver behind the gate: its store writes the object atomically. */
+    private writeObject(upload: Upload, parts: Part[]): Promise<void> {
+        const size = parts.reduce((sum, part) => sum + part.size, 0);
+        return new Promise<void>((resolve, reject) => {
+            const request = http.request(
+                {
+                    host: "127.0.0.1",
+                    port: this.backendPort,
+                    method: "PUT",
+                    path: `/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`,
+                    headers: { ...upload.objectHeaders, "content-length": String(size) },
+                },
+                (answer) => {
+                    answer.resume();
+                    answer.on("end", () =>
+                        (answer.statusCode ?? 500) < 300
+                            ? resolve()
+                            : reject(new Error(`s3rver answered ${answer.statusCode} to the assembled object`)),
+                    );
+                    answer.on("error", reject);
+                },
+            );
+            request.on("error", reject);
+            pipeline(
+                Readable.from(
+                    (async function* () {
+                        for (const part of parts) yield* fs.createReadStream(part.file);
+                    })(),
+                ),
+                request,
+            ).catch(reject);
+        });
+    }
+
+    private async forget(uploadId: string, upload: Upload): Promise<void> {
+        this.uploads.delete(uploadId);
+        await fs.promises.rm(upload.folder, { recursive: true, force: true });
+    }
+}
+
+/** The <Part> list of a CompleteMultipartUpload body; undefined when it is not that document. */
+function completeParts(text: string): { number: number; etag: string; checksums: Map<string, string> }[] | undefined {
+    if (!/<CompleteMultipartUpload[\s>]/.test(text)) return undefined;
+    const parts: { number: number; etag: string; checksums: Map<string, string> }[] = [];
+    for (const [, inner] of text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+        const number = /<PartNumber>\s*(\d{1,5})\s*<\/PartNumber>/.exec(inner)?.[1];
+        const etag = /<ETag>([^<]*)<\/ETag>/.exec(inner)?.[1];
+        if (number === undefined || etag === undefined) return undefined;
+        const checksums = new Map(
+            [...inner.matchAll(/<Checksum(CRC32C?|CRC64NVME|SHA1|SHA256)>([^<]*)<\/Checksum\1>/g)].map(
+                ([, algorithm, value]) => [algorithm.toLowerCase(), value.trim()],
+            ),
+        );
+        parts.push({ number: Number(number), etag: etag.replace(/&quot;/g, '"'), checksums });
+    }
+    return parts;
+}
+
+/** A part's checksums as ListParts names them (<ChecksumCRC32>…). */
+function checksumElements(checksums: Map<string, string>): string {
+    return [...checksums]
+        .map(([algorithm, value]) => {
+            const tag = `Checksum${algorithm.toUpperCase()}`;
+            return `<${tag}>${xml(value)}</${tag}>`;
+        })
+        .join("");
+}
+
+async function readAll(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > limit) return undefined;
+        chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+}
+
+function conditional(value: string | string[] | undefined): string | undefined {
+    return (Array.isArray(value) ? value[0] : value)?.trim();
+}
+
+const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+function xml(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
+
+function xmlAnswer(root: string, inner: string): MultipartAnswer {
+    return {
+        status: 200,
+        headers: { "content-type": "application/xml" },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`,
+    };
+}

@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Browser, chromium, Page, Request, Route } from "playwright-core";
+import { noiseJpeg } from "./support/images";
+import { awaitChecked, startTestPipeline } from "./support/localPipeline";
+
+const CHROMIUM = "/usr/bin/chromium";
+// As tests/browser.spec.ts launches it.
+const CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+];
+const MiB = 1024 * 1024;
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** web/uppy.html: Uppy 6 with @uppy/aws-s3 (companionEndpoint = the local API), bundled from npm by local mode. */
+describe("the Uppy example page in headless Chromium (web/uppy.html, @uppy/aws-s3 multipart)", function () {
+    this.timeout(300_000);
+    let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
+    let browser: Browser;
+    let page: Page;
+    let dir: string;
+    let file: string;
+    let bytes: Buffer;
+
+    before(async function () {
+        if (!fs.existsSync(CHROMIUM)) {
+            if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+            this.skip();
+        }
+        // 64 MiB: room for the 40 MB file (the default cap is 10 MiB).
+        pipeline = await startTestPipeline({ "image-pipeline:maxUploadBytes": String(64 * MiB) });
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-uppy-"));
+        bytes = await noiseJpeg(3800, 3800);
+        expect(bytes.length).to.be.greaterThan(40_000_000);
+        file = path.join(dir, "large.jpg");
+        fs.writeFileSync(file, bytes);
+    });
+    after(async () => {
+        await browser?.close();
+        await pipeline?.close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+        page = await browser.newPage();
+        await page.goto(`${pipeline.url}/uppy.html`);
+        await page.waitForSelector("body[data-ready=true]");
+    });
+    afterEach(() => page?.close());
+
+    /** The part PUTs the page sends to S3 (their part numbers, in order). */
+    function partRequests(): number[] {
+        const parts: number[] = [];
+        page.on("request", (request: Request) => {
+            const url = new URL(request.url());
+            if (request.method() === "PUT" && url.searchParams.has("uploadId"))
+                parts.push(Number(url.searchParams.get("partNumber")));
+        });
+        return parts;
+    }
+
+    /** Waits for the uploaded original to pass the ingest checks, then reads it from the CDN. */
+    async function storedOriginal(key: string): Promise<Buffer> {
+        const uuid = /([0-9a-f-]{36})\.jpg$/.exec(key)![1];
+        const status = await awaitChecked(`${pipeline.url}/api/uploads/${uuid}`);
+        expect(status.status, JSON.stringify(status)).to.equal("ready");
+        const response = await fetch(`${pipeline.url}/cdn/${key}`);
+        expect(response.status).to.equal(200);
+        return Buffer.from(await response.arrayBuffer());
+    }
+
+    it("uploads a 40 MB clean baseline JPEG in 5 MiB parts; the original under uploads/ is sha256-identical", async () => {
+        const parts = partRequests();
+        await page.setInputFiles(".uppy-Dashboard-input >> nth=0", file);
+        const done = page.locator("#uploads li[data-key], #uploads li[data-error]").first();
+        await done.waitFor({ timeout: 240_000 });
+        expect(await done.getAttribute("data-error")).to.equal(null);
+        const key = (await done.getAttribute("data-key"))!;
+        expect(key).to.match(/^uploads\/[0-9a-f-]{36}\.jpg$/);
+        expect(parts).to.deep.equal(
+            Array.from({ length: Math.ceil(bytes.length / (5 * MiB)) }, (_, index) => index + 1),
+        );
+        expect(sha256(await storedOriginal(key))).to.equal(sha256(bytes));
+    });
+
+    it("a part request cut mid-upload (and its automatic retries) fails the file; retry lists the parts S3 has and sends only the rest; same sha256", async () => {
+        const parts = partRequests();
+        let cuts = 0;
+        // The third part's connection drops (a flaky link) until the file fails: Uppy retries a failed request 3
+        // times by itself, then reports the file failed. Every other request goes through untouched.
+        const cutThirdPart = async (route: Route) => {
+            if (route.request().method() !== "PUT") return route.continue();
+            cuts++;
+            return route.abort("connectionreset");
+        };
+        const isThirdPart = (url: URL) => url.searchParams.get("partNumber") === "3";
+        await page.route(isThirdPart, cutThirdPart);
+        await page.setInputFiles(".uppy-Dashboard-input >> nth=0", file);
+        await page.locator("#uploads li[data-error]").first().waitFor({ timeout: 240_000 });
+        await page.unroute(isThirdPart, cutThirdPart);
+        expect(cuts).to.be.greaterThan(0);
+        const beforeRetry = parts.length;
+        expect([...new Set(parts)]).to.deep.equal([1, 2, 3]);
+        const listed = page.waitForRequest(
+            (request) =>
+                request.method() === "GET" && /\/api\/s3\/multipart\/[^/]+$/.test(new URL(request.url()).pathname),
+        );
+        await page.evaluate(() => (globalThis as any).uppy.retryAll());
+        await listed;
+        const done = page.locator("#uploads li[data-key]").first();
+        await done.waitFor({ timeout: 240_000 });
+        // Parts 1 and 2 were sent once: the retry resumed the upload from part 3 instead of starting over.
+        const total = Math.ceil(bytes.length / (5 * MiB));
+        expect(parts.slice(beforeRetry)).to.deep.equal(Array.from({ length: total - 2 }, (_, index) => index + 3));
+        expect(parts.filter((part) => part === 1)).to.have.length(1);
+        const key = (await done.getAttribute("data-key"))!;
+        expect(sha256(await storedOriginal(key))).to.equal(sha256(bytes));
+    });
+});
