@@ -1,0 +1,30 @@
+// The CloudFront Function's code with the stack's enabled formats in it: what Pulumi deploys
+// (infra/cdnDistribution.ts) and what the local CDN runs (local/cdn/edgeRuntime.ts), from the one source file
+// functions/edge/chooseFormat.js. The formats come from the config, ordered by preference (VARIANT_FORMATS' order).
+import * as fs from "fs";
+import * as path from "path";
+
+export const EDGE_FUNCTION_SOURCE = path.join(__dirname, "chooseFormat.js");
+const PLACEHOLDER = "__ENABLED_FORMATS__";
+/** CloudFront Functions' maximum function size, 10 KB:
+ *  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-functions */
+export const MAX_FUNCTION_BYTES = 10 * 1024;
+/** The runtime the code is written for. */
+export const EDGE_FUNCTION_RUNTIME = "cloudfront-js-2.0";
+/** What variant responses vary on once the function picks their format from Accept (browser and proxy caches). */
+export const AUTO_FORMAT_VARY = "Accept";
+
+/** The function's code for these enabled formats (a subset of `known`, kept in `known`'s order of preference). */
+export function edgeFunctionCode(formats: readonly string[], known: readonly string[]): string {
+    const unknown = formats.filter((format) => !known.includes(format));
+    if (unknown.length > 0) throw new Error(`edge function: unknown formats ${JSON.stringify(unknown)}`);
+    const source = fs.readFileSync(EDGE_FUNCTION_SOURCE, "utf8");
+    const parts = source.split(PLACEHOLDER);
+    if (parts.length !== 2) throw new Error(`${EDGE_FUNCTION_SOURCE} must name ${PLACEHOLDER} exactly once`);
+    const code = parts.join(JSON.stringify(known.filter((format) => formats.includes(format))));
+    const bytes = Buffer.byteLength(code);
+    if (bytes > MAX_FUNCTION_BYTES) {
+        throw new Error(`edge function is ${bytes} bytes; CloudFront Functions allow ${MAX_FUNCTION_BYTES}`);
+    }
+    return code;
+}
