@@ -45,6 +45,9 @@ const ROWS: Row[] = [
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizeQuality"], set: { resizeQuality: "55" }, stack: ["resize"], local: ["resize"] },
+    { covers: ["formats"], set: { formats: "webp" }, stack: ["resize"], local: ["resize"] },
+    // The format choice by Accept happens at the CDN (its function), not in any Lambda.
+    { covers: ["autoFormat"], set: { autoFormat: "false" }, stack: [], local: [] },
     {
         covers: ["limitInputPixels"],
         set: { limitInputPixels: "1000000" },
@@ -202,9 +205,12 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 fit: "contain",
                 quality: 42,
                 limitInputPixels: 1_000_000,
+                formats: ["webp"],
                 cdnUrl: "https://cdn.example",
             };
             expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);
+            const noFormats = { ...settings, formats: [] };
+            expect(decodeResizeSettings(encodeResizeSettings(noFormats))).to.deep.equal(noFormats);
             const { cdnUrl: _, ...withoutCdn } = settings;
             expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] }))).to.deep.equal(
                 { ...withoutCdn, allowedResolutions: [] },

@@ -161,6 +161,7 @@ function rulesOf(settings: ResizeSettings) {
         uploadPrefix: settings.uploadPrefix,
         allowedResolutions: settings.allowedResolutions,
         maxDimension: settings.maxDimension,
+        formats: settings.formats,
     };
 }
 

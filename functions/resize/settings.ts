@@ -3,7 +3,7 @@
 // variables. No sharp (nor any other Lambda-only package) here: infra/resizer.ts loads it when `pulumi up` runs,
 // where only `dependencies` are installed.
 import type { PipelineConfig } from "../../config/stackConfig";
-import { UPLOADS_PREFIX } from "../shared/bucketLayout";
+import { isVariantFormat, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
 import { envReader } from "../shared/envSettings";
 
 /** How a variant fills its box (sharp's `fit`); the config accepts exactly these. */
@@ -18,6 +18,9 @@ export interface ResizeSettings {
     fit: ResizeFit;
     quality: number;
     limitInputPixels: number;
+    /** Formats a variant may be rendered in besides its original's ("<W>x<H>/<format>/..." keys); absent or empty:
+     *  none, such keys answer 403. */
+    formats?: VariantFormat[];
     /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
 }
@@ -38,6 +41,7 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         fit: config.resizeFit,
         quality: config.resizeQuality,
         limitInputPixels: config.limitInputPixels,
+        formats: config.formats,
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
     };
 }
@@ -50,6 +54,7 @@ const RESIZE_ENV = {
     fit: "RESIZE_FIT",
     quality: "RESIZE_QUALITY",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
+    formats: "VARIANT_FORMATS",
     cdnUrl: "CDN_URL",
 } as const satisfies Record<keyof ResizeSettings, string>;
 
@@ -62,6 +67,7 @@ export function encodeResizeSettings(settings: ResizeSettings): Record<string, s
         [RESIZE_ENV.fit]: settings.fit,
         [RESIZE_ENV.quality]: String(settings.quality),
         [RESIZE_ENV.limitInputPixels]: String(settings.limitInputPixels),
+        ...(settings.formats === undefined ? {} : { [RESIZE_ENV.formats]: settings.formats.join(",") }),
         ...(settings.cdnUrl === undefined ? {} : { [RESIZE_ENV.cdnUrl]: settings.cdnUrl }),
     };
 }
@@ -72,6 +78,9 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
     if (!(RESIZE_FITS as readonly string[]).includes(fit))
         throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
     const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
+    const formats = env[RESIZE_ENV.formats] === undefined ? undefined : list(RESIZE_ENV.formats);
+    if (formats && !formats.every(isVariantFormat))
+        throw new Error(`${RESIZE_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
     return {
         bucket: required(RESIZE_ENV.bucket),
         uploadPrefix: required(RESIZE_ENV.uploadPrefix),
@@ -80,6 +89,7 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
         fit: fit as ResizeFit,
         quality: positive(RESIZE_ENV.quality),
         limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
+        ...(formats === undefined ? {} : { formats: formats as VariantFormat[] }),
         ...(cdnUrl === undefined ? {} : { cdnUrl }),
     };
 }
