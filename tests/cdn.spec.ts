@@ -267,7 +267,7 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         afterEach(() => cdn.close());
 
         it("asks the bucket, then the Resizer, for the URI the function chose, and says Vary: Accept", async () => {
-            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"], ["avif", "webp"])));
+            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"])));
             const avif = await fetch(`${cdn.url}/300x300/uploads/a.jpg`, { headers: { accept: CHROME } });
             expect(avif.status).to.equal(200);
             expect(avif.headers.get("content-type")).to.equal("image/avif");
@@ -280,7 +280,7 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
         });
 
         it("leaves originals alone: no function, no Vary: Accept", async () => {
-            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"], ["avif", "webp"])));
+            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"])));
             const original = await fetch(`${cdn.url}/uploads/a.jpg`, { headers: { accept: CHROME } });
             expect(original.headers.get("content-type")).to.equal("image/jpeg");
             expect(original.headers.get("vary")).to.equal(null);

@@ -4,8 +4,7 @@ import { expect } from "chai";
 import { EDGE_FUNCTION_RUNTIME, MAX_FUNCTION_BYTES, edgeFunctionCode } from "../functions/edge/edgeFunction";
 import { compileViewerRequest, viewerRequestFunction } from "../local/cdn/edgeRuntime";
 
-const KNOWN = ["avif", "webp"];
-const code = (formats: string[]) => edgeFunctionCode(formats, KNOWN);
+const code = (formats: string[]) => edgeFunctionCode(formats);
 
 /** Accept headers real browsers send for <img> requests (each browser's own documented default). */
 const BROWSERS = {

@@ -3,6 +3,7 @@
 // functions/edge/chooseFormat.js. The formats come from the config, ordered by preference (VARIANT_FORMATS' order).
 import * as fs from "fs";
 import * as path from "path";
+import { VARIANT_FORMATS } from "../shared/bucketLayout";
 
 export const EDGE_FUNCTION_SOURCE = path.join(__dirname, "chooseFormat.js");
 const PLACEHOLDER = "__ENABLED_FORMATS__";
@@ -14,8 +15,10 @@ export const EDGE_FUNCTION_RUNTIME = "cloudfront-js-2.0";
 /** What variant responses vary on once the function picks their format from Accept (browser and proxy caches). */
 export const AUTO_FORMAT_VARY = "Accept";
 
-/** The function's code for these enabled formats (a subset of `known`, kept in `known`'s order of preference). */
-export function edgeFunctionCode(formats: readonly string[], known: readonly string[]): string {
+/** The function's code for these enabled formats (the config's `formats`), in VARIANT_FORMATS' order of preference:
+ *  AVIF (smallest) before WebP, whatever order the config lists them in. */
+export function edgeFunctionCode(formats: readonly string[]): string {
+    const known: readonly string[] = VARIANT_FORMATS;
     const unknown = formats.filter((format) => !known.includes(format));
     if (unknown.length > 0) throw new Error(`edge function: unknown formats ${JSON.stringify(unknown)}`);
     const source = fs.readFileSync(EDGE_FUNCTION_SOURCE, "utf8");
