@@ -143,7 +143,9 @@ export class CdnDistribution extends pulumi.ComponentResource {
         );
 
         // Format by Accept: the function rewrites a variant's URI to its format's key (functions/edge/), so the cache
-        // key stays the URI alone (no header in it: the cache policy above) and responses say `Vary: Accept`.
+        // key stays the URI alone (no header in it: the cache policy above) and responses say `Vary: Accept`, added
+        // by a response-headers policy of their own (overriding the origin's Vary, which never names Accept):
+        // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/modifying-response-headers.html
         const formats = args.variantFormats?.formats ?? [];
         const autoFormat = (args.variantFormats?.autoFormat ?? false) && formats.length > 0;
         const chooseFormat =
