@@ -184,8 +184,9 @@ describe("edge format choice (functions/edge/chooseFormat.js, CloudFront Functio
         it(`is at most ${MAX_FUNCTION_BYTES} bytes (CloudFront Functions' size quota), for runtime ${EDGE_FUNCTION_RUNTIME}`, () => {
             expect(Buffer.byteLength(code(["avif", "webp"]))).to.be.at.most(MAX_FUNCTION_BYTES);
         });
-        it("the local runtime has no eval, new Function, require, process, Buffer or timers, as CloudFront's", () => {
+        it("the local runtime has no eval, new Function, require, process, Buffer or timers, and is strict, as CloudFront's", () => {
             for (const body of [
+                "undeclared = 1",
                 "eval('1')",
                 "new Function('return 1')()",
                 "require('fs')",

@@ -1,6 +1,6 @@
 // The CloudFront Functions runtime, as far as the local CDN needs it: the viewer-request function's code runs in a
 // vm context that has the language's built-ins and nothing of Node's (no require, process, Buffer, timers or
-// network) and refuses eval / new Function, as the runtime does:
+// network), refuses eval / new Function, and runs the code in strict mode (always on there), as the runtime does:
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html
 // The event crosses as JSON, so the function sees only objects of its own context, shaped as CloudFront's
 // (lowercase header names, { value } per header):
@@ -18,7 +18,7 @@ export interface ViewerRequest {
  *  handler returned, as JSON. */
 export function compileViewerRequest(code: string): (event: unknown) => unknown {
     const context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: false } });
-    new vm.Script(code, { filename: "cloudfront-function.js" }).runInContext(context);
+    new vm.Script(`"use strict";\n${code}`, { filename: "cloudfront-function.js" }).runInContext(context);
     const invoke = new vm.Script("JSON.stringify(handler(JSON.parse(__event)))", { filename: "invoke.js" });
     return (event) => {
         context.__event = JSON.stringify(event);
