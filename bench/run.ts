@@ -16,6 +16,7 @@ import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
 import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
+import { benchFormats, formatFigures } from "./formatBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
         });
         if (resizeRows.every((row) => row.vipsMs === undefined))
             console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+
+        console.log("variant formats (AVIF, WebP vs today's output) …");
+        const formats = await benchFormats(images, s3, BUCKET, runs, console.log);
+        results.formats = formats;
+        for (const figure of formatFigures(formats.rows)) figures.push({ section: "formats", ...figure });
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);

@@ -134,6 +134,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             RESIZE_QUALITY: "80",
             LIMIT_INPUT_PIXELS: "50000000",
             VARIANT_FORMATS: "avif,webp",
+            RESIZE_THREADS: "1",
         });
     });
 

@@ -91,7 +91,8 @@ const ROWS: Row[] = [
     { covers: ["kmsKeyArn"], set: { kmsKeyArn: "create" }, stack: [], local: [] },
     { covers: ["forceDestroy"], set: { forceDestroy: "false" }, stack: [], local: [] },
     { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
-    { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: [], local: [] },
+    // More memory is more vCPUs on Lambda: the Resizer's threads follow (resize/settings.ts lambdaVcpus).
+    { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
     {
         covers: ["resizerOriginReadTimeoutSeconds"],
@@ -206,6 +207,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 quality: 42,
                 limitInputPixels: 1_000_000,
                 formats: ["webp"],
+                threads: 2,
                 cdnUrl: "https://cdn.example",
             };
             expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);

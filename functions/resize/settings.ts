@@ -21,6 +21,8 @@ export interface ResizeSettings {
     /** Formats a variant may be rendered in besides its original's ("<W>x<H>/<format>/..." keys); absent or empty:
      *  none, such keys answer 403. */
     formats?: VariantFormat[];
+    /** Threads libvips may use for one image (sharp.concurrency): the function's vCPUs. Absent: sharp's default. */
+    threads?: number;
     /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
 }
@@ -42,8 +44,24 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         quality: config.resizeQuality,
         limitInputPixels: config.limitInputPixels,
         formats: config.formats,
+        threads:
+            config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
     };
+}
+
+/** Lambda gives CPU in proportion to memory, "at 1,769 MB, a function has the equivalent of one vCPU", up to 6
+ *  at 10,240 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): a thread per started
+ *  vCPU, so 1536 MB (the default) keeps one thread and 1770 MB gets a second. */
+export const LAMBDA_MB_PER_VCPU = 1769;
+export function lambdaVcpus(memoryMb: number): number {
+    return Math.min(6, Math.max(1, Math.ceil(memoryMb / LAMBDA_MB_PER_VCPU)));
+}
+
+/** A Fargate task has its `cpu` units, "1024 CPU units is the equivalent of 1 vCPU"
+ *  (https://repost.aws/knowledge-center/ecs-cpu-allocation); a fraction of one vCPU still gets one thread. */
+export function fargateVcpus(cpuUnits: string): number {
+    return Math.max(1, Math.floor(Number(cpuUnits) / 1024));
 }
 
 const RESIZE_ENV = {
@@ -55,6 +73,7 @@ const RESIZE_ENV = {
     quality: "RESIZE_QUALITY",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
     formats: "VARIANT_FORMATS",
+    threads: "RESIZE_THREADS",
     cdnUrl: "CDN_URL",
 } as const satisfies Record<keyof ResizeSettings, string>;
 
@@ -68,6 +87,7 @@ export function encodeResizeSettings(settings: ResizeSettings): Record<string, s
         [RESIZE_ENV.quality]: String(settings.quality),
         [RESIZE_ENV.limitInputPixels]: String(settings.limitInputPixels),
         ...(settings.formats === undefined ? {} : { [RESIZE_ENV.formats]: settings.formats.join(",") }),
+        ...(settings.threads === undefined ? {} : { [RESIZE_ENV.threads]: String(settings.threads) }),
         ...(settings.cdnUrl === undefined ? {} : { [RESIZE_ENV.cdnUrl]: settings.cdnUrl }),
     };
 }
@@ -90,6 +110,7 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
         quality: positive(RESIZE_ENV.quality),
         limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
         ...(formats === undefined ? {} : { formats: formats as VariantFormat[] }),
+        ...(env[RESIZE_ENV.threads] === undefined ? {} : { threads: positive(RESIZE_ENV.threads) }),
         ...(cdnUrl === undefined ? {} : { cdnUrl }),
     };
 }
