@@ -1,7 +1,14 @@
 // The CloudFront Function that picks a variant's format from Accept (functions/edge/chooseFormat.js), run as the
 // local CDN runs it: in a vm context with only what CloudFront's runtime offers (local/cdn/edgeRuntime.ts).
 import { expect } from "chai";
-import { EDGE_FUNCTION_RUNTIME, MAX_FUNCTION_BYTES, edgeFunctionCode } from "../functions/edge/edgeFunction";
+import {
+    EDGE_FUNCTION_RUNTIME,
+    KEPT_EXTENSIONS,
+    MAX_FUNCTION_BYTES,
+    edgeFunctionCode,
+} from "../functions/edge/edgeFunction";
+import { VARIANT_FORMATS } from "../functions/shared/bucketLayout";
+import { chooseOutputFormat } from "../functions/resize/variantFormat";
 import { compileViewerRequest, viewerRequestFunction } from "../local/cdn/edgeRuntime";
 
 const code = (formats: string[]) => edgeFunctionCode(formats);
@@ -151,10 +158,20 @@ describe("edge format choice (functions/edge/chooseFormat.js, CloudFront Functio
                 "/640x480/avif/uploads/user_1/a.png",
             );
         });
-        it("asks no copy of an original in its own format: an AVIF original stays, a WebP one becomes AVIF", () => {
-            expect(rewrite(BROWSERS.chrome, "/300x300/uploads/a.avif")).to.equal("/300x300/uploads/a.avif");
-            expect(rewrite(BROWSERS.chromeBeforeAvif, "/300x300/uploads/a.webp")).to.equal("/300x300/uploads/a.webp");
-            expect(rewrite(BROWSERS.chrome, "/300x300/uploads/a.webp")).to.equal("/300x300/avif/uploads/a.webp");
+        it("leaves AVIF and WebP originals' variants at their plain URI: the Resizer keeps their format anyway", () => {
+            for (const extension of ["avif", "webp", "AVIF"]) {
+                for (const accept of [BROWSERS.chrome, BROWSERS.chromeBeforeAvif]) {
+                    const uri = `/300x300/uploads/a.${extension}`;
+                    expect(rewrite(accept, uri), `${extension} ${accept}`).to.equal(uri);
+                }
+            }
+            // The rule the edge follows: functions/resize/variantFormat.ts renders such originals in their own format.
+            for (const original of KEPT_EXTENSIONS) {
+                for (const requested of VARIANT_FORMATS) {
+                    const choice = { requested, original, animated: false, outputPixels: 1, avifMaxPixels: 1e9 };
+                    expect(chooseOutputFormat(choice), `${original} as ${requested}`).to.equal(original);
+                }
+            }
         });
     });
 

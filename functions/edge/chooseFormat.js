@@ -20,8 +20,9 @@ const VARIANT_URI = /^\/([1-9][0-9]{0,5}x[1-9][0-9]{0,5})\/(uploads\/[^?#]*\.([A
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const QUOTED = /^"[^"\\]*"$/;
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
-/** An original's extension → the format it already is (such a variant needs no format copy of itself). */
-const FORMAT_OF_EXTENSION = { avif: "avif", webp: "webp" };
+/** Extensions of originals whose variants keep the original's format whatever is asked (AVIF and WebP originals:
+ *  functions/resize/variantFormat.ts); their plain URI is their only variant. Injected by edgeFunction.ts. */
+const KEPT_EXTENSIONS = __KEPT_EXTENSIONS__;
 
 // biome-ignore lint/correctness/noUnusedVariables: CloudFront calls the function named handler
 function handler(event) {
@@ -29,8 +30,9 @@ function handler(event) {
     try {
         const match = VARIANT_URI.exec(request.uri);
         if (match === null) return request; // originals, explicit /<W>x<H>/<fmt>/ paths, anything else: untouched
+        if (KEPT_EXTENSIONS.indexOf(match[3].toLowerCase()) !== -1) return request;
         const format = chooseFormat(acceptHeader(request.headers));
-        if (format !== null && FORMAT_OF_EXTENSION[match[3].toLowerCase()] !== format) {
+        if (format !== null) {
             request.uri = `/${match[1]}/${format}/${match[2]}`;
         }
     } catch (_error) {
