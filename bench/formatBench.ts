@@ -69,12 +69,7 @@ export async function benchFormats(
     if (!tool) log("ssimulacra2 not found: bytes compared at the configured qualities, without scores");
     const exec = promisify(execFile);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-formats-"));
-    const score = async (reference: string, candidate: Buffer): Promise<number> => {
-        const file = path.join(dir, "candidate.png");
-        await sharp(candidate).png({ compressionLevel: 1 }).toFile(file);
-        const { stdout } = await exec(tool!, [reference, file]);
-        return Number(stdout.trim());
-    };
+    const score = (reference: string, candidate: Buffer) => scoreWith(exec, tool!, dir, reference, candidate);
     sharp.concurrency(1); // the Lambda default (1536 MB: one vCPU), the same for every contender
     const handler = createResizeHandler({
         s3,
@@ -192,6 +187,136 @@ export function configuredQualities(): Record<VariantFormat, number> {
     };
 }
 
+export interface AvifTuningRow {
+    image: string;
+    size: string;
+    effort: number;
+    chromaSubsampling: "4:2:0" | "4:4:4";
+    threads: number;
+    /** Bytes / today's at the quality of equal SSIMULACRA2 (undefined without ssimulacra2). */
+    matchedBytesRatio?: number;
+    /** Encode (from resized pixels) + today's decode and resize, / today's whole render. */
+    renderRatio: number;
+}
+
+/** AVIF's speed knobs at the sizes where its first hit is slow: effort, chroma subsampling, threads. */
+export async function benchAvifTuning(images: BenchImage[], runs: number): Promise<AvifTuningRow[]> {
+    const tool = ssimulacra2Path();
+    const exec = promisify(execFile);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-avif-"));
+    const rows: AvifTuningRow[] = [];
+    const candidates = [
+        { effort: 1, chromaSubsampling: "4:2:0", threads: 1 },
+        { effort: 2, chromaSubsampling: "4:2:0", threads: 1 },
+        { effort: 2, chromaSubsampling: "4:4:4", threads: 1 },
+        { effort: 3, chromaSubsampling: "4:2:0", threads: 1 },
+        { effort: 3, chromaSubsampling: "4:2:0", threads: 2 },
+        { effort: 4, chromaSubsampling: "4:2:0", threads: 1 },
+    ] as const;
+    try {
+        for (const image of images.filter((candidate) => candidate.contentType === "image/jpeg")) {
+            for (const size of ["640x480", "1280x720"]) {
+                const [width, height] = size.split("x").map(Number);
+                sharp.concurrency(1);
+                const today = () =>
+                    renderVariant(image.bytes, {
+                        width,
+                        height,
+                        fit: "cover",
+                        quality: QUALITY,
+                        limitInputPixels: 5e7,
+                    });
+                const todayMs = median(await timeRuns(runs, 1, today));
+                const todayBytes = (await today()).bytes;
+                const resized = await sharp(image.bytes)
+                    .autoOrient()
+                    .resize({ width, height, fit: "cover" })
+                    .raw()
+                    .toBuffer({ resolveWithObject: true });
+                const { width: w, height: h, channels } = resized.info;
+                const pixels = () => sharp(resized.data, { raw: { width: w, height: h, channels } });
+                const resizeMs = median(
+                    await timeRuns(runs, 1, () =>
+                        sharp(image.bytes).autoOrient().resize({ width, height, fit: "cover" }).raw().toBuffer(),
+                    ),
+                );
+                const reference = path.join(dir, "reference.png");
+                await pixels().png({ compressionLevel: 1 }).toFile(reference);
+                const todayScore = tool ? await scoreWith(exec, tool, dir, reference, todayBytes) : undefined;
+                for (const candidate of candidates) {
+                    const avif = (quality: number) =>
+                        pixels().avif({
+                            quality,
+                            effort: candidate.effort,
+                            chromaSubsampling: candidate.chromaSubsampling,
+                        });
+                    let matchedBytesRatio: number | undefined;
+                    if (tool && todayScore !== undefined) {
+                        let [low, high] = [1, 100];
+                        while (low < high) {
+                            const quality = (low + high) >> 1;
+                            const bytes = await avif(quality).toBuffer();
+                            if ((await scoreWith(exec, tool, dir, reference, bytes)) >= todayScore) high = quality;
+                            else low = quality + 1;
+                        }
+                        matchedBytesRatio = (await avif(low).toBuffer()).length / todayBytes.length;
+                    }
+                    sharp.concurrency(candidate.threads);
+                    const encodeMs = median(
+                        await timeRuns(runs, 1, () =>
+                            avif(encoderQuality(QUALITY, AVIF_ENCODER.qualityOffset)).toBuffer(),
+                        ),
+                    );
+                    sharp.concurrency(1);
+                    rows.push({
+                        image: image.name,
+                        size,
+                        ...candidate,
+                        ...(matchedBytesRatio === undefined ? {} : { matchedBytesRatio }),
+                        renderRatio: (resizeMs + encodeMs) / todayMs,
+                    });
+                }
+            }
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        sharp.concurrency(0);
+    }
+    return rows;
+}
+
+async function scoreWith(
+    exec: (file: string, args: string[]) => Promise<{ stdout: string }>,
+    tool: string,
+    dir: string,
+    reference: string,
+    candidate: Buffer,
+): Promise<number> {
+    const file = path.join(dir, "candidate.png");
+    await sharp(candidate).png({ compressionLevel: 1 }).toFile(file);
+    return Number((await exec(tool, [reference, file])).stdout.trim());
+}
+
+/** One figure per AVIF candidate and size: medians over the photos. */
+export function avifTuningFigures(rows: AvifTuningRow[]): FormatFigure[] {
+    const keys = [
+        ...new Set(
+            rows.map((row) => `${row.size} effort ${row.effort} ${row.chromaSubsampling} ${row.threads} thread(s)`),
+        ),
+    ];
+    return keys.map((key) => {
+        const list = rows.filter(
+            (row) => `${row.size} effort ${row.effort} ${row.chromaSubsampling} ${row.threads} thread(s)` === key,
+        );
+        const bytes = list.map((row) => row.matchedBytesRatio).filter((value): value is number => value !== undefined);
+        return {
+            name: `AVIF ${key}: render time vs today's (bytes at equal score ${bytes.length ? median(bytes).toFixed(2) : "?"}×)`,
+            value: median(list.map((row) => row.renderRatio)),
+            unit: "×",
+        };
+    });
+}
+
 export interface FormatFigure {
     name: string;
     value: number;
@@ -227,6 +352,12 @@ export function formatFigures(rows: FormatRow[]): FormatFigure[] {
                 unit: "×",
                 target: { op: "<=", value: 3 },
             });
+            const worst = list.reduce((a, b) => (a.firstHitRatio >= b.firstHitRatio ? a : b));
+            figures.push({
+                name: `${what}: first hit, slowest photo (${worst.image})`,
+                value: worst.firstHitRatio,
+                unit: "×",
+            });
             figures.push({
                 name: `${size}/${format}: ${format} render time vs today's (decode, resize, encode; 1 thread)`,
                 value: medianOf(list, (row) => row.encodeRatio),
@@ -247,6 +378,21 @@ export function formatFigures(rows: FormatRow[]): FormatFigure[] {
         unit: "×",
         target: { op: "<=", value: 0.7 },
     });
+    // The same at equal score: each avif key's delivered format at the quality matching today's score.
+    const atEqualScore = current.map((row) =>
+        row.delivered === "avif"
+            ? row.matchedBytesRatio
+            : rows.find((other) => other.requested === "webp" && other.image === row.image && other.size === row.size)
+                  ?.matchedBytesRatio,
+    );
+    if (atEqualScore.every((value) => value !== undefined)) {
+        figures.push({
+            name: "bytes to a current browser at equal SSIMULACRA2 (delivered format at its matched quality, median)",
+            value: median(atEqualScore as number[]),
+            unit: "×",
+            target: { op: "<=", value: 0.7 },
+        });
+    }
     return figures;
 }
 
@@ -277,6 +423,12 @@ if (require.main === module) {
             credentials: LOCAL_CREDENTIALS,
         });
         try {
+            if (args.includes("--tuning")) {
+                const tuning = await benchAvifTuning(images, runs);
+                for (const figure of avifTuningFigures(tuning))
+                    console.log(`${figure.name}: ${figure.value.toFixed(2)} ×`);
+                return;
+            }
             const { rows, ssimulacra2 } = await benchFormats(images, s3, "bench", runs, console.log);
             console.log(`ssimulacra2: ${ssimulacra2 ?? "not found"}`);
             for (const figure of formatFigures(rows)) {

@@ -16,7 +16,7 @@ import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
 import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
-import { benchFormats, formatFigures } from "./formatBench";
+import { avifTuningFigures, benchAvifTuning, benchFormats, formatFigures } from "./formatBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -140,6 +140,9 @@ async function main(): Promise<void> {
         const formats = await benchFormats(images, s3, BUCKET, runs, console.log);
         results.formats = formats;
         for (const figure of formatFigures(formats.rows)) figures.push({ section: "formats", ...figure });
+        const tuning = await benchAvifTuning(images, runs);
+        results.avifTuning = tuning;
+        for (const figure of avifTuningFigures(tuning)) figures.push({ section: "formats", ...figure });
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);
