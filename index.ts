@@ -83,6 +83,7 @@ const cdn = new CdnDistribution("cdn", {
     priceClass: config.priceClass,
     domainNames: config.domainNames,
     certificateArn: config.certificateArn,
+    variantFormats: { formats: config.formats, autoFormat: config.autoFormat },
     resizer: {
         ...(resizer
             ? { functionName: resizer.functionName, functionUrl: resizer.functionUrl }

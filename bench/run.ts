@@ -17,6 +17,7 @@ import { benchPresign } from "./presignBench";
 import { benchUpload } from "./uploadBench";
 import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
+import { avifTuningFigures, benchAvifTuning, benchFormats, formatFigures } from "./formatBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -135,6 +136,14 @@ async function main(): Promise<void> {
         });
         if (resizeRows.every((row) => row.vipsMs === undefined))
             console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+
+        console.log("variant formats (AVIF, WebP vs today's output) …");
+        const formats = await benchFormats(images, s3, BUCKET, runs, console.log);
+        results.formats = formats;
+        for (const figure of formatFigures(formats.rows)) figures.push({ section: "formats", ...figure });
+        const tuning = await benchAvifTuning(images, runs);
+        results.avifTuning = tuning;
+        for (const figure of avifTuningFigures(tuning)) figures.push({ section: "formats", ...figure });
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);

@@ -8,7 +8,7 @@ import * as path from "path";
 import { IMAGE_CONTENT_TYPES, ImageContentType, isImageContentType } from "../functions/shared/imageTypes";
 import { quoteInput as quote } from "../functions/shared/quoteInput";
 import { RESIZE_FITS, ResizeFit } from "../functions/resize/settings";
-import { SIZE_PATTERN } from "../functions/shared/bucketLayout";
+import { isVariantFormat, SIZE_PATTERN, VARIANT_FORMATS, VariantFormat } from "../functions/shared/bucketLayout";
 import { FARGATE_CPU_UNITS, FargateCpu, fargateSizeProblem, RESIZER_RUNTIMES, ResizerRuntime } from "./fargateSizes";
 
 /**
@@ -75,6 +75,11 @@ export interface PipelineConfig {
     resizerReservedConcurrency?: number;
     resizeFit: ResizeFit;
     resizeQuality: number;
+    /** Formats variants may be rendered in besides the original's own (the `<W>x<H>/<format>/...` keys); empty:
+     *  every variant keeps its original's format. */
+    formats: VariantFormat[];
+    /** Pick the variant's format from the browser's Accept header at the CDN (among `formats`). */
+    autoFormat: boolean;
     /** Largest original the Resizer decodes, in pixels summed over all frames. */
     limitInputPixels: number;
     /** Where the Resizer runs: Lambda (default) or containers on ECS Fargate behind an internal ALB. */
@@ -125,6 +130,8 @@ export const CONFIG_DEFAULTS: PipelineConfig = {
     resizerReservedConcurrency: 10,
     resizeFit: "cover",
     resizeQuality: 80,
+    formats: ["avif", "webp"],
+    autoFormat: true,
     limitInputPixels: 50_000_000,
     resizerRuntime: "lambda",
     fargateCpu: "1024",
@@ -171,6 +178,8 @@ const KNOWN_KEYS: Record<keyof PipelineConfig, true> = {
     resizerReservedConcurrency: true,
     resizeFit: true,
     resizeQuality: true,
+    formats: true,
+    autoFormat: true,
     limitInputPixels: true,
     resizerRuntime: true,
     fargateCpu: true,
@@ -277,6 +286,10 @@ export function parsePipelineConfig(
             : read.reservedConcurrency("resizerReservedConcurrency", d.resizerReservedConcurrency!),
         resizeFit: read.oneOf("resizeFit", d.resizeFit, RESIZE_FITS),
         resizeQuality: read.integer("resizeQuality", d.resizeQuality, 1, 100),
+        formats: read.list("formats", d.formats, (value) =>
+            isVariantFormat(value) ? undefined : `is not one of ${VARIANT_FORMATS.join(", ")}`,
+        ) as VariantFormat[],
+        autoFormat: read.boolean("autoFormat", d.autoFormat),
         limitInputPixels: read.integer("limitInputPixels", d.limitInputPixels, 1, 2 ** 31),
         resizerRuntime: read.oneOf("resizerRuntime", d.resizerRuntime, RESIZER_RUNTIMES),
         fargateCpu: read.oneOf("fargateCpu", d.fargateCpu, FARGATE_CPU_UNITS),

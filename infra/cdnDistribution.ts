@@ -8,6 +8,7 @@ import {
     VARIANT_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
+import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../functions/edge/edgeFunction";
 
 export interface CdnDistributionArgs {
     bucketName: pulumi.Input<string>;
@@ -22,6 +23,9 @@ export interface CdnDistributionArgs {
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
+    /** Variant formats besides the original's (config `formats`), and whether a CloudFront Function picks one from
+     *  each request's Accept header (config `autoFormat`). Absent: variants in their original's format only. */
+    variantFormats?: { formats: string[]; autoFormat: boolean };
     /** The Resizer: CloudFront fails over to its Function URL (or, fargate, its internal ALB) when the bucket has
      *  no such variant. */
     resizer: ({ functionName: pulumi.Input<string>; functionUrl: pulumi.Input<string> } | ContainerResizerOrigin) & {
@@ -62,8 +66,14 @@ export const UNCACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503
  * case-sensitive, first listed behaviour wins:
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
  */
-export function variantPathPatterns(allowedResolutions: string[]): string[] {
-    return allowedResolutions.length > 0 ? allowedResolutions.map(sizeKeysPattern) : [VARIANT_KEYS_PATTERN];
+export function variantPathPatterns(allowedResolutions: string[], withFormats = false): string[] {
+    if (allowedResolutions.length === 0) return [VARIANT_KEYS_PATTERN]; // `*x*` also spans "<W>x<H>/<format>"
+    // With formats, "<W>x<H>/*uploads/*" also takes the explicit "<W>x<H>/<format>/uploads/..." paths in the same
+    // behaviour (one per size: the 73-size limit stands). A path with another segment there reaches the Resizer,
+    // which refuses it (400 malformed key; 403 for a format not enabled).
+    return allowedResolutions.map((size) =>
+        withFormats ? `${size}/*${ORIGINAL_KEYS_PATTERN}` : sizeKeysPattern(size),
+    );
 }
 
 /**
@@ -110,26 +120,57 @@ export class CdnDistribution extends pulumi.ComponentResource {
             parent,
         );
 
+        const responseHeadersArgs: aws.cloudfront.ResponseHeadersPolicyArgs = {
+            comment: "CORS reads for the configured origins; nosniff",
+            corsConfig: {
+                accessControlAllowCredentials: args.corsAllowCredentials ?? false,
+                accessControlAllowOrigins: { items: args.corsOrigins },
+                accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
+                accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
+                accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
+                accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
+                originOverride: true,
+            },
+            securityHeadersConfig: {
+                contentTypeOptions: { override: true },
+                strictTransportSecurity: { accessControlMaxAgeSec: CDN_HSTS_MAX_AGE_SECONDS, override: true },
+            },
+        };
         const responseHeaders = new aws.cloudfront.ResponseHeadersPolicy(
             `${name}-headers`,
-            {
-                comment: "CORS reads for the configured origins; nosniff",
-                corsConfig: {
-                    accessControlAllowCredentials: args.corsAllowCredentials ?? false,
-                    accessControlAllowOrigins: { items: args.corsOrigins },
-                    accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
-                    accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
-                    accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
-                    accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
-                    originOverride: true,
-                },
-                securityHeadersConfig: {
-                    contentTypeOptions: { override: true },
-                    strictTransportSecurity: { accessControlMaxAgeSec: CDN_HSTS_MAX_AGE_SECONDS, override: true },
-                },
-            },
+            responseHeadersArgs,
             parent,
         );
+
+        // Format by Accept: the function rewrites a variant's URI to its format's key (functions/edge/), so the cache
+        // key stays the URI alone (no header in it: the cache policy above) and responses say `Vary: Accept`, added
+        // by a response-headers policy of their own (overriding the origin's Vary, which never names Accept):
+        // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/modifying-response-headers.html
+        const formats = args.variantFormats?.formats ?? [];
+        const autoFormat = (args.variantFormats?.autoFormat ?? false) && formats.length > 0;
+        const chooseFormat =
+            autoFormat &&
+            new aws.cloudfront.Function(
+                `${name}-choose-format`,
+                {
+                    comment: "Picks a variant's format (avif, webp or the original's) from the Accept header",
+                    runtime: EDGE_FUNCTION_RUNTIME,
+                    publish: true,
+                    code: edgeFunctionCode(formats),
+                },
+                parent,
+            );
+        const variantResponseHeaders =
+            autoFormat &&
+            new aws.cloudfront.ResponseHeadersPolicy(
+                `${name}-variant-headers`,
+                {
+                    ...responseHeadersArgs,
+                    comment: "As the images' policy, plus Vary: Accept (the format depends on it)",
+                    customHeadersConfig: { items: [{ header: "Vary", value: AUTO_FORMAT_VARY, override: true }] },
+                },
+                parent,
+            );
 
         const lambdaResizer = "functionUrl" in args.resizer ? args.resizer : undefined;
         const resizer = {
@@ -206,10 +247,18 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 // path and must never invoke the Resizer (the first matching behaviour wins).
                 orderedCacheBehaviors: [
                     { ...cacheBehavior, pathPattern: ORIGINAL_KEYS_PATTERN, targetOriginId: BUCKET_ORIGIN_ID },
-                    ...variantPathPatterns(resizer.allowedResolutions).map((pathPattern) => ({
+                    ...variantPathPatterns(resizer.allowedResolutions, formats.length > 0).map((pathPattern) => ({
                         ...cacheBehavior,
                         pathPattern,
                         targetOriginId: VARIANT_ORIGIN_GROUP_ID,
+                        ...(chooseFormat && variantResponseHeaders
+                            ? {
+                                  responseHeadersPolicyId: variantResponseHeaders.id,
+                                  functionAssociations: [
+                                      { eventType: "viewer-request", functionArn: chooseFormat.arn },
+                                  ],
+                              }
+                            : {}),
                     })),
                 ],
                 customErrorResponses: UNCACHED_ERROR_CODES.map((errorCode) => ({ errorCode, errorCachingMinTtl: 0 })),

@@ -18,6 +18,8 @@ import { errorJson, internalErrorResult } from "../functions/shared/http";
 import { API_CORS } from "../functions/shared/apiCors";
 import { PipelineConfig } from "../config/stackConfig";
 import { createCdn } from "./cdn/cdn";
+import { viewerRequestFunction } from "./cdn/edgeRuntime";
+import { edgeFunctionCode } from "../functions/edge/edgeFunction";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "../functions/shared/httpEvent";
 import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
@@ -134,6 +136,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         basePath: "/cdn",
         corsOrigins,
         corsAllowCredentials: config.corsAllowCredentials,
+        // The same CloudFront Function the stack deploys on its variant behaviours (infra/cdnDistribution.ts).
+        viewerRequest:
+            config.autoFormat && config.formats.length > 0
+                ? viewerRequestFunction(edgeFunctionCode(config.formats))
+                : undefined,
     });
     const pageConfig = JSON.stringify({
         allowedResolutions: config.allowedResolutions,

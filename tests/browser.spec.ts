@@ -148,6 +148,21 @@ describe("the upload page in headless Chromium (web/)", () => {
         expect(held.length).to.equal(4);
     });
 
+    it("shows each variant's format and bytes as Chromium's <img> gets them: a JPEG's in AVIF, WebP above 640x480", async () => {
+        const item = await uploadThroughPage("put", "format.jpg", await jpegBytes(1600, 1200));
+        await loadedImages(item);
+        const formats = await item
+            .locator(".gallery img")
+            .evaluateAll((images: any[]) => images.map((image) => [image.dataset.variant, image.dataset.format]));
+        expect(formats).to.deep.equal([
+            ["original", "JPEG"],
+            ["300x300", "AVIF"],
+            ["640x480", "AVIF"],
+            ["1280x720", "WEBP"], // AVIF_MAX_PIXELS (functions/resize/variantFormat.ts): answered as WebP
+        ]);
+        await item.locator("figcaption", { hasText: /^300x300: 300×300, AVIF, [\d.]+ (B|KiB|MiB)$/ }).waitFor();
+    });
+
     it("declares the file's size when signing a PUT, so the URL it uploads with has content-length signed", async () => {
         const bytes = await jpegBytes(320, 240);
         const signRequest = page.waitForRequest(

@@ -4,6 +4,8 @@ import { AddressInfo } from "net";
 import { createCdn, CdnOptions } from "../local/cdn/cdn";
 import { HttpEvent, jsonResult } from "../functions/shared/http";
 import { CDN_CORS } from "../functions/shared/cdnResponseHeaders";
+import { edgeFunctionCode } from "../functions/edge/edgeFunction";
+import { viewerRequestFunction } from "../local/cdn/edgeRuntime";
 
 const missing = () => Object.assign(new Error("missing"), { name: "NoSuchKey" });
 
@@ -235,6 +237,73 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
             expect(response.status).to.equal(206);
             expect(response.headers.get("content-encoding")).to.equal(null);
             expect(await response.text()).to.equal(json.subarray(0, 8).toString());
+        });
+    });
+
+    describe("autoFormat: the variant behaviours' viewer-request function (functions/edge/chooseFormat.js)", () => {
+        const CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+        const body = Buffer.from("stored avif bytes");
+        let bucket: ReturnType<typeof memoryBucket>;
+        let resized: string[];
+        let cdn: Awaited<ReturnType<typeof serve>>;
+        const start = async (viewerRequest: CdnOptions["viewerRequest"]) => {
+            bucket = memoryBucket({
+                "300x300/avif/uploads/a.jpg": { body, contentType: "image/avif" },
+                "uploads/a.jpg": { body, contentType: "image/jpeg" },
+            });
+            resized = [];
+            cdn = await serve({
+                s3: bucket.s3,
+                bucket: "b",
+                basePath: "/cdn",
+                corsOrigins: [],
+                viewerRequest,
+                resize: async (event) => {
+                    resized.push(event.rawPath);
+                    return jsonResult(404, { error: { code: "original_not_found", message: "missing" } });
+                },
+            });
+        };
+        afterEach(() => cdn.close());
+
+        it("asks the bucket, then the Resizer, for the URI the function chose, and says Vary: Accept", async () => {
+            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"])));
+            const avif = await fetch(`${cdn.url}/300x300/uploads/a.jpg`, { headers: { accept: CHROME } });
+            expect(avif.status).to.equal(200);
+            expect(avif.headers.get("content-type")).to.equal("image/avif");
+            expect(avif.headers.get("vary")).to.equal("Accept");
+            const webp = await fetch(`${cdn.url}/300x300/uploads/a.jpg`, { headers: { accept: "image/webp,*/*" } });
+            expect(webp.status).to.equal(404);
+            expect(webp.headers.get("vary")).to.equal("Accept"); // errors carry the policy's headers too
+            expect(bucket.asked).to.deep.equal(["300x300/avif/uploads/a.jpg", "300x300/webp/uploads/a.jpg"]);
+            expect(resized).to.deep.equal(["/300x300/webp/uploads/a.jpg"]);
+        });
+
+        it("leaves originals alone: no function, no Vary: Accept", async () => {
+            await start(viewerRequestFunction(edgeFunctionCode(["avif", "webp"])));
+            const original = await fetch(`${cdn.url}/uploads/a.jpg`, { headers: { accept: CHROME } });
+            expect(original.headers.get("content-type")).to.equal("image/jpeg");
+            expect(original.headers.get("vary")).to.equal(null);
+            expect(bucket.asked).to.deep.equal(["uploads/a.jpg"]);
+        });
+
+        it("without autoFormat, serves the path as asked and does not vary on Accept", async () => {
+            await start(undefined);
+            const variant = await fetch(`${cdn.url}/300x300/uploads/a.jpg`, { headers: { accept: CHROME } });
+            expect(variant.status).to.equal(404);
+            expect(variant.headers.get("vary")).to.equal(null);
+            expect(resized).to.deep.equal(["/300x300/uploads/a.jpg"]);
+        });
+
+        it("answers a failing function 503 as CloudFront does, asks no origin, and keeps serving", async () => {
+            await start(() => {
+                throw new Error("boom");
+            });
+            const failed = await fetch(`${cdn.url}/300x300/uploads/a.jpg`, { headers: { accept: CHROME } });
+            expect(failed.status).to.equal(503);
+            expect(((await failed.json()) as any).error.code).to.equal("function_error");
+            expect(bucket.asked).to.deep.equal([]);
+            expect((await fetch(`${cdn.url}/uploads/a.jpg`)).status).to.equal(200);
         });
     });
 });

@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { ProgramRun, runProgram } from "./support/program";
 import { routeRequest } from "./support/cloudfrontPathPattern";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { formatVariantKey, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { edgeFunctionCode } from "../functions/edge/edgeFunction";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 
@@ -72,12 +73,113 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
             expect(patterns).to.deep.equal(
                 [
                     UPLOADS_PREFIX,
-                    `300x300/${UPLOADS_PREFIX}`,
-                    `640x480/${UPLOADS_PREFIX}`,
-                    `1280x720/${UPLOADS_PREFIX}`,
+                    `300x300/*${UPLOADS_PREFIX}`,
+                    `640x480/*${UPLOADS_PREFIX}`,
+                    `1280x720/*${UPLOADS_PREFIX}`,
                 ].map((p) => `${p}*`),
             );
         });
+
+        it("sends explicit format paths (functions/shared/bucketLayout.ts formatVariantKey) to the origin group, in the size's one behaviour", () => {
+            const { route, bucket, variants } = router(run);
+            for (const format of ["avif", "webp"] as const) {
+                expect(route(`/${formatVariantKey("300x300", format, "uploads/a.jpg")}`), format).to.equal(variants);
+                expect(route(`/${formatVariantKey("999x999", format, "uploads/a.jpg")}`), format).to.equal(bucket);
+            }
+            expect(run.one(DISTRIBUTION).inputs.orderedCacheBehaviors).to.have.length(4);
+        });
+
+        it("with formats empty, keeps the plain per-size patterns", async () => {
+            const plain = await runProgram({ "image-pipeline:formats": "" });
+            const patterns = plain.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
+            expect(patterns.slice(1)).to.deep.equal(
+                ["300x300", "640x480", "1280x720"].map((s) => `${s}/${UPLOADS_PREFIX}*`),
+            );
+        });
+    });
+
+    describe("format by Accept (functions/edge/chooseFormat.js as a CloudFront Function)", () => {
+        const FUNCTION = "aws:cloudfront/function:Function";
+        const behaviours = (r: ProgramRun) => r.one(DISTRIBUTION).inputs.orderedCacheBehaviors as any[];
+        const variantBehaviours = (r: ProgramRun) =>
+            behaviours(r).filter((b) => b.targetOriginId === r.one(DISTRIBUTION).inputs.originGroups[0].originId);
+
+        it("deploys the one source file, formats injected, as a published cloudfront-js-2.0 function", () => {
+            const fn = run.one(FUNCTION).inputs;
+            expect(fn.runtime).to.equal("cloudfront-js-2.0");
+            expect(fn.publish).to.equal(true);
+            expect(fn.code).to.equal(edgeFunctionCode(["avif", "webp"]));
+            expect(fn.code).to.include('const ENABLED_FORMATS = ["avif","webp"];');
+        });
+
+        it("associates it (viewer-request) with every variant behaviour and nothing else", () => {
+            const arn = run.one(FUNCTION).name;
+            const variants = variantBehaviours(run);
+            expect(variants).to.have.length(3);
+            for (const behaviour of variants) {
+                expect(behaviour.functionAssociations, behaviour.pathPattern).to.have.length(1);
+                expect(behaviour.functionAssociations[0].eventType).to.equal("viewer-request");
+                expect(String(behaviour.functionAssociations[0].functionArn)).to.include(arn);
+            }
+            const others = [run.one(DISTRIBUTION).inputs.defaultCacheBehavior, ...behaviours(run)].filter(
+                (b) => !variants.includes(b),
+            );
+            expect(others).to.have.length(2);
+            for (const behaviour of others)
+                expect(behaviour.functionAssociations, behaviour.pathPattern).to.equal(undefined);
+        });
+
+        it("keeps no header (nor cookie or query string) in the cache key: the rewritten URI is the key", () => {
+            const key = run.one("aws:cloudfront/cachePolicy:CachePolicy").inputs
+                .parametersInCacheKeyAndForwardedToOrigin;
+            expect(key.headersConfig).to.deep.equal({ headerBehavior: "none" });
+            expect(key.cookiesConfig).to.deep.equal({ cookieBehavior: "none" });
+            expect(key.queryStringsConfig).to.deep.equal({ queryStringBehavior: "none" });
+        });
+
+        it("adds Vary: Accept to variant responses only, with the images' CORS and security headers", () => {
+            const policies = run.ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+            expect(policies).to.have.length(2);
+            const vary = policies.find((p) => p.inputs.customHeadersConfig)!;
+            const plain = policies.find((p) => !p.inputs.customHeadersConfig)!;
+            expect(vary.inputs.customHeadersConfig.items).to.deep.equal([
+                { header: "Vary", value: "Accept", override: true },
+            ]);
+            expect(vary.inputs.corsConfig).to.deep.equal(plain.inputs.corsConfig);
+            expect(vary.inputs.securityHeadersConfig).to.deep.equal(plain.inputs.securityHeadersConfig);
+            for (const behaviour of variantBehaviours(run)) {
+                expect(String(behaviour.responseHeadersPolicyId)).to.include(vary.name);
+            }
+            const distribution = run.one(DISTRIBUTION).inputs;
+            for (const behaviour of [distribution.defaultCacheBehavior, behaviours(run)[0]]) {
+                expect(String(behaviour.responseHeadersPolicyId)).to.include(plain.name);
+            }
+        });
+
+        it("with allowAnyResolution, the one *x* behaviour runs it", async () => {
+            const any = await runProgram({
+                "image-pipeline:allowedResolutions": "",
+                "image-pipeline:allowAnyResolution": "true",
+            });
+            const [original, variant] = behaviours(any);
+            expect(variant.pathPattern).to.equal(`*x*/${UPLOADS_PREFIX}*`);
+            expect(variant.functionAssociations).to.have.length(1);
+            expect(original.functionAssociations).to.equal(undefined);
+        });
+
+        for (const [what, overrides] of [
+            ["autoFormat false", { "image-pipeline:autoFormat": "false" }],
+            ["formats empty", { "image-pipeline:formats": "" }],
+        ] as const) {
+            it(`with ${what}: no function, no association, no Vary: Accept`, async () => {
+                const off = await runProgram(overrides);
+                expect(off.ofType(FUNCTION)).to.have.length(0);
+                expect(off.ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")).to.have.length(1);
+                for (const behaviour of behaviours(off)) {
+                    expect(behaviour.functionAssociations, behaviour.pathPattern).to.equal(undefined);
+                }
+            });
+        }
     });
 
     it("never caches errors: errorCachingMinTtl 0 for 400, 403, 404, 405, 414 and 5xx, with no page or status rewrite", () => {

@@ -84,7 +84,7 @@ describe("README Deploying: the `pulumi config set` commands (replayed with the 
         );
         const run = await runProgram({ ...overrides, ...programConfig(stack) });
         const distribution = run.one("aws:cloudfront/distribution:Distribution").inputs;
-        expect(distribution.orderedCacheBehaviors.map((b: any) => b.pathPattern)).to.include("1280x720/uploads/*");
+        expect(distribution.orderedCacheBehaviors.map((b: any) => b.pathPattern)).to.include("1280x720/*uploads/*");
         expect(
             run.one("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules[0].allowedOrigins,
         ).to.deep.equal(["https://app.example.com", "https://www.example.com"]);

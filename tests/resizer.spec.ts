@@ -50,7 +50,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             bucketOrigin.originId,
         );
         expect(
-            distribution.orderedCacheBehaviors.find((b: any) => b.pathPattern === "300x300/uploads/*").targetOriginId,
+            distribution.orderedCacheBehaviors.find((b: any) => b.pathPattern === "300x300/*uploads/*").targetOriginId,
         ).to.equal(group.originId);
         const originals = distribution.orderedCacheBehaviors.find((b: any) => b.pathPattern === "uploads/*");
         expect(originals.targetOriginId, "originals never fail over").to.equal(bucketOrigin.originId);
@@ -133,6 +133,8 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             RESIZE_FIT: "cover",
             RESIZE_QUALITY: "80",
             LIMIT_INPUT_PIXELS: "50000000",
+            VARIANT_FORMATS: "avif,webp",
+            RESIZE_THREADS: "1",
         });
     });
 
@@ -224,7 +226,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             r
                 .one("aws:cloudfront/distribution:Distribution")
                 .inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);
-        expect(behaviours(changed)).to.deep.equal(["uploads/*", "200x200/uploads/*"]);
+        expect(behaviours(changed)).to.deep.equal(["uploads/*", "200x200/*uploads/*"]);
         const withoutBehaviours = (r: ProgramRun) => ({
             ...r.one("aws:cloudfront/distribution:Distribution").inputs,
             orderedCacheBehaviors: undefined,

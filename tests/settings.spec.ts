@@ -52,6 +52,9 @@ const ROWS: Row[] = [
         stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
+    { covers: ["formats"], set: { formats: "webp" }, stack: ["resize"], local: ["resize"] },
+    // The format choice by Accept happens at the CDN (its function), not in any Lambda.
+    { covers: ["autoFormat"], set: { autoFormat: "false" }, stack: [], local: [] },
     {
         covers: ["limitInputPixels"],
         set: { limitInputPixels: "1000000" },
@@ -95,7 +98,8 @@ const ROWS: Row[] = [
     { covers: ["kmsKeyArn"], set: { kmsKeyArn: "create" }, stack: [], local: [] },
     { covers: ["forceDestroy"], set: { forceDestroy: "false" }, stack: [], local: [] },
     { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
-    { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: [], local: [] },
+    // More memory is more vCPUs on Lambda: the Resizer's threads follow (resize/settings.ts lambdaVcpus).
+    { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
     {
         covers: ["resizerOriginReadTimeoutSeconds"],
@@ -209,9 +213,13 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 fit: "contain",
                 quality: 42,
                 limitInputPixels: 1_000_000,
+                formats: ["webp"],
+                threads: 2,
                 cdnUrl: "https://cdn.example",
             };
             expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);
+            const noFormats = { ...settings, formats: [] };
+            expect(decodeResizeSettings(encodeResizeSettings(noFormats))).to.deep.equal(noFormats);
             const { cdnUrl: _, ...withoutCdn } = settings;
             expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] }))).to.deep.equal(
                 { ...withoutCdn, allowedResolutions: [] },

@@ -232,7 +232,10 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
         });
 
         it("adds CORS for the configured origins and nosniff", () => {
-            const policy = run.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+            // The images' policy (variants with autoFormat get their own, with Vary: Accept: tests/cdnBehaviours.spec.ts).
+            const policy = run
+                .ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+                .find((p) => p.name === "cdn-headers")!;
             expect(distribution.defaultCacheBehavior.responseHeadersPolicyId).to.equal(`${policy.name}-id`);
             expect(policy.inputs.corsConfig.accessControlAllowOrigins.items).to.deep.equal(["http://localhost:3000"]);
             expect(policy.inputs.corsConfig.accessControlAllowMethods.items).to.have.members(["GET", "HEAD"]);

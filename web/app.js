@@ -174,9 +174,44 @@ function variantsOf(key) {
   return [["original", key], ...sizes.map((size) => [size, `${size}/${key}`])];
 }
 
+/** 1×1 images: whether this browser decodes AVIF and WebP, which its <img> requests then name in Accept. */
+const PROBES = {
+  avif: "data:image/avif;base64,AAAAHGZ0eXBhdmlmAAAAAG1pZjFhdmlmbWlhZgAAANZtZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAACJpbG9jAAAAAERAAAEAAQAAAAAA+gABAAAAAAAAABwAAAAjaWluZgAAAAAAAQAAABVpbmZlAgAAAAABAABhdjAxAAAAAA5waXRtAAAAAAABAAAAVmlwcnAAAAA4aXBjbwAAAAxhdjFDgSACAAAAABRpc3BlAAAAAAAAAAEAAAABAAAAEHBpeGkAAAAAAwgICAAAABZpcG1hAAAAAAAAAAEAAQOBAgMAAAAkbWRhdBIACgc4AAaQENBpMg8ZQmMEw88880EgAJBAzeg=",
+  webp: "data:image/webp;base64,UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAdQwAIWsP+BiOh/AAA=",
+};
+let imageAccept;
+
 /**
- * Fetches the original and every variant from the CDN and shows each; resolves to `{ label, reason }` for each
- * that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422 for a file that is no image).
+ * The Accept header this browser's <img> requests carry (fetch() sends "*\/*", which the CDN answers with the
+ * original's format): the formats it decodes, then any image. The gallery asks with it, so it shows the format and
+ * bytes an <img> on a real page gets.
+ */
+function imageAcceptHeader() {
+  imageAccept ??= Promise.all(
+    Object.entries(PROBES).map(([format, url]) => {
+      const probe = new Image();
+      probe.src = url;
+      return probe.decode().then(
+        () => `image/${format}`,
+        () => null,
+      );
+    }),
+  ).then((decoded) => [...decoded.filter(Boolean), "image/*", "*/*;q=0.8"].join(","));
+  return imageAccept;
+}
+
+/** "AVIF" for image/avif: the format the CDN chose, as its Content-Type says. */
+function formatName(contentType) {
+  return (contentType ?? "?")
+    .replace(/^image\//, "")
+    .split(";")[0]
+    .toUpperCase();
+}
+
+/**
+ * Fetches the original and every variant from the CDN and shows each with its format and bytes; resolves to
+ * `{ label, reason }` for each that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422
+ * for a file that is no image).
  */
 async function showGallery(item, key) {
   const gallery = element("div", { class: "gallery" });
@@ -194,7 +229,9 @@ async function showGallery(item, key) {
       return { label, reason };
     };
     try {
-      const response = await fetch(`${state.config.cdnBase}/${path}`);
+      const response = await fetch(`${state.config.cdnBase}/${path}`, {
+        headers: { accept: await imageAcceptHeader() },
+      });
       if (!response.ok)
         return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
       const blob = await response.blob();
@@ -204,7 +241,9 @@ async function showGallery(item, key) {
         image.addEventListener("error", () => resolve(false), { once: true });
       });
       if (!shown) return fail("the browser cannot display it as an image");
-      caption.textContent = `${label}: ${image.naturalWidth}×${image.naturalHeight}, ${formatBytes(blob.size)}`;
+      const format = formatName(response.headers.get("content-type"));
+      image.dataset.format = format;
+      caption.textContent = `${label}: ${image.naturalWidth}×${image.naturalHeight}, ${format}, ${formatBytes(blob.size)}`;
       return null;
     } catch {
       return fail("network error while loading it");

@@ -1,8 +1,10 @@
 // The image work of the Resizer: one original in, one variant out, with sharp (libvips).
 import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
-import { IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
+import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
+import type { VariantFormat } from "../shared/bucketLayout";
+import { AVIF_ENCODER, AVIF_MAX_PIXELS, chooseOutputFormat, encoderQuality, WEBP_ENCODER } from "./variantFormat";
 
 import type { ResizeFit } from "./settings";
 
@@ -14,6 +16,11 @@ export interface RenderOptions {
     quality: number;
     /** Largest original decoded, in pixels summed over all frames. */
     limitInputPixels: number;
+    /** The format asked for (the key's format segment); undefined: the original's. variantFormat.ts decides. */
+    format?: VariantFormat;
+    /** Largest variant encoded as AVIF when AVIF is asked for; AVIF_MAX_PIXELS unless given (a variant made
+     *  ahead of any request may afford more). */
+    avifMaxPixels?: number;
 }
 
 export interface RenderedVariant {
@@ -27,6 +34,12 @@ export interface RenderedVariant {
 sharp.cache(false);
 
 const ANIMATABLE = new Set(["gif", "webp"]);
+
+/** libvips' threads per image (sharp.concurrency, process-wide): on glibc Linux sharp starts with 1, which leaves
+ *  a second vCPU idle during an AVIF encode. The Resizer sets it from its settings (the function's vCPUs). */
+export function useThreads(threads: number): void {
+    sharp.concurrency(threads);
+}
 
 /**
  * The output box, never larger than the original (as displayed, EXIF orientation applied). cover and contain
@@ -65,13 +78,20 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
     if (totalPixels(metadata) > options.limitInputPixels) {
         throw unprocessable(`The original has more than ${options.limitInputPixels} pixels (all frames counted)`);
     }
-    const { format, contentType } = output;
-    const animated = ANIMATABLE.has(format) && frames > 1;
+    const animated = ANIMATABLE.has(output.format) && frames > 1;
     const displayed = {
         width: metadata.autoOrient?.width ?? metadata.width ?? 0,
         height: animated ? frameHeight : (metadata.autoOrient?.height ?? frameHeight),
     };
     const box = targetBox(displayed, options, options.fit);
+    const format = chooseOutputFormat({
+        requested: options.format,
+        original: output.format,
+        animated,
+        outputPixels: box.width * box.height,
+        avifMaxPixels: options.avifMaxPixels ?? AVIF_MAX_PIXELS,
+    });
+    const contentType = contentTypeForSharpFormat(format)!;
     try {
         const pipeline = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" })
             .autoOrient()
@@ -89,9 +109,16 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
                 : format === "gif"
                   ? pipeline.gif()
                   : format === "avif"
-                    ? pipeline.avif({ quality: options.quality })
+                    ? pipeline.avif({
+                          quality: encoderQuality(options.quality, AVIF_ENCODER.qualityOffset),
+                          effort: AVIF_ENCODER.effort,
+                          chromaSubsampling: AVIF_ENCODER.chromaSubsampling,
+                      })
                     : format === "webp"
-                      ? pipeline.webp({ quality: options.quality })
+                      ? pipeline.webp({
+                            quality: encoderQuality(options.quality, WEBP_ENCODER.qualityOffset),
+                            effort: WEBP_ENCODER.effort,
+                        })
                       : pipeline.jpeg({ quality: options.quality, mozjpeg: false });
         const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
         return {

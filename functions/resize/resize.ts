@@ -3,7 +3,7 @@
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
 import { isImageContentType } from "../shared/imageTypes";
-import { renderVariant } from "./renderVariant";
+import { renderVariant, useThreads } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
 import { putVariantCommand, VARIANT_CACHE_CONTROL } from "./storeVariant";
 import { parseVariantKey, VariantRequest } from "./variantKey";
@@ -32,6 +32,7 @@ interface StoredImage {
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
     const maxInlineBase64Bytes = deps.maxInlineBase64Bytes ?? MAX_INLINE_BASE64_BYTES;
+    if (settings.threads !== undefined) useThreads(settings.threads);
 
     /**
      * The object, or undefined when missing. The role may list the prefixes it reads, so S3 answers a missing key
@@ -100,6 +101,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             fit: settings.fit,
             quality: settings.quality,
             limitInputPixels: settings.limitInputPixels,
+            ...(request.format ? { format: request.format } : {}),
         });
         await s3.send(putVariantCommand(settings.bucket, request.variantKey, rendered));
         return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
@@ -153,6 +155,7 @@ function rulesOf(settings: ResizeSettings) {
         uploadPrefix: settings.uploadPrefix,
         allowedResolutions: settings.allowedResolutions,
         maxDimension: settings.maxDimension,
+        formats: settings.formats,
     };
 }
 

@@ -3,7 +3,7 @@
 // variables. No sharp (nor any other Lambda-only package) here: infra/resizer.ts loads it when `pulumi up` runs,
 // where only `dependencies` are installed.
 import type { PipelineConfig } from "../../config/stackConfig";
-import { UPLOADS_PREFIX } from "../shared/bucketLayout";
+import { isVariantFormat, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
 import { envReader } from "../shared/envSettings";
 
 /** How a variant fills its box (sharp's `fit`); the config accepts exactly these. */
@@ -18,6 +18,11 @@ export interface ResizeSettings {
     fit: ResizeFit;
     quality: number;
     limitInputPixels: number;
+    /** Formats a variant may be rendered in besides its original's ("<W>x<H>/<format>/..." keys); absent or empty:
+     *  none, such keys answer 403. */
+    formats?: VariantFormat[];
+    /** Threads libvips may use for one image (sharp.concurrency): the function's vCPUs. Absent: sharp's default. */
+    threads?: number;
     /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
 }
@@ -38,8 +43,25 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         fit: config.resizeFit,
         quality: config.resizeQuality,
         limitInputPixels: config.limitInputPixels,
+        formats: config.formats,
+        threads:
+            config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
     };
+}
+
+/** Lambda gives CPU in proportion to memory, "at 1,769 MB, a function has the equivalent of one vCPU", up to 6
+ *  at 10,240 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): a thread per started
+ *  vCPU, so 1536 MB (the default) keeps one thread and 1770 MB gets a second. */
+export const LAMBDA_MB_PER_VCPU = 1769;
+export function lambdaVcpus(memoryMb: number): number {
+    return Math.min(6, Math.max(1, Math.ceil(memoryMb / LAMBDA_MB_PER_VCPU)));
+}
+
+/** A Fargate task has its `cpu` units, "1024 CPU units is the equivalent of 1 vCPU"
+ *  (https://repost.aws/knowledge-center/ecs-cpu-allocation); a fraction of one vCPU still gets one thread. */
+export function fargateVcpus(cpuUnits: string): number {
+    return Math.max(1, Math.floor(Number(cpuUnits) / 1024));
 }
 
 const RESIZE_ENV = {
@@ -50,6 +72,8 @@ const RESIZE_ENV = {
     fit: "RESIZE_FIT",
     quality: "RESIZE_QUALITY",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
+    formats: "VARIANT_FORMATS",
+    threads: "RESIZE_THREADS",
     cdnUrl: "CDN_URL",
 } as const satisfies Record<keyof ResizeSettings, string>;
 
@@ -62,6 +86,8 @@ export function encodeResizeSettings(settings: ResizeSettings): Record<string, s
         [RESIZE_ENV.fit]: settings.fit,
         [RESIZE_ENV.quality]: String(settings.quality),
         [RESIZE_ENV.limitInputPixels]: String(settings.limitInputPixels),
+        ...(settings.formats === undefined ? {} : { [RESIZE_ENV.formats]: settings.formats.join(",") }),
+        ...(settings.threads === undefined ? {} : { [RESIZE_ENV.threads]: String(settings.threads) }),
         ...(settings.cdnUrl === undefined ? {} : { [RESIZE_ENV.cdnUrl]: settings.cdnUrl }),
     };
 }
@@ -72,6 +98,9 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
     if (!(RESIZE_FITS as readonly string[]).includes(fit))
         throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
     const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
+    const formats = env[RESIZE_ENV.formats] === undefined ? undefined : list(RESIZE_ENV.formats);
+    if (formats && !formats.every(isVariantFormat))
+        throw new Error(`${RESIZE_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
     return {
         bucket: required(RESIZE_ENV.bucket),
         uploadPrefix: required(RESIZE_ENV.uploadPrefix),
@@ -80,6 +109,8 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
         fit: fit as ResizeFit,
         quality: positive(RESIZE_ENV.quality),
         limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
+        ...(formats === undefined ? {} : { formats: formats as VariantFormat[] }),
+        ...(env[RESIZE_ENV.threads] === undefined ? {} : { threads: positive(RESIZE_ENV.threads) }),
         ...(cdnUrl === undefined ? {} : { cdnUrl }),
     };
 }

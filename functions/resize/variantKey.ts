@@ -1,9 +1,15 @@
-// Variant keys: "<W>x<H>/<original key>", where the original lives under the uploads prefix.
+// Variant keys: "<W>x<H>/<original key>" (the original's format) or "<W>x<H>/<format>/<original key>" (AVIF or
+// WebP), where the original lives under the uploads prefix. The layout itself is functions/shared/bucketLayout.ts.
 import { HttpError } from "../shared/http";
 import { contentTypeForKey } from "../shared/imageTypes";
 import { checkObjectKey } from "../shared/objectKey";
 import { quoteInput } from "../shared/quoteInput";
-import { SIZE_LIKE_SEGMENT, VARIANT_KEY_PATTERN } from "../shared/bucketLayout";
+import {
+    FORMAT_VARIANT_KEY_PATTERN,
+    SIZE_LIKE_SEGMENT,
+    VARIANT_KEY_PATTERN,
+    VariantFormat,
+} from "../shared/bucketLayout";
 
 export interface VariantRequest {
     width: number;
@@ -12,6 +18,8 @@ export interface VariantRequest {
     resolution: string;
     originalKey: string;
     variantKey: string;
+    /** The format asked for by the key's format segment; undefined: the original's own format. */
+    format?: VariantFormat;
 }
 
 export interface VariantRules {
@@ -19,17 +27,23 @@ export interface VariantRules {
     /** Allowed "WxH" sizes; empty allows any size up to maxDimension. */
     allowedResolutions: string[];
     maxDimension: number;
+    /** Formats allowed in a key's format segment; absent or empty: none. */
+    formats?: readonly VariantFormat[];
 }
 
 /** Parses and checks a variant key: 400 when malformed (414 when over S3's length), 403 when the size is not allowed. */
 export function parseVariantKey(key: string, rules: VariantRules): VariantRequest {
     checkObjectKey(key); // S3's key rules first: no S3 call ever sees a key S3 would refuse
-    const match = VARIANT_KEY_PATTERN.exec(key);
+    const formatMatch = FORMAT_VARIANT_KEY_PATTERN.exec(key);
+    const match = formatMatch
+        ? [formatMatch[0], formatMatch[1], formatMatch[2], formatMatch[4]]
+        : VARIANT_KEY_PATTERN.exec(key);
+    const format = formatMatch ? (formatMatch[3] as VariantFormat) : undefined;
     if (!match) {
         throw new HttpError(
             400,
             "invalid_key",
-            `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg (sizes are positive, without leading zeros)`,
+            `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg or 300x300/webp/${rules.uploadPrefix}<id>.jpg (sizes are positive, without leading zeros)`,
         );
     }
     const [, w, h, originalKey] = match;
@@ -59,5 +73,9 @@ export function parseVariantKey(key: string, rules: VariantRules): VariantReques
                 : `sizes up to ${rules.maxDimension}x${rules.maxDimension} are allowed`;
         throw new HttpError(403, "size_not_allowed", `Size ${resolution} is not allowed; ${what}`);
     }
-    return { width, height, resolution, originalKey, variantKey: key };
+    if (format && !(rules.formats ?? []).includes(format)) {
+        const what = rules.formats?.length ? `enabled formats: ${rules.formats.join(", ")}` : "no format is enabled";
+        throw new HttpError(403, "format_not_allowed", `Format ${format} is not enabled; ${what}`);
+    }
+    return { width, height, resolution, originalKey, variantKey: key, ...(format ? { format } : {}) };
 }

@@ -11,7 +11,8 @@ export const IMMUTABLE_MAX_AGE_SECONDS = 31_536_000;
 /** Every original's key as a wildcard pattern (`*` = any run of characters), as IAM resources, S3 prefix
  *  conditions and CloudFront path patterns all read it. */
 export const ORIGINAL_KEYS_PATTERN = `${UPLOADS_PREFIX}*`;
-/** Every variant's key in the same pattern language. It also matches some keys under uploads/ (e.g.
+/** Every variant's key in the same pattern language (format keys "<W>x<H>/<format>/uploads/..." too: `*` spans
+ *  slashes). It also matches some keys under uploads/ (e.g.
  *  uploads/1x1/uploads/a.jpg): whoever grants on it must put the originals' rule first or deny them. */
 export const VARIANT_KEYS_PATTERN = `*x*/${ORIGINAL_KEYS_PATTERN}`;
 
@@ -20,13 +21,37 @@ export function sizeKeysPattern(size: string): string {
     return `${size}/${ORIGINAL_KEYS_PATTERN}`;
 }
 
+/** The formats a variant may be rendered in besides its original's own: "<W>x<H>/<format>/<original key>".
+ *  Without the segment a variant keeps its original's format (the keys made before formats existed). */
+export const VARIANT_FORMATS = ["avif", "webp"] as const;
+export type VariantFormat = (typeof VARIANT_FORMATS)[number];
+const VARIANT_FORMATS_ALTERNATION = VARIANT_FORMATS.join("|");
+
+export function isVariantFormat(value: string): value is VariantFormat {
+    return (VARIANT_FORMATS as readonly string[]).includes(value);
+}
+
+/** A variant's key: "<W>x<H>/<original>" in the original's format, "<W>x<H>/<format>/<original>" otherwise. */
+export function formatVariantKey(size: string, format: VariantFormat | undefined, originalKey: string): string {
+    return format === undefined ? `${size}/${originalKey}` : `${size}/${format}/${originalKey}`;
+}
+
+/** The variant keys of one size in one format ("300x300/avif/uploads/*"), in the same pattern language. */
+export function formatSizeKeysPattern(size: string, format: VariantFormat): string {
+    return `${size}/${format}/${ORIGINAL_KEYS_PATTERN}`;
+}
+
 /** A variant size "<W>x<H>": positive, at most six digits each, no leading zeros (groups: width, height). */
 const SIZE = "([1-9]\\d{0,5})x([1-9]\\d{0,5})";
 export const SIZE_PATTERN = new RegExp(`^${SIZE}$`);
 /** A variant key "<W>x<H>/<original key>" (groups: width, height, original key). */
 export const VARIANT_KEY_PATTERN = new RegExp(`^${SIZE}/(.+)$`);
-/** A listed first segment of variant keys, "<W>x<H>/". */
-export const VARIANT_PREFIX_PATTERN = new RegExp(`^${SIZE}/$`);
+/** A variant key with a format segment, "<W>x<H>/<format>/<original key>" (groups: width, height, format,
+ *  original key). Test it before VARIANT_KEY_PATTERN, which would read "<format>/..." as the original key. */
+export const FORMAT_VARIANT_KEY_PATTERN = new RegExp(`^${SIZE}/(${VARIANT_FORMATS_ALTERNATION})/(.+)$`);
+/** What stands before the original key in a variant key: "<W>x<H>/" or "<W>x<H>/<format>/" (so it also matches
+ *  a listed first segment of variant keys, "<W>x<H>/"). */
+export const VARIANT_PREFIX_PATTERN = new RegExp(`^${SIZE}/(?:(?:${VARIANT_FORMATS_ALTERNATION})/)?$`);
 /** A first segment shaped like a size, valid or not ("0300x300/" too): what is routed to the Resizer to answer. */
 export const SIZE_LIKE_SEGMENT = /^\d+x\d+\//;
 

@@ -15,6 +15,8 @@ import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
 import { resultBody } from "../../functions/shared/httpEvent";
 import { byteRange } from "./byteRange";
+import { ViewerRequest } from "./edgeRuntime";
+import { AUTO_FORMAT_VARY } from "../../functions/edge/edgeFunction";
 
 export interface CdnOptions {
     s3: S3Client;
@@ -25,6 +27,9 @@ export interface CdnOptions {
     /** Origins that may read with CORS (the stack's corsOrigins, or "*" alone). */
     corsOrigins: string[];
     corsAllowCredentials?: boolean;
+    /** The viewer-request function of the variant behaviours (autoFormat: functions/edge/chooseFormat.js run by
+     *  ./edgeRuntime.ts): the URI it leaves is what the origin group is asked for. */
+    viewerRequest?: (request: ViewerRequest) => string;
 }
 
 interface Served {
@@ -93,9 +98,26 @@ export function createCdn(options: CdnOptions) {
         };
     }
 
-    async function handle(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string): Promise<number> {
+    async function handle(req: http.IncomingMessage, res: http.ServerResponse, viewerPath: string): Promise<number> {
         const method = req.method ?? "GET";
-        const policy = policyHeaders(req.headers.origin);
+        // The per-size behaviours (variants) run the function and add Vary: Accept (infra/cdnDistribution.ts).
+        const variantBehaviour = options.viewerRequest !== undefined && SIZE_LIKE_SEGMENT.test(viewerPath.slice(1));
+        const policy = withVary(policyHeaders(req.headers.origin), variantBehaviour ? AUTO_FORMAT_VARY : undefined);
+        let rawPath = viewerPath;
+        if (variantBehaviour && method !== "OPTIONS") {
+            try {
+                rawPath = options.viewerRequest!({ uri: viewerPath, method, headers: { accept: req.headers.accept } });
+            } catch (error) {
+                // CloudFront answers 503 when a function fails; this one is written never to.
+                console.error(JSON.stringify({ msg: "viewer-request function failed", error: String(error) }));
+                return send(
+                    res,
+                    toServed(errorJson(503, "function_error", "The edge function failed")),
+                    method,
+                    policy,
+                );
+            }
+        }
         if (method === "OPTIONS") return preflight(req, res, policy);
         if (method !== "GET" && method !== "HEAD") {
             return send(
@@ -186,6 +208,11 @@ export function createCdn(options: CdnOptions) {
     }
 
     return { handle, resizeCalls: () => resizeCalls };
+}
+
+function withVary(headers: Record<string, string>, vary: string | undefined): Record<string, string> {
+    if (!vary) return headers;
+    return { ...headers, vary: headers.vary ? `${vary}, ${headers.vary}` : vary };
 }
 
 function resizeEvent(rawPath: string): HttpEvent {
