@@ -11,6 +11,10 @@ import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
 import { Ingest } from "./infra/ingest";
 import { sharpLambdaArchive } from "./infra/resizerArchive";
 import { ingestSettingsFromConfig } from "./functions/ingest/settings";
+import { Cleanup } from "./infra/cleanup";
+import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
+import { BucketEvents } from "./infra/bucketEvents";
+import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -54,8 +58,7 @@ const containerResizer =
         : undefined;
 
 // Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's).
-new Ingest("ingest", {
-    bucketName: images.bucketName,
+const ingest = new Ingest("ingest", {
     bucketArn: images.bucketArn,
     settings: images.bucketName.apply((bucket) => ingestSettingsFromConfig(config, { bucket })),
     // One sharp build per stack: the Resizer Lambda's archive, or (fargate) the same archive built for Ingest alone.
@@ -87,6 +90,35 @@ const cdn = new CdnDistribution("cdn", {
         originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
         connectionAttempts: config.resizerOriginConnectionAttempts,
     },
+});
+
+// Originals removed or overwritten under uploads/: their variants (and status) go, their CDN paths are invalidated.
+const cleanup = new Cleanup("cleanup", {
+    bucketArn: images.bucketArn,
+    settings: pulumi
+        .all([images.bucketName, cdn.distributionId])
+        .apply(([bucket, distributionId]) => cleanupSettingsFromConfig(config, { bucket, distributionId })),
+    distributionArn: cdn.distributionArn,
+    listSizePrefixes: config.allowedResolutions.length === 0,
+});
+
+// The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
+new BucketEvents("bucket-events", {
+    bucketName: images.bucketName,
+    subscriptions: [
+        {
+            functionArn: ingest.functionArn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: STAGING_PREFIX,
+            permission: ingest.invokePermission,
+        },
+        {
+            functionArn: cleanup.functionArn,
+            events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+            filterPrefix: UPLOADS_PREFIX,
+            permission: cleanup.invokePermission,
+        },
+    ],
 });
 
 // A created key gets its key policy; a brought key needs this statement added by its owner (README "Encryption").
