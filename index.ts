@@ -12,6 +12,10 @@ import { Ingest } from "./infra/ingest";
 import { UploadEvents } from "./infra/uploadEvents";
 import { sharpLambdaArchive } from "./infra/resizerArchive";
 import { ingestSettingsFromConfig } from "./functions/ingest/settings";
+import { Cleanup } from "./infra/cleanup";
+import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
+import { BucketEvents } from "./infra/bucketEvents";
+import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -58,7 +62,6 @@ const containerResizer =
 // final status is published to the upload events topic, which only the ingest role may publish to.
 const uploadEvents = new UploadEvents("upload-events");
 const ingest = new Ingest("ingest", {
-    bucketName: images.bucketName,
     bucketArn: images.bucketArn,
     settings: pulumi
         .all([images.bucketName, uploadEvents.topicArn])
@@ -96,6 +99,35 @@ const cdn = new CdnDistribution("cdn", {
         originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
         connectionAttempts: config.resizerOriginConnectionAttempts,
     },
+});
+
+// Originals removed or overwritten under uploads/: their variants (and status) go, their CDN paths are invalidated.
+const cleanup = new Cleanup("cleanup", {
+    bucketArn: images.bucketArn,
+    settings: pulumi
+        .all([images.bucketName, cdn.distributionId])
+        .apply(([bucket, distributionId]) => cleanupSettingsFromConfig(config, { bucket, distributionId })),
+    distributionArn: cdn.distributionArn,
+    listSizePrefixes: config.allowedResolutions.length === 0,
+});
+
+// The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
+new BucketEvents("bucket-events", {
+    bucketName: images.bucketName,
+    subscriptions: [
+        {
+            functionArn: ingest.functionArn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: STAGING_PREFIX,
+            permission: ingest.invokePermission,
+        },
+        {
+            functionArn: cleanup.functionArn,
+            events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+            filterPrefix: UPLOADS_PREFIX,
+            permission: cleanup.invokePermission,
+        },
+    ],
 });
 
 // A created key gets its key policy; a brought key needs this statement added by its owner (README "Encryption").

@@ -4,7 +4,6 @@ import { encodeIngestSettings, IngestSettings } from "../functions/ingest/settin
 import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
-    STAGING_PREFIX,
     sizeKeysPattern,
     STATUS_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
@@ -16,7 +15,6 @@ import type { LambdaArchitecture } from "./resizerArchive";
 export const INGEST_TIMEOUT_SECONDS = 60;
 
 export interface IngestArgs {
-    bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
     /** What the function reads from its environment (functions/ingest/settings.ts encodes it). */
     settings: pulumi.Input<IngestSettings>;
@@ -33,12 +31,16 @@ export interface IngestArgs {
 }
 
 /**
- * The ingest Lambda and the bucket notification that runs it for every object created under incoming/: each
- * upload is checked, cleaned and announced (status/<id>.json) before it reaches uploads/, where the CDN reads.
+ * The ingest Lambda, which the bucket notification (infra/bucketEvents.ts) runs for every object created under
+ * incoming/: each upload is checked, cleaned and announced (status/<id>.json) before it reaches uploads/, where
+ * the CDN reads.
  */
 export class Ingest extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
+    public readonly functionArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** S3 may invoke the function: the bucket notification must be put after it (S3 checks it then). */
+    public readonly invokePermission: aws.lambda.Permission;
 
     constructor(name: string, args: IngestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:Ingest", name, {}, opts);
@@ -130,7 +132,7 @@ export class Ingest extends pulumi.ComponentResource {
 
         // S3 may invoke it for this bucket only, in this account (a bucket ARN names no account, so AWS advises
         // SourceAccount too: https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
-        const permission = new aws.lambda.Permission(
+        this.invokePermission = new aws.lambda.Permission(
             `${name}-from-bucket`,
             {
                 function: handler.name,
@@ -141,20 +143,8 @@ export class Ingest extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // The bucket's one notification configuration: every ObjectCreated (Put, Post, Copy,
-        // CompleteMultipartUpload) under incoming/ (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).
-        new aws.s3.BucketNotification(
-            `${name}-notification`,
-            {
-                bucket: args.bucketName,
-                lambdaFunctions: [
-                    { lambdaFunctionArn: handler.arn, events: ["s3:ObjectCreated:*"], filterPrefix: STAGING_PREFIX },
-                ],
-            },
-            { parent: this, dependsOn: [permission] },
-        );
-
         this.functionName = handler.name;
+        this.functionArn = handler.arn;
         this.roleArn = role.arn;
         this.registerOutputs({ functionName: this.functionName });
     }

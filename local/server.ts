@@ -11,7 +11,9 @@ import { createResizeHandler } from "../functions/resize/resize";
 import { resizeSettingsFromConfig } from "../functions/resize/settings";
 import { createIngestHandler } from "../functions/ingest/ingest";
 import { ingestSettingsFromConfig } from "../functions/ingest/settings";
-import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
+import { createCleanupHandler } from "../functions/cleanup/cleanup";
+import { cleanupSettingsFromConfig } from "../functions/cleanup/settings";
+import { STAGING_PREFIX, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { createS3Client } from "../functions/shared/s3Client";
 import { S3Event } from "../functions/shared/s3Event";
 import { errorJson, internalErrorResult } from "../functions/shared/http";
@@ -26,8 +28,11 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
 import { limitConcurrency } from "./resizeLimiter";
 import { uploadEventLog } from "./uploadEventLog";
 import { uppyBundler } from "./uppyBundle";
+import { localInvalidations, RecordedInvalidation } from "./cdn/invalidations";
 
 export const LOCAL_BUCKET = "images-local";
+/** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
+export const LOCAL_DISTRIBUTION_ID = "LOCAL";
 /**
  * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
  * (20 concurrent first hits on a 17.9 MP JPEG, summed RSS of npm start's processes, malloc settings of
@@ -52,6 +57,8 @@ export interface LocalPipeline {
     s3Url: string;
     /** How many times the CDN has called the resize handler. */
     resizeCalls(): number;
+    /** The CDN invalidations the cleanup function made (removed or overwritten originals), oldest first. */
+    invalidations(): RecordedInvalidation[];
     close(): Promise<void>;
 }
 
@@ -72,6 +79,7 @@ export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
         presign: presignSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, jwtAuthorizer: false }),
         resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
         ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
+        cleanup: cleanupSettingsFromConfig(config, { bucket: LOCAL_BUCKET, distributionId: LOCAL_DISTRIBUTION_ID }),
     };
 }
 
@@ -96,12 +104,26 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     let ingest: (event: S3Event) => Promise<void> = async () => {
         throw new Error("the ingest function is not ready");
     };
+    // The other subscription: originals removed or written under uploads/ → the cleanup function (variants, status,
+    // CDN invalidation), as the stack's bucket notification sends them.
+    let cleanup: (event: S3Event) => Promise<void> = async () => {
+        throw new Error("the cleanup function is not ready");
+    };
+    const invalidations = localInvalidations(log);
     const s3Server = await startLocalS3({
         directory: options.dataDir,
         bucket: LOCAL_BUCKET,
         corsOrigins,
         port: options.s3Port,
         objectCreated: { prefix: STAGING_PREFIX, deliver: (event) => ingest(event), log },
+        notifications: [
+            {
+                prefix: UPLOADS_PREFIX,
+                events: ["ObjectCreated", "ObjectRemoved"],
+                deliver: (event) => cleanup(event),
+                log,
+            },
+        ],
     }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     ingest = limitConcurrency(
@@ -114,6 +136,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         }),
         LOCAL_RESIZE_CONCURRENCY,
     );
+    cleanup = createCleanupHandler({
+        s3,
+        cloudfront: invalidations.client,
+        log: handlerLog,
+        settings: localSettings.cleanup,
+    });
 
     const presign = createPresignHandler({
         s3,
@@ -268,6 +296,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         url,
         s3Url: s3Server.url,
         resizeCalls: cdn.resizeCalls,
+        invalidations: invalidations.made,
         async close() {
             await new Promise<void>((resolve) => {
                 server.close(() => resolve());

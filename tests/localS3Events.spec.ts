@@ -7,6 +7,8 @@ import { createHash } from "crypto";
 import {
     CompleteMultipartUploadCommand,
     CreateMultipartUploadCommand,
+    DeleteObjectCommand,
+    DeleteObjectsCommand,
     PutObjectCommand,
     UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -33,6 +35,17 @@ describe("local S3 ObjectCreated notifications (local/s3/objectCreatedEvents.ts)
                 },
                 log: (line) => logs.push(line),
             },
+            // A second entry of the notification configuration: removals (and writes) under gone/.
+            notifications: [
+                {
+                    prefix: "gone/",
+                    events: ["ObjectRemoved"],
+                    deliver: async (event: S3Event) => {
+                        records.push(...(event.Records ?? []));
+                    },
+                    log: (line) => logs.push(line),
+                },
+            ],
         });
     });
     after(() => s3.close());
@@ -128,5 +141,33 @@ describe("local S3 ObjectCreated notifications (local/s3/objectCreatedEvents.ts)
         expect(await s3.head("incoming/fails.jpg")).to.not.equal(undefined);
         await put("incoming/after.jpg");
         expect((await arrived(1))[0].s3.object.key).to.equal("incoming/after.jpg");
+    });
+
+    it("a DELETE and a DeleteObjects under a removal subscription → ObjectRemoved:Delete each, without size or eTag", async () => {
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html: a removal
+        // record carries the key and a sequencer, no size and no eTag.
+        for (const key of ["gone/a b.jpg", "gone/c.jpg", "gone/d.jpg"]) await put(key);
+        await s3.server.notificationsSettled();
+        expect(records, "writes under gone/ are not subscribed").to.deep.equal([]);
+        await s3.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: "gone/a b.jpg" }));
+        await s3.s3.send(
+            new DeleteObjectsCommand({
+                Bucket: TEST_BUCKET,
+                Delete: { Objects: [{ Key: "gone/c.jpg" }, { Key: "gone/d.jpg" }] },
+            }),
+        );
+        await s3.server.notificationsSettled();
+        expect(records.map((record) => [record.eventName, record.s3.object.key])).to.deep.equal([
+            ["ObjectRemoved:Delete", "gone/a+b.jpg"],
+            ["ObjectRemoved:Delete", "gone/c.jpg"],
+            ["ObjectRemoved:Delete", "gone/d.jpg"],
+        ]);
+        for (const record of records) {
+            expect(record.s3.object).to.not.have.any.keys("size", "eTag");
+            expect(record.s3.object.sequencer).to.match(/^[0-9A-F]{16}$/);
+        }
+        await s3.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: "incoming/after.jpg" }));
+        await s3.server.notificationsSettled();
+        expect(records, "no removal subscription under incoming/").to.have.length(3);
     });
 });

@@ -1,5 +1,6 @@
-// Nothing half-written: S3 stores an object whole or not at all, keeps an original's variants in step with it,
-// honours If-None-Match: *, and checks Content-MD5 and every flexible checksum.
+// Nothing half-written: S3 stores an object whole or not at all, keeps an original's variants in step with it
+// (its event notifications run the cleanup function, as on AWS), honours If-None-Match: *, and checks Content-MD5
+// and every flexible checksum.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as net from "net";
@@ -18,14 +19,36 @@ import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { createHash } from "crypto";
 import { crc32 } from "zlib";
+import { randomUUID } from "crypto";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { createCleanupHandler } from "../functions/cleanup/cleanup";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { S3Event } from "../functions/shared/s3Event";
+import { localInvalidations } from "../local/cdn/invalidations";
 
 const GOOD = Buffer.alloc(64 * 1024, 1);
 
 describe("local S3: nothing half-written, nothing stale", () => {
     let s3: TestS3;
+    // Local mode's subscription: originals written or removed under uploads/ → the cleanup function.
+    let cleanup: (event: S3Event) => Promise<void>;
     before(async () => {
-        s3 = await startTestS3();
+        s3 = await startTestS3({
+            notifications: [
+                {
+                    prefix: UPLOADS_PREFIX,
+                    events: ["ObjectCreated", "ObjectRemoved"],
+                    deliver: (event) => cleanup(event),
+                    log: () => undefined,
+                },
+            ],
+        });
+        cleanup = createCleanupHandler({
+            s3: s3.s3,
+            cloudfront: localInvalidations().client,
+            settings: { bucket: TEST_BUCKET, distributionId: "LOCAL", allowedResolutions: ["300x300", "640x480"] },
+            log: () => undefined,
+        });
     });
     after(() => s3.close());
 
@@ -89,23 +112,30 @@ describe("local S3: nothing half-written, nothing stale", () => {
     });
 
     describe("replacing or deleting an original deletes its variants (<W>x<H>/<original key>)", () => {
-        const original = "uploads/cat.png";
-        const variants = ["300x300/uploads/cat.png", "640x480/uploads/cat.png"];
+        const id = randomUUID();
+        const original = `uploads/${id}.png`;
+        const variants = [`300x300/uploads/${id}.png`, `640x480/uploads/${id}.png`];
         const bystanders = [
-            "300x300/uploads/cat.png.bak",
-            "300x300/uploads/x/uploads/cat.png",
-            "uploads/cat.png.old",
-            "300x300/uploads/dog.png",
+            `300x300/uploads/${id}.png.bak`,
+            `300x300/uploads/x/uploads/${id}.png`,
+            `uploads/${id}.png.old`,
+            `300x300/uploads/${randomUUID()}.png`,
         ];
         beforeEach(async () => {
             for (const key of [original, ...variants, ...bystanders]) await put(key, Buffer.from(key));
+            await s3.server.notificationsSettled();
+            // Made a minute before the replacement: the cleanup function deletes variants older than the original.
+            for (const key of variants) s3.ageObject(key, 60);
         });
         afterEach(async () => {
             for (const key of await keys())
                 await s3.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
         });
-        const remaining = async () =>
-            (await keys()).filter((key) => [original, ...variants, ...bystanders].includes(key));
+        /** What is left once the event notifications the request sent have been handled. */
+        const remaining = async () => {
+            await s3.server.notificationsSettled();
+            return (await keys()).filter((key) => [original, ...variants, ...bystanders].includes(key));
+        };
 
         it("on PUT", async () => {
             await put(original, GOOD);

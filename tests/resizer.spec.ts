@@ -216,10 +216,11 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
         const before = comparable(run);
         const after = comparable(changed);
         const differing = after.filter((line) => !before.includes(line));
-        // ingest-handler too: its status names each variant's key.
+        // ingest-handler too: its status names each variant's key; cleanup-handler: it deletes each size's variant.
         expect(differing.map((line) => JSON.parse(line).name)).to.have.members([
             "resizer-handler",
             "ingest-handler",
+            "cleanup-handler",
             "cdn-distribution",
         ]);
         const behaviours = (r: ProgramRun) =>

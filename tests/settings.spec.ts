@@ -8,15 +8,17 @@ import { CONFIG_KEYS, parsePipelineConfig } from "../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
+import { CleanupSettings, decodeCleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
 import { localFunctionSettings } from "../local/server";
 import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
-type FunctionName = "presign" | "resize" | "ingest";
+type FunctionName = "presign" | "resize" | "ingest" | "cleanup";
 const NS = "image-pipeline";
 const FUNCTION_RESOURCES: Record<FunctionName, string> = {
     presign: "uploads-handler",
     resize: "resizer-handler",
     ingest: "ingest-handler",
+    cleanup: "cleanup-handler",
 };
 
 interface Row {
@@ -33,14 +35,14 @@ const ROWS: Row[] = [
     {
         covers: ["allowedResolutions"],
         set: { allowedResolutions: "200x200" },
-        stack: ["resize", "ingest"],
-        local: ["resize", "ingest"],
+        stack: ["resize", "ingest", "cleanup"],
+        local: ["resize", "ingest", "cleanup"],
     },
     {
         covers: ["allowAnyResolution"],
         set: { allowAnyResolution: "true", allowedResolutions: "" },
-        stack: ["resize", "ingest"],
-        local: ["resize", "ingest"],
+        stack: ["resize", "ingest", "cleanup"],
+        local: ["resize", "ingest", "cleanup"],
     },
     { covers: ["eagerResolutions"], set: { eagerResolutions: "300x300" }, stack: ["ingest"], local: ["ingest"] },
     { covers: ["maxResizeDimension"], set: { maxResizeDimension: "4000" }, stack: ["resize"], local: ["resize"] },
@@ -136,6 +138,7 @@ const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) =
     presign: decodePresignSettings,
     resize: decodeResizeSettings,
     ingest: decodeIngestSettings,
+    cleanup: decodeCleanupSettings,
 };
 
 function namespaced(set: Record<string, string>): Record<string, string> {
@@ -164,7 +167,12 @@ function stackSettings(run: ProgramRun): Record<FunctionName, unknown> {
         const env = lambda ? lambda.inputs.environment.variables : name === "resize" ? container() : undefined;
         return env && DECODERS[name](env);
     };
-    return { presign: decoded("presign"), resize: decoded("resize"), ingest: decoded("ingest") };
+    return {
+        presign: decoded("presign"),
+        resize: decoded("resize"),
+        ingest: decoded("ingest"),
+        cleanup: decoded("cleanup"),
+    };
 }
 
 /** Each function's settings in local mode, through the same encoders (what a local Lambda would decode). */
@@ -177,6 +185,7 @@ function localSettings(overrides: Record<string, string>): Record<FunctionName, 
         presign: decodePresignSettings(encodePresignSettings(settings.presign)),
         resize: decodeResizeSettings(encodeResizeSettings(settings.resize)),
         ingest: decodeIngestSettings(encodeIngestSettings(settings.ingest)),
+        cleanup: decodeCleanupSettings(encodeCleanupSettings(settings.cleanup)),
     };
 }
 
@@ -243,6 +252,17 @@ describe("settings contract (functions/*/settings.ts)", () => {
             expect(decodeIngestSettings(encodeIngestSettings(plain))).to.deep.equal(plain);
         });
 
+        it("cleanup: decode(encode(settings)) equals the settings, with and without variant sizes", () => {
+            const settings: CleanupSettings = {
+                bucket: "b",
+                distributionId: "E2QWRUHEXAMPLE",
+                allowedResolutions: ["10x20", "30x40"],
+            };
+            expect(decodeCleanupSettings(encodeCleanupSettings(settings))).to.deep.equal(settings);
+            const anySize = { ...settings, allowedResolutions: [] };
+            expect(decodeCleanupSettings(encodeCleanupSettings(anySize))).to.deep.equal(anySize);
+        });
+
         it("a setting missing from the environment fails the cold start, naming it", () => {
             const env = encodeResizeSettings({
                 bucket: "b",
@@ -294,6 +314,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     uploadEventsTopicArn: "t",
                 }),
             ),
+            ...Object.keys(encodeCleanupSettings({ bucket: "b", distributionId: "d", allowedResolutions: [] })),
         ];
         const sources = (dir: string): string[] =>
             fs

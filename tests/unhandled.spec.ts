@@ -6,6 +6,7 @@ import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { createPresignHandler } from "../functions/presign/presign";
 import { createIngestHandler } from "../functions/ingest/ingest";
+import { createCleanupHandler } from "../functions/cleanup/cleanup";
 import { HttpEvent, HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { jpegBytes } from "./support/images";
@@ -113,13 +114,32 @@ function stagedS3(upload: Buffer, failAt: number, failure: Failure) {
     return { client: { send } as unknown as S3Client, calls: () => calls };
 }
 
+/** A bucket where one original was removed, its variant and status left; call `failAt` fails fast, the others
+ *  answer late (so a failure lands while the handler awaits a call running beside it). */
+function removedOriginalS3(failAt: number) {
+    let calls = 0;
+    const send = (command: { constructor: { name: string }; input: { Prefix?: string } }) => {
+        calls++;
+        if (calls === failAt)
+            return settleAfter(1, () => {
+                throw internalError();
+            });
+        if (command.constructor.name !== "ListObjectsV2Command") return settleAfter(20, () => ({ Errors: [] }));
+        const prefix = command.input.Prefix ?? "";
+        return settleAfter(20, () =>
+            prefix.startsWith("uploads/") ? {} : { Contents: [{ Key: prefix, LastModified: new Date(0) }] },
+        );
+    };
+    return { client: { send } as unknown as S3Client, calls: () => calls };
+}
+
 function expectJsonError(result: HttpResult, status: number) {
     expect(result.statusCode, result.body).to.equal(status);
     expect(result.headers["content-type"]).to.match(/^application\/json/);
     expect(JSON.parse(result.body).error.code).to.be.a("string");
 }
 
-describe("no unhandled rejection can end a handler process (functions/resize/resize.ts, functions/presign/presign.ts, functions/ingest/ingest.ts)", () => {
+describe("no unhandled rejection can end a handler process (functions/resize/resize.ts, functions/presign/presign.ts, functions/ingest/ingest.ts, functions/cleanup/cleanup.ts)", () => {
     let original: Buffer;
     before(async () => {
         original = await jpegBytes(400, 300);
@@ -260,6 +280,42 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         expect(value).to.equal("ingest failed for 1 of 1 records");
         expect(s3.calls(), "the staged object is not deleted: the retry finds it").to.equal(4);
     });
+
+    const cleanupWith = (s3: S3Client) =>
+        createCleanupHandler({
+            s3,
+            cloudfront: { send: () => settleAfter(5, () => ({})) },
+            log: () => undefined,
+            settings: { bucket: "b", distributionId: "E1", allowedResolutions: ["300x300"] },
+        });
+    const removedEvent = {
+        Records: [
+            {
+                eventName: "ObjectRemoved:Delete",
+                s3: { bucket: { name: "b" }, object: { key: "uploads/0b7e6f3a-2c1d-4e5f-8a9b-0c1d2e3f4a5b.jpg" } },
+            },
+        ],
+    };
+
+    it("the fake bucket is cleaned up when nothing fails (five S3 calls: three listings, two deletes)", async () => {
+        const s3 = removedOriginalS3(0);
+        await cleanupWith(s3.client)(removedEvent);
+        expect(s3.calls()).to.equal(5);
+    });
+
+    for (const failAt of [1, 2, 3, 4, 5]) {
+        it(`cleanup: S3 call ${failAt} failing → the invocation fails (Lambda retries), no unhandled rejection`, async () => {
+            const s3 = removedOriginalS3(failAt);
+            const { value, unhandled } = await unhandledDuring(() =>
+                cleanupWith(s3.client)(removedEvent).then(
+                    () => "succeeded",
+                    (error: Error) => error.message,
+                ),
+            );
+            expect(unhandled.map(String)).to.deep.equal([]);
+            expect(value).to.equal("cleanup failed for 1 of 1 records");
+        });
+    }
 
     for (const [name, broken] of [
         [

@@ -101,3 +101,18 @@ export function parseStagingKey(key: string): UploadKeys | undefined {
     const match = STAGING_KEY_PATTERN.exec(key);
     return match ? uploadKeys(match[1], match[2]) : undefined;
 }
+
+/** Every variant key an original has with these sizes, "<W>x<H>/<original key>": the one place that says which
+ *  variant keys belong to an original (removal and overwrite clean them up; format variants would add theirs here). */
+export function variantKeysOf(originalKey: string, sizes: readonly string[]): string[] {
+    return sizes.map((size) => `${size}/${originalKey}`);
+}
+
+/** An original key "uploads/<id>.<ext>" (groups: id, extension). */
+const ORIGINAL_KEY_PATTERN = new RegExp(`^${UPLOADS_PREFIX}(${UPLOAD_ID})\\.([a-z]{3,4})$`);
+
+/** The upload an original key belongs to (its status key with it); undefined for any other key. */
+export function parseOriginalKey(key: string): UploadKeys | undefined {
+    const match = ORIGINAL_KEY_PATTERN.exec(key);
+    return match ? uploadKeys(match[1], match[2]) : undefined;
+}

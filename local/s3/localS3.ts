@@ -4,9 +4,10 @@ import S3rver from "s3rver";
 import { AddressInfo } from "net";
 import { uploadCorsRule } from "../../functions/shared/bucketCors";
 import { FilesystemStoreLike, makeStoreAtomic } from "./atomicStore";
-import { RunningServer, startS3Gate } from "./s3Gate";
-import { ObjectCreatedNotification } from "./objectCreatedEvents";
+import { RunningGate, startS3Gate } from "./s3Gate";
+import { ObjectCreatedNotification, ObjectNotification } from "./objectCreatedEvents";
 import { logStoreWriteErrors } from "./storeErrors";
+import { groupDelimiterListings, ListingStoreLike } from "./delimiterListing";
 import { LocalCredentials } from "./sigv4Verify";
 
 /** s3rver's built-in key pair; local presigned URLs are signed and verified with it. */
@@ -25,10 +26,12 @@ export interface LocalS3Options {
     acceptSigV2Post?: boolean;
     /** ObjectCreated events for keys under a prefix, sent to a function (local mode: the ingest function). */
     objectCreated?: ObjectCreatedNotification;
+    /** More notifications (local mode: ObjectCreated and ObjectRemoved under uploads/ to the cleanup function). */
+    notifications?: ObjectNotification[];
     now?: () => number;
 }
 
-export interface LocalS3 extends RunningServer {
+export interface LocalS3 extends RunningGate {
     /** s3rver itself, behind the gate: for reads that need no checks. */
     backendUrl: string;
 }
@@ -50,6 +53,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     });
     const store = s3rver.store as FilesystemStoreLike;
     makeStoreAtomic(store);
+    groupDelimiterListings(s3rver.store as unknown as ListingStoreLike);
     logStoreWriteErrors(store, (line) => console.error(line)); // a full or read-only data folder fails the write, not the process
     const backend = (await s3rver.run()) as AddressInfo;
     const gate = await startS3Gate({
@@ -60,6 +64,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         corsOrigins: options.corsOrigins,
         acceptSigV2Post: options.acceptSigV2Post,
         objectCreated: options.objectCreated,
+        notifications: options.notifications,
         now: options.now,
     });
     return {

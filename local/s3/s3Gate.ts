@@ -2,8 +2,8 @@
 // must carry a valid SigV4 signature (in the query: presigned URLs; in the Authorization header: the SDK clients),
 // or be a browser POST upload whose policy is signed and kept; CORS preflights alone are answered unsigned.
 // It also refuses what S3 refuses and s3rver does not check: expired URLs, unsigned x-amz-* headers, checksums
-// and Content-MD5 that do not match the body, If-None-Match: * on an existing key. After an original under
-// uploads/ is replaced or deleted, its variants are deleted with it.
+// and Content-MD5 that do not match the body, If-None-Match: * on an existing key. After a write or a delete it
+// sends the bucket's event notifications (local/s3/objectCreatedEvents.ts), as S3 does.
 import * as http from "http";
 import { randomBytes } from "crypto";
 import { once } from "events";
@@ -20,8 +20,13 @@ import { preflightAllowOrigin } from "./corsPreflight";
 import { verifyPostUpload } from "./postPolicyVerify";
 import { S3Failure, s3ErrorXml, s3Failure } from "./s3Failure";
 import { isQuerySigned, LocalCredentials, verifyPresignedRequest } from "./sigv4Verify";
-import { deleteVariants } from "./variantCleanup";
-import { announceObjectCreated, ObjectCreatedEventName, ObjectCreatedNotification } from "./objectCreatedEvents";
+import {
+    announceObjectCreated,
+    announceObjectRemoved,
+    ObjectCreatedEventName,
+    ObjectCreatedNotification,
+    ObjectNotification,
+} from "./objectCreatedEvents";
 import { MultipartUploads, multipartOperation } from "./multipartUploads";
 import { uploadCorsRule } from "../../functions/shared/bucketCors";
 
@@ -39,6 +44,8 @@ export interface S3GateOptions {
     acceptSigV2Post?: boolean;
     /** The bucket notification: ObjectCreated events for keys under a prefix, sent to a function. */
     objectCreated?: ObjectCreatedNotification;
+    /** More of the bucket's notification configuration: ObjectCreated and/or ObjectRemoved under a prefix. */
+    notifications?: ObjectNotification[];
     /** Largest body the gate buffers; larger requests are refused as EntityTooLarge. */
     maxBodyBytes?: number;
     now?: () => number;
@@ -50,6 +57,11 @@ export interface RunningServer {
     close(): Promise<void>;
 }
 
+export interface RunningGate extends RunningServer {
+    /** Resolves once every event notification sent so far (and any they caused) has been delivered. */
+    notificationsSettled(): Promise<void>;
+}
+
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /** What the gate sends s3rver in place of the request's own body and headers. */
@@ -58,7 +70,7 @@ interface Rewrite {
     headers?: Record<string, string>;
 }
 
-export async function startS3Gate(options: S3GateOptions): Promise<RunningServer> {
+export async function startS3Gate(options: S3GateOptions): Promise<RunningGate> {
     const now = options.now ?? Date.now;
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     // The gate's own reads and deletes go straight to s3rver, signed as the SDK signs.
@@ -82,6 +94,15 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                 },
             ),
     );
+    const notifications: ObjectNotification[] = [
+        ...(options.objectCreated ? [{ ...options.objectCreated, events: ["ObjectCreated" as const] }] : []),
+        ...(options.notifications ?? []),
+    ];
+    const deliveries = new Set<Promise<void>>();
+    const track = (delivery: Promise<void>) => {
+        deliveries.add(delivery);
+        void delivery.then(() => deliveries.delete(delivery)); // a delivery never rejects
+    };
 
     const server = http.createServer(async (req, res) => {
         const requestId = randomBytes(8).toString("hex").toUpperCase();
@@ -224,16 +245,17 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                         checksums: claims,
                     });
                     if ("code" in outcome) return await refuse(outcome);
-                    if (outcome.created) {
-                        await deleteVariants(backend, bucket, key);
-                        if (options.objectCreated)
-                            announceObjectCreated(backend, options.objectCreated, {
-                                bucket,
-                                key,
-                                eventName: "CompleteMultipartUpload",
-                                region: options.region,
-                            });
-                    }
+                    if (outcome.created)
+                        for (const notification of notifications)
+                            if (notification.events.includes("ObjectCreated"))
+                                track(
+                                    announceObjectCreated(backend, notification, {
+                                        bucket,
+                                        key,
+                                        eventName: "CompleteMultipartUpload",
+                                        region: options.region,
+                                    }),
+                                );
                     const cors = corsHeaders(req.headers.origin, options.corsOrigins);
                     res.writeHead(outcome.answer.status, {
                         "x-amz-request-id": requestId,
@@ -276,15 +298,11 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
                     );
                 }
             }
-            const replaced: string[] = [];
-            if (
-                writtenKey !== undefined &&
-                (writesObject || postForm || (method === "DELETE" && key !== undefined && !query.has("uploadId")))
-            )
-                replaced.push(writtenKey);
+            const removed: string[] = [];
+            if (method === "DELETE" && key !== undefined && !query.has("uploadId")) removed.push(key);
             // DeleteObjects (POST ?delete): its body names the keys (the SDK always sends it with a checksum, so it was read).
             if (method === "POST" && key === undefined && query.has("delete") && rewrite.body)
-                replaced.push(...deletedKeys(rewrite.body));
+                removed.push(...deletedKeys(rewrite.body));
             const created: ObjectCreatedEventName | undefined = postForm
                 ? "Post"
                 : completing
@@ -297,14 +315,26 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
             await forward(req, res, options.backendPort, rewrite, async (status) => {
                 releaseKey();
                 if (status < 200 || status >= 300) return;
-                for (const original of replaced) await deleteVariants(backend, bucket, original);
-                if (created && writtenKey !== undefined && options.objectCreated)
-                    announceObjectCreated(backend, options.objectCreated, {
-                        bucket,
-                        key: writtenKey,
-                        eventName: created,
-                        region: options.region,
-                    });
+                for (const notification of notifications) {
+                    if (created && writtenKey !== undefined && notification.events.includes("ObjectCreated"))
+                        track(
+                            announceObjectCreated(backend, notification, {
+                                bucket,
+                                key: writtenKey,
+                                eventName: created,
+                                region: options.region,
+                            }),
+                        );
+                    if (notification.events.includes("ObjectRemoved"))
+                        for (const removedKey of removed)
+                            track(
+                                announceObjectRemoved(notification, {
+                                    bucket,
+                                    key: removedKey,
+                                    region: options.region,
+                                }),
+                            );
+                }
             }).finally(releaseKey);
         } catch {
             if (!res.headersSent && !res.destroyed)
@@ -319,6 +349,9 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningServer
     return {
         url: `http://127.0.0.1:${port}`,
         port,
+        async notificationsSettled() {
+            while (deliveries.size > 0) await Promise.all([...deliveries]);
+        },
         close: () =>
             new Promise((resolve) => {
                 backend.destroy();

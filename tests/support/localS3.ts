@@ -5,7 +5,7 @@ import * as path from "path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/s3/localS3";
-import { ObjectCreatedNotification } from "../../local/s3/objectCreatedEvents";
+import { ObjectCreatedNotification, ObjectNotification } from "../../local/s3/objectCreatedEvents";
 
 export const TEST_BUCKET = "images-test";
 export const TEST_ORIGIN = "http://localhost:3000";
@@ -19,11 +19,18 @@ export interface TestS3 {
     /** s3rver's folder. */
     directory: string;
     head(key: string): Promise<{ ContentType?: string; ContentLength?: number } | undefined>;
+    /** Makes a stored object look `seconds` old, as one written earlier would (s3rver's LastModified is its file's
+     *  modification time): S3's LastModified counts whole seconds, so a spec cannot wait for "older". */
+    ageObject(key: string, seconds: number): void;
     close(): Promise<void>;
 }
 
 export async function startTestS3(
-    options: { now?: () => number; objectCreated?: ObjectCreatedNotification } = {},
+    options: {
+        now?: () => number;
+        objectCreated?: ObjectCreatedNotification;
+        notifications?: ObjectNotification[];
+    } = {},
 ): Promise<TestS3> {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-s3-"));
     const server = await startLocalS3({
@@ -33,6 +40,7 @@ export async function startTestS3(
         port: 0,
         now: options.now,
         objectCreated: options.objectCreated,
+        notifications: options.notifications,
     });
     const s3 = createS3Client({ endpoint: server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const backend = createS3Client({
@@ -52,6 +60,11 @@ export async function startTestS3(
                 if ((error as { name?: string }).name === "NotFound") return undefined;
                 throw error;
             }
+        },
+        ageObject(key, seconds) {
+            const file = path.join(directory, TEST_BUCKET, `${key}._S3rver_object`);
+            const then = new Date(Date.now() - seconds * 1000);
+            fs.utimesSync(file, then, then);
         },
         async close() {
             s3.destroy();

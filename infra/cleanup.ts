@@ -1,0 +1,144 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { cleanupHandlerFactory } from "../functions/cleanup/handler";
+import { CleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
+import {
+    ORIGINAL_KEYS_PATTERN,
+    STAGING_KEYS_PATTERN,
+    STATUS_KEYS_PATTERN,
+    VARIANT_KEYS_PATTERN,
+} from "../functions/shared/bucketLayout";
+import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
+import { lambdaExecution } from "./lambdaRole";
+import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+
+export interface CleanupArgs {
+    bucketArn: pulumi.Input<string>;
+    /** What the function reads from its environment (functions/cleanup/settings.ts encodes it). */
+    settings: pulumi.Input<CleanupSettings>;
+    /** The distribution whose cached copies it invalidates: the only resource its CloudFront permission names. */
+    distributionArn: pulumi.Input<string>;
+    /** allowAnyResolution: the sizes are listed as the bucket's "<W>x<H>/" prefixes, so the root may be listed. */
+    listSizePrefixes: boolean;
+}
+
+/**
+ * The cleanup Lambda (a serialized closure over functions/cleanup/cleanup.ts, bundled like presign's: it needs no
+ * sharp) that the bucket notification (infra/bucketEvents.ts) runs for every original removed or written under
+ * uploads/: it deletes the image's variants (and, on removal, its status) and invalidates their CDN paths.
+ * It reads and writes no object's bytes, so it needs no KMS key.
+ */
+export class Cleanup extends pulumi.ComponentResource {
+    public readonly functionName: pulumi.Output<string>;
+    public readonly functionArn: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+    /** S3 may invoke the function: the bucket notification must be put after it (S3 checks it then). */
+    public readonly invokePermission: aws.lambda.Permission;
+
+    constructor(name: string, args: CleanupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("image-pipeline:upload:Cleanup", name, {}, opts);
+
+        const { role, logGroup } = lambdaExecution(
+            `${name}-handler`,
+            [
+                {
+                    // The variants of one original, and its status on removal; DeleteObjects checks s3:DeleteObject
+                    // for each key (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+                    sid: "DeleteVariantsAndStatus",
+                    effect: "Allow",
+                    actions: ["s3:DeleteObject"],
+                    resources: [
+                        pulumi.interpolate`${args.bucketArn}/${VARIANT_KEYS_PATTERN}`,
+                        pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`,
+                    ],
+                },
+                {
+                    // The variant pattern also matches e.g. uploads/1x1/uploads/a.jpg (functions/shared/bucketLayout.ts):
+                    // originals and staged uploads are never this function's to delete.
+                    sid: "NeverDeleteOriginalsOrUploads",
+                    effect: "Deny",
+                    actions: ["s3:DeleteObject"],
+                    resources: [
+                        pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`,
+                        pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`,
+                    ],
+                },
+                {
+                    // Which keys exist, and since when: each is listed with its own key as the prefix (no object read).
+                    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html (s3:prefix)
+                    sid: "ListOneImagesKeys",
+                    effect: "Allow",
+                    actions: ["s3:ListBucket"],
+                    resources: [args.bucketArn],
+                    conditions: [
+                        {
+                            test: "StringLike",
+                            variable: "s3:prefix",
+                            values: [VARIANT_KEYS_PATTERN, ORIGINAL_KEYS_PATTERN, STATUS_KEYS_PATTERN],
+                        },
+                    ],
+                },
+                ...(args.listSizePrefixes
+                    ? [
+                          {
+                              // Any size allowed: the sizes are the root's "<W>x<H>/" prefixes (Prefix "", Delimiter "/").
+                              sid: "ListTheRootsPrefixes",
+                              effect: "Allow",
+                              actions: ["s3:ListBucket"],
+                              resources: [args.bucketArn],
+                              conditions: [
+                                  { test: "StringEquals", variable: "s3:prefix", values: [""] },
+                                  { test: "StringEquals", variable: "s3:delimiter", values: ["/"] },
+                              ],
+                          },
+                      ]
+                    : []),
+                {
+                    // The resource type of CreateInvalidation is the distribution
+                    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
+                    sid: "InvalidateThisDistribution",
+                    effect: "Allow",
+                    actions: ["cloudfront:CreateInvalidation"],
+                    resources: [args.distributionArn],
+                },
+            ],
+            this,
+        );
+
+        const handler = new aws.lambda.Function(
+            `${name}-handler`,
+            {
+                description:
+                    "Deletes a removed or replaced image's variants and invalidates their CDN paths (image-pipeline)",
+                runtime: LAMBDA_RUNTIME,
+                architectures: ["arm64"],
+                memorySize: 256,
+                timeout: 60,
+                role: role.arn,
+                handler: CLOSURE_HANDLER,
+                code: closureArchive(cleanupHandlerFactory),
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: pulumi.output(args.settings).apply(encodeCleanupSettings) },
+            },
+            { parent: this, dependsOn: [logGroup] },
+        );
+
+        // S3 may invoke it for this bucket only, in this account (https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
+        this.invokePermission = new aws.lambda.Permission(
+            `${name}-from-bucket`,
+            {
+                function: handler.name,
+                action: "lambda:InvokeFunction",
+                principal: "s3.amazonaws.com",
+                sourceArn: args.bucketArn,
+                sourceAccount: role.arn.apply((arn) => arn.split(":")[4]),
+            },
+            { parent: this },
+        );
+
+        this.functionName = handler.name;
+        this.functionArn = handler.arn;
+        this.roleArn = role.arn;
+        this.registerOutputs({ functionName: this.functionName });
+    }
+}
