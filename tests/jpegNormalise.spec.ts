@@ -96,6 +96,21 @@ describe("JPEG normalisation at ingest (functions/ingest/checkUpload.ts, jpegMar
             expect(stored.length).to.be.below(upload.length);
         });
 
+        it("also strips what sharp's metadata does not report: a comment, an appended image", async () => {
+            const plain = await jpegBytes(48, 32);
+            const upload = Buffer.concat([withSegments(plain, COMMENT), APPENDED]);
+            const metadata = await sharp(upload).metadata();
+            expect([metadata.exif, metadata.xmp, metadata.iptc, metadata.comments]).to.deep.equal([
+                undefined,
+                undefined,
+                undefined,
+                undefined,
+            ]);
+            const stored = await clean(upload);
+            expect([stored.reencoded, stored.stripped]).to.deep.equal([false, true]);
+            expect(stored.bytes.equals(plain), "exactly the JPEG without the comment and the tail").to.equal(true);
+        });
+
         it("is stable: a stored original ingested again comes out byte-identical", async () => {
             const once = (await clean(await cameraJpeg())).bytes;
             const twice = await clean(once);

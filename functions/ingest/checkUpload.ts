@@ -112,11 +112,13 @@ export async function checkAndClean(
             : (metadata.autoOrient?.height ?? metadata.height ?? 0),
     };
     const common = { contentType: sniffed, format: format.format, ...displayed };
-    if (isClean(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
     if (canStripLosslessly(metadata)) {
+        // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
         const stripped = await strippedJpeg(bytes, metadata);
+        if (stripped?.equals(bytes)) return { ...common, bytes, reencoded: false, stripped: false };
         if (stripped) return { ...common, bytes: stripped, reencoded: false, stripped: true };
     }
+    if (isClean(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
     const encoded = await encode(pipeline.keepIccProfile(), format.format, metadata).toBuffer();
