@@ -1,4 +1,4 @@
-// `npm run bench [-- --corpus DIR] [-- --runs N]`: resizing, delivery and signing against their baselines, each
+// `npm run bench [-- --corpus DIR] [-- --runs N]`: resizing, ingest, delivery and signing against their baselines, each
 // comparison made in the same run; prints a table and writes bench/results.json.
 import * as fs from "fs";
 import * as os from "os";
@@ -16,6 +16,7 @@ import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
 import { benchPresign } from "./presignBench";
 import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
+import { benchIngest } from "./ingestBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
         });
         if (resizeRows.every((row) => row.vipsMs === undefined))
             console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
+
+        console.log("ingest: check and clean, metadata strip, progressive JPEGs …");
+        const ingest = await benchIngest(images, runs);
+        results.ingest = ingest;
+        for (const figure of ingest.figures) figures.push({ section: "ingest", ...figure });
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);
