@@ -101,7 +101,9 @@ export async function checkAndClean(
     // failOn "error" implies "truncated": a file cut short, or with corrupt pixel data, is refused.
     const decoder = () => sharp(bytes, { animated, limitInputPixels: limits.limitInputPixels, failOn: "error" });
     try {
-        await decoder().stats(); // decodes every pixel of every frame; keeps only per-channel sums
+        // Decodes every pixel of every frame, keeping one byte per pixel (the first channel). Not stats(): its
+        // extras (entropy, sharpness, dominant colour) decode the image several times, 1.8-15x slower (bench).
+        await decoder().extractChannel(0).raw().toBuffer();
     } catch {
         throw new UploadRefused("corrupt_image", "The image does not decode completely (truncated or corrupt)");
     }
