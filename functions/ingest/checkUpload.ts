@@ -136,14 +136,17 @@ export function canStripLosslessly(metadata: Metadata): boolean {
     return metadata.format === "jpeg" && !metadata.isProgressive && (metadata.orientation ?? 1) === 1;
 }
 
-/** The JPEG without its metadata segments, if the result reads back clean with the same header. */
+/** The JPEG without its metadata segments, if the result reads back clean with the same header and ICC profile. */
 async function strippedJpeg(bytes: Buffer, metadata: Metadata): Promise<Buffer | undefined> {
     const stripped = stripJpegMetadata(bytes);
     if (!stripped) return undefined;
     const check = await sharp(stripped, { limitInputPixels: false })
         .metadata()
         .catch(() => undefined);
-    const same = check?.width === metadata.width && check?.height === metadata.height;
+    const same =
+        check?.width === metadata.width &&
+        check?.height === metadata.height &&
+        (check?.icc === undefined) === (metadata.icc === undefined);
     return check && same && isClean(check) ? stripped : undefined;
 }
 
