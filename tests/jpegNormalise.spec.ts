@@ -1,6 +1,6 @@
 // Issue 14, JPEG normalisation: private metadata leaves a baseline JPEG without a re-encode (its pixels stay
-// bit-identical), a progressive upload is stored baseline (its later resizes are 3-12x faster, docs/benchmarks.md), and the
-// image is stored as it is displayed.
+// bit-identical), a progressive upload is stored baseline (its later resizes are 3-12x faster,
+// docs/benchmarks.md), and the image is stored as it is displayed.
 import { expect } from "chai";
 import sharp from "sharp";
 import { checkAndClean, CheckLimits } from "../functions/ingest/checkUpload";
