@@ -1,5 +1,5 @@
 // Issue 14, JPEG normalisation: private metadata leaves a baseline JPEG without a re-encode (its pixels stay
-// bit-identical), a progressive upload is stored baseline (its later resizes are 3-12x faster,
+// bit-identical), a progressive upload is stored baseline (its later resizes are 2-8x faster,
 // docs/benchmarks.md), and the image is stored as it is displayed.
 import { expect } from "chai";
 import sharp from "sharp";

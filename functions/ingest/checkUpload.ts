@@ -14,9 +14,9 @@ export const REENCODE_QUALITY = 90;
 
 /**
  * Quality of a re-encoded JPEG original (progressive, or an orientation to apply), chosen by measurement
- * (docs/benchmarks.md, `npm run bench`): a progressive upload resizes 3-4x slower than a baseline one, and no
- * lossless transcoder (jpegtran) runs in the Lambda (only Node and sharp). Baseline q95 scores SSIMULACRA2 89-94
- * against the corpus uploads (q90: 86-93) and its later resizes are as fast as jpegtran's lossless baseline.
+ * (docs/benchmarks.md, `npm run bench`): a progressive upload resizes 2-4x slower than its lossless baseline
+ * transcode, but no lossless transcoder (jpegtran) runs in the Lambda (only Node and sharp). Baseline q95 scores
+ * SSIMULACRA2 89-94 against the corpus uploads (q90: 86-93) and resizes 2-8x faster than the progressive upload.
  */
 export const JPEG_REENCODE_QUALITY = 95;
 
