@@ -3,13 +3,22 @@
 import sharp, { Metadata, Sharp } from "sharp";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import { ImageContentType } from "../shared/imageTypes";
+import { stripJpegMetadata } from "./jpegMarkers";
 import { sniffImageType } from "./magicBytes";
 
 // Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
-/** Quality of a re-encoded original (only when private metadata had to go): near-lossless, it is the master. */
+/** Quality of a re-encoded WebP or AVIF original (only when private metadata had to go): it is the master. */
 export const REENCODE_QUALITY = 90;
+
+/**
+ * Quality of a re-encoded JPEG original (progressive, or an orientation to apply), chosen by measurement
+ * (docs/benchmarks.md, `npm run bench`): a progressive upload resizes 2-4x slower than its lossless baseline
+ * transcode, but no lossless transcoder (jpegtran) runs in the Lambda (only Node and sharp). Baseline q95 scores
+ * SSIMULACRA2 89-94 against the corpus uploads (q90: 86-93) and resizes 2-8x faster than the progressive upload.
+ */
+export const JPEG_REENCODE_QUALITY = 95;
 
 /** Why an upload is refused; the message is shown to the uploader (it never echoes the upload's bytes). */
 export class UploadRefused extends Error {
@@ -35,8 +44,10 @@ export interface CleanOriginal {
     /** As displayed (orientation applied). */
     width: number;
     height: number;
-    /** false: the upload was already clean and is stored byte-identical. */
+    /** false: the upload was already clean and is stored byte-identical, or only its metadata was removed. */
     reencoded: boolean;
+    /** true: private metadata segments removed from a JPEG, its pixel data copied unchanged (jpegMarkers.ts). */
+    stripped: boolean;
 }
 
 /** Refuses a size over the limit before a byte is read (the object's Content-Length). */
@@ -90,7 +101,9 @@ export async function checkAndClean(
     // failOn "error" implies "truncated": a file cut short, or with corrupt pixel data, is refused.
     const decoder = () => sharp(bytes, { animated, limitInputPixels: limits.limitInputPixels, failOn: "error" });
     try {
-        await decoder().stats(); // decodes every pixel of every frame; keeps only per-channel sums
+        // Decodes every pixel of every frame, keeping one byte per pixel (the first channel). Not stats(): its
+        // extras (entropy, sharpness, dominant colour) decode the image several times, 1.8-15x slower (bench).
+        await decoder().extractChannel(0).raw().toBuffer();
     } catch {
         throw new UploadRefused("corrupt_image", "The image does not decode completely (truncated or corrupt)");
     }
@@ -101,11 +114,40 @@ export async function checkAndClean(
             : (metadata.autoOrient?.height ?? metadata.height ?? 0),
     };
     const common = { contentType: sniffed, format: format.format, ...displayed };
-    if (isClean(metadata)) return { ...common, bytes, reencoded: false };
+    if (canStripLosslessly(metadata)) {
+        // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
+        const stripped = await strippedJpeg(bytes, metadata);
+        if (stripped?.equals(bytes)) return { ...common, bytes, reencoded: false, stripped: false };
+        if (stripped) return { ...common, bytes: stripped, reencoded: false, stripped: true };
+    }
+    if (isClean(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
-    const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();
-    return { ...common, bytes: encoded, reencoded: true };
+    const encoded = await encode(pipeline.keepIccProfile(), format.format, metadata).toBuffer();
+    return { ...common, bytes: encoded, reencoded: true, stripped: false };
+}
+
+/**
+ * A baseline JPEG displayed as stored (no orientation to apply) loses its metadata without a re-encode: only
+ * its marker segments change. A progressive one is re-encoded as baseline (see JPEG_REENCODE_QUALITY), and so is
+ * one with an orientation tag, whose rotation cannot be applied to the pixels losslessly without jpegtran.
+ */
+export function canStripLosslessly(metadata: Metadata): boolean {
+    return metadata.format === "jpeg" && !metadata.isProgressive && (metadata.orientation ?? 1) === 1;
+}
+
+/** The JPEG without its metadata segments, if the result reads back clean with the same header and ICC profile. */
+async function strippedJpeg(bytes: Buffer, metadata: Metadata): Promise<Buffer | undefined> {
+    const stripped = stripJpegMetadata(bytes);
+    if (!stripped) return undefined;
+    const check = await sharp(stripped, { limitInputPixels: false })
+        .metadata()
+        .catch(() => undefined);
+    const same =
+        check?.width === metadata.width &&
+        check?.height === metadata.height &&
+        (check?.icc === undefined) === (metadata.icc === undefined);
+    return check && same && isClean(check) ? stripped : undefined;
 }
 
 /**
@@ -122,7 +164,7 @@ export function isClean(metadata: Metadata): boolean {
     );
 }
 
-function encode(pipeline: Sharp, format: string): Sharp {
+function encode(pipeline: Sharp, format: string, metadata: Metadata): Sharp {
     switch (format) {
         case "png":
             return pipeline.png({ compressionLevel: 6 });
@@ -133,6 +175,12 @@ function encode(pipeline: Sharp, format: string): Sharp {
         case "avif":
             return pipeline.avif({ quality: REENCODE_QUALITY });
         default:
-            return pipeline.jpeg({ quality: REENCODE_QUALITY, progressive: false, mozjpeg: false });
+            return pipeline.jpeg({
+                quality: JPEG_REENCODE_QUALITY,
+                progressive: false,
+                mozjpeg: false,
+                // An upload without chroma subsampling keeps its full colour resolution.
+                chromaSubsampling: metadata.chromaSubsampling === "4:4:4" ? "4:4:4" : "4:2:0",
+            });
     }
 }
