@@ -102,6 +102,25 @@ describe("cleanup function (functions/cleanup/) against the loopback S3", () => 
             expect(cloudfront.made[0].paths.every((p) => p.startsWith("/") && !p.includes("*"))).to.equal(true);
         });
 
+        it("removal takes every format of a variant (<W>x<H>/avif|webp/…) and invalidates each with the URI viewers ask for (AWS: invalidate both URIs of a rewritten request)", async () => {
+            const gone = image([]);
+            const formatVariants = [`300x300/avif/${gone.finalKey}`, `640x480/webp/${gone.finalKey}`];
+            for (const key of [...formatVariants, gone.statusKey]) await put(key);
+
+            await cleanup()(eventFor(gone.finalKey, "ObjectRemoved:Delete"));
+
+            for (const key of formatVariants) expect(await exists(key), key).to.equal(false);
+            expect(cloudfront.made).to.have.length(1);
+            expect(cloudfront.made[0].paths).to.have.members([
+                `/${gone.finalKey}`,
+                `/300x300/avif/${gone.finalKey}`,
+                `/300x300/${gone.finalKey}`, // the URI the edge function rewrote to the AVIF one
+                `/640x480/webp/${gone.finalKey}`,
+                `/640x480/${gone.finalKey}`,
+            ]);
+            expect(cloudfront.made[0].paths).to.have.length(5);
+        });
+
         it("a delete marker (ObjectRemoved:DeleteMarkerCreated) is a removal too", async () => {
             const gone = image(["640x480"]);
             for (const key of [...gone.variants, gone.statusKey]) await put(key);

@@ -12,7 +12,13 @@
 import { createHash } from "crypto";
 import { DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
-import { parseOriginalKey, UploadKeys, VARIANT_PREFIX_PATTERN, variantKeysOf } from "../shared/bucketLayout";
+import {
+    parseOriginalKey,
+    UploadKeys,
+    VARIANT_PREFIX_PATTERN,
+    variantKeysOf,
+    viewerKeyOf,
+} from "../shared/bucketLayout";
 import { logRequest } from "../shared/http";
 import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
 import type { CleanupSettings } from "./settings";
@@ -111,7 +117,10 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
      *  which CloudFront answers with the invalidation it made) or fewer (a batch whose reference was used: done).
      *  Deleting first would lose the paths if the invalidation then failed. */
     async function invalidate(record: S3EventRecord, keys: string[]): Promise<number> {
-        const paths = keys.map(cdnPathOf);
+        // A format variant is cached under its rewritten URI and reached through the plain one: AWS advises
+        // invalidating both when a viewer-request function changes the URI
+        // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html).
+        const paths = [...new Set(keys.flatMap((key) => [key, viewerKeyOf(key)]))].map(cdnPathOf);
         const reference = callerReferenceOf(record);
         for (let at = 0; at < paths.length; at += MAX_PATHS_PER_INVALIDATION) {
             const items = paths.slice(at, at + MAX_PATHS_PER_INVALIDATION);

@@ -102,10 +102,20 @@ export function parseStagingKey(key: string): UploadKeys | undefined {
     return match ? uploadKeys(match[1], match[2]) : undefined;
 }
 
-/** Every variant key an original has with these sizes, "<W>x<H>/<original key>": the one place that says which
- *  variant keys belong to an original (removal and overwrite clean them up; format variants would add theirs here). */
+/** Every variant key an original can have with these sizes, "<W>x<H>/<original key>" and each format's
+ *  "<W>x<H>/<format>/<original key>": the one place that says which variant keys belong to an original (removal
+ *  and overwrite clean them up). */
 export function variantKeysOf(originalKey: string, sizes: readonly string[]): string[] {
-    return sizes.map((size) => `${size}/${originalKey}`);
+    const formats = [undefined, ...VARIANT_FORMATS];
+    return sizes.flatMap((size) => formats.map((format) => formatVariantKey(size, format, originalKey)));
+}
+
+/** The key a viewer asks for to get a variant: the edge function (functions/edge/chooseFormat.js) rewrites
+ *  "<W>x<H>/<original>" to "<W>x<H>/<format>/<original>" by Accept, so a format variant is also served at the plain
+ *  variant's URI. Other keys are their own. */
+export function viewerKeyOf(variantKey: string): string {
+    const match = FORMAT_VARIANT_KEY_PATTERN.exec(variantKey);
+    return match ? `${match[1]}x${match[2]}/${match[4]}` : variantKey;
 }
 
 /** An original key "uploads/<id>.<ext>" (groups: id, extension). */
