@@ -37,11 +37,12 @@ export function chooseOutputFormat(choice: FormatChoice): SourceFormat {
 }
 
 /**
- * AVIF: libaom at effort 3 of 0–9, 4:2:0 chroma (sharp's default 4:4:4 costs bytes and time that a photo's
- * colour does not need; bench/formatBench.ts compares). Its quality is resizeQuality moved by an offset, so the
- * default (80, today's JPEG) lands on the AVIF quality of equal SSIMULACRA2.
+ * AVIF: libaom at effort 2 of 0–9 with sharp's default 4:4:4 chroma (README "Resizing" has bench/formatBench.ts's
+ * tuning: effort 3 and 4 save bytes at a first-hit cost; 4:2:0 saves little time and, on textured photos, no
+ * bytes at equal score). Its quality is resizeQuality moved by an offset, so the default (80, today's JPEG) lands
+ * on the median AVIF quality of equal SSIMULACRA2.
  */
-export const AVIF_ENCODER = { effort: 3, chromaSubsampling: "4:2:0", qualityOffset: -14 } as const;
+export const AVIF_ENCODER = { effort: 2, chromaSubsampling: "4:4:4", qualityOffset: -16 } as const;
 /** WebP: libwebp's default effort (4); quality offset as for AVIF. */
 export const WEBP_ENCODER = { effort: 4, qualityOffset: 6 } as const;
 /** The largest variant encoded as AVIF on a first hit (bench/formatBench.ts: larger ones miss the first-hit target). */
