@@ -100,10 +100,13 @@ describe("variant formats: the Resizer renders AVIF and WebP (functions/resize)"
         expect(formatOf(webp.metadata)).to.equal("webp");
     });
 
-    it("AVIF asked for a variant above AVIF_MAX_PIXELS is answered as WebP (its AVIF encode is too slow for a first hit)", async () => {
-        const result = await get("/1280x720/avif/uploads/big.jpg");
+    it("AVIF up to AVIF_MAX_PIXELS (1280x720); above, answered as WebP (its AVIF encode is too slow for a first hit)", async () => {
+        const sizes = { allowedResolutions: ["1280x720", "1600x1000"] };
+        const atBound = await imageOf(await get("/1280x720/avif/uploads/big.jpg", sizes));
+        expect([formatOf(atBound.metadata), atBound.metadata.width]).to.deep.equal(["avif", 1280]);
+        const result = await get("/1600x1000/avif/uploads/big.jpg", sizes);
         const { metadata } = await imageOf(result);
-        expect([formatOf(metadata), metadata.width, metadata.height]).to.deep.equal(["webp", 1280, 720]);
+        expect([formatOf(metadata), metadata.width, metadata.height]).to.deep.equal(["webp", 1600, 1000]);
         expect(result.headers["content-type"]).to.equal("image/webp");
     });
 

@@ -37,15 +37,18 @@ export function chooseOutputFormat(choice: FormatChoice): SourceFormat {
 }
 
 /**
- * AVIF: libaom at effort 3 of 0–9, 4:2:0 chroma (sharp's default 4:4:4 costs bytes and time that a photo's
- * colour does not need; bench/formatBench.ts compares). Its quality is resizeQuality moved by an offset, so the
- * default (80, today's JPEG) lands on the AVIF quality of equal SSIMULACRA2.
+ * AVIF: libaom at effort 1 of 0–9 with sharp's default 4:4:4 chroma (README "Resizing" has bench/formatBench.ts's
+ * figures: effort 1 makes the same bytes at equal score as effort 2 in half the time at 1280x720, which keeps a
+ * first hit of every default size within 3x today's; effort 3 and 4 save bytes at a first-hit cost; 4:2:0 saves
+ * little time and, on textured photos, no bytes at equal score). Its quality is resizeQuality moved by an offset,
+ * so the default (80, today's JPEG) lands on the median AVIF quality of equal SSIMULACRA2.
  */
-export const AVIF_ENCODER = { effort: 3, chromaSubsampling: "4:2:0", qualityOffset: -14 } as const;
+export const AVIF_ENCODER = { effort: 1, chromaSubsampling: "4:4:4", qualityOffset: -16 } as const;
 /** WebP: libwebp's default effort (4); quality offset as for AVIF. */
 export const WEBP_ENCODER = { effort: 4, qualityOffset: 6 } as const;
-/** The largest variant encoded as AVIF on a first hit (bench/formatBench.ts: larger ones miss the first-hit target). */
-export const AVIF_MAX_PIXELS = 640 * 480;
+/** The largest variant encoded as AVIF on a first hit: the largest default size, the largest measured within the
+ *  first-hit target (bench/formatBench.ts); larger ones (allowAnyResolution) are answered as WebP. */
+export const AVIF_MAX_PIXELS = 1280 * 720;
 
 /** The format's quality for a resizeQuality (JPEG scale), within 1–100. */
 export function encoderQuality(resizeQuality: number, offset: number): number {
