@@ -11,7 +11,7 @@ import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
 import { Ingest } from "./infra/ingest";
 import { UploadEvents } from "./infra/uploadEvents";
 import { sharpLambdaArchive } from "./infra/resizerArchive";
-import { ingestSettingsFromConfig } from "./functions/ingest/settings";
+import { eagerFormatsFromConfig, ingestSettingsFromConfig } from "./functions/ingest/settings";
 import { Cleanup } from "./infra/cleanup";
 import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
 import { BucketEvents } from "./infra/bucketEvents";
@@ -72,6 +72,7 @@ const ingest = new Ingest("ingest", {
     memoryMb: config.resizerMemoryMb,
     kmsKeyArn: images.kmsKeyArn,
     eagerResolutions: config.eagerResolutions,
+    eagerFormats: eagerFormatsFromConfig(config),
     uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
 });
 uploadEvents.allowOnlyPublisher(ingest.roleArn);

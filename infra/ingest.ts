@@ -5,6 +5,8 @@ import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
     sizeKeysPattern,
+    formatSizeKeysPattern,
+    VariantFormat,
     STATUS_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
 import { lambdaExecution } from "./lambdaRole";
@@ -24,8 +26,10 @@ export interface IngestArgs {
     memoryMb: pulumi.Input<number>;
     /** The bucket's SSE-KMS key: reading a staged upload decrypts, writing the original and status encrypts. */
     kmsKeyArn?: pulumi.Input<string>;
-    /** The sizes made at ingest (config eagerResolutions): the role may write those variants and no others. */
+    /** The sizes made at ingest (config eagerResolutions), in the original's format and these formats: the role
+     *  may write those variants and no others. */
     eagerResolutions: string[];
+    eagerFormats: VariantFormat[];
     /** The upload events topic (infra/uploadEvents.ts) and its key: the role may publish there, nowhere else. */
     uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
 }
@@ -70,8 +74,11 @@ export class Ingest extends pulumi.ComponentResource {
                               sid: "WriteEagerVariants",
                               effect: "Allow",
                               actions: ["s3:PutObject"],
-                              resources: args.eagerResolutions.map(
-                                  (size) => pulumi.interpolate`${args.bucketArn}/${sizeKeysPattern(size)}`,
+                              resources: args.eagerResolutions.flatMap((size) =>
+                                  [
+                                      sizeKeysPattern(size),
+                                      ...args.eagerFormats.map((format) => formatSizeKeysPattern(size, format)),
+                                  ].map((pattern) => pulumi.interpolate`${args.bucketArn}/${pattern}`),
                               ),
                           },
                       ]

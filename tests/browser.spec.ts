@@ -148,7 +148,7 @@ describe("the upload page in headless Chromium (web/)", () => {
         expect(held.length).to.equal(4);
     });
 
-    it("shows each variant's format and bytes as Chromium's <img> gets them: a JPEG's in AVIF, WebP above 640x480", async () => {
+    it("shows each variant's format and bytes as Chromium's <img> gets them: a JPEG's variants in AVIF (up to AVIF_MAX_PIXELS, 1280x720)", async () => {
         const item = await uploadThroughPage("put", "format.jpg", await jpegBytes(1600, 1200));
         await loadedImages(item);
         const formats = await item
@@ -158,7 +158,7 @@ describe("the upload page in headless Chromium (web/)", () => {
             ["original", "JPEG"],
             ["300x300", "AVIF"],
             ["640x480", "AVIF"],
-            ["1280x720", "WEBP"], // AVIF_MAX_PIXELS (functions/resize/variantFormat.ts): answered as WebP
+            ["1280x720", "AVIF"], // at AVIF_MAX_PIXELS (functions/resize/variantFormat.ts); larger is answered as WebP
         ]);
         await item.locator("figcaption", { hasText: /^300x300: 300×300, AVIF, [\d.]+ (B|KiB|MiB)$/ }).waitFor();
     });

@@ -13,7 +13,8 @@ import { UploadEvent } from "../functions/ingest/uploadEvents";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { VARIANT_CACHE_CONTROL } from "../functions/resize/resize";
 import { parsePipelineConfig } from "../config/stackConfig";
-import { parseStagingKey, uploadKeys } from "../functions/shared/bucketLayout";
+import { parseStagingKey, uploadKeys, VariantFormat } from "../functions/shared/bucketLayout";
+import { AVIF_MAX_PIXELS } from "../functions/resize/variantFormat";
 import { UploadStatus } from "../functions/shared/uploadStatus";
 import { animated, avifBytes, exifHasGps, jpegBytes, jpegWithGps, pngBytes, webpBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
@@ -253,8 +254,8 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
     });
 
     describe("eager variants (eagerResolutions)", () => {
-        const eager = (resolutions: string[]): Partial<IngestSettings> => ({
-            eager: { resolutions, fit: "cover", quality: 80 },
+        const eager = (resolutions: string[], formats: VariantFormat[] = []): Partial<IngestSettings> => ({
+            eager: { resolutions, fit: "cover", quality: 80, formats },
         });
         const head = (key: string) => s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
 
@@ -312,6 +313,27 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             }
             // A size not eager is left for the first request.
             expect(await read(`640x480/${keys.finalKey}`)).to.equal(undefined);
+        });
+
+        it("with formats (autoFormat), each eager size is also stored in AVIF and WebP, AVIF even above the first-hit AVIF_MAX_PIXELS", async () => {
+            const { keys, status } = await ingest(
+                await jpegBytes(1600, 1200),
+                "image/jpeg",
+                "jpg",
+                eager(["1600x1000"], ["avif", "webp"]),
+            );
+            const formatKeys = ["avif", "webp"].map((format) => `1600x1000/${format}/${keys.finalKey}`);
+            expect(status.storedVariants).to.deep.equal([`1600x1000/${keys.finalKey}`, ...formatKeys]);
+            expect(1600 * 1000).to.be.greaterThan(AVIF_MAX_PIXELS); // a first hit would get WebP for this size
+            for (const [key, contentType, format] of [
+                [formatKeys[0], "image/avif", "heif"],
+                [formatKeys[1], "image/webp", "webp"],
+            ]) {
+                const stored = await head(key);
+                expect(stored.ContentType, key).to.equal(contentType);
+                const metadata = await sharp(Buffer.from(await stored.Body!.transformToByteArray())).metadata();
+                expect([metadata.format, metadata.width, metadata.height], key).to.deep.equal([format, 1600, 1000]);
+            }
         });
 
         it("no eager settings (or an empty list): no variant is stored, storedVariants is empty", async () => {

@@ -214,5 +214,23 @@ describe("ingest under mocks (infra/ingest.ts)", () => {
             expect(settings.eager?.resolutions).to.deep.equal(["300x300", "1280x720"]);
             run = await runProgram(); // the other tests read the default stack
         });
+
+        it("with autoFormat the eager sizes' format keys too (<W>x<H>/avif|webp/uploads/…), only the enabled formats; none without autoFormat", async () => {
+            const webpOnly = await runProgram({
+                "image-pipeline:eagerResolutions": "300x300",
+                "image-pipeline:formats": "webp",
+            });
+            expect(await putBy(webpOnly, "300x300/webp/uploads/9b1d.jpg")).to.equal("Allowed");
+            for (const key of ["300x300/avif/uploads/9b1d.jpg", "640x480/webp/uploads/9b1d.jpg"])
+                expect(await putBy(webpOnly, key), key).to.not.equal("Allowed");
+            const off = await runProgram({
+                "image-pipeline:eagerResolutions": "300x300",
+                "image-pipeline:autoFormat": "false",
+            });
+            expect(await putBy(off, "300x300/uploads/9b1d.jpg")).to.equal("Allowed");
+            for (const key of ["300x300/avif/uploads/9b1d.jpg", "300x300/webp/uploads/9b1d.jpg"])
+                expect(await putBy(off, key), key).to.not.equal("Allowed");
+            run = await runProgram(); // the other tests read the default stack
+        });
     });
 });

@@ -133,7 +133,7 @@ describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
             RESIZE_FIT: "cover",
             RESIZE_QUALITY: "80",
             LIMIT_INPUT_PIXELS: "50000000",
-            VARIANT_FORMATS: "avif,webp",
+            RESIZE_FORMATS: "avif,webp",
             RESIZE_THREADS: "1",
         });
     });

@@ -54,9 +54,10 @@ const ROWS: Row[] = [
         stack: ["resize", "ingest"],
         local: ["resize", "ingest"],
     },
-    { covers: ["formats"], set: { formats: "webp" }, stack: ["resize"], local: ["resize"] },
-    // The format choice by Accept happens at the CDN (its function), not in any Lambda.
-    { covers: ["autoFormat"], set: { autoFormat: "false" }, stack: [], local: [] },
+    // Ingest makes eager variants in the formats the CDN sends (autoFormat).
+    { covers: ["formats"], set: { formats: "webp" }, stack: ["resize", "ingest"], local: ["resize", "ingest"] },
+    // The format choice by Accept happens at the CDN (its function); ingest then makes no eager format variants.
+    { covers: ["autoFormat"], set: { autoFormat: "false" }, stack: ["ingest"], local: ["ingest"] },
     {
         covers: ["limitInputPixels"],
         set: { limitInputPixels: "1000000" },
@@ -242,7 +243,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 maxUploadBytes: 4321,
                 limitInputPixels: 1_000_000,
                 allowedResolutions: ["10x20", "30x40"],
-                eager: { resolutions: ["30x40"], fit: "contain", quality: 42 },
+                eager: { resolutions: ["30x40"], fit: "contain", quality: 42, formats: ["webp"] },
                 uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events",
             };
             expect(decodeIngestSettings(encodeIngestSettings(settings))).to.deep.equal(settings);
@@ -310,7 +311,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     maxUploadBytes: 1,
                     limitInputPixels: 1,
                     allowedResolutions: [],
-                    eager: { resolutions: [], fit: "cover", quality: 1 },
+                    eager: { resolutions: [], fit: "cover", quality: 1, formats: [] },
                     uploadEventsTopicArn: "t",
                 }),
             ),

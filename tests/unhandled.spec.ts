@@ -240,7 +240,7 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                 maxUploadBytes: 10_000_000,
                 limitInputPixels: 50_000_000,
                 allowedResolutions: ["300x300"],
-                eager: { resolutions: ["300x300"], fit: "cover", quality: 80 },
+                eager: { resolutions: ["300x300"], fit: "cover", quality: 80, formats: [] },
             },
         });
         const { value, unhandled } = await unhandledDuring(() =>

@@ -1,8 +1,10 @@
-// Eager variants: the sizes of config eagerResolutions, made at ingest from the clean original with the Resizer's
-// own rendering and storing (renderVariant, putVariantCommand), so their first view is a cache hit.
+// Eager variants: the sizes of config eagerResolutions, in the original's format and each format the CDN sends
+// (autoFormat), made at ingest from the clean original with the Resizer's own rendering and storing
+// (renderVariant, putVariantCommand), so their first view is a cache hit.
 import type { S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../resize/renderVariant";
 import { putVariantCommand } from "../resize/storeVariant";
+import { formatVariantKey } from "../shared/bucketLayout";
 import type { IngestSettings } from "./settings";
 
 /** A variant that could not be made now: the Resizer makes it on its first request instead. */
@@ -26,8 +28,12 @@ export async function makeEagerVariants(
     const failed: EagerFailure[] = [];
     const eager = settings.eager;
     if (!eager) return { stored, failed };
-    for (const size of eager.resolutions) {
-        const key = `${size}/${finalKey}`;
+    // Each size in the original's format and in each format browsers are sent (autoFormat).
+    const wanted = eager.resolutions.flatMap((size) =>
+        [undefined, ...eager.formats].map((format) => ({ size, format })),
+    );
+    for (const { size, format } of wanted) {
+        const key = formatVariantKey(size, format, finalKey);
         try {
             const [width, height] = size.split("x").map(Number);
             const rendered = await renderVariant(original, {
@@ -36,6 +42,9 @@ export async function makeEagerVariants(
                 fit: eager.fit,
                 quality: eager.quality,
                 limitInputPixels: settings.limitInputPixels,
+                ...(format ? { format } : {}),
+                // Made before any request, so no first hit waits for it: AVIF at every size.
+                avifMaxPixels: Number.POSITIVE_INFINITY,
             });
             await s3.send(putVariantCommand(settings.bucket, key, rendered));
             stored.push(key);

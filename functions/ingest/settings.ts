@@ -5,6 +5,7 @@ import type { PipelineConfig } from "../../config/stackConfig";
 import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
 import { RESIZE_FITS, ResizeFit } from "../resize/settings";
+import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
 
 export interface IngestSettings {
     bucket: string;
@@ -28,12 +29,20 @@ export interface EagerVariantSettings {
     /** The Resizer's own rendering settings (config resizeFit, resizeQuality). */
     fit: ResizeFit;
     quality: number;
+    /** The formats made besides the original's (config formats, when autoFormat lets browsers get them): big AVIF
+     *  variants, too slow for a first hit, are made here ahead of any request. */
+    formats: VariantFormat[];
 }
 
 /** What the deployment decides, not the config: the bucket, and (the stack) the upload events topic. */
 export interface IngestDeployment {
     bucket: string;
     uploadEventsTopicArn?: string;
+}
+
+/** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
+export function eagerFormatsFromConfig(config: PipelineConfig): VariantFormat[] {
+    return config.autoFormat ? config.formats : [];
 }
 
 export function ingestSettingsFromConfig(config: PipelineConfig, deployment: IngestDeployment): IngestSettings {
@@ -43,7 +52,12 @@ export function ingestSettingsFromConfig(config: PipelineConfig, deployment: Ing
         maxUploadBytes: config.maxUploadBytes,
         limitInputPixels: config.limitInputPixels,
         allowedResolutions: config.allowedResolutions,
-        eager: { resolutions: config.eagerResolutions, fit: config.resizeFit, quality: config.resizeQuality },
+        eager: {
+            resolutions: config.eagerResolutions,
+            fit: config.resizeFit,
+            quality: config.resizeQuality,
+            formats: eagerFormatsFromConfig(config),
+        },
         ...(deployment.uploadEventsTopicArn === undefined
             ? {}
             : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
@@ -60,7 +74,7 @@ const INGEST_ENV = {
     uploadEventsTopicArn: "UPLOAD_EVENTS_TOPIC_ARN",
 } as const satisfies Record<keyof IngestSettings, string>;
 /** The eager variants' rendering settings, under the Resizer's names (set only with EAGER_RESOLUTIONS). */
-const EAGER_RENDER_ENV = { fit: "RESIZE_FIT", quality: "RESIZE_QUALITY" } as const;
+const EAGER_RENDER_ENV = { fit: "RESIZE_FIT", quality: "RESIZE_QUALITY", formats: "RESIZE_FORMATS" } as const;
 
 export function encodeIngestSettings(settings: IngestSettings): Record<string, string> {
     return {
@@ -75,6 +89,7 @@ export function encodeIngestSettings(settings: IngestSettings): Record<string, s
                   [INGEST_ENV.eager]: settings.eager.resolutions.join(","),
                   [EAGER_RENDER_ENV.fit]: settings.eager.fit,
                   [EAGER_RENDER_ENV.quality]: String(settings.eager.quality),
+                  [EAGER_RENDER_ENV.formats]: settings.eager.formats.join(","),
               }),
         ...(settings.uploadEventsTopicArn === undefined
             ? {}
@@ -92,10 +107,14 @@ export function decodeIngestSettings(env: Record<string, string | undefined>): I
         const fit = required(EAGER_RENDER_ENV.fit);
         if (!(RESIZE_FITS as readonly string[]).includes(fit))
             throw new Error(`${EAGER_RENDER_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+        const formats = list(EAGER_RENDER_ENV.formats);
+        if (!formats.every(isVariantFormat))
+            throw new Error(`${EAGER_RENDER_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
         return {
             resolutions: list(INGEST_ENV.eager),
             fit: fit as ResizeFit,
             quality: positive(EAGER_RENDER_ENV.quality),
+            formats,
         };
     };
     const uploadEventsTopicArn = env[INGEST_ENV.uploadEventsTopicArn] || undefined;

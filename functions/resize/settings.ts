@@ -72,7 +72,7 @@ const RESIZE_ENV = {
     fit: "RESIZE_FIT",
     quality: "RESIZE_QUALITY",
     limitInputPixels: "LIMIT_INPUT_PIXELS",
-    formats: "VARIANT_FORMATS",
+    formats: "RESIZE_FORMATS",
     threads: "RESIZE_THREADS",
     cdnUrl: "CDN_URL",
 } as const satisfies Record<keyof ResizeSettings, string>;
