@@ -10,6 +10,30 @@ export interface BucketSubscription {
     permission: pulumi.Resource;
 }
 
+/**
+ * The permission for the bucket's S3 notifications to invoke a function: this bucket only, in the function's own
+ * account (a bucket ARN names no account, so AWS advises SourceAccount too:
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
+ */
+export function allowBucketToInvoke(
+    name: string,
+    target: { functionName: pulumi.Input<string>; roleArn: pulumi.Output<string> },
+    bucketArn: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): aws.lambda.Permission {
+    return new aws.lambda.Permission(
+        name,
+        {
+            function: target.functionName,
+            action: "lambda:InvokeFunction",
+            principal: "s3.amazonaws.com",
+            sourceArn: bucketArn,
+            sourceAccount: target.roleArn.apply((arn) => arn.split(":")[4]),
+        },
+        { parent },
+    );
+}
+
 export interface BucketEventsArgs {
     bucketName: pulumi.Input<string>;
     subscriptions: BucketSubscription[];

@@ -11,6 +11,7 @@ import {
 import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+import { allowBucketToInvoke } from "./bucketEvents";
 
 export interface CleanupArgs {
     bucketArn: pulumi.Input<string>;
@@ -123,17 +124,11 @@ export class Cleanup extends pulumi.ComponentResource {
             { parent: this, dependsOn: [logGroup] },
         );
 
-        // S3 may invoke it for this bucket only, in this account (https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
-        this.invokePermission = new aws.lambda.Permission(
+        this.invokePermission = allowBucketToInvoke(
             `${name}-from-bucket`,
-            {
-                function: handler.name,
-                action: "lambda:InvokeFunction",
-                principal: "s3.amazonaws.com",
-                sourceArn: args.bucketArn,
-                sourceAccount: role.arn.apply((arn) => arn.split(":")[4]),
-            },
-            { parent: this },
+            { functionName: handler.name, roleArn: role.arn },
+            args.bucketArn,
+            this,
         );
 
         this.functionName = handler.name;

@@ -12,6 +12,7 @@ import {
 import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import type { LambdaArchitecture } from "./resizerArchive";
+import { allowBucketToInvoke } from "./bucketEvents";
 
 /** Ingest reads, checks and (when metadata must go) re-encodes one upload; far below Lambda's 900 s. */
 export const INGEST_TIMEOUT_SECONDS = 60;
@@ -137,18 +138,11 @@ export class Ingest extends pulumi.ComponentResource {
             { parent: this, dependsOn: [logGroup] },
         );
 
-        // S3 may invoke it for this bucket only, in this account (a bucket ARN names no account, so AWS advises
-        // SourceAccount too: https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html).
-        this.invokePermission = new aws.lambda.Permission(
+        this.invokePermission = allowBucketToInvoke(
             `${name}-from-bucket`,
-            {
-                function: handler.name,
-                action: "lambda:InvokeFunction",
-                principal: "s3.amazonaws.com",
-                sourceArn: args.bucketArn,
-                sourceAccount: role.arn.apply((arn) => arn.split(":")[4]),
-            },
-            { parent: this },
+            { functionName: handler.name, roleArn: role.arn },
+            args.bucketArn,
+            this,
         );
         this.functionName = handler.name;
         this.functionArn = handler.arn;

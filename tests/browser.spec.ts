@@ -2,22 +2,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Browser, chromium, Page } from "playwright-core";
+import { Browser, Page } from "playwright-core";
 import { jpegBytes } from "./support/images";
 import { startTestPipeline } from "./support/localPipeline";
-
-const CHROMIUM = "/usr/bin/chromium";
-// As the machine's probe runs it: no sandbox as root, and no background traffic to hosts we cannot reach.
-const CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-];
+import { launchChromium, skipWithoutChromium } from "./support/headlessChromium";
 
 describe("the upload page in headless Chromium (web/)", () => {
     let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
@@ -26,13 +14,9 @@ describe("the upload page in headless Chromium (web/)", () => {
     let dir: string;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) {
-            // CI installs Debian's chromium (.ci/run); elsewhere, say why this spec did not run.
-            if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-            this.skip();
-        }
+        skipWithoutChromium(this);
         pipeline = await startTestPipeline();
-        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+        browser = await launchChromium();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-browser-"));
     });
     after(async () => {

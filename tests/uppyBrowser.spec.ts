@@ -3,22 +3,11 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Browser, chromium, Page, Request, Route } from "playwright-core";
+import { Browser, Page, Request, Route } from "playwright-core";
 import { noiseJpeg } from "./support/images";
 import { awaitChecked, startTestPipeline } from "./support/localPipeline";
+import { launchChromium, skipWithoutChromium } from "./support/headlessChromium";
 
-const CHROMIUM = "/usr/bin/chromium";
-// As tests/browser.spec.ts launches it.
-const CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-];
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
@@ -33,13 +22,10 @@ describe("the Uppy example page in headless Chromium (web/uppy.html, @uppy/aws-s
     let bytes: Buffer;
 
     before(async function () {
-        if (!fs.existsSync(CHROMIUM)) {
-            if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-            this.skip();
-        }
+        skipWithoutChromium(this);
         // 64 MiB: room for the 40 MB file (the default cap is 10 MiB).
         pipeline = await startTestPipeline({ "image-pipeline:maxUploadBytes": String(64 * MiB) });
-        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+        browser = await launchChromium();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-uppy-"));
         bytes = await noiseJpeg(3800, 3800);
         expect(bytes.length).to.be.greaterThan(40_000_000);
