@@ -2,11 +2,9 @@
 // per size. Quality is matched at equal SSIMULACRA2 (the reference tool, /usr/local/bin/ssimulacra2 or on PATH;
 // it reads PNG, so every candidate is decoded to PNG first) by bisection over the encoder's quality, with the
 // encoder settings of functions/resize/variantFormat.ts. Times are ratios against today's in the same run.
-import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import sharp, { Sharp } from "sharp";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
@@ -16,6 +14,7 @@ import { formatVariantKey, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from
 import { BenchImage } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
 import { median, timeRuns } from "./stats";
+import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 
 const QUALITY = 80; // today's resizeQuality default
 
@@ -41,15 +40,6 @@ export interface FormatRow {
     secondHitRatio: number;
 }
 
-export function ssimulacra2Path(): string | undefined {
-    for (const candidate of ["/usr/local/bin/ssimulacra2"]) if (fs.existsSync(candidate)) return candidate;
-    try {
-        return execFileSync("sh", ["-c", "command -v ssimulacra2"], { encoding: "utf8" }).trim() || undefined;
-    } catch {
-        return undefined;
-    }
-}
-
 /** The encoder of variantFormat.ts at a given quality, on a resize pipeline. */
 function encode(pipeline: Sharp, format: VariantFormat, quality: number): Sharp {
     return format === "avif"
@@ -65,11 +55,10 @@ export async function benchFormats(
     log: (line: string) => void = () => undefined,
 ): Promise<{ rows: FormatRow[]; ssimulacra2?: string }> {
     const photos = images.filter((image) => image.contentType === "image/jpeg");
-    const tool = ssimulacra2Path();
+    const tool = toolPath("ssimulacra2");
     if (!tool) log("ssimulacra2 not found: bytes compared at the configured qualities, without scores");
-    const exec = promisify(execFile);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-formats-"));
-    const score = (reference: string, candidate: Buffer) => scoreWith(exec, tool!, dir, reference, candidate);
+    const score = (reference: string, candidate: Buffer) => ssimulacra2Score(tool!, dir, reference, candidate);
     sharp.concurrency(1); // the Lambda default (1536 MB: one vCPU), the same for every contender
     const handler = createResizeHandler({
         s3,
@@ -201,8 +190,7 @@ export interface AvifTuningRow {
 
 /** AVIF's speed knobs at the sizes where its first hit is slow: effort, chroma subsampling, threads. */
 export async function benchAvifTuning(images: BenchImage[], runs: number): Promise<AvifTuningRow[]> {
-    const tool = ssimulacra2Path();
-    const exec = promisify(execFile);
+    const tool = toolPath("ssimulacra2");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-avif-"));
     const rows: AvifTuningRow[] = [];
     const candidates = [
@@ -242,7 +230,7 @@ export async function benchAvifTuning(images: BenchImage[], runs: number): Promi
                 );
                 const reference = path.join(dir, "reference.png");
                 await pixels().png({ compressionLevel: 1 }).toFile(reference);
-                const todayScore = tool ? await scoreWith(exec, tool, dir, reference, todayBytes) : undefined;
+                const todayScore = tool ? await ssimulacra2Score(tool, dir, reference, todayBytes) : undefined;
                 for (const candidate of candidates) {
                     const avif = (quality: number) =>
                         pixels().avif({
@@ -256,7 +244,7 @@ export async function benchAvifTuning(images: BenchImage[], runs: number): Promi
                         while (low < high) {
                             const quality = (low + high) >> 1;
                             const bytes = await avif(quality).toBuffer();
-                            if ((await scoreWith(exec, tool, dir, reference, bytes)) >= todayScore) high = quality;
+                            if ((await ssimulacra2Score(tool, dir, reference, bytes)) >= todayScore) high = quality;
                             else low = quality + 1;
                         }
                         matchedBytesRatio = (await avif(low).toBuffer()).length / todayBytes.length;
@@ -283,18 +271,6 @@ export async function benchAvifTuning(images: BenchImage[], runs: number): Promi
         sharp.concurrency(0);
     }
     return rows;
-}
-
-async function scoreWith(
-    exec: (file: string, args: string[]) => Promise<{ stdout: string }>,
-    tool: string,
-    dir: string,
-    reference: string,
-    candidate: Buffer,
-): Promise<number> {
-    const file = path.join(dir, "candidate.png");
-    await sharp(candidate).png({ compressionLevel: 1 }).toFile(file);
-    return Number((await exec(tool, [reference, file])).stdout.trim());
 }
 
 /** One figure per AVIF candidate and size: medians over the photos. */

@@ -3,7 +3,7 @@
 // JPEG costs every later resize, against the ways to normalise it: jpegtran's lossless transcode (the reference,
 // where installed; the Lambda has only Node and sharp), a baseline re-encode at a few qualities (bytes and
 // SSIMULACRA2 against the upload, where installed), or leaving it.
-import { execFile, execFileSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,6 +16,7 @@ import { renderVariant } from "../functions/resize/renderVariant";
 import { ImageContentType } from "../functions/shared/imageTypes";
 import { BenchImage } from "./corpus";
 import { median, round, timeRuns } from "./stats";
+import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 
 const run = promisify(execFile);
 const LIMIT_PIXELS = 100_000_000;
@@ -67,14 +68,6 @@ export interface IngestBench {
     figures: IngestFigure[];
 }
 
-export function toolPath(name: string): string | undefined {
-    try {
-        return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || undefined;
-    } catch {
-        return undefined;
-    }
-}
-
 const resize = (bytes: Buffer) =>
     renderVariant(bytes, { ...LATER_RESIZE, fit: "cover", quality: 80, limitInputPixels: LIMIT_PIXELS });
 
@@ -85,14 +78,9 @@ const reencode = (bytes: Buffer, quality: number) =>
         .jpeg({ quality, progressive: false, mozjpeg: false })
         .toBuffer();
 
-/** SSIMULACRA2 of `candidate` against `reference` (100 = identical, 90 = visually lossless, 70 = high quality). */
-async function ssimulacra2(tool: string | undefined, dir: string, reference: string, candidate: Buffer) {
-    if (!tool) return undefined;
-    const file = path.join(dir, "candidate.jpg");
-    fs.writeFileSync(file, candidate);
-    const { stdout } = await run(tool, [reference, file]);
-    return Number(stdout.trim());
-}
+/** SSIMULACRA2 of `candidate` against `reference`, when the tool exists. */
+const ssimulacra2 = (tool: string | undefined, dir: string, reference: string, candidate: Buffer) =>
+    tool ? ssimulacra2Score(tool, dir, reference, candidate) : Promise.resolve(undefined);
 
 /** The JPEGs the strip and progressive sections work on; a generated set gets phone-like copies (with GPS
  *  EXIF; progressive) of its largest JPEG, so every section has something to measure. */
