@@ -40,16 +40,26 @@ describe("ingest in local mode: eager variants and the upload events file", func
             .filter(Boolean)
             .map((line) => JSON.parse(line));
 
-    it("a good upload: its eager variant is stored before ready, so the CDN serves it without a resize", async () => {
+    it("a good upload: its eager variant is stored before ready, in every format the CDN sends, so the CDN serves it without a resize", async () => {
         const { signed, status } = await upload("image/jpeg", await jpegBytes(800, 600));
         expect(status.status).to.equal("ready");
-        expect(status.storedVariants).to.deep.equal([`300x300/${signed.key}`]);
+        expect(status.storedVariants).to.deep.equal([
+            `300x300/${signed.key}`,
+            `300x300/avif/${signed.key}`,
+            `300x300/webp/${signed.key}`,
+        ]);
         const before = pipeline.resizeCalls();
-        const variant = await fetch(`${pipeline.url}/cdn/300x300/${signed.key}`);
-        expect(variant.status).to.equal(200);
-        const metadata = await sharp(Buffer.from(await variant.arrayBuffer())).metadata();
-        expect([metadata.width, metadata.height]).to.deep.equal([300, 300]);
-        expect(pipeline.resizeCalls(), "a cache hit: no resize").to.equal(before);
+        for (const [accept, format] of [
+            ["*/*", "jpeg"],
+            ["image/avif,image/webp,*/*", "heif"],
+            ["image/webp,*/*", "webp"],
+        ]) {
+            const variant = await fetch(`${pipeline.url}/cdn/300x300/${signed.key}`, { headers: { accept } });
+            expect(variant.status, accept).to.equal(200);
+            const metadata = await sharp(Buffer.from(await variant.arrayBuffer())).metadata();
+            expect([metadata.format, metadata.width, metadata.height], accept).to.deep.equal([format, 300, 300]);
+        }
+        expect(pipeline.resizeCalls(), "cache hits: no resize").to.equal(before);
         // A size not eager is still made on its first request.
         expect((await fetch(`${pipeline.url}/cdn/640x480/${signed.key}`)).status).to.equal(200);
         expect(pipeline.resizeCalls()).to.equal(before + 1);
