@@ -7,6 +7,7 @@ import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from "thumb
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createIngestHandler, keyOfRecord } from "../functions/ingest/ingest";
 import { encodeEventKey, S3Event } from "../functions/shared/s3Event";
+import { gifIsComplete } from "../functions/ingest/gifStructure";
 import { sniffImageType } from "../functions/ingest/magicBytes";
 import { IngestSettings } from "../functions/ingest/settings";
 import { UploadEvent } from "../functions/ingest/uploadEvents";
@@ -243,6 +244,8 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
         for (const [name, make, type, extension] of [
             ["JPEG", () => jpegBytes(400, 300), "image/jpeg", "jpg"],
             ["PNG", () => pngBytes(400, 300), "image/png", "png"],
+            // libvips decodes a truncated GIF without an error; its block structure tells (functions/ingest/gifStructure.ts)
+            ["animated GIF", () => animated("gif", 400, 300, 3), "image/gif", "gif"],
         ] as const) {
             it(`a truncated ${name} (header intact) → corrupt_image`, async () => {
                 const whole = await make();
@@ -251,6 +254,29 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
                 await refused(truncated, type, extension, "corrupt_image");
             });
         }
+    });
+
+    describe("a GIF's block structure (functions/ingest/gifStructure.ts, GIF89a sections 17–27)", () => {
+        it("a whole GIF (animated or still, sharp's encoder) is complete; every shorter prefix of it is not", async () => {
+            for (const whole of [
+                await animated("gif", 40, 30, 3),
+                await sharp(await pngBytes(40, 30))
+                    .gif()
+                    .toBuffer(),
+            ]) {
+                expect(gifIsComplete(whole)).to.equal(true);
+                for (let length = 0; length < whole.length; length++)
+                    expect(gifIsComplete(whole.subarray(0, length)), `${length} of ${whole.length} bytes`).to.equal(
+                        false,
+                    );
+            }
+        });
+
+        it("an unknown block before the trailer is not complete", async () => {
+            const whole = await animated("gif", 40, 30, 2);
+            const garbled = Buffer.concat([whole.subarray(0, whole.length - 1), Buffer.from([0x99, 0x3b])]);
+            expect(gifIsComplete(garbled)).to.equal(false);
+        });
     });
 
     describe("eager variants (eagerResolutions)", () => {

@@ -4,6 +4,7 @@ import sharp, { Metadata, Sharp } from "sharp";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import { ImageContentType } from "../shared/imageTypes";
 import { stripJpegMetadata } from "./jpegMarkers";
+import { gifIsComplete } from "./gifStructure";
 import { sniffImageType } from "./magicBytes";
 
 // Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
@@ -100,12 +101,16 @@ export async function checkAndClean(
     const animated = (metadata.pages ?? 1) > 1;
     // failOn "error" implies "truncated": a file cut short, or with corrupt pixel data, is refused.
     const decoder = () => sharp(bytes, { animated, limitInputPixels: limits.limitInputPixels, failOn: "error" });
+    const corrupt = () =>
+        new UploadRefused("corrupt_image", "The image does not decode completely (truncated or corrupt)");
+    // libvips decodes a GIF cut short without an error: its blocks must reach the trailer (gifStructure.ts).
+    if (sniffed === "image/gif" && !gifIsComplete(bytes)) throw corrupt();
     try {
         // Decodes every pixel of every frame, keeping one byte per pixel (the first channel). Not stats(): its
         // extras (entropy, sharpness, dominant colour) decode the image several times, 1.8-15x slower (bench).
         await decoder().extractChannel(0).raw().toBuffer();
     } catch {
-        throw new UploadRefused("corrupt_image", "The image does not decode completely (truncated or corrupt)");
+        throw corrupt();
     }
     const displayed = {
         width: metadata.autoOrient?.width ?? metadata.width ?? 0,
