@@ -20,7 +20,7 @@ import {
     viewerKeyOf,
 } from "../shared/bucketLayout";
 import { logRequest } from "../shared/http";
-import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
+import { eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
 import type { CleanupSettings } from "./settings";
 
 /** What the handler needs of a CloudFront client (tests and local mode pass their own). */
@@ -194,38 +194,15 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         log({ key: upload.finalKey, outcome: "removed", deleted: keys.length, invalidated });
     }
 
-    return async (event) => {
-        const failures: unknown[] = [];
-        for (const record of event.Records ?? []) {
-            let key: string;
-            try {
-                key = decodeEventKey(record.s3.object.key);
-            } catch {
-                log({ outcome: "ignored", reason: "the event's key is not valid URL encoding" });
-                continue;
-            }
-            const removed = record.eventName.startsWith("ObjectRemoved:");
-            const created = record.eventName.startsWith("ObjectCreated:");
-            const upload = parseOriginalKey(key);
-            if (!upload || !(removed || created) || record.s3.bucket.name !== settings.bucket) {
-                // Only the pipeline's own originals, uploads/<id>.<ext>, in its own bucket.
-                log({ outcome: "ignored", event: record.eventName.slice(0, 60), key: key.slice(0, 200) });
-                continue;
-            }
-            try {
-                await (removed ? cleanUpRemoval(record, upload) : cleanUpOverwrite(record, upload));
-            } catch (error) {
-                log({
-                    level: "error",
-                    key: upload.finalKey,
-                    error: (error as Error).name,
-                    message: String((error as Error).message).slice(0, 300),
-                });
-                failures.push(error);
-            }
-        }
-        // A failure fails the invocation, so Lambda retries it (asynchronous invocation: twice).
-        if (failures.length > 0)
-            throw new Error(`cleanup failed for ${failures.length} of ${event.Records?.length} records`);
-    };
+    return eachRecord("cleanup", log, (record, key) => {
+        const removed = record.eventName.startsWith("ObjectRemoved:");
+        const created = record.eventName.startsWith("ObjectCreated:");
+        const upload = parseOriginalKey(key);
+        // Only the pipeline's own originals, uploads/<id>.<ext>, in its own bucket.
+        if (!upload || !(removed || created) || record.s3.bucket.name !== settings.bucket) return undefined;
+        return {
+            key: upload.finalKey,
+            run: () => (removed ? cleanUpRemoval(record, upload) : cleanUpOverwrite(record, upload)),
+        };
+    });
 }

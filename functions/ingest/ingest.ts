@@ -12,7 +12,7 @@ import {
 import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
-import { decodeEventKey, S3Event, S3EventRecord } from "../shared/s3Event";
+import { decodeEventKey, eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
 import { UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
 import { makeEagerVariants } from "./eagerVariants";
@@ -137,36 +137,10 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
         await s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
     }
 
-    return async (event) => {
-        const failures: unknown[] = [];
-        for (const record of event.Records ?? []) {
-            let key: string;
-            try {
-                key = keyOfRecord(record);
-            } catch {
-                log({ outcome: "ignored", reason: "the event's key is not valid URL encoding" });
-                continue;
-            }
-            const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
-            if (!keys || record.s3.bucket.name !== settings.bucket) {
-                // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
-                log({ outcome: "ignored", event: record.eventName.slice(0, 60), key: key.slice(0, 200) });
-                continue;
-            }
-            try {
-                await ingest(keys);
-            } catch (error) {
-                log({
-                    level: "error",
-                    key: keys.stagingKey,
-                    error: (error as Error).name,
-                    message: String((error as Error).message).slice(0, 300),
-                });
-                failures.push(error);
-            }
-        }
-        // A storage failure fails the invocation, so Lambda retries it (asynchronous invocation: twice).
-        if (failures.length > 0)
-            throw new Error(`ingest failed for ${failures.length} of ${event.Records?.length} records`);
-    };
+    return eachRecord("ingest", log, (record, key) => {
+        const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
+        // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
+        if (!keys || record.s3.bucket.name !== settings.bucket) return undefined;
+        return { key: keys.stagingKey, run: () => ingest(keys) };
+    });
 }
