@@ -5,7 +5,8 @@ import { expect } from "chai";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { createPresignHandler } from "../functions/presign/presign";
-import { createIngestHandler } from "../functions/ingest/ingest";
+import { createIngestHandler, IngestDependencies } from "../functions/ingest/ingest";
+import type { IngestSettings } from "../functions/ingest/settings";
 import { createCleanupHandler } from "../functions/cleanup/cleanup";
 import { HttpEvent, HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
@@ -184,7 +185,10 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         }
     }
 
-    const ingestWith = (s3: S3Client) =>
+    const ingestWith = (
+        s3: S3Client,
+        overrides: { settings?: Partial<IngestSettings>; publish?: IngestDependencies["publish"] } = {},
+    ) =>
         createIngestHandler({
             s3,
             log: () => undefined,
@@ -194,7 +198,9 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                 maxUploadBytes: 10_000_000,
                 limitInputPixels: 50_000_000,
                 allowedResolutions: ["300x300"],
+                ...overrides.settings,
             },
+            ...(overrides.publish ? { publish: overrides.publish } : {}),
         });
     const stagedEvent = {
         Records: [
@@ -231,17 +237,8 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
     it("ingest: an eager variant's store failing → the upload is still ingested (six S3 calls), no unhandled rejection", async () => {
         // read, pending, original, variant (fails), ready, delete
         const s3 = stagedS3(original, 4, "send");
-        const eager = createIngestHandler({
-            s3: s3.client,
-            log: () => undefined,
-            settings: {
-                bucket: "b",
-                allowedContentTypes: ["image/jpeg"],
-                maxUploadBytes: 10_000_000,
-                limitInputPixels: 50_000_000,
-                allowedResolutions: ["300x300"],
-                eager: { resolutions: ["300x300"], fit: "cover", quality: 80, formats: [] },
-            },
+        const eager = ingestWith(s3.client, {
+            settings: { eager: { resolutions: ["300x300"], fit: "cover", quality: 80, formats: [] } },
         });
         const { value, unhandled } = await unhandledDuring(() =>
             eager(stagedEvent).then(
@@ -255,16 +252,7 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
 
     it("ingest: the ready event's publish rejecting → the invocation fails (Lambda retries), no unhandled rejection", async () => {
         const s3 = stagedS3(original, 0, "send");
-        const publishing = createIngestHandler({
-            s3: s3.client,
-            log: () => undefined,
-            settings: {
-                bucket: "b",
-                allowedContentTypes: ["image/jpeg"],
-                maxUploadBytes: 10_000_000,
-                limitInputPixels: 50_000_000,
-                allowedResolutions: ["300x300"],
-            },
+        const publishing = ingestWith(s3.client, {
             publish: () =>
                 settleAfter(1, () => {
                     throw internalError();
