@@ -11,21 +11,12 @@ import { HttpResult } from "../functions/shared/http";
 import { httpEvent } from "./support/events";
 import { animated, avifBytes, jpegBytes, pngWithAlpha, webpBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { testResizeSettings } from "./support/resizeSettings";
 
 describe("variant formats: the Resizer renders AVIF and WebP (functions/resize)", () => {
     let s3: TestS3;
-    const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({
-        bucket: TEST_BUCKET,
-        uploadPrefix: "uploads/",
-        allowedResolutions: ["300x300", "640x480", "1280x720"],
-        maxDimension: 2048,
-        fit: "cover",
-        quality: 80,
-        limitInputPixels: 50_000_000,
-        formats: ["avif", "webp"],
-        cdnUrl: "https://cdn.example.com",
-        ...overrides,
-    });
+    const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings =>
+        testResizeSettings({ formats: ["avif", "webp"], ...overrides });
     const get = (path: string, overrides: Partial<ResizeSettings> = {}) =>
         createResizeHandler({ s3: s3.s3, settings: settings(overrides), log: () => undefined })(httpEvent("GET", path));
     const store = (key: string, body: Buffer, contentType: string) =>

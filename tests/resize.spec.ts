@@ -8,21 +8,12 @@ import { targetBox } from "../functions/resize/renderVariant";
 import { httpEvent } from "./support/events";
 import { animated, avifBytes, jpegBytes, jpegWithOrientation6, pngWithAlpha, webpBytes } from "./support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
+import { testResizeSettings } from "./support/resizeSettings";
 
 describe("resize handler (functions/resize/resize.ts) against the loopback S3", () => {
     let s3: TestS3;
     let logs: string[];
-    const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({
-        bucket: TEST_BUCKET,
-        uploadPrefix: "uploads/",
-        allowedResolutions: ["300x300", "640x480", "1280x720"],
-        maxDimension: 2048,
-        fit: "cover",
-        quality: 80,
-        limitInputPixels: 50_000_000,
-        cdnUrl: "https://cdn.example.com",
-        ...overrides,
-    });
+    const settings = testResizeSettings;
     const handler = (overrides: Partial<ResizeSettings> = {}) =>
         createResizeHandler({ s3: s3.s3, settings: settings(overrides), log: (line) => logs.push(line) });
     const get = (path: string, overrides: Partial<ResizeSettings> = {}) => handler(overrides)(httpEvent("GET", path));
