@@ -276,7 +276,8 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningGate> 
                     release();
                 }
             }
-            const writesObject = key !== undefined && ((method === "PUT" && !query.has("uploadId")) || completing);
+            // Every operation of a multipart upload (complete included) was carried out above.
+            const writesObject = key !== undefined && method === "PUT" && !query.has("uploadId");
             let releaseKey = () => {};
             if (writesObject && conditionalHeader(req.headers["if-none-match"]) === "*") {
                 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: of two concurrent
@@ -305,13 +306,11 @@ export async function startS3Gate(options: S3GateOptions): Promise<RunningGate> 
                 removed.push(...deletedKeys(rewrite.body));
             const created: ObjectCreatedEventName | undefined = postForm
                 ? "Post"
-                : completing
-                  ? "CompleteMultipartUpload"
-                  : writesObject
-                    ? req.headers["x-amz-copy-source"] === undefined
-                        ? "Put"
-                        : "Copy"
-                    : undefined;
+                : writesObject
+                  ? req.headers["x-amz-copy-source"] === undefined
+                      ? "Put"
+                      : "Copy"
+                  : undefined;
             await forward(req, res, options.backendPort, rewrite, async (status) => {
                 releaseKey();
                 if (status < 200 || status >= 300) return;
