@@ -7,7 +7,7 @@ import {
     sizeKeysPattern,
     VARIANT_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../functions/shared/cdnResponseHeaders";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../functions/shared/cdnResponseHeaders";
 import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../functions/edge/edgeFunction";
 
 export interface CdnDistributionArgs {
@@ -126,7 +126,10 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 accessControlAllowCredentials: args.corsAllowCredentials ?? false,
                 accessControlAllowOrigins: { items: args.corsOrigins },
                 accessControlAllowMethods: { items: [...CDN_CORS.allowMethods] },
-                accessControlAllowHeaders: { items: [...CDN_CORS.allowHeaders] },
+                // With credentials CloudFront refuses `*` here: the headers are then named (cdnResponseHeaders.ts).
+                accessControlAllowHeaders: {
+                    items: pulumi.output(args.corsAllowCredentials ?? false).apply(cdnCorsAllowHeaders),
+                },
                 accessControlExposeHeaders: { items: [...CDN_CORS.exposeHeaders] },
                 accessControlMaxAgeSec: CDN_CORS.maxAgeSeconds,
                 originOverride: true,

@@ -3,7 +3,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { createCdn, CdnOptions } from "../local/cdn/cdn";
 import { HttpEvent, jsonResult } from "../functions/shared/http";
-import { CDN_CORS } from "../functions/shared/cdnResponseHeaders";
+import { CDN_CORS, CDN_CREDENTIALED_ALLOW_HEADERS } from "../functions/shared/cdnResponseHeaders";
 import { edgeFunctionCode } from "../functions/edge/edgeFunction";
 import { viewerRequestFunction } from "../local/cdn/edgeRuntime";
 
@@ -188,6 +188,33 @@ describe("local CDN emulation (local/cdn/cdn.ts)", () => {
                 expect(refused.headers.get("access-control-allow-methods")).to.equal(null);
             }
             expect(bucket.asked).to.deep.equal([]);
+        });
+
+        it("with corsAllowCredentials, answers a preflight with the named request headers, never `*` (CloudFront refuses it)", async () => {
+            const credentialed = await serve({
+                s3: bucket.s3,
+                bucket: "b",
+                basePath: "/cdn",
+                corsOrigins: ["https://app.example.com"],
+                corsAllowCredentials: true,
+                resize: async () => jsonResult(500, {}),
+            });
+            try {
+                const preflight = await fetch(`${credentialed.url}/uploads/a.png`, {
+                    method: "OPTIONS",
+                    headers: {
+                        origin: "https://app.example.com",
+                        "access-control-request-method": "GET",
+                        "access-control-request-headers": "range",
+                    },
+                });
+                expect(preflight.headers.get("access-control-allow-credentials")).to.equal("true");
+                expect(preflight.headers.get("access-control-allow-headers")).to.equal(
+                    CDN_CREDENTIALED_ALLOW_HEADERS.join(", "),
+                );
+            } finally {
+                await credentialed.close();
+            }
         });
 
         it("serves one byte range as 206 with Content-Range (RFC 9110 §14)", async () => {

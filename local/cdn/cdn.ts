@@ -12,7 +12,7 @@ import { HttpError, HttpEvent, HttpResult, errorJson, errorResult } from "../../
 import { keyFromPath } from "../../functions/shared/objectKey";
 import { STAGING_PREFIX, STATUS_PREFIX } from "../../functions/shared/bucketLayout";
 import { SIZE_LIKE_SEGMENT } from "../../functions/shared/bucketLayout";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS } from "../../functions/shared/cdnResponseHeaders";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../../functions/shared/cdnResponseHeaders";
 import { resultBody } from "../../functions/shared/httpEvent";
 import { byteRange } from "./byteRange";
 import { ViewerRequest } from "./edgeRuntime";
@@ -194,7 +194,9 @@ export function createCdn(options: CdnOptions) {
                 ? {
                       ...policy,
                       "access-control-allow-methods": CDN_CORS.allowMethods.join(", "),
-                      "access-control-allow-headers": CDN_CORS.allowHeaders.join(", "),
+                      "access-control-allow-headers": cdnCorsAllowHeaders(options.corsAllowCredentials ?? false).join(
+                          ", ",
+                      ),
                       "access-control-max-age": String(CDN_CORS.maxAgeSeconds),
                       "content-length": "0",
                   }
