@@ -6,6 +6,7 @@ import { HEALTH_PATH, KEEP_ALIVE_TIMEOUT_MS } from "../functions/resize/server";
 import { LambdaArchitecture } from "./resizerArchive";
 import { assumableBy } from "./lambdaRole";
 import { resizerStatements } from "./resizer";
+import { ResizerNetwork } from "./resizerNetwork";
 
 /** The image's build: the project root as context (the Dockerfile copies functions/ and infra/resizer-packages/). */
 export const RESIZER_DOCKERFILE = "functions/resize/Dockerfile";
@@ -59,29 +60,9 @@ export class FargateResizer extends pulumi.ComponentResource {
     constructor(name: string, args: FargateResizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:resize:FargateResizer", name, {}, opts);
         const parent = { parent: this };
-        const region = aws.getRegionOutput({}, parent).region;
 
-        // Public subnets only hold the NAT gateway and give the VPC the internet gateway VPC origins require.
-        const vpc = new awsx.ec2.Vpc(
-            `${name}-vpc`,
-            {
-                numberOfAvailabilityZones: 2,
-                natGateways: { strategy: "Single" },
-                subnetStrategy: "Auto",
-                subnetSpecs: [{ type: "Private" }, { type: "Public" }],
-            },
-            parent,
-        );
-        new aws.ec2.VpcEndpoint(
-            `${name}-s3-endpoint`,
-            {
-                vpcId: vpc.vpcId,
-                serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
-                vpcEndpointType: "Gateway",
-                routeTableIds: vpc.routeTables.apply((tables) => tables.map((table) => table.id)),
-            },
-            parent,
-        );
+        // Two zones VPC origins support; S3 through a gateway endpoint, the rest through one NAT gateway.
+        const vpc = new ResizerNetwork(name, parent);
 
         const cloudfront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, parent);
         const albGroup = new aws.ec2.SecurityGroup(

@@ -9,7 +9,7 @@ import { FAILOVER_STATUS_CODES } from "../infra/cdnDistribution";
 import { ConfigError, parsePipelineConfig } from "../config/stackConfig";
 import { evaluate, rolePolicyOf } from "./support/iamEvaluation";
 import { ProgramRun, runProgram } from "./support/program";
-import { MOCK_REGION, mockPrefixListId, RecordedResource } from "./support/pulumiMocks";
+import { MOCK_REGION, MOCK_ZONES, mockPrefixListId, RecordedResource } from "./support/pulumiMocks";
 
 const FARGATE = { "image-pipeline:resizerRuntime": "fargate" };
 const key = (r: RecordedResource) => `${r.type} ${r.name}`;
@@ -185,7 +185,7 @@ describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", fun
         it("the VPC: private and public subnets in two zones, one NAT gateway, S3 through a gateway endpoint on its route tables", () => {
             const vpc = byName("resizer-vpc");
             expect(vpc.inputs).to.deep.include({
-                numberOfAvailabilityZones: 2,
+                availabilityZoneNames: MOCK_ZONES[MOCK_REGION].slice(0, 2).map(([name]) => name),
                 natGateways: { strategy: "Single" },
                 subnetSpecs: [{ type: "Private" }, { type: "Public" }],
             });

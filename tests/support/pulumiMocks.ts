@@ -13,8 +13,55 @@ export interface RecordedResource {
 
 /** Every resource registered since the last reset, in registration order. */
 export const recorded: RecordedResource[] = [];
+/** Every invoke (data source) called since the last reset, with its arguments. */
+export const invocations: Array<{ token: string; inputs: Record<string, any> }> = [];
 export function resetRecorded(): void {
     recorded.length = 0;
+    invocations.length = 0;
+}
+
+/**
+ * The Availability Zones one mock account sees, by region: [name, zone ID]. Names map to different zone IDs in
+ * each account (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html); here us-east-1a is
+ * use1-az3, where CloudFront VPC origins are not supported, and this account sees only two zones of us-west-1,
+ * one of them usw1-az2 (likewise unsupported).
+ */
+export const MOCK_ZONES: Record<string, Array<[string, string]>> = {
+    "ap-northeast-2": [
+        ["ap-northeast-2a", "apne2-az1"],
+        ["ap-northeast-2b", "apne2-az2"],
+        ["ap-northeast-2c", "apne2-az3"],
+        ["ap-northeast-2d", "apne2-az4"],
+    ],
+    "us-east-1": [
+        ["us-east-1a", "use1-az3"],
+        ["us-east-1b", "use1-az6"],
+        ["us-east-1c", "use1-az1"],
+        ["us-east-1d", "use1-az2"],
+        ["us-east-1e", "use1-az4"],
+        ["us-east-1f", "use1-az5"],
+    ],
+    "us-west-1": [
+        ["us-west-1a", "usw1-az2"],
+        ["us-west-1b", "usw1-az1"],
+    ],
+};
+
+/** aws.getAvailabilityZones for the configured region (aws:region), honouring its exclusions. */
+function availabilityZones(inputs: Record<string, any>) {
+    const region = inputs.region ?? pulumi.runtime.allConfig()["aws:region"] ?? MOCK_REGION;
+    const zones = MOCK_ZONES[region];
+    if (!zones) throw new Error(`no mock Availability Zones for ${region}: add them to MOCK_ZONES`);
+    const kept = zones.filter(
+        ([name, zoneId]) =>
+            !(inputs.excludeNames ?? []).includes(name) && !(inputs.excludeZoneIds ?? []).includes(zoneId),
+    );
+    return {
+        id: region,
+        names: kept.map(([name]) => name),
+        zoneIds: kept.map(([, zoneId]) => zoneId),
+        groupNames: [region],
+    };
 }
 
 /** Fills in what AWS would compute (names, ARNs, endpoints): mocked resources have no auto-names. */
@@ -136,6 +183,8 @@ export const mocks: pulumi.runtime.Mocks = {
         return { id: args.type === "aws:s3/bucket:Bucket" ? state.bucket : `${args.name}-id`, state };
     },
     call(args) {
+        invocations.push({ token: args.token, inputs: args.inputs });
+        if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") return availabilityZones(args.inputs);
         if (args.token === "aws:iam/getPolicyDocument:getPolicyDocument") {
             return { json: policyDocumentJson(args.inputs), id: "policy" };
         }
