@@ -29,6 +29,17 @@ export const ALB_LISTENER_PORT = 80;
 export const ALB_IDLE_TIMEOUT_SECONDS = 60;
 if (KEEP_ALIVE_TIMEOUT_MS <= ALB_IDLE_TIMEOUT_SECONDS * 1000) throw new Error("keep-alive must outlast the ALB");
 
+/**
+ * After creation the service's task count belongs to Application Auto Scaling: the service keeps `desiredCount`
+ * (minTasks) for its creation only, or every `pulumi up` after a refresh would set the count back to minTasks
+ * while target tracking holds more. The service is a child of awsx's remote FargateService, which only
+ * `transforms` reach (https://www.pulumi.com/docs/iac/concepts/options/transforms/).
+ */
+export const letAutoscalingOwnDesiredCount: pulumi.ResourceTransform = (args) =>
+    args.type === "aws:ecs/service:Service"
+        ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ["desiredCount"] }) }
+        : undefined;
+
 export interface FargateResizerArgs {
     bucketArn: pulumi.Input<string>;
     settings: pulumi.Input<ResizeSettings>;
@@ -246,7 +257,7 @@ export class FargateResizer extends pulumi.ComponentResource {
                     },
                 },
             },
-            parent,
+            { parent: this, transforms: [letAutoscalingOwnDesiredCount] },
         );
 
         const scaling = new aws.appautoscaling.Target(

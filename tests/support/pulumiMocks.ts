@@ -207,12 +207,27 @@ export const mocks: pulumi.runtime.Mocks = {
  */
 export const dependenciesOf = new Map<string, string[]>();
 
+/** A callback the program registered with the engine (e.g. a transform): where it is served and its token. */
+export interface RegisteredCallback {
+    target: string;
+    token: string;
+}
+/** Resource name → the transforms registered with it (resource option `transforms`), which the mocks never run. */
+export const transformsOf = new Map<string, RegisteredCallback[]>();
+
 function recordDependencies(): void {
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request: any, callback: unknown) => {
         const names = (request.getDependenciesList() as string[]).map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
         dependenciesOf.set(request.getName(), names);
+        transformsOf.set(
+            request.getName(),
+            request.getTransformsList().map((transform: any) => ({
+                target: transform.getTarget(),
+                token: transform.getToken(),
+            })),
+        );
         return register(request, callback);
     };
 }
@@ -220,6 +235,9 @@ function recordDependencies(): void {
 /** Runs the engine's mocks as project `project` (what pulumi.getProject() returns), e.g. a renamed project. */
 export function useMockProject(project: string): void {
     pulumi.runtime.setMocks(mocks, project, "dev", false);
+    // setMocks declares transforms unsupported, so a resource with `transforms` would fail to register. The engine
+    // runs them, not the program; under the mocks nothing runs them, and specs call them (pulumiTransforms.ts).
+    require("@pulumi/pulumi/runtime/state").getStore().supportsTransforms = true;
     recordDependencies();
 }
 useMockProject(MOCK_PROJECT);
