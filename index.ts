@@ -115,6 +115,7 @@ const cleanup = new Cleanup("cleanup", {
 // The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
 new BucketEvents("bucket-events", {
     bucketName: images.bucketName,
+    bucketConfigured: cdn.bucketConfigured,
     subscriptions: [
         {
             functionArn: ingest.functionArn,

@@ -37,6 +37,11 @@ export function allowBucketToInvoke(
 export interface BucketEventsArgs {
     bucketName: pulumi.Input<string>;
     subscriptions: BucketSubscription[];
+    /**
+     * The bucket's last configuration resource (its policy): the notification configuration is one more
+     * Put*Bucket* call, and S3 answers concurrent ones on a bucket with 409 OperationAborted (see ImageBucket).
+     */
+    bucketConfigured: pulumi.Resource;
 }
 
 /**
@@ -60,7 +65,13 @@ export class BucketEvents extends pulumi.ComponentResource {
                     filterPrefix,
                 })),
             },
-            { parent: this, dependsOn: args.subscriptions.map((subscription) => subscription.permission) },
+            {
+                parent: this,
+                dependsOn: [
+                    args.bucketConfigured,
+                    ...args.subscriptions.map((subscription) => subscription.permission),
+                ],
+            },
         );
         this.registerOutputs({});
     }

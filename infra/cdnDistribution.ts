@@ -86,6 +86,8 @@ export class CdnDistribution extends pulumi.ComponentResource {
     public readonly domainName: pulumi.Output<string>;
     /** https://<domain>, without a trailing slash: the first custom domain when given. */
     public readonly url: pulumi.Output<string>;
+    /** The bucket policy, now the last of the bucket's configuration chain: what comes next waits for it. */
+    public readonly bucketConfigured: pulumi.Resource;
 
     constructor(name: string, args: CdnDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:delivery:CdnDistribution", name, {}, opts);
@@ -305,7 +307,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
             );
         }
 
-        new aws.s3.BucketPolicy(
+        this.bucketConfigured = new aws.s3.BucketPolicy(
             `${name}-bucket-policy`,
             {
                 bucket: args.bucketName,

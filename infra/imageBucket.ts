@@ -30,7 +30,8 @@ export class ImageBucket extends pulumi.ComponentResource {
     /**
      * The last of the bucket's sub-resources. S3 answers 409 OperationAborted ("A conflicting conditional
      * operation is currently in progress") to concurrent Put*Bucket* calls on one bucket, so they are chained
-     * one after another here, and the bucket policy (CdnDistribution) waits for this one. Reported for exactly
+     * one after another here; the bucket policy (CdnDistribution) waits for this one, and the notification
+     * configuration (BucketEvents) for the policy. Reported for exactly
      * these resources: https://github.com/hashicorp/terraform-provider-aws/issues/7628,
      * https://github.com/pulumi/pulumi-aws/issues/1570, https://github.com/hashicorp/terraform-provider-aws/issues/33552,
      * https://github.com/hashicorp/terraform-provider-aws/issues/36873 (retries exhausted, 2024).
