@@ -22,7 +22,7 @@ export { VARIANT_CACHE_CONTROL };
 /** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
 export const MAX_INLINE_BASE64_BYTES = 5_500_000;
 /** Originals larger than this are not downloaded into the function at all. */
-const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
+export const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
 
 interface StoredImage {
     bytes: Buffer;
