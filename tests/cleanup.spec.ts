@@ -5,7 +5,7 @@
 // throttling and a full queue within the invocation.
 import { expect } from "chai";
 import { randomUUID } from "crypto";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { createCleanupHandler, InvalidationClient } from "../functions/cleanup/cleanup";
 import { callerReferenceOf, INVALIDATION_RETRY_BUDGET_MS, RetryClock } from "../functions/cleanup/invalidate";
@@ -282,6 +282,22 @@ describe("cleanup function (functions/cleanup/) against the loopback S3", () => 
             await cleanup({}, flaky)(event);
             for (const key of [...gone.variants, gone.statusKey]) expect(await exists(key), key).to.equal(false);
             expect(cloudfront.made.map((made) => made.paths)).to.deep.equal([[`#${gone.finalKey}`]]);
+        });
+
+        it("a variant deleted between its listing and its HEAD (another event of the same image) is passed over", async () => {
+            const gone = image(["300x300", "640x480"]);
+            for (const key of gone.variants) await putVariant(key, gone.finalKey, "sha256:v1");
+            const racing = {
+                send: async (command: { constructor: { name: string }; input: { Key?: string } }) => {
+                    if (command.constructor.name === "HeadObjectCommand" && command.input.Key === gone.variants[0])
+                        await s3.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: gone.variants[0] }));
+                    return s3.s3.send(command as never);
+                },
+            } as unknown as S3Client;
+            await cleanup({}, racing)(eventFor(gone.finalKey, "ObjectRemoved:Delete"));
+            for (const key of gone.variants) expect(await exists(key), key).to.equal(false);
+            expect(cloudfront.made.map((made) => made.paths)).to.deep.equal([[`#${gone.finalKey}`]]);
+            expect(JSON.parse(logs.find((line) => JSON.parse(line).outcome === "removed")!).deleted).to.equal(1);
         });
 
         it("an original written again before its removal event arrives keeps its status and its variants", async () => {

@@ -85,7 +85,9 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         const stale = (await objects.variantsOf(upload.finalKey)).filter((variant) => variant.madeFrom !== current);
         // Ingest records its digest: its first write finds no variant of another version (nothing cached to
         // invalidate), and the same bytes written again are the same version. An original written by anyone else
-        // may have replaced cached bytes: it is always invalidated, so a retry after the deletes still is.
+        // may have replaced cached bytes: it is always invalidated, so a retry after the deletes still is. (Ingest
+        // writing other bytes over an existing original, which a conditional write rules out, would be invalidated
+        // only while its stale variants are left: a retry after their deletion finds none.)
         const writtenByIngest = original.Metadata?.[ORIGINAL_DIGEST_METADATA] !== undefined;
         if (stale.length === 0 && writtenByIngest) {
             log({ key: upload.finalKey, outcome: "nothing_stale" });

@@ -59,12 +59,20 @@ export function imageObjects(s3: S3Client, bucket: string, allowedResolutions: s
         const candidates = variantKeysOf(originalKey, await variantSizes());
         const found = await Promise.all(candidates.map(exists));
         const existing = candidates.filter((_, at) => found[at]);
-        return Promise.all(
-            existing.map(async (key) => {
-                const metadata = (await head(key)).Metadata ?? {};
-                return { key, madeFrom: metadata[MADE_FROM_METADATA], tagged: CACHE_TAG_METADATA in metadata };
+        const described = await Promise.all(
+            existing.map(async (key): Promise<DescribedVariant | undefined> => {
+                try {
+                    const metadata = (await head(key)).Metadata ?? {};
+                    return { key, madeFrom: metadata[MADE_FROM_METADATA], tagged: CACHE_TAG_METADATA in metadata };
+                } catch (error) {
+                    // Deleted since it was listed (another event of the same image): nothing left to weigh. (On AWS
+                    // S3 answers this role's HEAD of a missing key 403, which fails the record: its retry lists again.)
+                    if ((error as { name?: string }).name === "NotFound") return undefined;
+                    throw error;
+                }
             }),
         );
+        return described.filter((variant): variant is DescribedVariant => variant !== undefined);
     }
 
     async function deleteKeys(keys: string[]): Promise<void> {
