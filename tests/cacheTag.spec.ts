@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { randomUUID } from "crypto";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { createCleanupHandler } from "../functions/cleanup/cleanup";
 import { createIngestHandler } from "../functions/ingest/ingest";
 import { createResizeHandler } from "../functions/resize/resize";
@@ -33,6 +34,32 @@ describe("cache tags and variant versions on every object of an image", () => {
                 expect(isCacheTag(bad), bad).to.equal(false);
             expect(isCacheTag("x".repeat(256))).to.equal(true);
             expect(isCacheTag("!~#*")).to.equal(true);
+        });
+
+        it("local mode records a tag item as CloudFront takes it, and refuses one whose tag CloudFront would refuse", async () => {
+            const invalidations = localInvalidations();
+            const send = (items: string[], reference: string) =>
+                invalidations.client.send(
+                    new CreateInvalidationCommand({
+                        DistributionId: "LOCAL",
+                        InvalidationBatch: {
+                            CallerReference: reference,
+                            Paths: { Quantity: items.length, Items: items },
+                        },
+                    }),
+                );
+            await send(["#uploads/a.jpg", "/uploads/a.jpg"], "one");
+            expect(invalidations.made().map((made) => made.paths)).to.deep.equal([
+                ["#uploads/a.jpg", "/uploads/a.jpg"],
+            ]);
+            for (const bad of ["#a,b", "#", `#${"x".repeat(257)}`, "#é"]) {
+                const refused = await send([bad], bad).then(
+                    () => undefined,
+                    (error: Error) => error.name,
+                );
+                expect(refused, bad).to.equal("InvalidArgument");
+            }
+            expect(invalidations.made()).to.have.length(1);
         });
 
         it("no key that is not one of the pipeline's originals gets a tag (cleanup never handles those either)", () => {
