@@ -8,6 +8,7 @@ import {
     VARIANT_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
 import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../functions/shared/cdnResponseHeaders";
+import { CACHE_TAG_HEADER } from "../functions/shared/cacheTag";
 import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../functions/edge/edgeFunction";
 
 export interface CdnDistributionArgs {
@@ -217,6 +218,12 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 isIpv6Enabled: true,
                 priceClass: args.priceClass,
                 aliases: args.domainNames,
+                // Every object of an image carries its tag in this header (S3 metadata; the Resizer's answers), so
+                // cleanup invalidates a whole image with one `#<tag>` item:
+                // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html
+                // Viewers get the header as well: the tag is the original's key, already in every URL of the image, so
+                // no response-headers policy removes it (it leaks nothing, and shows an operator what CloudFront stored).
+                cacheTagConfig: { headerName: CACHE_TAG_HEADER },
                 origins: [
                     bucketOrigin,
                     lambdaResizer

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cleanupHandlerFactory } from "../functions/cleanup/handler";
+import { CLEANUP_TIMEOUT_SECONDS } from "../functions/cleanup/invalidate";
 import { CleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
@@ -26,8 +27,8 @@ export interface CleanupArgs {
 /**
  * The cleanup Lambda (a serialized closure over functions/cleanup/cleanup.ts, bundled like presign's: it needs no
  * sharp) that the bucket notification (infra/bucketEvents.ts) runs for every original removed or written under
- * uploads/: it deletes the image's variants (and, on removal, its status) and invalidates their CDN paths.
- * It reads and writes no object's bytes, so it needs no KMS key.
+ * uploads/: it deletes the image's variants (and, on removal, its status) and invalidates the image's cache tag.
+ * It reads objects' metadata only (HEAD) and writes nothing, so it needs no KMS key.
  */
 export class Cleanup extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
@@ -65,7 +66,30 @@ export class Cleanup extends pulumi.ComponentResource {
                     ],
                 },
                 {
-                    // Which keys exist, and since when: each is listed with its own key as the prefix (no object read).
+                    // What an original's and its variants' metadata say (version, cache tag): HEAD, which is
+                    // s3:GetObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). No KMS key:
+                    // it reads no object's bytes.
+                    sid: "HeadOriginalsAndVariants",
+                    effect: "Allow",
+                    actions: ["s3:GetObject"],
+                    resources: [
+                        pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`,
+                        pulumi.interpolate`${args.bucketArn}/${VARIANT_KEYS_PATTERN}`,
+                    ],
+                },
+                {
+                    // The variant pattern also matches e.g. incoming/1x1/uploads/a.jpg: staged uploads and statuses
+                    // are never this function's to read.
+                    sid: "NeverReadUploadsOrStatuses",
+                    effect: "Deny",
+                    actions: ["s3:GetObject"],
+                    resources: [
+                        pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`,
+                        pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`,
+                    ],
+                },
+                {
+                    // Which keys exist: each is listed with its own key as the prefix.
                     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html (s3:prefix)
                     sid: "ListOneImagesKeys",
                     effect: "Allow",
@@ -110,11 +134,12 @@ export class Cleanup extends pulumi.ComponentResource {
             `${name}-handler`,
             {
                 description:
-                    "Deletes a removed or replaced image's variants and invalidates their CDN paths (image-pipeline)",
+                    "Deletes a removed or replaced image's variants and invalidates its cache tag (image-pipeline)",
                 runtime: LAMBDA_RUNTIME,
                 architectures: ["arm64"],
                 memorySize: 256,
-                timeout: 60,
+                // The invalidation's retries take at most half of it (functions/cleanup/invalidate.ts).
+                timeout: CLEANUP_TIMEOUT_SECONDS,
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(cleanupHandlerFactory),

@@ -4,6 +4,7 @@ import { ProgramRun, runProgram } from "./support/program";
 import { routeRequest } from "./support/cloudfrontPathPattern";
 import { formatVariantKey, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { edgeFunctionCode } from "../functions/edge/edgeFunction";
+import { CACHE_TAG_HEADER, CACHE_TAG_METADATA } from "../functions/shared/cacheTag";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 
@@ -191,6 +192,13 @@ describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
                 errorCachingMinTtl: 0,
             });
         }
+    });
+
+    it("reads cache tags from x-amz-meta-cache-tag, the header S3 answers the objects' cache-tag metadata as (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html), and no response-headers policy removes it", () => {
+        expect(run.one(DISTRIBUTION).inputs.cacheTagConfig).to.deep.equal({ headerName: "x-amz-meta-cache-tag" });
+        expect(`x-amz-meta-${CACHE_TAG_METADATA}`).to.equal(CACHE_TAG_HEADER);
+        for (const policy of run.ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"))
+            expect(JSON.stringify(policy.inputs.removeHeadersConfig ?? {}), policy.name).to.not.include("x-amz-meta");
     });
 
     describe("timeouts agree", () => {

@@ -1,11 +1,14 @@
 // The cleanup function in the stack (infra/cleanup.ts, infra/bucketEvents.ts) under mocks: the bucket's one
 // notification configuration sends incoming/ to ingest and uploads/ (created or removed) to cleanup; only S3 may
-// invoke it; its role, evaluated as AWS would, may delete exactly variants and statuses, list one image's keys and
-// invalidate this distribution, nothing more; its serialized closure runs from the archive alone.
+// invoke it; its role, evaluated as AWS would, may delete exactly variants and statuses, list one image's keys, read
+// the metadata of originals and variants (HEAD) and invalidate this distribution, nothing more; its timeout leaves
+// room for the invalidation's retries; its serialized closure runs from the archive alone.
 import { expect } from "chai";
 import { randomUUID } from "crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { decodeCleanupSettings } from "../functions/cleanup/settings";
+import { INVALIDATION_RETRY_BUDGET_MS } from "../functions/cleanup/invalidate";
+import { originalMetadata } from "../functions/shared/imageObjectMetadata";
 import { encodeEventKey } from "../functions/shared/s3Event";
 import { Decision, evaluate, rolePolicyOf } from "./support/iamEvaluation";
 import { archiveFiles, loadClosure, withEnv } from "./support/lambdaArchive";
@@ -87,25 +90,30 @@ describe("cleanup under mocks (infra/cleanup.ts, infra/bucketEvents.ts)", functi
         };
         const object = (key: string) => `${bucketArn()}/${key}`;
 
-        it("may delete variants and statuses, list one image's keys and invalidate this distribution", async () => {
+        it("may delete variants and statuses, list one image's keys, HEAD originals and variants, invalidate this distribution", async () => {
             for (const key of ["300x300/uploads/9b1d.jpg", "1280x720/uploads/auth0.7Ca/9b1d.jpg", "status/9b1d.json"])
                 expect(await call(run, "s3:DeleteObject", object(key)), key).to.equal("Allowed");
             for (const prefix of ["640x480/uploads/9b1d.jpg", "uploads/9b1d.jpg", "status/9b1d.json"])
                 expect(await call(run, "s3:ListBucket", bucketArn(), { "s3:prefix": prefix }), prefix).to.equal(
                     "Allowed",
                 );
+            // HEAD is s3:GetObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+            for (const key of ["uploads/9b1d.jpg", "300x300/uploads/9b1d.jpg", "640x480/avif/uploads/o/9b1d.jpg"])
+                expect(await call(run, "s3:GetObject", object(key)), key).to.equal("Allowed");
             expect(await call(run, "cloudfront:CreateInvalidation", distributionArn())).to.equal("Allowed");
         });
 
-        it("nothing more: no original or staged upload deleted, no object read or written, no other distribution", async () => {
+        it("nothing more: no original or staged upload deleted, no staged upload or status read, nothing written, no other distribution", async () => {
             const denied: Array<[string, string]> = [
                 ["s3:DeleteObject", object("uploads/9b1d.jpg")],
                 ["s3:DeleteObject", object("uploads/1x1/uploads/9b1d.jpg")], // matches the variant pattern too
                 ["s3:DeleteObject", object("incoming/9b1d.jpg")],
                 ["s3:DeleteObject", object("incoming/1x1/uploads/9b1d.jpg")],
                 ["s3:DeleteObject", object("index.html")],
-                ["s3:GetObject", object("300x300/uploads/9b1d.jpg")],
                 ["s3:GetObject", object("status/9b1d.json")],
+                ["s3:GetObject", object("incoming/9b1d.jpg")],
+                ["s3:GetObject", object("incoming/1x1/uploads/9b1d.jpg")], // matches the variant pattern too
+                ["s3:GetObject", object("index.html")],
                 ["s3:PutObject", object("300x300/uploads/9b1d.jpg")],
                 ["s3:PutObject", object("status/9b1d.json")],
                 [
@@ -147,6 +155,10 @@ describe("cleanup under mocks (infra/cleanup.ts, infra/bucketEvents.ts)", functi
         });
     });
 
+    it("times out after the invalidation's retry budget with as much again to spare (listing, deleting, the last attempt)", () => {
+        expect(lambda("cleanup-handler").inputs.timeout * 1000).to.be.at.least(2 * INVALIDATION_RETRY_BUDGET_MS);
+    });
+
     it("ships a closure bundle with the CloudFront client and no sharp, which runs from the archive's text alone", async () => {
         const cleanup = lambda("cleanup-handler");
         expect(cleanup.inputs.handler).to.equal("index.handler");
@@ -169,9 +181,17 @@ describe("cleanup under mocks (infra/cleanup.ts, infra/bucketEvents.ts)", functi
         console.log = (line: string) => logged.push(line);
         try {
             const { handler } = loadClosure(files.get("index.js")!);
-            // An original written for the first time: nothing stale, so no CloudFront call (none can be made here).
+            // An original ingest writes for the first time: nothing stale, so no CloudFront call (none can be made here).
             const key = `uploads/${randomUUID()}.jpg`;
-            await s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: "image" }));
+            const body = Buffer.from("image");
+            await s3.s3.send(
+                new PutObjectCommand({
+                    Bucket: TEST_BUCKET,
+                    Key: key,
+                    Body: body,
+                    Metadata: originalMetadata(key, body),
+                }),
+            );
             await handler({
                 Records: [
                     {

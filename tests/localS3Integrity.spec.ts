@@ -22,7 +22,9 @@ import { crc32 } from "zlib";
 import { randomUUID } from "crypto";
 import { s3ErrorOf, startTestS3, TEST_BUCKET, TestS3 } from "./support/localS3";
 import { createCleanupHandler } from "../functions/cleanup/cleanup";
+import { putVariantCommand } from "../functions/resize/storeVariant";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { originalVersionOf } from "../functions/shared/originalVersion";
 import { S3Event } from "../functions/shared/s3Event";
 import { localInvalidations } from "../local/cdn/invalidations";
 
@@ -122,10 +124,20 @@ describe("local S3: nothing half-written, nothing stale", () => {
             `300x300/uploads/${randomUUID()}.png`,
         ];
         beforeEach(async () => {
-            for (const key of [original, ...variants, ...bystanders]) await put(key, Buffer.from(key));
+            await put(original, Buffer.from(original));
             await s3.server.notificationsSettled();
-            // Made a minute before the replacement: the cleanup function deletes variants older than the original.
-            for (const key of variants) s3.ageObject(key, 60);
+            // Made from the original as it is now, as the Resizer stores them: the cleanup function deletes the
+            // variants made from another version of it (functions/shared/originalVersion.ts).
+            const source = { originalKey: original, version: originalVersionOf((await s3.head(original))!) };
+            const rendered = (key: string) => ({
+                bytes: Buffer.from(key),
+                contentType: "image/png" as const,
+                width: 1,
+                height: 1,
+            });
+            for (const key of variants) await s3.s3.send(putVariantCommand(TEST_BUCKET, key, rendered(key), source));
+            for (const key of bystanders) await put(key, Buffer.from(key));
+            await s3.server.notificationsSettled();
         });
         afterEach(async () => {
             for (const key of await keys())

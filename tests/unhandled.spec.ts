@@ -285,13 +285,13 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         ],
     };
 
-    it("the fake bucket is cleaned up when nothing fails (seven S3 calls: the original, three variant keys (plain, avif, webp) and the status listed, two deletes)", async () => {
+    it("the fake bucket is cleaned up when nothing fails (eight S3 calls: the original and three variant keys (plain, avif, webp) listed, the variants' three HEADs, one delete)", async () => {
         const s3 = removedOriginalS3(0);
         await cleanupWith(s3.client)(removedEvent);
-        expect(s3.calls()).to.equal(7);
+        expect(s3.calls()).to.equal(8);
     });
 
-    for (const failAt of [1, 2, 3, 4, 5, 6, 7]) {
+    for (const failAt of [1, 2, 3, 4, 5, 6, 7, 8]) {
         it(`cleanup: S3 call ${failAt} failing → the invocation fails (Lambda retries), no unhandled rejection`, async () => {
             const s3 = removedOriginalS3(failAt);
             const { value, unhandled } = await unhandledDuring(() =>

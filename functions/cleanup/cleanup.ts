@@ -1,45 +1,41 @@
 // The cleanup function: S3 calls it for every object removed or created under uploads/. When an original goes
 // (ObjectRemoved:*), its variants and its status object go with it; when an original is overwritten
-// (ObjectCreated:*), the variants made from the old image go. Either way ONE CloudFront invalidation names exactly
-// the paths that existed: the original's own path and each removed variant's (the allowlist makes them
-// enumerable; CloudFront allows no leading wildcard, so "*/uploads/<id>.jpg" could not be invalidated at once).
+// (ObjectCreated:*), the variants made from another version of it go. The objects are deleted first, then ONE
+// CloudFront invalidation names the image's cache tag, `#<tag>`: one item (billed as one path) reaches every cached
+// copy of the image, original and variants, whatever their paths
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html). Deleting first
+// means a full invalidation queue (TooManyInvalidationsInProgress) never keeps a removed image in S3: the
+// invalidation is retried (./invalidate.ts), and an event that still fails goes, objects already gone, to Lambda's
+// retries and then the function's on-failure destination. Every attempt names the same item under the same
+// CallerReference, whatever it finds left, so a retry still invalidates and CloudFront makes it once.
 //
-// Overwrite rule: a variant is stale when S3 last modified it strictly before the original's current version.
-// Ingest's own first write of uploads/<id> finds no variant (or only the eager ones it wrote after the
-// original): no deletion, no invalidation. S3's LastModified counts whole seconds, so a variant made from the old
-// image within the same second as the overwrite is kept (originals are written once; only an outside writer or a
-// second upload through a still-valid presigned URL overwrites one).
-import { createHash } from "crypto";
-import { DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
-import {
-    parseOriginalKey,
-    UploadKeys,
-    VARIANT_PREFIX_PATTERN,
-    variantKeysOf,
-    viewerKeyOf,
-} from "../shared/bucketLayout";
+// Overwrite rule: a variant is stale when the original version it records (MADE_FROM_METADATA, written by the
+// Resizer and by ingest's eager variants) is not the current original's (functions/shared/originalVersion.ts). An
+// ingest that stores the same bytes again (a redelivered or retried event) keeps its version, so its variants stay,
+// whenever they were made; a variant made from an older version goes, even if it was written after the overwrite.
+//
+// Where a tag cannot reach: objects stored before tags existed carry none, and neither do their cached copies. A
+// variant found without the tag is invalidated by its paths (and its plain viewer URI), with the original's path.
+import { S3Client } from "@aws-sdk/client-s3";
+import { parseOriginalKey, UploadKeys, viewerKeyOf } from "../shared/bucketLayout";
+import { cacheTagOf, tagInvalidationItem } from "../shared/cacheTag";
 import { logRequest } from "../shared/http";
+import { ORIGINAL_DIGEST_METADATA, originalVersionOf } from "../shared/originalVersion";
 import { eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
+import { DescribedVariant, imageObjects } from "./imageObjects";
+import { InvalidationClient, invalidateForRecord, REAL_CLOCK, RetryClock } from "./invalidate";
 import type { CleanupSettings } from "./settings";
 
-/** What the handler needs of a CloudFront client (tests and local mode pass their own). */
-export interface InvalidationClient {
-    send(command: CreateInvalidationCommand): Promise<unknown>;
-}
+export type { InvalidationClient } from "./invalidate";
 
 export interface CleanupDependencies {
     s3: S3Client;
     cloudfront: InvalidationClient;
     settings: CleanupSettings;
     log?: (line: string) => void;
+    /** The invalidation retries' time (tests pass one that does not wait). */
+    clock?: RetryClock;
 }
-
-/** Paths one invalidation may name: CloudFront allows 3,000 file paths in progress per distribution
- *  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations). */
-export const MAX_PATHS_PER_INVALIDATION = 3000;
-/** DeleteObjects takes at most 1,000 keys (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). */
-const MAX_KEYS_PER_DELETE = 1000;
 
 /** The CDN path of a key: "/" + the key, each segment URL-encoded
  *  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html). */
@@ -47,151 +43,80 @@ export function cdnPathOf(key: string): string {
     return `/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/**
- * The CallerReference of a record's invalidation: the same for every delivery of one event (S3 delivers at least
- * once; Lambda retries a failed invocation), so CloudFront makes no second invalidation. The sequencer orders the
- * events of one key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
- */
-export function callerReferenceOf(record: S3EventRecord): string {
-    const { bucket, object } = record.s3;
-    const what = [bucket.name, object.key, record.eventName, object.sequencer ?? record.eventTime ?? ""].join("\n");
-    return `s3-event-${createHash("sha256").update(what).digest("hex")}`;
-}
-
-/** CloudFront's answer to a CallerReference already used with other paths
- *  (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html: InvalidationBatchAlreadyExists;
- *  the service has been seen to answer it as InvalidArgument "... caller reference that was used for a previous
- *  invalidation batch ..."). */
-function isReferenceAlreadyUsed(error: unknown): boolean {
-    const { name, message } = error as { name?: string; message?: string };
-    return (
-        name === "InvalidationBatchAlreadyExists" ||
-        (name === "InvalidArgument" && /caller reference/i.test(String(message)))
-    );
-}
-
-interface ListedKey {
-    key: string;
-    lastModified: Date;
-}
-
 export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event) => Promise<void> {
-    const { s3, cloudfront, settings } = deps;
+    const { settings } = deps;
     const log = (fields: Record<string, unknown>) => logRequest({ function: "cleanup", ...fields }, deps.log);
+    const objects = imageObjects(deps.s3, settings.bucket, settings.allowedResolutions);
 
-    /** One key as listed (it sorts first among the keys it prefixes, so it is on the first page), or undefined
-     *  when absent. A listing, not a HEAD: the role needs no read of any object, and a missing key is no 403. */
-    async function listed(key: string): Promise<ListedKey | undefined> {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: settings.bucket, Prefix: key }));
-        const found = page.Contents?.find((entry) => entry.Key === key);
-        return found?.LastModified ? { key, lastModified: found.LastModified } : undefined;
+    /**
+     * The image's one invalidation: `#<tag>`, plus the paths of what carries no tag (see the file's comment). A
+     * format variant is cached under its rewritten URI and reached through the plain one: AWS advises invalidating
+     * both when a viewer-request function changes the URI
+     * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html).
+     */
+    async function invalidate(record: S3EventRecord, upload: UploadKeys, untagged: DescribedVariant[]) {
+        const tag = cacheTagOf(upload.finalKey);
+        if (tag === undefined) throw new Error("an original's key that is no cache tag"); // never: see cacheTagOf
+        const legacyKeys = untagged.length === 0 ? [] : [upload.finalKey, ...untagged.map((variant) => variant.key)];
+        const paths = new Set(legacyKeys.flatMap((key) => [key, viewerKeyOf(key)]).map(cdnPathOf));
+        const items = [tagInvalidationItem(tag), ...paths];
+        const itemLog = (fields: Record<string, unknown>) => log({ key: upload.finalKey, ...fields });
+        await invalidateForRecord(
+            {
+                cloudfront: deps.cloudfront,
+                distributionId: settings.distributionId,
+                clock: deps.clock ?? REAL_CLOCK,
+                log: itemLog,
+            },
+            record,
+            items,
+        );
+        return items.length;
     }
 
-    /** The allowlist; with any size allowed, the "<W>x<H>/" prefixes the bucket has (listed with Delimiter "/"). */
-    async function variantSizes(): Promise<string[]> {
-        if (settings.allowedResolutions.length > 0) return settings.allowedResolutions;
-        const sizes: string[] = [];
-        let token: string | undefined;
-        do {
-            const page = await s3.send(
-                new ListObjectsV2Command({
-                    Bucket: settings.bucket,
-                    Prefix: "",
-                    Delimiter: "/",
-                    ContinuationToken: token,
-                }),
-            );
-            for (const { Prefix } of page.CommonPrefixes ?? [])
-                if (Prefix && VARIANT_PREFIX_PATTERN.test(Prefix)) sizes.push(Prefix.slice(0, -1));
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        return sizes;
-    }
-
-    async function existingVariants(originalKey: string): Promise<ListedKey[]> {
-        const found = await Promise.all(variantKeysOf(originalKey, await variantSizes()).map(listed));
-        return found.filter((entry): entry is ListedKey => entry !== undefined);
-    }
-
-    /** Invalidation first, deletion after: a retry after a failed deletion finds the same keys (the same batch,
-     *  which CloudFront answers with the invalidation it made) or fewer (a batch whose reference was used: done).
-     *  Deleting first would lose the paths if the invalidation then failed. */
-    async function invalidate(record: S3EventRecord, keys: string[]): Promise<number> {
-        // A format variant is cached under its rewritten URI and reached through the plain one: AWS advises
-        // invalidating both when a viewer-request function changes the URI
-        // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html).
-        const paths = [...new Set(keys.flatMap((key) => [key, viewerKeyOf(key)]))].map(cdnPathOf);
-        const reference = callerReferenceOf(record);
-        for (let at = 0; at < paths.length; at += MAX_PATHS_PER_INVALIDATION) {
-            const items = paths.slice(at, at + MAX_PATHS_PER_INVALIDATION);
-            try {
-                await cloudfront.send(
-                    new CreateInvalidationCommand({
-                        DistributionId: settings.distributionId,
-                        InvalidationBatch: {
-                            CallerReference: at === 0 ? reference : `${reference}-${at / MAX_PATHS_PER_INVALIDATION}`,
-                            Paths: { Quantity: items.length, Items: items },
-                        },
-                    }),
-                );
-            } catch (error) {
-                if (!isReferenceAlreadyUsed(error)) throw error;
-                log({ key: keys[0], outcome: "already_invalidated" });
-            }
-        }
-        return paths.length;
-    }
-
-    async function deleteKeys(keys: string[]): Promise<void> {
-        for (let at = 0; at < keys.length; at += MAX_KEYS_PER_DELETE) {
-            const answer = await s3.send(
-                new DeleteObjectsCommand({
-                    Bucket: settings.bucket,
-                    Delete: { Objects: keys.slice(at, at + MAX_KEYS_PER_DELETE).map((Key) => ({ Key })), Quiet: true },
-                }),
-            );
-            // DeleteObjects answers 200 and lists each key it could not delete.
-            const failed = answer.Errors ?? [];
-            if (failed.length > 0)
-                throw new Error(`could not delete ${failed.length} variants (${failed[0].Code ?? "unknown error"})`);
-        }
-    }
-
-    /** An overwritten original: only the variants made from its old version go. */
+    /** An original written: the variants made from another version of it go. */
     async function cleanUpOverwrite(record: S3EventRecord, upload: UploadKeys): Promise<void> {
-        const original = await listed(upload.finalKey);
-        if (!original) {
+        if (!(await objects.exists(upload.finalKey))) {
             log({ key: upload.finalKey, outcome: "gone", reason: "removed since; its removal event cleans up" });
             return;
         }
-        const stale = (await existingVariants(upload.finalKey))
-            .filter((variant) => variant.lastModified < original.lastModified)
-            .map((variant) => variant.key);
-        if (stale.length === 0) {
-            log({ key: upload.finalKey, outcome: "nothing_stale" }); // a first write: nothing to invalidate
+        const original = await objects.head(upload.finalKey);
+        const current = originalVersionOf(original);
+        const stale = (await objects.variantsOf(upload.finalKey)).filter((variant) => variant.madeFrom !== current);
+        // Ingest records its digest: its first write finds no variant of another version (nothing cached to
+        // invalidate), and the same bytes written again are the same version. An original written by anyone else
+        // may have replaced cached bytes: it is always invalidated, so a retry after the deletes still is. (Ingest
+        // writing other bytes over an existing original, which a conditional write rules out, would be invalidated
+        // only while its stale variants are left: a retry after their deletion finds none.)
+        const writtenByIngest = original.Metadata?.[ORIGINAL_DIGEST_METADATA] !== undefined;
+        if (stale.length === 0 && writtenByIngest) {
+            log({ key: upload.finalKey, outcome: "nothing_stale" });
             return;
         }
-        const invalidated = await invalidate(record, [upload.finalKey, ...stale]);
-        await deleteKeys(stale);
+        await objects.deleteKeys(stale.map((variant) => variant.key));
+        const invalidated = await invalidate(
+            record,
+            upload,
+            stale.filter((variant) => !variant.tagged),
+        );
         log({ key: upload.finalKey, outcome: "overwritten", deleted: stale.length, invalidated });
     }
 
-    /** A removed original: every variant and the status go. */
+    /** An original removed: every variant and the status go, then the image's invalidation (always: a retry after
+     *  the deletes finds nothing left, yet its cached copies may still be there). */
     async function cleanUpRemoval(record: S3EventRecord, upload: UploadKeys): Promise<void> {
         // Events may arrive out of order: an original written again since is an overwrite, its status current.
-        if (await listed(upload.finalKey)) return cleanUpOverwrite(record, upload);
-        const [variants, status] = await Promise.all([existingVariants(upload.finalKey), listed(upload.statusKey)]);
-        if (variants.length === 0 && !status) {
-            // Nothing of this image is left (or ever was): nothing to invalidate, so nothing billed.
-            log({ key: upload.finalKey, outcome: "nothing_left" });
-            return;
-        }
-        const keys = variants.map((variant) => variant.key);
-        const invalidated = await invalidate(record, [upload.finalKey, ...keys]);
-        await deleteKeys(keys);
-        // The status last: while it exists, a retry still knows the original's path was served.
-        await s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: upload.statusKey }));
-        log({ key: upload.finalKey, outcome: "removed", deleted: keys.length, invalidated });
+        if (await objects.exists(upload.finalKey)) return cleanUpOverwrite(record, upload);
+        const variants = await objects.variantsOf(upload.finalKey);
+        // Deleting a key that is not there succeeds (DeleteObjects reports it deleted), so the status is named
+        // whether or not it exists.
+        await objects.deleteKeys([...variants.map((variant) => variant.key), upload.statusKey]);
+        const invalidated = await invalidate(
+            record,
+            upload,
+            variants.filter((variant) => !variant.tagged),
+        );
+        log({ key: upload.finalKey, outcome: "removed", deleted: variants.length, invalidated });
     }
 
     return eachRecord("cleanup", log, (record, key) => {

@@ -5,6 +5,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../resize/renderVariant";
 import { putVariantCommand } from "../resize/storeVariant";
 import { formatVariantKey } from "../shared/bucketLayout";
+import { digestOf } from "../shared/originalVersion";
 import type { IngestSettings } from "./settings";
 
 /** A variant that could not be made now: the Resizer makes it on its first request instead. */
@@ -28,6 +29,8 @@ export async function makeEagerVariants(
     const failed: EagerFailure[] = [];
     const eager = settings.eager;
     if (!eager) return { stored, failed };
+    // Made from the original as ingest stores it: the version its digest metadata names (originalMetadata).
+    const source = { originalKey: finalKey, version: digestOf(original) };
     // Each size in the original's format and in each format browsers are sent (autoFormat).
     const wanted = eager.resolutions.flatMap((size) =>
         [undefined, ...eager.formats].map((format) => ({ size, format })),
@@ -46,7 +49,7 @@ export async function makeEagerVariants(
                 // Made before any request, so no first hit waits for it: AVIF at every size.
                 avifMaxPixels: Number.POSITIVE_INFINITY,
             });
-            await s3.send(putVariantCommand(settings.bucket, key, rendered));
+            await s3.send(putVariantCommand(settings.bucket, key, rendered, source));
             stored.push(key);
         } catch (error) {
             failed.push({ key, error: String((error as Error)?.message ?? error).slice(0, 200) });

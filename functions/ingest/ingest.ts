@@ -10,6 +10,7 @@ import {
     S3Client,
 } from "@aws-sdk/client-s3";
 import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
+import { originalMetadata } from "../shared/imageObjectMetadata";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
 import { decodeEventKey, eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
@@ -100,6 +101,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                     Key: keys.finalKey,
                     Body: original.bytes,
                     ContentType: original.contentType,
+                    Metadata: originalMetadata(keys.finalKey, original.bytes), // its cache tag and digest
                 }),
             );
             // Before the status says ready, so a page that waits for ready finds them stored. A size that fails is

@@ -5,6 +5,8 @@ import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest 
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, useThreads } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
+import { CACHE_TAG_HEADER, cacheTagOf } from "../shared/cacheTag";
+import { originalVersionOf } from "../shared/originalVersion";
 import { putVariantCommand, VARIANT_CACHE_CONTROL } from "./storeVariant";
 import { parseVariantKey, VariantRequest } from "./variantKey";
 import type { ResizeSettings } from "./settings";
@@ -27,6 +29,8 @@ export const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
 interface StoredImage {
     bytes: Buffer;
     contentType: string;
+    /** Which version of an original these bytes are (functions/shared/originalVersion.ts). */
+    version: string;
 }
 
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
@@ -52,7 +56,11 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             }
             const array = await object.Body!.transformToByteArray();
             const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength); // a view, not a copy
-            return { bytes, contentType: object.ContentType ?? "application/octet-stream" };
+            return {
+                bytes,
+                contentType: object.ContentType ?? "application/octet-stream",
+                version: originalVersionOf(object),
+            };
         } catch (error) {
             const name = (error as { name?: string }).name;
             if (name === "NoSuchKey" || name === "NotFound" || name === "AbortError") return undefined;
@@ -103,8 +111,9 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             limitInputPixels: settings.limitInputPixels,
             ...(request.format ? { format: request.format } : {}),
         });
-        await s3.send(putVariantCommand(settings.bucket, request.variantKey, rendered));
-        return { bytes: rendered.bytes, contentType: rendered.contentType, made: true };
+        const source = { originalKey: request.originalKey, version: original.version };
+        await s3.send(putVariantCommand(settings.bucket, request.variantKey, rendered, source));
+        return { bytes: rendered.bytes, contentType: rendered.contentType, version: original.version, made: true };
     }
 
     async function route(event: HttpEvent): Promise<{ result: HttpResult; key: string; made: boolean }> {
@@ -123,11 +132,15 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             return { key, made, result: redirect(`${cdnUrl.replace(/\/+$/, "")}/${encodeKey(key)}`) };
         }
         const key = keyFromPath(event.rawPath);
-        const image = await variant(parseVariantKey(key, rulesOf(settings)));
+        const request = parseVariantKey(key, rulesOf(settings));
+        const image = await variant(request);
+        // CloudFront caches this answer too: it carries the image's cache tag as the stored variant does.
+        const tag = cacheTagOf(request.originalKey);
         const headers = {
             "content-type": image.contentType,
             "cache-control": VARIANT_CACHE_CONTROL,
             "x-variant": image.made ? "resized" : "stored",
+            ...(tag === undefined ? {} : { [CACHE_TAG_HEADER]: tag }),
         };
         const body = image.bytes.toString("base64");
         if (body.length > maxInlineBase64Bytes) {

@@ -1,4 +1,4 @@
-// CloudFront, emulated: serves objects with their stored Content-Type and Cache-Control, ETag and
+// CloudFront, emulated: serves objects with their stored Content-Type, Cache-Control and metadata, ETag and
 // If-None-Match (304), single byte ranges (206/416), gzip/brotli for compressible types, GET and HEAD (OPTIONS
 // for CORS preflights) only, with the distribution's response-headers policy (CORS for the configured origins,
 // nosniff, HSTS); a missing variant fails over to the resize handler, as the origin group does, and concurrent
@@ -56,6 +56,9 @@ export function createCdn(options: CdnOptions) {
             if (object.CacheControl) headers["cache-control"] = object.CacheControl;
             if (object.ETag) headers.etag = object.ETag;
             if (object.LastModified) headers["last-modified"] = object.LastModified.toUTCString();
+            // S3 answers each metadata entry as x-amz-meta-<name>, and CloudFront passes it on: the image's cache
+            // tag (the header the distribution's CacheTagConfig reads) among them.
+            for (const [name, value] of Object.entries(object.Metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
             return { status: 200, headers, body };
         } catch (error) {
             if ((error as { name?: string }).name === "NoSuchKey") return undefined;

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/s3/localS3";
 import { ObjectCreatedNotification, ObjectNotification } from "../../local/s3/objectCreatedEvents";
@@ -18,7 +18,7 @@ export interface TestS3 {
     backend: S3Client;
     /** s3rver's folder. */
     directory: string;
-    head(key: string): Promise<{ ContentType?: string; ContentLength?: number } | undefined>;
+    head(key: string): Promise<HeadObjectCommandOutput | undefined>;
     /** Makes a stored object look `seconds` old, as one written earlier would (s3rver's LastModified is its file's
      *  modification time): S3's LastModified counts whole seconds, so a spec cannot wait for "older". */
     ageObject(key: string, seconds: number): void;
