@@ -8,6 +8,8 @@ import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/b
 import { API_CORS } from "../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
+import { GRANT_ROUTES, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
+import { GRANT_KEY_MAC_ALGORITHM } from "../functions/presign/grantKey";
 
 export interface PresignApiArgs {
     bucketArn: pulumi.Input<string>;
@@ -24,21 +26,6 @@ export interface PresignApiArgs {
     resizer?: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string> };
 }
 
-/** Upload routes: they sign, so they carry the authorizer when one is configured. */
-export const UPLOAD_ROUTES = [
-    "POST /uploads",
-    "POST /uploads/form",
-    "GET /uploads",
-    "GET /uploads/{id}",
-    // Uppy's S3 plugin with companionEndpoint (functions/presign/companionRoutes.ts).
-    "GET /s3/params",
-    "POST /s3/multipart",
-    "GET /s3/multipart/{uploadId}",
-    "DELETE /s3/multipart/{uploadId}",
-    "GET /s3/multipart/{uploadId}/{partNumber}",
-    "POST /s3/multipart/{uploadId}/complete",
-];
-
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
  * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under incoming/ (the
@@ -54,6 +41,22 @@ export class PresignApi extends pulumi.ComponentResource {
 
     constructor(name: string, args: PresignApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:PresignApi", name, {}, opts);
+
+        // With a JWT authorizer, upload grants (functions/presign/uploadGrant.ts) are signed with a key derived from
+        // this HMAC key (functions/presign/grantKey.ts): it never leaves KMS, and only this function may use it.
+        // https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html (HMAC keys have no automatic rotation).
+        const grantKey =
+            args.jwt &&
+            new aws.kms.Key(
+                `${name}-grant-key`,
+                {
+                    description: "Derives the key that signs upload grants (image-pipeline)",
+                    customerMasterKeySpec: "HMAC_256",
+                    keyUsage: "GENERATE_VERIFY_MAC",
+                    deletionWindowInDays: 30,
+                },
+                { parent: this },
+            );
 
         const { role, logGroup } = lambdaExecution(
             `${name}-handler`,
@@ -91,6 +94,25 @@ export class PresignApi extends pulumi.ComponentResource {
                     resources: [args.bucketArn],
                     conditions: [{ test: "StringLike", variable: "s3:prefix", values: [STATUS_KEYS_PATTERN] }],
                 },
+                ...(grantKey
+                    ? [
+                          {
+                              // The grant key's derivation: GenerateMac with this one algorithm, on this one key.
+                              // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-mac-algorithm
+                              sid: "DeriveUploadGrantKey",
+                              effect: "Allow",
+                              actions: ["kms:GenerateMac"],
+                              resources: [grantKey.arn],
+                              conditions: [
+                                  {
+                                      test: "StringEquals",
+                                      variable: "kms:MacAlgorithm",
+                                      values: [GRANT_KEY_MAC_ALGORITHM],
+                                  },
+                              ],
+                          },
+                      ]
+                    : []),
                 ...(args.kmsKeyArn
                     ? [
                           {
@@ -123,9 +145,9 @@ export class PresignApi extends pulumi.ComponentResource {
                 // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
                 environment: {
                     variables: pulumi
-                        .output(args.settings)
-                        .apply((settings) =>
-                            encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined }),
+                        .all([args.settings, grantKey?.arn])
+                        .apply(([settings, grantKeyId]) =>
+                            encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined, grantKeyId }),
                         ),
                 },
             },
@@ -173,15 +195,21 @@ export class PresignApi extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        for (const routeKey of UPLOAD_ROUTES) {
+        // Upload routes sign, so they carry the authorizer when one is configured. Uppy's routes under an upload
+        // grant carry none (Uppy sends no Authorization header): the function checks the grant on every request.
+        const routes = [
+            ...UPLOAD_ROUTES.map((routeKey) => ({ routeKey, authorizer })),
+            ...(authorizer ? GRANT_ROUTES.map((routeKey) => ({ routeKey, authorizer: undefined })) : []),
+        ];
+        for (const route of routes) {
             new aws.apigatewayv2.Route(
-                `${name}-${routeKey.toLowerCase().replace(/[^a-z]+/g, "-")}`,
+                `${name}-${route.routeKey.toLowerCase().replace(/[^a-z]+/g, "-")}`,
                 {
                     apiId: api.id,
-                    routeKey,
+                    routeKey: route.routeKey,
                     target: pulumi.interpolate`integrations/${integration.id}`,
-                    authorizationType: authorizer ? "JWT" : "NONE",
-                    authorizerId: authorizer?.id,
+                    authorizationType: route.authorizer ? "JWT" : "NONE",
+                    authorizerId: route.authorizer?.id,
                 },
                 { parent: this },
             );

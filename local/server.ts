@@ -29,6 +29,10 @@ import { limitConcurrency } from "./resizeLimiter";
 import { uploadEventLog } from "./uploadEventLog";
 import { uppyBundler } from "./uppyBundle";
 import { localInvalidations, RecordedInvalidation } from "./cdn/invalidations";
+import { matchesRoute, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
+import { redactGrant } from "../functions/presign/uploadGrant";
+import { authorizeJwt, unauthorizedResult } from "./jwtAuthorizer";
+import { LOCAL_TOKEN_PATH, localAuth } from "./localAuth";
 
 export const LOCAL_BUCKET = "images-local";
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
@@ -72,11 +76,16 @@ const WEB_FILES: Record<string, [string, string]> = {
     "/uppy.html": ["uppy.html", "text/html; charset=utf-8"],
 };
 
-/** Each function's settings in local mode, built from the stack config as the stack builds them. Local mode has
- *  no JWT authorizer, and its Resizer knows the CDN URL up front (on AWS it comes from the API stage). */
+/** Each function's settings in local mode, built from the stack config as the stack builds them. With jwtIssuer,
+ *  local mode checks JWTs as the stack's authorizer does (local/jwtAuthorizer.ts); its Resizer knows the CDN URL up
+ *  front (on AWS it comes from the API stage). */
 export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
     return {
-        presign: presignSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, jwtAuthorizer: false }),
+        presign: presignSettingsFromConfig(config, {
+            bucket: LOCAL_BUCKET,
+            cdnUrl,
+            jwtAuthorizer: config.jwtIssuer !== undefined,
+        }),
         resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
         ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
         cleanup: cleanupSettingsFromConfig(config, { bucket: LOCAL_BUCKET, distributionId: LOCAL_DISTRIBUTION_ID }),
@@ -143,10 +152,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         settings: localSettings.cleanup,
     });
 
+    // jwtIssuer: local mode plays the issuer (a key in the data folder) and the authorizer (local/localAuth.ts).
+    const auth = config.jwtIssuer
+        ? localAuth({ dataDir: options.dataDir, issuer: config.jwtIssuer, audiences: config.jwtAudience })
+        : undefined;
     const presign = createPresignHandler({
         s3,
         log: handlerLog,
         settings: localSettings.presign,
+        grantKey: auth?.grantKey,
     });
     // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
     const resize = limitConcurrency(
@@ -177,6 +191,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         maxUploadBytes: config.maxUploadBytes,
         apiBase: "/api",
         cdnBase: "/cdn",
+        // The upload routes want a JWT: the pages get one from /local/token (local mode only).
+        tokenUrl: auth ? LOCAL_TOKEN_PATH : undefined,
     });
 
     async function api(
@@ -208,6 +224,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         }
         // The API stage variables of the stack: where the CDN is (Resizer redirects) and the API itself (status URLs).
         const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl, apiUrl: `${url}/api` });
+        if (auth && UPLOAD_ROUTES.some((route) => matchesRoute(route, req.method ?? "GET", rawPath))) {
+            const verdict = authorizeJwt(auth.authorizer, req.headers.authorization);
+            if ("denied" in verdict) {
+                sendHttpResult(res, unauthorizedResult(verdict.denied), cors);
+                return 401;
+            }
+            event.requestContext.authorizer = { jwt: { claims: verdict.claims } };
+        }
         const result = await (rawPath === "/resize" ? resize(event) : presign(event));
         sendHttpResult(res, result, cors, req.method === "HEAD");
         return result.statusCode;
@@ -276,7 +300,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
                 status = await api(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
             else if (rawPath.startsWith("/uppy/")) status = await uppyAsset(req, res, rawPath);
-            else status = page(req, res, rawPath);
+            else if (rawPath === LOCAL_TOKEN_PATH && auth) {
+                const result = auth.tokenResult(query);
+                sendHttpResult(res, result);
+                status = result.statusCode;
+            } else status = page(req, res, rawPath);
         } catch (error) {
             status = 500;
             log(
@@ -289,7 +317,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             if (!res.headersSent) sendHttpResult(res, internalErrorResult());
             else res.end();
         }
-        log(`${req.method} ${rawPath.slice(0, 200)} ${status} ${Date.now() - started}ms`);
+        const shown = rawPath.startsWith("/api/") ? `/api${redactGrant(rawPath.slice(4))}` : rawPath; // no grant in logs
+        log(`${req.method} ${shown.slice(0, 200)} ${status} ${Date.now() - started}ms`);
     }
 
     return {

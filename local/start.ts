@@ -6,6 +6,7 @@ import { ConfigError, parsePipelineConfig } from "../config/stackConfig";
 import { readStackConfigFile } from "../config/stackConfigFile";
 import { DataDirLock, lockDataDir } from "./dataDirLock";
 import { PortInUseError } from "./listen";
+import { LOCAL_TOKEN_PATH } from "./localAuth";
 import { relaunchWithMallocSettings } from "./mallocSettings";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -48,8 +49,6 @@ async function main(): Promise<void> {
     lock = lockDataDir(dataDir); // before --reset: never wipe a folder another process serves
     process.on("exit", () => lock?.release());
     if (reset) fs.rmSync(dataDir, { recursive: true, force: true });
-    if (config.jwtIssuer)
-        console.warn("jwtIssuer is set: local mode does not check JWTs; uploads are not prefixed by user.");
 
     const ports = { PORT: port("PORT", 3000), S3_PORT: port("S3_PORT", 4569) };
     const pipeline = await startLocalPipeline({
@@ -72,6 +71,8 @@ async function main(): Promise<void> {
     console.log(`  upload API   ${pipeline.url}/api/uploads`);
     console.log(`  CDN          ${pipeline.url}/cdn/<key>`);
     console.log(`  S3           ${pipeline.s3Url} (data in ${path.relative(PROJECT_DIR, dataDir) || "."}/)`);
+    if (config.jwtIssuer)
+        console.log(`  JWT          upload routes want one: ${pipeline.url}${LOCAL_TOKEN_PATH}?sub=<you> (local only)`);
     console.log("Ctrl-C to stop.");
 
     let stopping = false;

@@ -332,6 +332,43 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
         });
     });
 
+    // jwtIssuer: upload grants are signed with a key derived from the stack's HMAC KMS key (functions/presign/grantKey.ts).
+    describe("the upload grant key (jwtIssuer): the presign role may derive from it, nothing else", () => {
+        let withAuth: Stack;
+        let grantKey: string;
+        before(async () => {
+            withAuth = await stack({
+                "image-pipeline:jwtIssuer": "https://issuer.example.com",
+                "image-pipeline:jwtAudience": "app",
+            });
+            grantKey = withAuth.run.ofType("aws:kms/key:Key").find((key) => key.name === "uploads-grant-key")!
+                .state.arn;
+        });
+        // The grant key keeps KMS's default key policy: the account's IAM policies decide.
+        const kmsCall = (role: string, action: string, resource: string, algorithm?: string) =>
+            evaluate({
+                principal: rolePolicyOf(withAuth.run, role).arn,
+                identityPolicies: [rolePolicyOf(withAuth.run, role).policy],
+                action,
+                resource,
+                resourcePolicy: defaultKeyPolicy(),
+                context: algorithm ? { "kms:MacAlgorithm": algorithm } : {},
+            });
+
+        it("GenerateMac with HMAC_SHA_256 on the grant key is allowed; another algorithm, another key, VerifyMac or key management are not", async () => {
+            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", grantKey, "HMAC_SHA_256")).to.equal("Allowed");
+            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", grantKey, "HMAC_SHA_512")).to.not.equal("Allowed");
+            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", OTHER_KEY, "HMAC_SHA_256")).to.not.equal("Allowed");
+            for (const action of ["kms:VerifyMac", "kms:Decrypt", "kms:DescribeKey", "kms:ScheduleKeyDeletion"])
+                expect(await kmsCall(PRESIGN_ROLE, action, grantKey, "HMAC_SHA_256"), action).to.not.equal("Allowed");
+        });
+
+        it("no other role may use the grant key", async () => {
+            for (const role of [RESIZER_ROLE, INGEST_ROLE])
+                expect(await kmsCall(role, "kms:GenerateMac", grantKey, "HMAC_SHA_256"), role).to.not.equal("Allowed");
+        });
+    });
+
     // resizerRuntime fargate: the task role is built from the same statements (infra/resizer.ts resizerStatements);
     // every Resizer call above, evaluated for both roles, must get the same decision.
     describe("the Fargate task role (resizerRuntime fargate) makes exactly the Lambda Resizer role's calls", () => {

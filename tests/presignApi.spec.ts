@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { createHmac, randomBytes } from "crypto";
+import * as http from "http";
+import { AddressInfo } from "net";
 import { builtinModules } from "module";
 import { parsePolicy, ProgramRun, runProgram } from "./support/program";
 import { archiveFiles, loadClosure, withEnv } from "./support/lambdaArchive";
@@ -145,7 +148,7 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         ]);
     });
 
-    it("has no authorizer unless one is configured", () => {
+    it("has no authorizer unless one is configured, and then no upload grants (no grant routes, no grant key)", () => {
         expect(run.ofType("aws:apigatewayv2/authorizer:Authorizer")).to.have.length(0);
         const routes = run.ofType(ROUTE);
         expect(routes.map((r) => r.inputs.routeKey)).to.include.members([
@@ -154,29 +157,151 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
             "$default",
         ]);
         for (const route of routes) expect(route.inputs.authorizerId).to.equal(undefined);
+        expect(routes.filter((r) => r.inputs.routeKey.includes("/g/"))).to.deep.equal([]);
+        expect(
+            run.ofType("aws:kms/key:Key").filter((key) => key.inputs.keyUsage === "GENERATE_VERIFY_MAC"),
+        ).to.deep.equal([]);
+        expect(presign.inputs.environment.variables).to.not.have.property("GRANT_KEY_ID");
     });
 
-    it("with jwtIssuer and jwtAudience, requires a JWT on every upload route", async () => {
-        const withAuth = await runProgram({
-            "image-pipeline:jwtIssuer": "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
-            "image-pipeline:jwtAudience": "client-id-1",
+    describe("with jwtIssuer and jwtAudience", () => {
+        let withAuth: ProgramRun;
+        before(async () => {
+            withAuth = await runProgram({
+                "image-pipeline:jwtIssuer": "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
+                "image-pipeline:jwtAudience": "client-id-1",
+            });
         });
-        const authorizer = withAuth.one("aws:apigatewayv2/authorizer:Authorizer");
-        expect(authorizer.inputs).to.deep.include({
-            authorizerType: "JWT",
-            identitySources: ["$request.header.Authorization"],
-            jwtConfiguration: {
-                issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
-                audiences: ["client-id-1"],
-            },
+        const handlerOf = (stack: ProgramRun) => stack.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!;
+        const grantKeyOf = (stack: ProgramRun) =>
+            stack.ofType("aws:kms/key:Key").find((key) => key.name === "uploads-grant-key")!;
+
+        it("requires a JWT on every upload route", async () => {
+            const authorizer = withAuth.one("aws:apigatewayv2/authorizer:Authorizer");
+            expect(authorizer.inputs).to.deep.include({
+                authorizerType: "JWT",
+                identitySources: ["$request.header.Authorization"],
+                jwtConfiguration: {
+                    issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
+                    audiences: ["client-id-1"],
+                },
+            });
+            const routes = withAuth.ofType(ROUTE);
+            for (const key of [...UPLOAD_ROUTE_KEYS, ...UPPY_ROUTE_KEYS]) {
+                const route = routes.find((r) => r.inputs.routeKey === key)!;
+                expect(route.inputs, key).to.include({
+                    authorizationType: "JWT",
+                    authorizerId: `${authorizer.name}-id`,
+                });
+            }
+            const handler = withAuth.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!;
+            expect(handler.inputs.environment.variables.REQUIRE_AUTH).to.equal("true");
+            const grant = routes.find((r) => r.inputs.routeKey === "POST /uploads/grant")!;
+            expect(grant.inputs).to.include({ authorizationType: "JWT", authorizerId: `${authorizer.name}-id` });
         });
-        const routes = withAuth.ofType(ROUTE);
-        for (const key of [...UPLOAD_ROUTE_KEYS, ...UPPY_ROUTE_KEYS]) {
-            const route = routes.find((r) => r.inputs.routeKey === key)!;
-            expect(route.inputs, key).to.include({ authorizationType: "JWT", authorizerId: `${authorizer.name}-id` });
-        }
-        const handler = withAuth.ofType(FUNCTION).find((f) => f.name === "uploads-handler")!;
-        expect(handler.inputs.environment.variables.REQUIRE_AUTH).to.equal("true");
+
+        it("Uppy's routes under an upload grant (/g/{grant}/s3/...) carry no authorizer: Uppy 6 sends no Authorization header", () => {
+            const underGrant = withAuth.ofType(ROUTE).filter((r) => r.inputs.routeKey.includes(" /g/{grant}/"));
+            expect(underGrant.map((r) => r.inputs.routeKey)).to.have.members(
+                UPPY_ROUTE_KEYS.map((key) => key.replace(" /s3", " /g/{grant}/s3")),
+            );
+            for (const route of underGrant) {
+                expect(route.inputs.authorizationType, route.inputs.routeKey).to.equal("NONE");
+                expect(route.inputs.authorizerId, route.inputs.routeKey).to.equal(undefined);
+            }
+        });
+
+        it("makes an HMAC KMS key for the grants; the function gets its ARN, and may only derive from it (GenerateMac, HMAC_SHA_256)", () => {
+            const key = grantKeyOf(withAuth);
+            expect(key.inputs).to.include({ customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" });
+            expect(handlerOf(withAuth).inputs.environment.variables.GRANT_KEY_ID).to.equal(key.state.arn);
+            const role = withAuth
+                .ofType("aws:iam/role:Role")
+                .find((r) => handlerOf(withAuth).inputs.role === r.state.arn)!;
+            const policy = withAuth
+                .ofType("aws:iam/rolePolicy:RolePolicy")
+                .find((p) => p.inputs.role === `${role.name}-id`)!;
+            const kms = parsePolicy(policy.inputs.policy).Statement.filter((s: { Action: string | string[] }) =>
+                [s.Action].flat().some((action) => action.startsWith("kms:")),
+            );
+            expect(kms).to.deep.equal([
+                {
+                    Sid: "DeriveUploadGrantKey",
+                    Effect: "Allow",
+                    Action: "kms:GenerateMac",
+                    Resource: key.state.arn,
+                    Condition: { StringEquals: { "kms:MacAlgorithm": "HMAC_SHA_256" } },
+                },
+            ]);
+        });
+
+        it("the serialized closure derives the grant key from KMS (one GenerateMac, SigV4-signed) and its grants work", async () => {
+            const calls: { target?: string; authorization?: string; body: Record<string, string> }[] = [];
+            const kmsKey = randomBytes(32);
+            const kms = http.createServer((req, res) => {
+                const chunks: Buffer[] = [];
+                req.on("data", (chunk: Buffer) => chunks.push(chunk));
+                req.on("end", () => {
+                    const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+                    calls.push({
+                        target: req.headers["x-amz-target"] as string,
+                        authorization: req.headers.authorization,
+                        body,
+                    });
+                    const mac = createHmac("sha256", kmsKey).update(Buffer.from(body.Message, "base64")).digest();
+                    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                    res.end(
+                        JSON.stringify({
+                            KeyId: body.KeyId,
+                            MacAlgorithm: body.MacAlgorithm,
+                            Mac: mac.toString("base64"),
+                        }),
+                    );
+                });
+            });
+            await new Promise<void>((resolve) => kms.listen(0, "127.0.0.1", resolve));
+            const s3 = await startTestS3();
+            const variables = handlerOf(withAuth).inputs.environment.variables;
+            const restoreEnv = withEnv({
+                ...variables,
+                BUCKET_NAME: TEST_BUCKET,
+                S3_ENDPOINT: s3.server.url,
+                AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${(kms.address() as AddressInfo).port}`,
+                AWS_REGION: LOCAL_REGION,
+                AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+            });
+            const consoleLog = console.log;
+            console.log = () => undefined;
+            try {
+                const { handler } = loadClosure((await archiveFiles(handlerOf(withAuth))).get("index.js")!);
+                const event = (method: string, path: string, options: Parameters<typeof httpEvent>[2] = {}) => ({
+                    ...httpEvent(method, path, options),
+                    stageVariables: { apiUrl: "https://api.example" },
+                });
+                const granted = await handler(event("POST", "/uploads/grant", { claims: { sub: "alice" } }));
+                expect(granted.statusCode, granted.body).to.equal(200);
+                const grantPath = new URL(JSON.parse(granted.body).companionEndpoint).pathname;
+                for (let i = 0; i < 2; i++) {
+                    const created = await handler(
+                        event("POST", `${grantPath}/s3/multipart`, {
+                            body: { type: "image/png", metadata: { size: 10 } },
+                        }),
+                    );
+                    expect(created.statusCode, created.body).to.equal(200);
+                    expect(JSON.parse(created.body).key).to.match(/^incoming\/alice\/[0-9a-f-]{36}\.png$/);
+                }
+                expect(calls).to.have.length(1);
+                expect(calls[0].target).to.equal("TrentService.GenerateMac");
+                expect(calls[0].authorization).to.match(/^AWS4-HMAC-SHA256 Credential=[^,]+\/kms\/aws4_request/);
+                expect(calls[0].body).to.include({ KeyId: variables.GRANT_KEY_ID, MacAlgorithm: "HMAC_SHA_256" });
+            } finally {
+                console.log = consoleLog;
+                restoreEnv();
+                await s3.close();
+                kms.close();
+            }
+        });
     });
 
     it("ships one small bundle with only what the handler needs", async () => {

@@ -17,7 +17,12 @@ import { AVIF_MAX_PIXELS } from "../functions/resize/variantFormat";
 import { ProgramRun, parsePolicy, runProgram } from "./support/program";
 import { actionsIn, DocFile, projectDocs, statements, tablesWith } from "./support/projectDocs";
 
-const KMS = { "image-pipeline:kmsKeyArn": "create" };
+// With a JWT issuer the presign role also holds the upload-grant HMAC key: every KMS key the stack can make.
+const KMS = {
+    "image-pipeline:kmsKeyArn": "create",
+    "image-pipeline:jwtIssuer": "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_Example",
+    "image-pipeline:jwtAudience": "client-id-1",
+};
 const FARGATE_KMS = { ...KMS, "image-pipeline:resizerRuntime": "fargate" };
 const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3 };
 const number = (text: string) => NUMBER_WORDS[text] ?? Number(text);
@@ -126,14 +131,19 @@ const KMS_ROWS: Array<{ row: RegExp; roles: string[] }> = [
 ];
 const CLOUDFRONT_ROW = /^CloudFront/;
 
-type KeyName = "bucket" | "topic";
+type KeyName = "bucket" | "topic" | "grant";
+const KEY_NAMES: KeyName[] = ["bucket", "topic", "grant"];
 /** Who may use which key for what, from the program's role policies and the bucket key's policy. */
 function kmsGrants(run: ProgramRun): Map<string, Record<KeyName, string[]>> {
     const keyArn = (name: string) => run.ofType("aws:kms/key:Key").find((k) => k.name === name)!.state.arn;
-    const keys: Record<KeyName, string> = { bucket: keyArn("images-key"), topic: keyArn("upload-events-key") };
+    const keys: Record<KeyName, string> = {
+        bucket: keyArn("images-key"),
+        topic: keyArn("upload-events-key"),
+        grant: keyArn("uploads-grant-key"),
+    };
     const grants = new Map<string, Record<KeyName, string[]>>();
     const grant = (holder: string, key: KeyName, actions: string[]) => {
-        const held = grants.get(holder) ?? { bucket: [], topic: [] };
+        const held = grants.get(holder) ?? { bucket: [], topic: [], grant: [] };
         held[key] = [...new Set([...held[key], ...actions])].sort();
         grants.set(holder, held);
     };
@@ -143,10 +153,10 @@ function kmsGrants(run: ProgramRun): Map<string, Record<KeyName, string[]>> {
         for (const statement of policy ? parsePolicy(policy.inputs.policy).Statement : []) {
             const actions = list(statement.Action).filter((action) => action.startsWith("kms:"));
             if (statement.Effect !== "Allow" || actions.length === 0) continue;
-            for (const key of ["bucket", "topic"] as const) {
+            for (const key of KEY_NAMES) {
                 if (list(statement.Resource).includes(keys[key])) grant(role.name, key, actions);
             }
-            const elsewhere = list(statement.Resource).filter((r) => r !== keys.bucket && r !== keys.topic);
+            const elsewhere = list(statement.Resource).filter((r) => !Object.values(keys).includes(r));
             expect(elsewhere, `${role.name} uses KMS on something else`).to.deep.equal([]);
         }
     }
@@ -203,8 +213,11 @@ describe("the docs state the program's limits, defaults and KMS permissions (REA
     describe("KMS: the table of who may use which key is the policies' own", () => {
         let table: string[][];
         before(() => {
-            const tables = tablesWith(docs, [/^role$/, /bucket's key/, /topic's key/]);
-            expect(tables, "one table with columns role, the bucket's key, the topic's key").to.have.length(1);
+            const tables = tablesWith(docs, [/^role$/, /bucket's key/, /topic's key/, /upload-grant key/]);
+            expect(
+                tables,
+                "one table with columns role, the bucket's key, the topic's key, the upload-grant key",
+            ).to.have.length(1);
             table = tables[0].rows;
         });
 
@@ -229,21 +242,23 @@ describe("the docs state the program's limits, defaults and KMS permissions (REA
                     for (const role of roles.filter((name) =>
                         runs[stack].ofType("aws:iam/role:Role").some((r) => r.name === name),
                     )) {
-                        const held = grants.get(role) ?? { bucket: [], topic: [] };
+                        const held = grants.get(role) ?? { bucket: [], topic: [], grant: [] };
                         expect(actionsIn(row[1]).sort(), `${row[0]}: the bucket's key`).to.deep.equal(held.bucket);
                         expect(actionsIn(row[2]).sort(), `${row[0]}: the topic's key`).to.deep.equal(held.topic);
+                        expect(actionsIn(row[3]).sort(), `${row[0]}: the upload-grant key`).to.deep.equal(held.grant);
                     }
                 }
                 const cloudfront = rowOf(CLOUDFRONT_ROW);
                 expect(actionsIn(cloudfront[1]).sort()).to.deep.equal(grants.get("cloudfront")?.bucket ?? []);
                 expect(actionsIn(cloudfront[2])).to.deep.equal([]);
+                expect(actionsIn(cloudfront[3])).to.deep.equal([]);
             });
         }
 
         it("names no KMS action anywhere in the docs that no policy of the stack grants", () => {
             const granted = new Set(
                 [runs.lambda, runs.fargate].flatMap((run) =>
-                    [...kmsGrants(run).values()].flatMap((held) => [...held.bucket, ...held.topic]),
+                    [...kmsGrants(run).values()].flatMap((held) => [...held.bucket, ...held.topic, ...held.grant]),
                 ),
             );
             const named = docs.flatMap(({ text }) => actionsIn(text)).filter((action) => action.startsWith("kms:"));

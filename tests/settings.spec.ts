@@ -78,12 +78,13 @@ const ROWS: Row[] = [
     },
     { covers: ["uploadExpiresIn"], set: { uploadExpiresIn: "60" }, stack: ["presign"], local: ["presign"] },
     { covers: ["requireUploadSize"], set: { requireUploadSize: "true" }, stack: ["presign"], local: ["presign"] },
-    // The authorizer exists only in the stack: local mode signs for anyone, as before.
+    // Both put keys under the caller's subject: the stack behind its authorizer, local mode behind its stand-in
+    // (local/jwtAuthorizer.ts).
     {
         covers: ["jwtIssuer", "jwtAudience"],
         set: { jwtIssuer: "https://issuer.example.com", jwtAudience: "app" },
         stack: ["presign"],
-        local: [],
+        local: ["presign"],
     },
     // A custom domain changes the CDN URL that presign answers with; local mode serves its own /cdn.
     {
@@ -198,7 +199,7 @@ function changed(before: Record<FunctionName, unknown>, after: Record<FunctionNa
 
 describe("settings contract (functions/*/settings.ts)", () => {
     describe("an environment round trip keeps every setting", () => {
-        it("presign: decode(encode(settings)) equals the settings, for every field", () => {
+        it("presign: decode(encode(settings)) equals the settings, for every field, with and without a grant key", () => {
             const settings: PresignSettings = {
                 bucket: "b",
                 uploadPrefix: "uploads/",
@@ -208,9 +209,11 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 cdnUrl: "https://cdn.example",
                 requireAuth: true,
                 requireUploadSize: true,
+                grantKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc",
             };
             expect(decodePresignSettings(encodePresignSettings(settings))).to.deep.equal(settings);
-            const flipped = { ...settings, requireAuth: false, requireUploadSize: false };
+            const { grantKeyId: _, ...withoutGrantKey } = settings;
+            const flipped = { ...withoutGrantKey, requireAuth: false, requireUploadSize: false };
             expect(decodePresignSettings(encodePresignSettings(flipped))).to.deep.equal(flipped);
         });
 

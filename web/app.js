@@ -58,11 +58,20 @@ function refusal(file) {
   return null;
 }
 
+/** With jwtIssuer the upload routes want a JWT: here local mode's (/local/token, local only); your app has its own. */
+async function authHeaders() {
+  if (!state.config.tokenUrl) return {};
+  state.token ??= fetch(`${state.config.tokenUrl}?sub=local-user`)
+    .then((response) => response.json())
+    .then((body) => body.token);
+  return { authorization: `Bearer ${await state.token}` };
+}
+
 /** Asks the API to sign; the declared size is signed into a PUT (S3 then takes exactly that many bytes). */
 async function sign(route, contentType, size) {
   const response = await fetch(`${state.config.apiBase}${route}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(await authHeaders()) },
     body: JSON.stringify({ contentType, size }),
   });
   const text = await response.text();
@@ -119,7 +128,7 @@ const STATUS_POLL_LIMIT = 240; // two minutes
 
 async function awaitChecked(statusUrl, status) {
   for (let attempt = 0; attempt < STATUS_POLL_LIMIT; attempt++) {
-    const response = await fetch(statusUrl, { cache: "no-store" });
+    const response = await fetch(statusUrl, { cache: "no-store", headers: await authHeaders() });
     // 404: the check has not started yet (the upload's event is on its way).
     if (response.ok) {
       const answer = await response.json();

@@ -4,7 +4,9 @@
 // What @uppy/aws-s3 6.3 sends with `companionEndpoint: "<api>"` (its src/s3-client/CompanionS3.ts; Companion's
 // server side: packages/@uppy/companion/src/server/controllers/s3.ts, github.com/transloadit/uppy). Uppy 6 calls the
 // option `companionEndpoint` (Uppy 3-4 called it `endpoint`); every request is a plain fetch, without credentials
-// or an Authorization header, and any status but 2xx fails the step.
+// or an Authorization header, and any status but 2xx fails the step. Hence, behind a JWT authorizer, Uppy reaches
+// these routes under an upload grant (<api>/g/<grant>/s3/..., functions/presign/grantRoutes.ts): the caller is the
+// grant's, not a JWT's.
 //   GET    /s3/params?filename=<name>&type=<mime>&metadata[<k>]=<v>   (files Uppy does not send in parts)
 //          → { method: "POST", url, fields, expires }: Uppy POSTs a form of `fields` + `file` to `url`; `fields.key`
 //          is the object's key.

@@ -1,13 +1,19 @@
 // The presign Lambda's entry: an inline callback factory that infra/closureArchive.ts serializes (with what it
 // references) and bundles. It runs once per cold start and builds the handler from the function's environment,
 // so no live client is captured at deploy time.
+import { KMSClient } from "@aws-sdk/client-kms";
 import { createPresignHandler } from "./presign";
 import { decodePresignSettings } from "./settings";
+import { kmsGrantKey } from "./grantKey";
 import { createS3Client } from "../shared/s3Client";
 
-export const presignHandlerFactory = () =>
-    createPresignHandler({
+export const presignHandlerFactory = () => {
+    const settings = decodePresignSettings(process.env);
+    return createPresignHandler({
         // S3_ENDPOINT is unset on AWS; tests and the benchmark point the same closure at a local S3.
         s3: createS3Client({ endpoint: process.env.S3_ENDPOINT }),
-        settings: decodePresignSettings(process.env),
+        settings,
+        // With a JWT authorizer: the key upload grants are signed with, derived from the stack's HMAC KMS key.
+        grantKey: settings.grantKeyId ? kmsGrantKey(new KMSClient({}), settings.grantKeyId) : undefined,
     });
+};

@@ -11,6 +11,9 @@ import { quoteInput } from "../shared/quoteInput";
 import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
 import type { UploadStatus } from "../shared/uploadStatus";
 import { companionRoutes } from "./companionRoutes";
+import type { GrantKeySource } from "./grantKey";
+import { grantRoutes } from "./grantRoutes";
+import { GRANT_PATH, redactGrant } from "./uploadGrant";
 
 export interface PresignDependencies {
     s3: S3Client;
@@ -18,6 +21,8 @@ export interface PresignDependencies {
     now?: () => number;
     newId?: () => string;
     log?: (line: string) => void;
+    /** Signs upload grants (POST /uploads/grant, functions/presign/grantRoutes.ts); needed with requireAuth. */
+    grantKey?: GrantKeySource;
 }
 
 const MAX_BODY_BYTES = 1024;
@@ -30,6 +35,8 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
     const { s3, settings } = deps;
     const now = deps.now ?? Date.now;
     const newId = deps.newId ?? randomUUID;
+    // POST /uploads/grant and the routes under a grant (functions/presign/grantRoutes.ts).
+    const grants = grantRoutes({ settings, now, grantKey: deps.grantKey, ownerSegment });
 
     async function signPut(contentType: ImageContentType, size: number | undefined, event: HttpEvent) {
         if (size === undefined && settings.requireUploadSize) {
@@ -113,6 +120,8 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
 
     function ownerSegment(event: HttpEvent): string {
         if (!settings.requireAuth) return "";
+        const granted = grants.ownerOf(event); // a request under a verified upload grant
+        if (granted !== undefined) return granted;
         const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
         if (typeof sub !== "string" || sub === "") {
             throw new HttpError(401, "unauthorized", "A valid JWT with a subject is required");
@@ -196,6 +205,14 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         // CORS preflight: API Gateway normally answers it; should one reach the function, it must not fail.
         if (method === "OPTIONS") return { status: 204, body: {} };
         if (path.startsWith("/s3/")) return companion(event, method, path);
+        if (path.startsWith(GRANT_PATH)) {
+            const granted = await grants.open(event, path);
+            return companion(granted.event, method, granted.path);
+        }
+        if (path === "/uploads/grant") {
+            if (method !== "POST") throw methodNotAllowed("POST");
+            return grants.issue(event);
+        }
         if (path === "/uploads") {
             if (method === "POST") {
                 const body = uploadRequestFromBody(event);
@@ -247,8 +264,9 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
         throw new HttpError(404, "not_found", "No such route; use POST /uploads, POST /uploads/form or GET /uploads");
     }
 
+    // A grant in the path is a credential: the log line names the route without it.
     return (event) =>
-        answerAndLog(event, deps.log, async () => {
+        answerAndLog({ ...event, rawPath: redactGrant(event.rawPath) }, deps.log, async () => {
             const { status, body } = await route(event);
             const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
             return { result, logFields: { key: Array.isArray(body) ? undefined : body.key } };

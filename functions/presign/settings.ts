@@ -21,6 +21,8 @@ export interface PresignSettings {
     requireAuth: boolean;
     /** When true, a PUT is signed only for a declared byte size (so S3 refuses any other length). */
     requireUploadSize?: boolean;
+    /** With requireAuth on AWS: the HMAC KMS key upload grants are signed under (functions/presign/grantKey.ts). */
+    grantKeyId?: string;
 }
 
 /** What the deployment decides, not the config: where the bucket and the CDN are, and whether a JWT authorizer
@@ -54,6 +56,7 @@ const PRESIGN_ENV = {
     cdnUrl: "CDN_URL",
     requireAuth: "REQUIRE_AUTH",
     requireUploadSize: "REQUIRE_UPLOAD_SIZE",
+    grantKeyId: "GRANT_KEY_ID",
 } as const satisfies Record<keyof PresignSettings, string>;
 
 export function encodePresignSettings(settings: PresignSettings): Record<string, string> {
@@ -66,6 +69,7 @@ export function encodePresignSettings(settings: PresignSettings): Record<string,
         [PRESIGN_ENV.cdnUrl]: settings.cdnUrl,
         [PRESIGN_ENV.requireAuth]: String(settings.requireAuth),
         [PRESIGN_ENV.requireUploadSize]: String(settings.requireUploadSize ?? false),
+        ...(settings.grantKeyId ? { [PRESIGN_ENV.grantKeyId]: settings.grantKeyId } : {}),
     };
 }
 
@@ -84,5 +88,6 @@ export function decodePresignSettings(env: Record<string, string | undefined>): 
         cdnUrl: required(PRESIGN_ENV.cdnUrl).replace(/\/+$/, ""),
         requireAuth: env[PRESIGN_ENV.requireAuth] === "true",
         requireUploadSize: env[PRESIGN_ENV.requireUploadSize] === "true",
+        ...(env[PRESIGN_ENV.grantKeyId] ? { grantKeyId: env[PRESIGN_ENV.grantKeyId] } : {}),
     };
 }

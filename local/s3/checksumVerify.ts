@@ -3,37 +3,79 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
 import { createHash } from "crypto";
 import { crc32 } from "zlib";
-import { crc32c } from "@aws-crypto/crc32c";
+import { Crc32c } from "@aws-crypto/crc32c";
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { S3Failure, s3Failure } from "./s3Failure";
 
-const ALGORITHMS: Record<string, (body: Buffer) => Promise<string> | string> = {
-    crc32: (body) => uint32Base64(crc32(body)),
-    crc32c: (body) => uint32Base64(crc32c(body)),
-    crc64nvme: async (body) => {
-        const checksum = new Crc64Nvme();
-        checksum.update(body);
-        return Buffer.from(await checksum.digest()).toString("base64");
-    },
-    sha1: (body) => createHash("sha1").update(body).digest("base64"),
-    sha256: (body) => createHash("sha256").update(body).digest("base64"),
-};
+/** S3's flexible checksum algorithms, as they appear in x-amz-checksum-<algorithm>. */
+export const CHECKSUM_ALGORITHMS = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
-function uint32Base64(value: number): string {
+export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
+    return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
+}
+
+/** A checksum computed chunk by chunk (a part streamed to disk, an object read part by part): its raw bytes. */
+export interface ChecksumHasher {
+    update(chunk: Uint8Array): void;
+    digest(): Promise<Buffer>;
+}
+
+export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+    switch (algorithm) {
+        case "crc32": {
+            let value = 0;
+            return {
+                update: (chunk) => {
+                    value = crc32(chunk, value);
+                },
+                digest: async () => uint32Bytes(value),
+            };
+        }
+        case "crc32c": {
+            const checksum = new Crc32c();
+            return {
+                update: (chunk) => void checksum.update(chunk),
+                digest: async () => uint32Bytes(checksum.digest()),
+            };
+        }
+        case "crc64nvme": {
+            const checksum = new Crc64Nvme();
+            return {
+                update: (chunk) => checksum.update(chunk),
+                digest: async () => Buffer.from(await checksum.digest()),
+            };
+        }
+        case "sha1":
+        case "sha256": {
+            const hash = createHash(algorithm);
+            return { update: (chunk) => void hash.update(chunk), digest: async () => hash.digest() };
+        }
+    }
+}
+
+/** A body's checksum as S3 writes it (base64). */
+export async function checksumOf(algorithm: ChecksumAlgorithm, body: Uint8Array): Promise<string> {
+    const hasher = checksumHasher(algorithm);
+    hasher.update(body);
+    return (await hasher.digest()).toString("base64");
+}
+
+function uint32Bytes(value: number): Buffer {
     const bytes = Buffer.alloc(4);
     bytes.writeUInt32BE(value >>> 0);
-    return bytes.toString("base64");
+    return bytes;
 }
 
 /** The checksums claimed for a body: x-amz-checksum-<algorithm> → base64 value. */
-export type ChecksumClaims = Map<string, string>;
+export type ChecksumClaims = Map<ChecksumAlgorithm, string>;
 
 export function checksumClaims(
     query: URLSearchParams,
     headers: Record<string, string | string[] | undefined>,
 ): ChecksumClaims {
     const claims: ChecksumClaims = new Map();
-    for (const algorithm of Object.keys(ALGORITHMS)) {
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
         const name = `x-amz-checksum-${algorithm}`;
         const header = headers[name];
         const claimed = query.get(name) ?? (Array.isArray(header) ? header[0] : header);
@@ -52,9 +94,22 @@ export function hasChecksumClaim(
     );
 }
 
-export async function verifyChecksums(claims: ChecksumClaims, body: Buffer): Promise<S3Failure | undefined> {
+/** S3's answer to an x-amz-checksum-<algorithm> (or x-amz-checksum-algorithm) naming no algorithm it has. */
+export function unsupportedAlgorithm(): S3Failure {
+    return s3Failure(
+        400,
+        "InvalidRequest",
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+    );
+}
+
+export async function verifyChecksums(
+    claims: ReadonlyMap<string, string>,
+    body: Buffer,
+): Promise<S3Failure | undefined> {
     for (const [algorithm, claimed] of claims) {
-        if ((await ALGORITHMS[algorithm](body)) !== claimed) {
+        if (!isChecksumAlgorithm(algorithm)) return unsupportedAlgorithm();
+        if ((await checksumOf(algorithm, body)) !== claimed) {
             return s3Failure(
                 400,
                 "BadDigest",

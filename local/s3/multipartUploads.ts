@@ -5,9 +5,10 @@
 // - CompleteMultipartUpload takes the key from its upload record, not the request, ignores the ETags, the order and
 //   the 5 MiB minimum part size, and answers the plain MD5 as ETag.
 // Here: an upload belongs to one bucket and key; parts 1..10000; a part replaces an earlier one of its number only
-// once it has fully arrived; Complete checks order, ETags and sizes, then writes the object in one step (s3rver's
-// putObject, made atomic by atomicStore.ts) and forgets the upload; Abort drops it. Uploads live in memory: a
-// restart of local mode forgets them (S3 keeps them until the lifecycle rule aborts them).
+// once it has fully arrived; Complete checks order, ETags, sizes and checksums (local/s3/multipartChecksums.ts),
+// then writes the object in one step (s3rver's putObject, made atomic by atomicStore.ts) and forgets the upload;
+// Abort drops it. Uploads live in memory: a restart of local mode forgets them (S3 keeps them until the lifecycle
+// rule aborts them).
 // Rules: https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html,
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html ("Error codes"),
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html,
@@ -20,12 +21,21 @@ import * as os from "os";
 import * as path from "path";
 import { Readable, Transform } from "stream";
 import { pipeline } from "stream/promises";
-import { S3Failure, s3Failure } from "./s3Failure";
+import { readRequestBody } from "../../functions/shared/httpEvent";
+import { checksumClaims, checksumHasher } from "./checksumVerify";
+import {
+    completionHeaderFailure,
+    createdChecksum,
+    objectChecksum,
+    partChecksumFailure,
+    UploadChecksum,
+} from "./multipartChecksums";
+import { checksumElements, completeParts, listPartsAnswer, MultipartAnswer, xmlAnswer } from "./multipartXml";
+import { escapeXml as xml, S3Failure, s3Failure } from "./s3Failure";
 
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 export const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
 export const MAX_PART_NUMBER = 10_000;
-const DEFAULT_MAX_PARTS_LISTED = 1000;
 /** The body of a CompleteMultipartUpload naming 10,000 parts stays well under this. */
 const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -49,7 +59,8 @@ interface Part {
     size: number;
     file: string;
     lastModified: Date;
-    /** The checksums the part was sent with (already verified against its bytes): algorithm → base64. */
+    /** Its checksums (algorithm → base64): those it was sent with (verified against its bytes), and the upload's
+     *  algorithm's, computed when it was not sent. */
     checksums: Map<string, string>;
 }
 
@@ -61,13 +72,11 @@ interface Upload {
     parts: Map<number, Part>;
     folder: string;
     completing: boolean;
+    /** The checksum algorithm and type it was created with, if any. */
+    checksum?: UploadChecksum;
 }
 
-export interface MultipartAnswer {
-    status: number;
-    headers?: Record<string, string>;
-    body?: string;
-}
+export type { MultipartAnswer };
 
 /** What a completed upload wrote: the caller announces it (events, variant clean-up). */
 export interface CompletedObject {
@@ -84,7 +93,7 @@ export interface MultipartRequest {
     /** The body, when the gate already read it (a signed payload hash or a checksum to verify). */
     body?: Buffer;
     /** UploadPart: the x-amz-checksum-* values the gate verified against the body. */
-    checksums?: Map<string, string>;
+    checksums?: ReadonlyMap<string, string>;
 }
 
 /** Headers of CreateMultipartUpload that the object keeps (as PutObject's would). */
@@ -110,7 +119,7 @@ export class MultipartUploads {
         if (request.operation === "create") {
             if (!(await this.bucketExists(request.bucket)))
                 return s3Failure(404, "NoSuchBucket", "The specified bucket does not exist");
-            return { answer: await this.create(request) };
+            return this.create(request);
         }
         const uploadId = request.query.get("uploadId") ?? "";
         const upload = this.uploads.get(uploadId);
@@ -125,7 +134,7 @@ export class MultipartUploads {
             case "uploadPart":
                 return this.uploadPart(upload, request);
             case "listParts":
-                return this.listParts(uploadId, upload, request.query);
+                return listPartsAnswer({ uploadId, ...upload, parts: [...upload.parts.values()] }, request.query);
             case "complete":
                 return this.complete(uploadId, upload, request);
             case "abort":
@@ -139,7 +148,9 @@ export class MultipartUploads {
         await fs.promises.rm(this.root, { recursive: true, force: true });
     }
 
-    private async create(request: MultipartRequest): Promise<MultipartAnswer> {
+    private async create(request: MultipartRequest): Promise<S3Failure | { answer: MultipartAnswer }> {
+        const created = createdChecksum(request.req.headers);
+        if ("code" in created) return created;
         const uploadId = randomBytes(48).toString("base64url");
         const folder = path.join(this.root, createHash("sha256").update(uploadId).digest("hex"));
         await fs.promises.mkdir(folder);
@@ -154,11 +165,19 @@ export class MultipartUploads {
             parts: new Map(),
             folder,
             completing: false,
+            checksum: created.checksum,
         });
-        return xmlAnswer(
+        const answer = xmlAnswer(
             "InitiateMultipartUploadResult",
             `<Bucket>${xml(request.bucket)}</Bucket><Key>${xml(request.key)}</Key><UploadId>${uploadId}</UploadId>`,
         );
+        if (created.checksum)
+            answer.headers = {
+                ...answer.headers,
+                "x-amz-checksum-algorithm": created.checksum.algorithm.toUpperCase(),
+                "x-amz-checksum-type": created.checksum.type,
+            };
+        return { answer };
     }
 
     private async uploadPart(upload: Upload, request: MultipartRequest) {
@@ -172,6 +191,12 @@ export class MultipartUploads {
             return s3Failure(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
         if (Number(declared) > MAX_PART_BYTES)
             return s3Failure(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+        const claims = request.checksums ?? new Map<string, string>();
+        const checksumFailure = partChecksumFailure(upload.checksum, claims);
+        if (checksumFailure) return checksumFailure;
+        // S3 computes the upload's checksum of a part sent without it.
+        const algorithm = upload.checksum?.algorithm;
+        const computed = algorithm && !claims.has(algorithm) ? checksumHasher(algorithm) : undefined;
         // Written beside the current part and renamed over it only when whole: a cut upload keeps the old part.
         const temporary = path.join(upload.folder, `.${randomBytes(8).toString("hex")}`);
         const md5 = createHash("md5");
@@ -182,6 +207,7 @@ export class MultipartUploads {
                 new Transform({
                     transform(chunk: Buffer, _encoding, callback) {
                         md5.update(chunk);
+                        computed?.update(chunk);
                         size += chunk.length;
                         callback(null, chunk);
                     },
@@ -213,50 +239,18 @@ export class MultipartUploads {
             size,
             file,
             lastModified: new Date(),
-            checksums: new Map(request.checksums ?? []),
+            checksums: new Map(claims),
         };
+        if (algorithm && computed) part.checksums.set(algorithm, (await computed.digest()).toString("base64"));
         upload.parts.set(number, part);
-        return { answer: { status: 200, headers: { etag: `"${part.md5}"` } } };
-    }
-
-    private listParts(uploadId: string, upload: Upload, query: URLSearchParams) {
-        const maxText = query.get("max-parts");
-        const markerText = query.get("part-number-marker");
-        const maxParts = maxText === null ? DEFAULT_MAX_PARTS_LISTED : Number(maxText);
-        const marker = markerText === null ? 0 : Number(markerText);
-        if (!Number.isInteger(maxParts) || maxParts < 0)
-            return s3Failure(400, "InvalidArgument", "Argument max-parts must be an integer between 0 and 2147483647");
-        if (!Number.isInteger(marker) || marker < 0)
-            return s3Failure(
-                400,
-                "InvalidArgument",
-                "Argument part-number-marker must be an integer between 0 and 2147483647",
-            );
-        const after = [...upload.parts.values()]
-            .filter((part) => part.number > marker)
-            .sort((a, b) => a.number - b.number);
-        const page = after.slice(0, Math.min(maxParts, DEFAULT_MAX_PARTS_LISTED));
-        const truncated = after.length > page.length;
-        const next = page.length > 0 ? page[page.length - 1].number : marker;
-        const parts = page
-            .map(
-                (part) =>
-                    `<Part><PartNumber>${part.number}</PartNumber><LastModified>${part.lastModified.toISOString()}</LastModified>` +
-                    `<ETag>"${part.md5}"</ETag><Size>${part.size}</Size>${checksumElements(part.checksums)}</Part>`,
-            )
-            .join("");
-        return {
-            answer: xmlAnswer(
-                "ListPartsResult",
-                `<Bucket>${xml(upload.bucket)}</Bucket><Key>${xml(upload.key)}</Key><UploadId>${uploadId}</UploadId>` +
-                    `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${next}</NextPartNumberMarker>` +
-                    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts}<StorageClass>STANDARD</StorageClass>`,
-            ),
-        };
+        const checksumHeaders = Object.fromEntries(
+            [...part.checksums].map(([name, value]) => [`x-amz-checksum-${name}`, value]),
+        );
+        return { answer: { status: 200, headers: { etag: `"${part.md5}"`, ...checksumHeaders } } };
     }
 
     private async complete(uploadId: string, upload: Upload, request: MultipartRequest) {
-        const body = request.body ?? (await readAll(request.req, MAX_COMPLETE_BODY_BYTES));
+        const body = request.body ?? (await readRequestBody(request.req, MAX_COMPLETE_BODY_BYTES));
         if (!body) return s3Failure(400, "MaxMessageLengthExceeded", "Your request was too big.");
         const listed = completeParts(body.toString("utf8"));
         if (!listed || listed.length === 0)
@@ -265,6 +259,10 @@ export class MultipartUploads {
                 "MalformedXML",
                 "The XML you provided was not well-formed or did not validate against our published schema",
             );
+        // CompleteMultipartUpload's checksum headers are the object's checksum, not its XML body's.
+        const claims = checksumClaims(request.query, request.req.headers);
+        const headerFailure = completionHeaderFailure(upload.checksum, request.req.headers, claims);
+        if (headerFailure) return headerFailure;
         const chosen: Part[] = [];
         for (const [index, { number, etag, checksums }] of listed.entries()) {
             if (index > 0 && number <= listed[index - 1].number)
@@ -293,6 +291,12 @@ export class MultipartUploads {
                 "EntityTooSmall",
                 "Your proposed upload is smaller than the minimum allowed object size.",
             );
+        const checksum = await objectChecksum(
+            upload.checksum,
+            claims,
+            chosen.map((part, index) => ({ ...part, listed: listed[index].checksums })),
+        );
+        if ("code" in checksum) return checksum;
         if (conditional(request.req.headers["if-none-match"]) === "*" && (await this.exists(upload.bucket, upload.key)))
             return s3Failure(
                 412,
@@ -316,7 +320,10 @@ export class MultipartUploads {
         return {
             answer: xmlAnswer(
                 "CompleteMultipartUploadResult",
-                `<Location>${xml(location)}</Location><Bucket>${xml(upload.bucket)}</Bucket><Key>${xml(upload.key)}</Key><ETag>${xml(etag)}</ETag>`,
+                `<Location>${xml(location)}</Location><Bucket>${xml(upload.bucket)}</Bucket><Key>${xml(upload.key)}</Key><ETag>${xml(etag)}</ETag>` +
+                    (upload.checksum && checksum.value
+                        ? `${checksumElements(new Map([[upload.checksum.algorithm, checksum.value]]))}<ChecksumType>${upload.checksum.type}</ChecksumType>`
+                        : ""),
             ),
             created: { bucket: upload.bucket, key: upload.key },
         };
@@ -362,58 +369,6 @@ export class MultipartUploads {
     }
 }
 
-/** The <Part> list of a CompleteMultipartUpload body; undefined when it is not that document. */
-function completeParts(text: string): { number: number; etag: string; checksums: Map<string, string> }[] | undefined {
-    if (!/<CompleteMultipartUpload[\s>]/.test(text)) return undefined;
-    const parts: { number: number; etag: string; checksums: Map<string, string> }[] = [];
-    for (const [, inner] of text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
-        const number = /<PartNumber>\s*(\d{1,5})\s*<\/PartNumber>/.exec(inner)?.[1];
-        const etag = /<ETag>([^<]*)<\/ETag>/.exec(inner)?.[1];
-        if (number === undefined || etag === undefined) return undefined;
-        const checksums = new Map(
-            [...inner.matchAll(/<Checksum(CRC32C?|CRC64NVME|SHA1|SHA256)>([^<]*)<\/Checksum\1>/g)].map(
-                ([, algorithm, value]) => [algorithm.toLowerCase(), value.trim()],
-            ),
-        );
-        parts.push({ number: Number(number), etag: etag.replace(/&quot;/g, '"'), checksums });
-    }
-    return parts;
-}
-
-/** A part's checksums as ListParts names them (<ChecksumCRC32>…). */
-function checksumElements(checksums: Map<string, string>): string {
-    return [...checksums]
-        .map(([algorithm, value]) => {
-            const tag = `Checksum${algorithm.toUpperCase()}`;
-            return `<${tag}>${xml(value)}</${tag}>`;
-        })
-        .join("");
-}
-
-async function readAll(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > limit) return undefined;
-        chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks);
-}
-
 function conditional(value: string | string[] | undefined): string | undefined {
     return (Array.isArray(value) ? value[0] : value)?.trim();
-}
-
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-function xml(text: string): string {
-    return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
-}
-
-function xmlAnswer(root: string, inner: string): MultipartAnswer {
-    return {
-        status: 200,
-        headers: { "content-type": "application/xml" },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`,
-    };
 }

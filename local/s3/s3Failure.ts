@@ -12,8 +12,12 @@ export function s3Failure(status: number, code: string, message: string): S3Fail
 
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 
+/** Text as XML character data or an attribute value. */
+export function escapeXml(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
+
 export function s3ErrorXml(failure: S3Failure, requestId: string): string {
-    const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
     return (
         `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(failure.code)}</Code>` +
         `<Message>${escapeXml(failure.message)}</Message><RequestId>${escapeXml(requestId)}</RequestId></Error>`

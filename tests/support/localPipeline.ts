@@ -23,10 +23,11 @@ export async function startTestPipeline(
 }
 
 /** Polls an upload's status URL until the ingest function has decided (ready or rejected); answers the status.
- *  404 means its event has not been handled yet. Bounded by attempts, not by a clock. */
-export async function awaitChecked(statusUrl: string): Promise<any> {
+ *  404 means its event has not been handled yet. Bounded by attempts, not by a clock. With jwtIssuer, pass the
+ *  owner's Authorization header. */
+export async function awaitChecked(statusUrl: string, headers: Record<string, string> = {}): Promise<any> {
     for (let attempt = 0; attempt < 1200; attempt++) {
-        const response = await fetch(statusUrl);
+        const response = await fetch(statusUrl, { headers });
         if (response.ok) {
             const status = (await response.json()) as { status?: string };
             if (status.status === "ready" || status.status === "rejected") return status;

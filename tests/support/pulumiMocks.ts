@@ -1,4 +1,5 @@
 // Loaded once by mocha (.mocharc) before any spec: installs the Pulumi mocks every infra spec shares.
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -82,7 +83,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 domainName: `d${name.replace(/\W/g, "")}.cloudfront.net`,
             };
         case "aws:kms/key:Key": {
-            const keyId = `0000abcd-${Buffer.from(name).toString("hex").slice(0, 4).padEnd(4, "0")}-4000-8000-000000000000`;
+            // A key id per resource name (two keys must never share an ARN, or a policy naming one names both).
+            const keyId = `0000abcd-0000-4000-8000-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
             return { keyId, arn: arn("kms", `key/${keyId}`) };
         }
         case "aws:iam/role:Role":
