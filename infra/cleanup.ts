@@ -12,6 +12,8 @@ import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { allowBucketToInvoke } from "./bucketEvents";
+import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
+import { asyncInvokeConfig } from "./failureQueue";
 
 export interface CleanupArgs {
     bucketArn: pulumi.Input<string>;
@@ -21,6 +23,8 @@ export interface CleanupArgs {
     distributionArn: pulumi.Input<string>;
     /** allowAnyResolution: the sizes are listed as the bucket's "<W>x<H>/" prefixes, so the root may be listed. */
     listSizePrefixes: boolean;
+    /** Where Lambda sends the record of an event every attempt failed, to wait for an operator. */
+    failureQueueArn: pulumi.Input<string>;
 }
 
 /**
@@ -39,7 +43,7 @@ export class Cleanup extends pulumi.ComponentResource {
     constructor(name: string, args: CleanupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:Cleanup", name, {}, opts);
 
-        const { role, logGroup } = lambdaExecution(
+        const { role, logGroup, policy } = lambdaExecution(
             `${name}-handler`,
             [
                 {
@@ -95,6 +99,14 @@ export class Cleanup extends pulumi.ComponentResource {
                       ]
                     : []),
                 {
+                    // Lambda sends the on-failure record with the function's role
+                    // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+                    sid: "SendFailureRecords",
+                    effect: "Allow",
+                    actions: ["sqs:SendMessage"],
+                    resources: [args.failureQueueArn],
+                },
+                {
                     // The resource type of CreateInvalidation is the distribution
                     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
                     sid: "InvalidateThisDistribution",
@@ -114,7 +126,7 @@ export class Cleanup extends pulumi.ComponentResource {
                 runtime: LAMBDA_RUNTIME,
                 architectures: ["arm64"],
                 memorySize: 256,
-                timeout: 60,
+                timeout: CLEANUP_INVOCATION.timeoutSeconds,
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(cleanupHandlerFactory),
@@ -122,6 +134,14 @@ export class Cleanup extends pulumi.ComponentResource {
                 environment: { variables: pulumi.output(args.settings).apply(encodeCleanupSettings) },
             },
             { parent: this, dependsOn: [logGroup] },
+        );
+
+        // Retries and event age bounded; what still fails waits in the cleanup failures queue for an operator.
+        asyncInvokeConfig(
+            `${name}-invoke-config`,
+            { functionName: handler.name, policy: CLEANUP_INVOCATION, failureQueueArn: args.failureQueueArn },
+            this,
+            [policy],
         );
 
         this.invokePermission = allowBucketToInvoke(
