@@ -22,14 +22,14 @@ export async function startTestPipeline(
     };
 }
 
-/** Polls an upload's status URL until the ingest function has decided (ready or rejected); answers the status.
+/** Polls an upload's status URL until the status is final (ready, rejected or failed); answers the status.
  *  404 means its event has not been handled yet. Bounded by attempts, not by a clock. */
 export async function awaitChecked(statusUrl: string): Promise<any> {
     for (let attempt = 0; attempt < 1200; attempt++) {
         const response = await fetch(statusUrl);
         if (response.ok) {
             const status = (await response.json()) as { status?: string };
-            if (status.status === "ready" || status.status === "rejected") return status;
+            if (status.status === "ready" || status.status === "rejected" || status.status === "failed") return status;
         } else if (response.status !== 404) {
             throw new Error(`status ${response.status}: ${await response.text()}`);
         }
