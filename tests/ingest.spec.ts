@@ -362,6 +362,20 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             }
         });
 
+        it("an AVIF or WebP original keeps its format in every variant (the edge never rewrites its URI): only its plain variants are made", async () => {
+            for (const [bytes, type, extension] of [
+                [await webpBytes(64, 48), "image/webp", "webp"],
+                [await avifBytes(64, 48), "image/avif", "avif"],
+            ] as const) {
+                const { keys, status } = await ingest(bytes, type, extension, eager(["32x24"], ["avif", "webp"]));
+                expect(status.storedVariants, extension).to.deep.equal([`32x24/${keys.finalKey}`]);
+                for (const format of ["avif", "webp"])
+                    expect(await read(`32x24/${format}/${keys.finalKey}`), `${extension} ${format}`).to.equal(
+                        undefined,
+                    );
+            }
+        });
+
         it("no eager settings (or an empty list): no variant is stored, storedVariants is empty", async () => {
             for (const overrides of [{}, eager([])]) {
                 const { keys, status } = await ingest(await jpegBytes(120, 80), "image/jpeg", "jpg", overrides);

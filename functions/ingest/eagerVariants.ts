@@ -5,7 +5,7 @@ import { performance } from "perf_hooks";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../resize/renderVariant";
 import { putVariantCommand } from "../resize/storeVariant";
-import { formatVariantKey } from "../shared/bucketLayout";
+import { formatVariantKey, isVariantFormat } from "../shared/bucketLayout";
 import type { IngestSettings } from "./settings";
 import { TimeBudget, UNLIMITED } from "./timeBudget";
 
@@ -40,10 +40,12 @@ export async function makeEagerVariants(
     const deferred: string[] = [];
     const eager = settings.eager;
     if (!eager) return { stored, failed, deferred };
-    // Each size in the original's format and in each format browsers are sent (autoFormat).
-    const wanted = eager.resolutions.flatMap((size) =>
-        [undefined, ...eager.formats].map((format) => ({ size, format })),
-    );
+    // Each size in the original's format and in each format browsers are sent (autoFormat). An AVIF or WebP
+    // original keeps its format in every variant and the edge never rewrites its URI (KEPT_EXTENSIONS in
+    // functions/edge/): its plain variant is its only one; format keys would be the same bytes nobody asks for.
+    const extension = finalKey.slice(finalKey.lastIndexOf(".") + 1);
+    const formats = isVariantFormat(extension) ? [] : eager.formats;
+    const wanted = eager.resolutions.flatMap((size) => [undefined, ...formats].map((format) => ({ size, format })));
     let slowestMs = budget.firstEstimateMs;
     for (const { size, format } of wanted) {
         const key = formatVariantKey(size, format, finalKey);
