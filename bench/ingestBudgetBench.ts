@@ -20,7 +20,7 @@ import { readStatus } from "../functions/shared/statusStore";
 import { photoLike } from "./corpus";
 import { round } from "./stats";
 
-/** Ten sizes, from a thumbnail to a 1440p hero image: MAX_EAGER_RESOLUTIONS of them. */
+/** Ten sizes, from a thumbnail to the largest maxResizeDimension allows by default: MAX_EAGER_RESOLUTIONS of them. */
 export const BUDGET_SIZES = [
     "160x160",
     "320x240",
@@ -31,7 +31,7 @@ export const BUDGET_SIZES = [
     "1280x720",
     "1600x900",
     "1920x1080",
-    "2560x1440",
+    "2048x1152",
 ];
 const FORMATS = ["jpg", "png", "webp", "avif"] as const;
 const CONTENT_TYPES = { jpg: "image/jpeg", png: "image/png", webp: "image/webp", avif: "image/avif" } as const;
