@@ -16,6 +16,8 @@
 //   3. eager variants are written again (same key, same rendering): each stored variant stays in place;
 //   4. the staged object is deleted last, so until the status is final and published, a retry has its input.
 import { AsyncInvocationPolicy, retryWindowSeconds } from "../shared/asyncInvocation";
+import type { StoredStatus } from "../shared/statusStore";
+import { statusWithoutImage, UploadStatus } from "../shared/uploadStatus";
 
 /**
  * Ingest's invoke config. 60 s: the eager variants are made within it (functions/ingest/timeBudget.ts; the
@@ -32,3 +34,16 @@ export const INGEST_INVOCATION: AsyncInvocationPolicy = {
 /** After this long a status still pending will never change: the status route answers it as failed
  *  (processing_timeout). 60 × 3 + 60 + 120 + 900 = 1,260 s, 21 minutes. */
 export const INGEST_RETRY_WINDOW_SECONDS = retryWindowSeconds(INGEST_INVOCATION);
+
+/**
+ * A status as the status route answers it at `now`: as stored, except a pending one written longer ago than the
+ * retry window, which will never change (its failure consumer did not run either): failed, processing_timeout.
+ */
+export function statusAsOf(stored: StoredStatus, now: number): UploadStatus {
+    const pendingMs = now - (stored.lastModified?.getTime() ?? now);
+    if (stored.status.status !== "pending" || pendingMs <= INGEST_RETRY_WINDOW_SECONDS * 1000) return stored.status;
+    return statusWithoutImage("failed", stored.status.key, {
+        code: "processing_timeout",
+        message: `The upload was not processed within ${INGEST_RETRY_WINDOW_SECONDS / 60} minutes; upload it again`,
+    });
+}

@@ -9,9 +9,9 @@ import { contentTypeForExtension, IMAGE_EXTENSIONS, ImageContentType, isImageCon
 import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
 import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
-import { statusWithoutImage, UploadStatus } from "../shared/uploadStatus";
+import type { UploadStatus } from "../shared/uploadStatus";
 import { readStatus as readStoredStatus } from "../shared/statusStore";
-import { INGEST_RETRY_WINDOW_SECONDS } from "../ingest/retryPolicy";
+import { statusAsOf } from "../ingest/retryPolicy";
 import { companionRoutes } from "./companionRoutes";
 
 export interface PresignDependencies {
@@ -149,9 +149,8 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
      * An upload's status object (status/<id>.json, written by the ingest function). With auth the id is the
      * caller's own: the owner segment comes from the JWT, never from the path. The role may list status/, so S3
      * answers a missing object 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
-     * "Permissions"); AccessDenied is a misconfiguration, never an unknown upload. A status pending for longer
-     * than ingest's whole retry window will never change (its failure consumer did not run either): it is answered
-     * as failed, processing_timeout, the second line of defence (functions/ingest/retryPolicy.ts).
+     * "Permissions"); AccessDenied is a misconfiguration, never an unknown upload. A status pending past ingest's
+     * retry window is answered failed, the second line of defence (statusAsOf, functions/ingest/retryPolicy.ts).
      */
     async function readStatus(uuid: string, event: HttpEvent): Promise<UploadStatus> {
         if (!UPLOAD_UUID_PATTERN.test(uuid))
@@ -163,12 +162,7 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
             throw error;
         });
         if (!stored) throw new HttpError(404, "unknown_upload", "No upload with this id (yet)");
-        const pendingMs = now() - (stored.lastModified?.getTime() ?? now());
-        if (stored.status.status !== "pending" || pendingMs <= INGEST_RETRY_WINDOW_SECONDS * 1000) return stored.status;
-        return statusWithoutImage("failed", stored.status.key, {
-            code: "processing_timeout",
-            message: `The upload was not processed within ${INGEST_RETRY_WINDOW_SECONDS / 60} minutes; upload it again`,
-        });
+        return statusAsOf(stored, now());
     }
 
     // Uppy's S3 plugin (companionEndpoint): the same rules as the routes below (functions/presign/companionRoutes.ts).
