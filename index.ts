@@ -15,6 +15,8 @@ import { eagerFormatsFromConfig, ingestSettingsFromConfig } from "./functions/in
 import { Cleanup } from "./infra/cleanup";
 import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
 import { BucketEvents } from "./infra/bucketEvents";
+import { IngestFailures } from "./infra/ingestFailures";
+import { FailureQueue } from "./infra/failureQueue";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
@@ -59,8 +61,17 @@ const containerResizer =
         : undefined;
 
 // Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's). Each
-// final status is published to the upload events topic, which only the ingest role may publish to.
+// final status is published to the upload events topic, which only ingest and its failure consumer may publish
+// to. An event every ingest attempt failed ends in the failure queue, whose consumer writes `failed`.
 const uploadEvents = new UploadEvents("upload-events");
+const ingestFailures = new IngestFailures("ingest-failures", {
+    bucketArn: images.bucketArn,
+    settings: pulumi
+        .all([images.bucketName, uploadEvents.topicArn])
+        .apply(([bucket, uploadEventsTopicArn]) => ({ bucket, uploadEventsTopicArn })),
+    kmsKeyArn: images.kmsKeyArn,
+    uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
+});
 const ingest = new Ingest("ingest", {
     bucketArn: images.bucketArn,
     settings: pulumi
@@ -74,8 +85,9 @@ const ingest = new Ingest("ingest", {
     eagerResolutions: config.eagerResolutions,
     eagerFormats: eagerFormatsFromConfig(config),
     uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
+    failureQueueArn: ingestFailures.queueArn,
 });
-uploadEvents.allowOnlyPublisher(ingest.roleArn);
+uploadEvents.allowOnlyPublishers([ingest.roleArn, ingestFailures.roleArn]);
 
 const cdn = new CdnDistribution("cdn", {
     bucketName: images.bucketName,
@@ -103,6 +115,8 @@ const cdn = new CdnDistribution("cdn", {
 });
 
 // Originals removed or overwritten under uploads/: their variants (and status) go, their CDN paths are invalidated.
+// An event every attempt failed waits in the cleanup failures queue for an operator.
+const cleanupFailures = new FailureQueue("cleanup-failures");
 const cleanup = new Cleanup("cleanup", {
     bucketArn: images.bucketArn,
     settings: pulumi
@@ -110,6 +124,7 @@ const cleanup = new Cleanup("cleanup", {
         .apply(([bucket, distributionId]) => cleanupSettingsFromConfig(config, { bucket, distributionId })),
     distributionArn: cdn.distributionArn,
     listSizePrefixes: config.allowedResolutions.length === 0,
+    failureQueueArn: cleanupFailures.queueArn,
 });
 
 // The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
@@ -159,5 +174,12 @@ export const uploadApiUrl = uploads.url;
 export const kmsKeyArn = images.kmsKeyArn;
 /** For a key you brought (kmsKeyArn = its ARN): add this statement to its key policy, or CloudFront cannot read. */
 export const kmsKeyPolicyStatement = kmsStatementToAdd;
-/** Subscribe your backend here: each upload's final status JSON, message attribute `status` (ready | rejected). */
+/** Subscribe your backend here: each upload's final status JSON, message attribute `status` (ready | rejected |
+ *  failed). */
 export const uploadEventsTopicArn = uploadEvents.topicArn;
+/** Records of ingest events that failed every attempt (its consumer writes `failed`), and those the consumer
+ *  could not handle in 5 receives (an operator's). */
+export const ingestFailureQueueUrl = ingestFailures.queueUrl;
+export const ingestFailureDeadLetterQueueUrl = ingestFailures.deadLetterQueueUrl;
+/** Records of cleanup events that failed every attempt: an operator's, kept 14 days. */
+export const cleanupFailureQueueUrl = cleanupFailures.queueUrl;

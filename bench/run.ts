@@ -19,6 +19,7 @@ import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
 import { avifTuningFigures, benchAvifTuning, benchFormats, formatFigures } from "./formatBench";
 import { benchIngest } from "./ingestBench";
+import { benchIngestBudget, budgetFigures } from "./ingestBudgetBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -149,6 +150,16 @@ async function main(): Promise<void> {
         const ingest = await benchIngest(images, runs);
         results.ingest = ingest;
         for (const figure of ingest.figures) figures.push({ section: "ingest", ...figure });
+
+        console.log("ingest's worst case against its timeout (largest original, 10 eager sizes, 1 thread) …");
+        const budget = await benchIngestBudget(
+            s3,
+            BUCKET,
+            path.join(PROJECT_DIR, ".build", "bench-corpus"),
+            console.log,
+        );
+        results.ingestBudget = budget;
+        for (const figure of budgetFigures(budget)) figures.push({ section: "ingest budget", ...figure });
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cleanupHandlerFactory } from "../functions/cleanup/handler";
-import { CLEANUP_TIMEOUT_SECONDS } from "../functions/cleanup/invalidate";
 import { CleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
@@ -13,6 +12,8 @@ import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
 import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import { allowBucketToInvoke } from "./bucketEvents";
+import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
+import { asyncInvokeConfig } from "./failureQueue";
 
 export interface CleanupArgs {
     bucketArn: pulumi.Input<string>;
@@ -22,6 +23,8 @@ export interface CleanupArgs {
     distributionArn: pulumi.Input<string>;
     /** allowAnyResolution: the sizes are listed as the bucket's "<W>x<H>/" prefixes, so the root may be listed. */
     listSizePrefixes: boolean;
+    /** Where Lambda sends the record of an event every attempt failed, to wait for an operator. */
+    failureQueueArn: pulumi.Input<string>;
 }
 
 /**
@@ -40,7 +43,7 @@ export class Cleanup extends pulumi.ComponentResource {
     constructor(name: string, args: CleanupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:Cleanup", name, {}, opts);
 
-        const { role, logGroup } = lambdaExecution(
+        const { role, logGroup, policy } = lambdaExecution(
             `${name}-handler`,
             [
                 {
@@ -119,6 +122,14 @@ export class Cleanup extends pulumi.ComponentResource {
                       ]
                     : []),
                 {
+                    // Lambda sends the on-failure record with the function's role
+                    // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+                    sid: "SendFailureRecords",
+                    effect: "Allow",
+                    actions: ["sqs:SendMessage"],
+                    resources: [args.failureQueueArn],
+                },
+                {
                     // The resource type of CreateInvalidation is the distribution
                     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
                     sid: "InvalidateThisDistribution",
@@ -139,7 +150,7 @@ export class Cleanup extends pulumi.ComponentResource {
                 architectures: ["arm64"],
                 memorySize: 256,
                 // The invalidation's retries take at most half of it (functions/cleanup/invalidate.ts).
-                timeout: CLEANUP_TIMEOUT_SECONDS,
+                timeout: CLEANUP_INVOCATION.timeoutSeconds,
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(cleanupHandlerFactory),
@@ -147,6 +158,14 @@ export class Cleanup extends pulumi.ComponentResource {
                 environment: { variables: pulumi.output(args.settings).apply(encodeCleanupSettings) },
             },
             { parent: this, dependsOn: [logGroup] },
+        );
+
+        // Retries and event age bounded; what still fails waits in the cleanup failures queue for an operator.
+        asyncInvokeConfig(
+            `${name}-invoke-config`,
+            { functionName: handler.name, policy: CLEANUP_INVOCATION, failureQueueArn: args.failureQueueArn },
+            this,
+            [policy],
         );
 
         this.invokePermission = allowBucketToInvoke(

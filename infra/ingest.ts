@@ -13,9 +13,8 @@ import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import type { LambdaArchitecture } from "./resizerArchive";
 import { allowBucketToInvoke } from "./bucketEvents";
-
-/** Ingest reads, checks and (when metadata must go) re-encodes one upload; far below Lambda's 900 s. */
-export const INGEST_TIMEOUT_SECONDS = 60;
+import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
+import { asyncInvokeConfig } from "./failureQueue";
 
 export interface IngestArgs {
     bucketArn: pulumi.Input<string>;
@@ -33,12 +32,15 @@ export interface IngestArgs {
     eagerFormats: VariantFormat[];
     /** The upload events topic (infra/uploadEvents.ts) and its key: the role may publish there, nowhere else. */
     uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
+    /** Where Lambda sends the record of an event every attempt failed (infra/ingestFailures.ts). */
+    failureQueueArn: pulumi.Input<string>;
 }
 
 /**
  * The ingest Lambda, which the bucket notification (infra/bucketEvents.ts) runs for every object created under
  * incoming/: each upload is checked, cleaned and announced (status/<id>.json) before it reaches uploads/, where
- * the CDN reads.
+ * the CDN reads. Its invoke config (functions/ingest/retryPolicy.ts) bounds the retries and the event age and sends
+ * what still fails to the failure queue, whose consumer ends the upload as failed.
  */
 export class Ingest extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
@@ -51,7 +53,7 @@ export class Ingest extends pulumi.ComponentResource {
         super("image-pipeline:upload:Ingest", name, {}, opts);
 
         const staged = pulumi.interpolate`${args.bucketArn}/${STAGING_KEYS_PATTERN}`;
-        const { role, logGroup } = lambdaExecution(
+        const { role, logGroup, policy } = lambdaExecution(
             `${name}-handler`,
             [
                 {
@@ -68,6 +70,22 @@ export class Ingest extends pulumi.ComponentResource {
                         pulumi.interpolate`${args.bucketArn}/${ORIGINAL_KEYS_PATTERN}`,
                         pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`,
                     ],
+                },
+                {
+                    // A conditional write of pending that finds a status (412) reads whether it is final
+                    // (functions/ingest/retryPolicy.ts, rule 1).
+                    sid: "ReadStatus",
+                    effect: "Allow",
+                    actions: ["s3:GetObject"],
+                    resources: [pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`],
+                },
+                {
+                    // Lambda sends the on-failure record with the function's role
+                    // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+                    sid: "SendFailureRecords",
+                    effect: "Allow",
+                    actions: ["sqs:SendMessage"],
+                    resources: [args.failureQueueArn],
                 },
                 ...(args.eagerResolutions.length > 0
                     ? [
@@ -128,7 +146,7 @@ export class Ingest extends pulumi.ComponentResource {
                 runtime: LAMBDA_RUNTIME,
                 architectures: [args.architecture],
                 memorySize: args.memoryMb,
-                timeout: INGEST_TIMEOUT_SECONDS,
+                timeout: INGEST_INVOCATION.timeoutSeconds,
                 role: role.arn,
                 handler: "ingest.handler",
                 code: args.code,
@@ -136,6 +154,13 @@ export class Ingest extends pulumi.ComponentResource {
                 environment: { variables: pulumi.output(args.settings).apply(encodeIngestSettings) },
             },
             { parent: this, dependsOn: [logGroup] },
+        );
+
+        asyncInvokeConfig(
+            `${name}-invoke-config`,
+            { functionName: handler.name, policy: INGEST_INVOCATION, failureQueueArn: args.failureQueueArn },
+            this,
+            [policy],
         );
 
         this.invokePermission = allowBucketToInvoke(

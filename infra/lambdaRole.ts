@@ -7,6 +7,8 @@ export interface LambdaExecution {
     role: aws.iam.Role;
     /** The function's own log group: pass it as `loggingConfig.logGroup`. */
     logGroup: aws.cloudwatch.LogGroup;
+    /** The role's statements: what a resource that AWS checks against them when made must depend on. */
+    policy: aws.iam.RolePolicy;
 }
 
 /**
@@ -22,7 +24,7 @@ export function lambdaExecution(name: string, statements: Statement[], parent: p
         },
         { parent },
     );
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
         `${name}-policy`,
         {
             role: role.id,
@@ -40,7 +42,7 @@ export function lambdaExecution(name: string, statements: Statement[], parent: p
         },
         { parent },
     );
-    return { role, logGroup };
+    return { role, logGroup, policy };
 }
 
 /** A role's trust policy: only this AWS service (e.g. lambda.amazonaws.com, ecs-tasks.amazonaws.com) may assume it. */

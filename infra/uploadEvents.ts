@@ -2,11 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The "image ready / rejected" topic for the user's own backend: ingest publishes each upload's final status JSON
- * (message attribute `status`, for subscription filter policies). Encrypted at rest with a key of its own
+ * The "image ready / rejected / failed" topic for the user's own backend: ingest publishes each upload's final
+ * status JSON, and the ingest failure consumer each `failed` one (message attribute `status`, for subscription
+ * filter policies). Encrypted at rest with a key of its own
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html); a customer managed key, so its key
- * policy can later grant a subscriber's service. Its default key policy lets IAM decide, and only the ingest role
- * is given the key (a publisher needs kms:GenerateDataKey and kms:Decrypt on it:
+ * policy can later grant a subscriber's service. Its default key policy lets IAM decide, and only the publishers'
+ * roles are given the key (a publisher needs kms:GenerateDataKey and kms:Decrypt on it:
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). Subscribe with IAM rights in this account.
  */
 export class UploadEvents extends pulumi.ComponentResource {
@@ -34,11 +35,12 @@ export class UploadEvents extends pulumi.ComponentResource {
     }
 
     /**
-     * The topic's one policy (it replaces SNS's default): only `publisherRoleArn` may publish, and only over TLS
-     * (https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit).
-     * A role session's aws:PrincipalArn is its role's ARN, so the Lambda's sessions match.
+     * The topic's one policy (it replaces SNS's default): only the `publisherRoleArns` may publish, and only over
+     * TLS (https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit).
+     * A role session's aws:PrincipalArn is its role's ARN, so the Lambdas' sessions match; a negated condition
+     * with several values holds only when the principal is none of them.
      */
-    allowOnlyPublisher(publisherRoleArn: pulumi.Input<string>): aws.sns.TopicPolicy {
+    allowOnlyPublishers(publisherRoleArns: pulumi.Input<string>[]): aws.sns.TopicPolicy {
         const topicArn = this.topic.arn;
         return new aws.sns.TopicPolicy(
             `${this.resourceName}-policy`,
@@ -47,9 +49,9 @@ export class UploadEvents extends pulumi.ComponentResource {
                 policy: aws.iam.getPolicyDocumentOutput({
                     statements: [
                         {
-                            sid: "IngestPublishes",
+                            sid: "PublishersPublish",
                             effect: "Allow",
-                            principals: [{ type: "AWS", identifiers: [publisherRoleArn] }],
+                            principals: [{ type: "AWS", identifiers: publisherRoleArns }],
                             actions: ["sns:Publish"],
                             resources: [topicArn],
                         },
@@ -60,7 +62,7 @@ export class UploadEvents extends pulumi.ComponentResource {
                             actions: ["sns:Publish"],
                             resources: [topicArn],
                             conditions: [
-                                { test: "ArnNotEquals", variable: "aws:PrincipalArn", values: [publisherRoleArn] },
+                                { test: "ArnNotEquals", variable: "aws:PrincipalArn", values: publisherRoleArns },
                             ],
                         },
                         {

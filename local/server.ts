@@ -33,6 +33,10 @@ import { matchesRoute, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
 import { redactGrant } from "../functions/presign/uploadGrant";
 import { authorizeJwt, unauthorizedResult } from "./jwtAuthorizer";
 import { LOCAL_TOKEN_PATH, localAuth } from "./localAuth";
+import { asyncInvoker, sqsDestination } from "./asyncInvoke";
+import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
+import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
+import { createIngestFailureHandler } from "../functions/ingestFailure/ingestFailure";
 
 export const LOCAL_BUCKET = "images-local";
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
@@ -89,6 +93,7 @@ export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
         resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
         ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
         cleanup: cleanupSettingsFromConfig(config, { bucket: LOCAL_BUCKET, distributionId: LOCAL_DISTRIBUTION_ID }),
+        ingestFailure: { bucket: LOCAL_BUCKET },
     };
 }
 
@@ -135,21 +140,32 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ],
     }).catch((error) => new Promise<never>((_, reject) => server.close(() => reject(error)))); // e.g. S3_PORT busy
     const s3 = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    // Ready/rejected/failed events go to <data dir>/upload-events.jsonl, where the stack publishes to its SNS topic.
+    const publish = uploadEventLog(options.dataDir);
     ingest = limitConcurrency(
-        // Ready/rejected events go to <data dir>/upload-events.jsonl, where the stack publishes to its SNS topic.
-        createIngestHandler({
-            s3,
-            log: handlerLog,
-            settings: localSettings.ingest,
-            publish: uploadEventLog(options.dataDir),
+        // As Lambda runs it: retried on failure (without the minutes between attempts), then the same consumer
+        // the stack's failure queue feeds writes `failed` (functions/ingestFailure/).
+        asyncInvoker({
+            policy: INGEST_INVOCATION,
+            functionArn: "local:ingest",
+            handler: createIngestHandler({ s3, log: handlerLog, settings: localSettings.ingest, publish }),
+            onFailure: sqsDestination(
+                createIngestFailureHandler({ s3, log: handlerLog, settings: localSettings.ingestFailure, publish }),
+            ),
         }),
         LOCAL_RESIZE_CONCURRENCY,
     );
-    cleanup = createCleanupHandler({
-        s3,
-        cloudfront: invalidations.client,
-        log: handlerLog,
-        settings: localSettings.cleanup,
+    cleanup = asyncInvoker({
+        policy: CLEANUP_INVOCATION,
+        functionArn: "local:cleanup",
+        handler: createCleanupHandler({
+            s3,
+            cloudfront: invalidations.client,
+            log: handlerLog,
+            settings: localSettings.cleanup,
+        }),
+        // The stack's cleanup failures queue, where a record waits for an operator: here, the log.
+        onFailure: async (record) => log(JSON.stringify({ level: "error", message: "cleanup failed", record })),
     });
 
     // jwtIssuer: local mode plays the issuer (a key in the data folder) and the authorizer (local/localAuth.ts).

@@ -29,14 +29,14 @@ describe("deploy-time dependencies (npm ci --omit=dev)", () => {
         ]);
     });
 
-    it("index.ts runs under the mocks and builds every Lambda (presign, Resizer, ingest, cleanup) with only `dependencies` loadable", async () => {
+    it("index.ts runs under the mocks and builds every Lambda (presign, Resizer, ingest, its failure consumer, cleanup) with only `dependencies` loadable", async () => {
         const config = JSON.stringify(devStackConfig());
         const { stdout } = await runWithoutDevPackages(
             path.join(PROJECT_DIR, "tests", "support", "deployTimeProgram.ts"),
             [config],
         );
         const types: string[] = JSON.parse(stdout);
-        expect(types.filter((t) => t === "aws:lambda/function:Function")).to.have.length(4);
+        expect(types.filter((t) => t === "aws:lambda/function:Function")).to.have.length(5);
         expect(types).to.include("aws:cloudfront/distribution:Distribution");
     });
 });

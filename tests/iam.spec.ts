@@ -1,4 +1,4 @@
-// Every S3 and KMS call the two Lambda roles make, evaluated as AWS would (iam-simulate) on the policies the
+// Every S3 and KMS call the Lambda roles make, evaluated as AWS would (iam-simulate) on the policies the
 // program produces, with SSE-KMS off, with a created key and with a key the user brings; and calls outside the
 // design, which must be denied.
 import { expect } from "chai";
@@ -11,6 +11,7 @@ const OTHER_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/99999999-12ab-
 const PRESIGN_ROLE = "uploads-handler-role";
 const RESIZER_ROLE = "resizer-handler-role";
 const INGEST_ROLE = "ingest-handler-role";
+const INGEST_FAILURE_ROLE = "ingest-failures-handler-role";
 
 interface Stack {
     run: ProgramRun;
@@ -181,7 +182,7 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 );
             });
 
-            it("the ingest role: reads and deletes staged uploads, writes originals and statuses, lists incoming/", async () => {
+            it("the ingest role: reads and deletes staged uploads, writes originals and statuses, reads statuses, lists incoming/", async () => {
                 const t = target();
                 for (const key of ["incoming/9b1d.jpg", "incoming/auth0.7Ca/9b1d.jpg"]) {
                     expect(await call(t, INGEST_ROLE, "s3:GetObject", object(t, key)), key).to.equal("Allowed");
@@ -189,6 +190,8 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 }
                 expect(await call(t, INGEST_ROLE, "s3:PutObject", object(t, "uploads/9b1d.jpg"))).to.equal("Allowed");
                 expect(await call(t, INGEST_ROLE, "s3:PutObject", object(t, "status/9b1d.json"))).to.equal("Allowed");
+                // A conditional write of pending that finds a status reads whether it is final (retryPolicy.ts).
+                expect(await call(t, INGEST_ROLE, "s3:GetObject", object(t, "status/9b1d.json"))).to.equal("Allowed");
                 expect(
                     await call(t, INGEST_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": "incoming/9b1d.jpg" }),
                 ).to.equal("Allowed");
@@ -201,7 +204,6 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                     ["s3:DeleteObject", "uploads/9b1d.jpg"],
                     ["s3:PutObject", "incoming/9b1d.jpg"],
                     ["s3:PutObject", "300x300/uploads/9b1d.jpg"],
-                    ["s3:GetObject", "status/9b1d.json"],
                     ["s3:DeleteObject", "status/9b1d.json"],
                     ["s3:PutObject", "index.html"],
                 ];
@@ -217,9 +219,39 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 }
             });
 
+            it("the ingest failure consumer role: reads and writes statuses (status/ listable for a 404), nothing else in the bucket", async () => {
+                const t = target();
+                for (const action of ["s3:GetObject", "s3:PutObject"])
+                    expect(await call(t, INGEST_FAILURE_ROLE, action, object(t, "status/9b1d.json")), action).to.equal(
+                        "Allowed",
+                    );
+                expect(
+                    await call(t, INGEST_FAILURE_ROLE, "s3:ListBucket", t.bucketArn, {
+                        "s3:prefix": "status/9b1d.json",
+                    }),
+                ).to.equal("Allowed");
+                const denied: Array<[string, string]> = [
+                    ["s3:DeleteObject", "status/9b1d.json"],
+                    ["s3:GetObject", "incoming/9b1d.jpg"],
+                    ["s3:DeleteObject", "incoming/9b1d.jpg"],
+                    ["s3:GetObject", "uploads/9b1d.jpg"],
+                    ["s3:PutObject", "uploads/9b1d.jpg"],
+                    ["s3:PutObject", "300x300/uploads/9b1d.jpg"],
+                ];
+                for (const [action, key] of denied)
+                    expect(await call(t, INGEST_FAILURE_ROLE, action, object(t, key)), `${action} ${key}`).to.not.equal(
+                        "Allowed",
+                    );
+                for (const prefix of ["", "uploads/", "incoming/"])
+                    expect(
+                        await call(t, INGEST_FAILURE_ROLE, "s3:ListBucket", t.bucketArn, { "s3:prefix": prefix }),
+                        JSON.stringify(prefix),
+                    ).to.not.equal("Allowed");
+            });
+
             if (mode === "plain") {
                 it("no role may use any KMS key", async () => {
-                    for (const role of [PRESIGN_ROLE, RESIZER_ROLE, INGEST_ROLE]) {
+                    for (const role of [PRESIGN_ROLE, RESIZER_ROLE, INGEST_ROLE, INGEST_FAILURE_ROLE]) {
                         for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
                             expect(
                                 await evaluate({
@@ -251,6 +283,16 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
                 expect(await call(t, INGEST_ROLE, "kms:GenerateDataKey", t.keyArn!)).to.equal("Allowed");
                 expect(await call(t, INGEST_ROLE, "kms:Decrypt", OTHER_KEY)).to.not.equal("Allowed");
                 expect(await call(t, INGEST_ROLE, "kms:ScheduleKeyDeletion", t.keyArn!)).to.not.equal("Allowed");
+            });
+
+            it("the ingest failure consumer role may decrypt and encrypt statuses with the bucket's key only", async () => {
+                const t = target();
+                expect(await call(t, INGEST_FAILURE_ROLE, "kms:Decrypt", t.keyArn!)).to.equal("Allowed");
+                expect(await call(t, INGEST_FAILURE_ROLE, "kms:GenerateDataKey", t.keyArn!)).to.equal("Allowed");
+                expect(await call(t, INGEST_FAILURE_ROLE, "kms:Decrypt", OTHER_KEY)).to.not.equal("Allowed");
+                expect(await call(t, INGEST_FAILURE_ROLE, "kms:ScheduleKeyDeletion", t.keyArn!)).to.not.equal(
+                    "Allowed",
+                );
             });
 
             it("the Resizer role may decrypt originals and encrypt variants with the bucket's key, no other key", async () => {

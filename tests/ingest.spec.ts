@@ -5,8 +5,8 @@ import { randomUUID } from "crypto";
 import sharp from "sharp";
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from "thumbhash";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createIngestHandler, keyOfRecord } from "../functions/ingest/ingest";
-import { encodeEventKey, S3Event } from "../functions/shared/s3Event";
+import { createIngestHandler } from "../functions/ingest/ingest";
+import { decodeEventKey, encodeEventKey, S3Event } from "../functions/shared/s3Event";
 import { gifIsComplete } from "../functions/ingest/gifStructure";
 import { sniffImageType } from "../functions/ingest/magicBytes";
 import { IngestSettings } from "../functions/ingest/settings";
@@ -362,6 +362,20 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             }
         });
 
+        it("an AVIF or WebP original keeps its format in every variant (the edge never rewrites its URI): only its plain variants are made", async () => {
+            for (const [bytes, type, extension] of [
+                [await webpBytes(64, 48), "image/webp", "webp"],
+                [await avifBytes(64, 48), "image/avif", "avif"],
+            ] as const) {
+                const { keys, status } = await ingest(bytes, type, extension, eager(["32x24"], ["avif", "webp"]));
+                expect(status.storedVariants, extension).to.deep.equal([`32x24/${keys.finalKey}`]);
+                for (const format of ["avif", "webp"])
+                    expect(await read(`32x24/${format}/${keys.finalKey}`), `${extension} ${format}`).to.equal(
+                        undefined,
+                    );
+            }
+        });
+
         it("no eager settings (or an empty list): no variant is stored, storedVariants is empty", async () => {
             for (const overrides of [{}, eager([])]) {
                 const { keys, status } = await ingest(await jpegBytes(120, 80), "image/jpeg", "jpg", overrides);
@@ -440,11 +454,7 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
 
     describe("events", () => {
         it("decodes the key as S3 encodes it in events (a space as '+', '+' as %2B)", () => {
-            const key = keyOfRecord({
-                eventName: "ObjectCreated:Put",
-                s3: { bucket: { name: "b" }, object: { key: "incoming/a+b%2Bc%C3%A9.jpg" } },
-            });
-            expect(key).to.equal("incoming/a b+cé.jpg");
+            expect(decodeEventKey("incoming/a+b%2Bc%C3%A9.jpg")).to.equal("incoming/a b+cé.jpg");
         });
 
         it("a second delivery of the same event leaves the ready status and the stored original alone", async () => {

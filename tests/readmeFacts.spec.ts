@@ -125,7 +125,8 @@ function writtenDefault(key: keyof typeof CONFIG_DEFAULTS): string {
 /** Role name under the mocks → the KMS table's row that speaks for it. */
 const KMS_ROWS: Array<{ row: RegExp; roles: string[] }> = [
     { row: /^presign/, roles: ["uploads-handler-role"] },
-    { row: /^ingest/, roles: ["ingest-handler-role"] },
+    { row: /^ingest \(/, roles: ["ingest-handler-role"] },
+    { row: /^ingest failure consumer/, roles: ["ingest-failures-handler-role"] },
     { row: /^Resizer/, roles: ["resizer-handler-role", "resizer-task-role"] },
     { row: /^cleanup/, roles: ["cleanup-handler-role"] },
 ];

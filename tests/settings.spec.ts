@@ -9,6 +9,7 @@ import { decodePresignSettings, encodePresignSettings, PresignSettings } from ".
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
 import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
 import { CleanupSettings, decodeCleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
+import { decodeIngestFailureSettings, encodeIngestFailureSettings } from "../functions/ingestFailure/settings";
 import { localFunctionSettings } from "../local/server";
 import { devStackConfig, PROJECT_DIR, ProgramRun, runProgram } from "./support/program";
 
@@ -267,6 +268,15 @@ describe("settings contract (functions/*/settings.ts)", () => {
             expect(decodeCleanupSettings(encodeCleanupSettings(anySize))).to.deep.equal(anySize);
         });
 
+        it("ingest failure consumer: decode(encode(settings)) equals the settings, with and without a topic", () => {
+            const settings = { bucket: "b", uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events" };
+            expect(decodeIngestFailureSettings(encodeIngestFailureSettings(settings))).to.deep.equal(settings);
+            expect(decodeIngestFailureSettings(encodeIngestFailureSettings({ bucket: "b" }))).to.deep.equal({
+                bucket: "b",
+            });
+            expect(() => decodeIngestFailureSettings({})).to.throw("BUCKET_NAME");
+        });
+
         it("a setting missing from the environment fails the cold start, naming it", () => {
             const env = encodeResizeSettings({
                 bucket: "b",
@@ -319,6 +329,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 }),
             ),
             ...Object.keys(encodeCleanupSettings({ bucket: "b", distributionId: "d", allowedResolutions: [] })),
+            ...Object.keys(encodeIngestFailureSettings({ bucket: "b", uploadEventsTopicArn: "t" })),
         ];
         const sources = (dir: string): string[] =>
             fs

@@ -122,7 +122,8 @@ async function upload(file, method, item) {
   return signed;
 }
 
-/** Every upload is checked by the server before it is served: wait for its status to be ready or rejected. */
+/** Every upload is checked by the server before it is served: wait for its status to be final (ready, rejected,
+ *  or failed: it could not be processed). */
 const STATUS_POLL_MS = 500;
 const STATUS_POLL_LIMIT = 240; // two minutes
 
@@ -132,7 +133,7 @@ async function awaitChecked(statusUrl, status) {
     // 404: the check has not started yet (the upload's event is on its way).
     if (response.ok) {
       const answer = await response.json();
-      if (answer.status === "ready" || answer.status === "rejected") return answer;
+      if (answer.status === "ready" || answer.status === "rejected" || answer.status === "failed") return answer;
       status.textContent = "Checking the upload…";
     } else if (response.status !== 404) {
       throw new Error(
@@ -292,6 +293,11 @@ async function handle(file) {
     const checked = await awaitChecked(signed.statusUrl, status);
     if (checked.status === "rejected") {
       failed(`Rejected: ${checked.error?.message ?? "the server refused the file"}`);
+      return;
+    }
+    if (checked.status === "failed") {
+      const { message = "the server could not process it", code } = checked.error ?? {};
+      failed(`Failed: ${message}${code ? ` (${code})` : ""}`);
       return;
     }
     await showChecked(item, checked);

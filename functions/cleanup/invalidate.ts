@@ -5,6 +5,7 @@
 import { createHash } from "crypto";
 import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import type { S3EventRecord } from "../shared/s3Event";
+import { CLEANUP_INVOCATION } from "./retryPolicy";
 
 /** What the handler needs of a CloudFront client (tests and local mode pass their own). */
 export interface InvalidationClient {
@@ -22,11 +23,9 @@ export const REAL_CLOCK: RetryClock = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The cleanup Lambda's timeout (infra/cleanup.ts). */
-export const CLEANUP_TIMEOUT_SECONDS = 60;
-/** How long one invocation keeps retrying an invalidation: half the timeout, the rest is for listing, deleting and
- *  the last attempt itself. */
-export const INVALIDATION_RETRY_BUDGET_MS = (CLEANUP_TIMEOUT_SECONDS * 1000) / 2;
+/** How long one invocation keeps retrying an invalidation: half the cleanup Lambda's timeout (its invoke config),
+ *  the rest is for listing, deleting and the last attempt itself. */
+export const INVALIDATION_RETRY_BUDGET_MS = (CLEANUP_INVOCATION.timeoutSeconds * 1000) / 2;
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 8000;
 

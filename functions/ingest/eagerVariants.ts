@@ -1,12 +1,14 @@
 // Eager variants: the sizes of config eagerResolutions, in the original's format and each format the CDN sends
 // (autoFormat), made at ingest from the clean original with the Resizer's own rendering and storing
-// (renderVariant, putVariantCommand), so their first view is a cache hit.
+// (renderVariant, putVariantCommand), so their first view is a cache hit; as many as the time budget allows.
+import { performance } from "perf_hooks";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../resize/renderVariant";
 import { putVariantCommand } from "../resize/storeVariant";
-import { formatVariantKey } from "../shared/bucketLayout";
+import { formatVariantKey, isVariantFormat } from "../shared/bucketLayout";
 import { digestOf } from "../shared/originalVersion";
 import type { IngestSettings } from "./settings";
+import { TimeBudget, UNLIMITED } from "./timeBudget";
 
 /** A variant that could not be made now: the Resizer makes it on its first request instead. */
 export interface EagerFailure {
@@ -14,29 +16,47 @@ export interface EagerFailure {
     error: string;
 }
 
+export interface EagerOutcome {
+    stored: string[];
+    failed: EagerFailure[];
+    /** Not made for want of time (the budget): the Resizer makes them on their first request. */
+    deferred: string[];
+}
+
 /**
- * Renders and stores each eager size in turn (one full decode at a time: memory stays that of one resize).
- * Never rejects: a size that fails is reported, not thrown, since the upload itself is good and the variant can
- * still be made on first request. Answers the keys stored and the failures.
+ * Renders and stores each eager size in turn, in the order of eagerResolutions (one full decode at a time: memory
+ * stays that of one resize), while the budget has time for one more: the slowest step so far, at first
+ * `firstEstimateMs` (the check's full decode of the same original). Never rejects: a size that fails is
+ * reported, not thrown, since the upload itself is good and the variant can still be made on first request.
  */
 export async function makeEagerVariants(
     s3: S3Client,
     original: Buffer,
     finalKey: string,
     settings: IngestSettings,
-): Promise<{ stored: string[]; failed: EagerFailure[] }> {
+    budget: { budget: TimeBudget; firstEstimateMs: number } = { budget: UNLIMITED, firstEstimateMs: 0 },
+): Promise<EagerOutcome> {
     const stored: string[] = [];
     const failed: EagerFailure[] = [];
+    const deferred: string[] = [];
     const eager = settings.eager;
-    if (!eager) return { stored, failed };
+    if (!eager) return { stored, failed, deferred };
     // Made from the original as ingest stores it: the version its digest metadata names (originalMetadata).
     const source = { originalKey: finalKey, version: digestOf(original) };
-    // Each size in the original's format and in each format browsers are sent (autoFormat).
-    const wanted = eager.resolutions.flatMap((size) =>
-        [undefined, ...eager.formats].map((format) => ({ size, format })),
-    );
+    // Each size in the original's format and in each format browsers are sent (autoFormat). An AVIF or WebP
+    // original keeps its format in every variant and the edge never rewrites its URI (KEPT_EXTENSIONS in
+    // functions/edge/): its plain variant is its only one; format keys would be the same bytes nobody asks for.
+    const extension = finalKey.slice(finalKey.lastIndexOf(".") + 1);
+    const formats = isVariantFormat(extension) ? [] : eager.formats;
+    const wanted = eager.resolutions.flatMap((size) => [undefined, ...formats].map((format) => ({ size, format })));
+    let slowestMs = budget.firstEstimateMs;
     for (const { size, format } of wanted) {
         const key = formatVariantKey(size, format, finalKey);
+        if (deferred.length > 0 || !budget.budget.allowsAnother(slowestMs)) {
+            deferred.push(key);
+            continue;
+        }
+        const started = performance.now();
         try {
             const [width, height] = size.split("x").map(Number);
             const rendered = await renderVariant(original, {
@@ -54,6 +74,7 @@ export async function makeEagerVariants(
         } catch (error) {
             failed.push({ key, error: String((error as Error)?.message ?? error).slice(0, 200) });
         }
+        slowestMs = Math.max(slowestMs, performance.now() - started);
     }
-    return { stored, failed };
+    return { stored, failed, deferred };
 }

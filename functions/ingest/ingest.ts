@@ -1,7 +1,9 @@
 // The ingest function: S3 calls it for every object created under the staging prefix (incoming/). It checks
 // the upload (checkUpload.ts), stores the clean original at uploads/<id>.<ext>, writes status/<id>.json, and
 // deletes the staged object, so nothing reaches uploads/ (and the CDN) unchecked. A good upload's eager variants
-// are stored before its status says ready; every final status is then published as an event (uploadEvents.ts).
+// are stored before its status says ready, as many as its time budget allows (timeBudget.ts); every final status
+// is then published as an event (uploadEvents.ts). Running it twice on one event is safe: retryPolicy.ts.
+import { performance } from "perf_hooks";
 import {
     DeleteObjectCommand,
     GetObjectCommand,
@@ -13,13 +15,15 @@ import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
 import { originalMetadata } from "../shared/imageObjectMetadata";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
-import { decodeEventKey, eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
-import { UploadStatus } from "../shared/uploadStatus";
+import { eachRecord, S3Event } from "../shared/s3Event";
+import { isFinal, statusWithoutImage, UploadStatus } from "../shared/uploadStatus";
 import { checkAndClean, checkSize, UploadRefused } from "./checkUpload";
 import { makeEagerVariants } from "./eagerVariants";
 import { thumbHashOf } from "./placeholder";
 import { PublishUploadEvent, uploadEventOf } from "./uploadEvents";
 import type { IngestSettings } from "./settings";
+import { InvocationContext, TimeBudget, timeBudget } from "./timeBudget";
+import { isPreconditionFailed, putStatus, readStatus } from "../shared/statusStore";
 
 export interface IngestDependencies {
     s3: S3Client;
@@ -29,42 +33,61 @@ export interface IngestDependencies {
     publish?: PublishUploadEvent;
 }
 
-/** An event's object key as stored (events carry it URL-encoded, a space as "+"). */
-export function keyOfRecord(record: S3EventRecord): string {
-    return decodeEventKey(record.s3.object.key);
-}
-
-export function createIngestHandler(deps: IngestDependencies): (event: S3Event) => Promise<void> {
+export function createIngestHandler(
+    deps: IngestDependencies,
+): (event: S3Event, context?: InvocationContext) => Promise<void> {
     const { s3, settings } = deps;
     const log = (fields: Record<string, unknown>) => logRequest({ function: "ingest", ...fields }, deps.log);
+    const writeStatus = (keys: UploadKeys, status: UploadStatus, options?: { onlyIfAbsent?: boolean }) =>
+        putStatus(s3, settings.bucket, keys.statusKey, status, options);
+    const deleteStaged = (keys: UploadKeys) =>
+        s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
 
-    const putStatus = (keys: UploadKeys, status: UploadStatus) =>
-        s3.send(
-            new PutObjectCommand({
-                Bucket: settings.bucket,
-                Key: keys.statusKey,
-                Body: JSON.stringify(status),
-                ContentType: "application/json",
-                CacheControl: "no-store", // it changes from pending to ready or rejected
-            }),
-        );
-    const emptyStatus = (keys: UploadKeys) => ({
-        key: keys.finalKey,
-        width: null,
-        height: null,
-        format: null,
-        bytes: null,
-        variants: [],
-    });
     /** A final status is written, then announced. A publish that fails fails the invocation: Lambda retries it,
-     *  and the retry (the staged object is deleted only after this) writes the same status and publishes again,
+     *  and the retry (the staged object is deleted only after this) finds the final status and publishes it again,
      *  so subscribers get each event at least once. */
     const finish = async (keys: UploadKeys, status: UploadStatus) => {
-        await putStatus(keys, status);
+        await writeStatus(keys, status);
         await deps.publish?.(uploadEventOf(status));
     };
 
-    async function ingest(keys: UploadKeys): Promise<void> {
+    /**
+     * Rule 1 of retryPolicy.ts: pending only where no status exists. Answers the final status when one exists
+     * already (this delivery repeats a finished one), undefined when the upload is to be processed.
+     */
+    async function claim(keys: UploadKeys): Promise<UploadStatus | undefined> {
+        try {
+            await writeStatus(keys, statusWithoutImage("pending", keys.finalKey), { onlyIfAbsent: true });
+            return undefined;
+        } catch (error) {
+            if (!isPreconditionFailed(error)) throw error;
+        }
+        const existing = await readStatus(s3, settings.bucket, keys.statusKey);
+        return existing && isFinal(existing.status.status) ? existing.status : undefined;
+    }
+
+    /** Rule 2: the original only if it is not there yet. Answers false when an earlier attempt stored it. */
+    async function storeOriginal(keys: UploadKeys, bytes: Buffer, contentType: string): Promise<boolean> {
+        try {
+            await s3.send(
+                new PutObjectCommand({
+                    Bucket: settings.bucket,
+                    Key: keys.finalKey,
+                    Body: bytes,
+                    ContentType: contentType,
+                    Metadata: originalMetadata(keys.finalKey, bytes), // its cache tag and digest
+                    IfNoneMatch: "*",
+                }),
+            );
+            return true;
+        } catch (error) {
+            // Only ingest writes originals, each id once: what is there is this upload's, from an earlier attempt.
+            if (isPreconditionFailed(error)) return false;
+            throw error;
+        }
+    }
+
+    async function ingest(keys: UploadKeys, budget: TimeBudget): Promise<void> {
         let object: GetObjectCommandOutput;
         try {
             object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
@@ -78,10 +101,17 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
         }
         // A body never read must be released, or its connection stays taken.
         const release = () => (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        await putStatus(keys, { status: "pending", ...emptyStatus(keys) }).catch((error: unknown) => {
+        const final = await claim(keys).catch((error: unknown) => {
             release();
             throw error;
         });
+        if (final) {
+            release();
+            await deps.publish?.(uploadEventOf(final));
+            await deleteStaged(keys);
+            log({ key: keys.stagingKey, outcome: "already_final", status: final.status });
+            return;
+        }
         try {
             try {
                 checkSize(object.ContentLength ?? 0, settings.maxUploadBytes);
@@ -90,25 +120,30 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 throw refusal;
             }
             const array = await object.Body!.transformToByteArray();
+            const checkStarted = performance.now();
             const original = await checkAndClean(
                 Buffer.from(array.buffer, array.byteOffset, array.byteLength),
                 { contentType: object.ContentType, keyType: contentTypeForExtension(keys.extension) },
                 settings,
             );
-            await s3.send(
-                new PutObjectCommand({
-                    Bucket: settings.bucket,
-                    Key: keys.finalKey,
-                    Body: original.bytes,
-                    ContentType: original.contentType,
-                    Metadata: originalMetadata(keys.finalKey, original.bytes), // its cache tag and digest
-                }),
-            );
-            // Before the status says ready, so a page that waits for ready finds them stored. A size that fails is
-            // left to the Resizer (made on its first request): the upload itself is good.
-            const eager = await makeEagerVariants(s3, original.bytes, keys.finalKey, settings);
+            const checkMs = performance.now() - checkStarted;
+            const written = await storeOriginal(keys, original.bytes, original.contentType);
+            const placeholder = await thumbHashOf(original.bytes);
+            // Before the status says ready, so a page that waits for ready finds them stored. A size that fails or
+            // finds no time left is left to the Resizer (made on its first request): the upload itself is good.
+            const eager = await makeEagerVariants(s3, original.bytes, keys.finalKey, settings, {
+                budget,
+                firstEstimateMs: checkMs,
+            });
             for (const failure of eager.failed)
                 log({ level: "warn", key: failure.key, outcome: "eager_variant_failed", message: failure.error });
+            if (eager.deferred.length > 0)
+                log({
+                    level: "warn",
+                    key: keys.finalKey,
+                    outcome: "eager_variants_deferred",
+                    count: eager.deferred.length,
+                });
             await finish(keys, {
                 status: "ready",
                 key: keys.finalKey,
@@ -116,7 +151,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 height: original.height,
                 format: original.format,
                 bytes: original.bytes.length,
-                placeholder: await thumbHashOf(original.bytes),
+                placeholder,
                 variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
                 storedVariants: eager.stored,
             });
@@ -125,24 +160,28 @@ export function createIngestHandler(deps: IngestDependencies): (event: S3Event) 
                 outcome: "ready",
                 reencoded: original.reencoded,
                 bytes: original.bytes.length,
+                ...(written ? {} : { original: "already_stored" }),
             });
         } catch (error) {
             if (!(error instanceof UploadRefused)) throw error;
-            // The status first: if the delete then fails, the retry refuses again and deletes.
-            await finish(keys, {
-                status: "rejected",
-                ...emptyStatus(keys),
-                error: { code: error.code, message: error.message },
-            });
+            // The status first: if the delete then fails, the retry finds it final and deletes.
+            await finish(
+                keys,
+                statusWithoutImage("rejected", keys.finalKey, { code: error.code, message: error.message }),
+            );
             log({ key: keys.stagingKey, outcome: "rejected", code: error.code });
         }
-        await s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
+        await deleteStaged(keys);
     }
 
-    return eachRecord("ingest", log, (record, key) => {
-        const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
-        // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
-        if (!keys || record.s3.bucket.name !== settings.bucket) return undefined;
-        return { key: keys.stagingKey, run: () => ingest(keys) };
-    });
+    return (event, context) => {
+        // One budget for the invocation: its records share the timeout.
+        const budget = timeBudget(context);
+        return eachRecord("ingest", log, (record, key) => {
+            const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
+            // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
+            if (!keys || record.s3.bucket.name !== settings.bucket) return undefined;
+            return { key: keys.stagingKey, run: () => ingest(keys, budget) };
+        })(event);
+    };
 }

@@ -1,11 +1,11 @@
-// The "image ready / rejected" event for the user's own backend: the status JSON as the message, its status as a
-// message attribute so subscribers can filter on it (an SNS subscription filter policy on message attributes:
-// https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html). On AWS it goes to the stack's SNS topic;
+// The "image ready / rejected / failed" event for the user's own backend: the status JSON as the message, its
+// status as a message attribute so subscribers can filter on it (an SNS subscription filter policy on message
+// attributes: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html). On AWS it goes to the stack's SNS topic;
 // local mode hands the same event to a local sink (local/uploadEventLog.ts).
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { UploadStatus } from "../shared/uploadStatus";
 
-/** The one message attribute: "ready" or "rejected". */
+/** The one message attribute: "ready", "rejected" or "failed" (functions/ingestFailure/). */
 export const STATUS_ATTRIBUTE = "status";
 
 export interface UploadEvent {

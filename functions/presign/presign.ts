@@ -1,7 +1,7 @@
 // Signs browser uploads straight to S3: a presigned PUT (Content-Type pinned) or a presigned POST (size capped).
 // Plain logic with the S3 client injected: the Lambda (a serialized closure) and local mode both call it.
 import { createHash, randomUUID } from "crypto";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { answerAndLog, headerValue, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
@@ -10,6 +10,8 @@ import type { PresignSettings } from "./settings";
 import { quoteInput } from "../shared/quoteInput";
 import { statusKey, UPLOAD_UUID_PATTERN, uploadKeys } from "../shared/bucketLayout";
 import type { UploadStatus } from "../shared/uploadStatus";
+import { readStatus as readStoredStatus } from "../shared/statusStore";
+import { statusAsOf } from "../ingest/retryPolicy";
 import { companionRoutes } from "./companionRoutes";
 import type { GrantKeySource } from "./grantKey";
 import { grantRoutes } from "./grantRoutes";
@@ -156,22 +158,20 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
      * An upload's status object (status/<id>.json, written by the ingest function). With auth the id is the
      * caller's own: the owner segment comes from the JWT, never from the path. The role may list status/, so S3
      * answers a missing object 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
-     * "Permissions"); AccessDenied is a misconfiguration, never an unknown upload.
+     * "Permissions"); AccessDenied is a misconfiguration, never an unknown upload. A status pending past ingest's
+     * retry window is answered failed, the second line of defence (statusAsOf, functions/ingest/retryPolicy.ts).
      */
     async function readStatus(uuid: string, event: HttpEvent): Promise<UploadStatus> {
         if (!UPLOAD_UUID_PATTERN.test(uuid))
             throw new HttpError(400, "invalid_id", "The upload id is not one this API hands out (a lower-case uuid)");
         const key = statusKey(`${ownerSegment(event)}${uuid}`);
-        try {
-            const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }));
-            return JSON.parse(await object.Body!.transformToString("utf8")) as UploadStatus;
-        } catch (error) {
-            const name = (error as { name?: string }).name;
-            if (name === "NoSuchKey") throw new HttpError(404, "unknown_upload", "No upload with this id (yet)");
-            if (name === "AccessDenied")
+        const stored = await readStoredStatus(s3, settings.bucket, key).catch((error: unknown) => {
+            if ((error as { name?: string }).name === "AccessDenied")
                 throw new HttpError(500, "misconfigured", "The status storage refused access; check the API's role");
             throw error;
-        }
+        });
+        if (!stored) throw new HttpError(404, "unknown_upload", "No upload with this id (yet)");
+        return statusAsOf(stored, now());
     }
 
     // Uppy's S3 plugin (companionEndpoint): the same rules as the routes below (functions/presign/companionRoutes.ts).

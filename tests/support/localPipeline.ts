@@ -22,7 +22,7 @@ export async function startTestPipeline(
     };
 }
 
-/** Polls an upload's status URL until the ingest function has decided (ready or rejected); answers the status.
+/** Polls an upload's status URL until the status is final (ready, rejected or failed); answers the status.
  *  404 means its event has not been handled yet. Bounded by attempts, not by a clock. With jwtIssuer, pass the
  *  owner's Authorization header. */
 export async function awaitChecked(statusUrl: string, headers: Record<string, string> = {}): Promise<any> {
@@ -30,7 +30,7 @@ export async function awaitChecked(statusUrl: string, headers: Record<string, st
         const response = await fetch(statusUrl, { headers });
         if (response.ok) {
             const status = (await response.json()) as { status?: string };
-            if (status.status === "ready" || status.status === "rejected") return status;
+            if (status.status === "ready" || status.status === "rejected" || status.status === "failed") return status;
         } else if (response.status !== 404) {
             throw new Error(`status ${response.status}: ${await response.text()}`);
         }

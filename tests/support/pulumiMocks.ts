@@ -136,6 +136,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { service: { name: `${name}-svc`, arn: arn("ecs", `service/${name}`) } };
         case "aws:ecs/cluster:Cluster":
             return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${name}`) };
+        case "aws:sqs/queue:Queue":
+            return {
+                name: inputs.name ?? name,
+                arn: arn("sqs", inputs.name ?? name),
+                url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${inputs.name ?? name}`,
+            };
         case "aws:sns/topic:Topic":
             return { name: inputs.name ?? name, arn: arn("sns", inputs.name ?? name) };
         default:

@@ -1,0 +1,141 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { ingestFailureHandlerFactory } from "../functions/ingestFailure/handler";
+import { encodeIngestFailureSettings, IngestFailureSettings } from "../functions/ingestFailure/settings";
+import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
+import { FailureQueue } from "./failureQueue";
+import { lambdaExecution } from "./lambdaRole";
+import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+
+/** The consumer writes one status and publishes one event per record: seconds, not minutes. */
+export const INGEST_FAILURE_TIMEOUT_SECONDS = 30;
+/** Six times the consumer's timeout, as AWS advises for an SQS event source
+ *  (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). */
+const VISIBILITY_TIMEOUT_SECONDS = 6 * INGEST_FAILURE_TIMEOUT_SECONDS;
+/** Receives before a record moves to the dead-letter queue (AWS advises at least 5 with Lambda as consumer). */
+export const INGEST_FAILURE_MAX_RECEIVES = 5;
+
+export interface IngestFailuresArgs {
+    bucketArn: pulumi.Input<string>;
+    settings: pulumi.Input<IngestFailureSettings>;
+    /** The bucket's SSE-KMS key: reading and writing statuses decrypts and encrypts. */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** The upload events topic and its key: the consumer publishes `failed` there. */
+    uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
+}
+
+/**
+ * Where ingest's failures end: the queue its invoke config sends every record of an event that failed all its
+ * attempts to (or waited too long), and the consumer (functions/ingestFailure/, a serialized closure bundled like
+ * cleanup's) that an SQS event source mapping runs on it: it writes the status `failed` (unless final) and
+ * publishes it. It reports partial batch failures; a record it cannot handle in five receives moves to the
+ * dead-letter queue (14 days), so nothing loops and nothing is lost.
+ */
+export class IngestFailures extends pulumi.ComponentResource {
+    public readonly queueArn: pulumi.Output<string>;
+    public readonly queueUrl: pulumi.Output<string>;
+    public readonly deadLetterQueueUrl: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: IngestFailuresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("image-pipeline:reliability:IngestFailures", name, {}, opts);
+
+        const queue = new FailureQueue(
+            name,
+            { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, maxReceiveCount: INGEST_FAILURE_MAX_RECEIVES },
+            { parent: this },
+        );
+        const status = pulumi.interpolate`${args.bucketArn}/${STATUS_KEYS_PATTERN}`;
+        const { role, logGroup, policy } = lambdaExecution(
+            `${name}-handler`,
+            [
+                {
+                    // Whether the status is final, and `failed` where it is not.
+                    sid: "ReadAndWriteStatus",
+                    effect: "Allow",
+                    actions: ["s3:GetObject", "s3:PutObject"],
+                    resources: [status],
+                },
+                {
+                    // With s3:ListBucket a missing status reads 404 NoSuchKey, not 403
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+                    sid: "ListStatusPrefix",
+                    effect: "Allow",
+                    actions: ["s3:ListBucket"],
+                    resources: [args.bucketArn],
+                    conditions: [{ test: "StringLike", variable: "s3:prefix", values: [STATUS_KEYS_PATTERN] }],
+                },
+                {
+                    // What the SQS event source mapping calls with the function's role
+                    // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+                    sid: "ConsumeFailureQueue",
+                    effect: "Allow",
+                    actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                    resources: [queue.queueArn],
+                },
+                {
+                    sid: "PublishUploadEvents",
+                    effect: "Allow",
+                    actions: ["sns:Publish"],
+                    resources: [args.uploadEvents.topicArn],
+                },
+                {
+                    // The topic is encrypted: publishing makes and uses a data key of its KMS key.
+                    sid: "UseTheTopicKey",
+                    effect: "Allow",
+                    actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources: [args.uploadEvents.keyArn],
+                },
+                ...(args.kmsKeyArn
+                    ? [
+                          {
+                              sid: "UseTheBucketKey",
+                              effect: "Allow",
+                              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+                              resources: [args.kmsKeyArn],
+                          },
+                      ]
+                    : []),
+            ],
+            this,
+        );
+
+        const handler = new aws.lambda.Function(
+            `${name}-handler`,
+            {
+                description:
+                    "Ends an upload whose ingest failed every attempt as failed, and announces it (image-pipeline)",
+                runtime: LAMBDA_RUNTIME,
+                architectures: ["arm64"],
+                memorySize: 256,
+                timeout: INGEST_FAILURE_TIMEOUT_SECONDS,
+                role: role.arn,
+                handler: CLOSURE_HANDLER,
+                code: closureArchive(ingestFailureHandlerFactory),
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: pulumi.output(args.settings).apply(encodeIngestFailureSettings) },
+            },
+            { parent: this, dependsOn: [logGroup] },
+        );
+
+        new aws.lambda.EventSourceMapping(
+            `${name}-from-queue`,
+            {
+                eventSourceArn: queue.queueArn,
+                functionName: handler.name,
+                batchSize: 10,
+                // Only the records it could not handle are received again (functions/ingestFailure/ingestFailure.ts).
+                functionResponseTypes: ["ReportBatchItemFailures"],
+            },
+            // Lambda checks the role's SQS permissions when the mapping is made.
+            { parent: this, dependsOn: [policy] },
+        );
+
+        this.queueArn = queue.queueArn;
+        this.queueUrl = queue.queueUrl;
+        this.deadLetterQueueUrl = queue.deadLetterQueueUrl!;
+        this.roleArn = role.arn;
+        this.registerOutputs({ queueUrl: this.queueUrl });
+    }
+}
