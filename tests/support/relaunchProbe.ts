@@ -1,4 +1,4 @@
-// Run as a script by tests/mallocSettings.spec.ts: relaunches itself as local/start.ts does, then the process
+// Run as a script by tests/e2e/localMallocSettings.spec.ts: relaunches itself as local/start.ts does, then the process
 // that serves reports the malloc settings it started with. `exit N` exits with N; `wait` waits for SIGTERM.
 import { relaunchWithMallocSettings } from "../../local/mallocSettings";
 
