@@ -62,7 +62,7 @@ async function describe(name: string, file: string): Promise<BenchImage> {
 }
 
 /** Deterministic pixels: large soft shapes like a scene, fine texture, and noise (xorshift PRNG). */
-function photoLike(width: number, height: number, channels: 3 | 4, seed: number): Buffer {
+export function photoLike(width: number, height: number, channels: 3 | 4, seed: number): Buffer {
     const pixels = Buffer.alloc(width * height * channels);
     let state = 0x9e3779b9 ^ seed;
     const random = () => {

@@ -7,15 +7,15 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { performance } from "perf_hooks";
 import { promisify } from "util";
 import sharp from "sharp";
-import { checkAndClean, JPEG_REENCODE_QUALITY } from "../functions/ingest/checkUpload";
+import { checkAndClean } from "../functions/ingest/checkUpload";
+import { JPEG_REENCODE_QUALITY } from "../functions/ingest/cleanJpeg";
 import { stripJpegMetadata } from "../functions/ingest/jpegMarkers";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { ImageContentType } from "../functions/shared/imageTypes";
 import { BenchImage } from "./corpus";
-import { median, round, timeRuns } from "./stats";
+import { median, round, sideBySide, timeRuns } from "./stats";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 
 const run = promisify(execFile);
@@ -219,30 +219,6 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
     }
     result.figures = figuresOf(result);
     return result;
-}
-
-/** a and b run alternately, `runs` pairs after one warm-up pair, so both see the same machine at the same
- *  moment (this bench shares its cores); their median times and the median of the pairwise ratios a/b. */
-async function sideBySide(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>) {
-    await a();
-    await b();
-    const aTimes: number[] = [];
-    const bTimes: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        for (const [run, times] of [
-            [a, aTimes],
-            [b, bTimes],
-        ] as const) {
-            const started = performance.now();
-            await run();
-            times.push(performance.now() - started);
-        }
-    }
-    return {
-        aMs: median(aTimes),
-        bMs: median(bTimes),
-        ratio: median(aTimes.map((time, i) => time / bTimes[i])),
-    };
 }
 
 const mb = (bytes: number) => `${round(bytes / 1e6, 2)} MB`;
