@@ -23,6 +23,18 @@ export async function loadCorpus(dir: string): Promise<BenchImage[]> {
     return Promise.all(names.map((name) => describe(name, path.join(dir, name))));
 }
 
+/** A section run alone (`npx ts-node -T bench/<section>.ts [--corpus DIR] [--runs N]`): its images and runs. */
+export async function sectionArguments(argv: string[], defaultRuns: number) {
+    const corpusAt = argv.indexOf("--corpus");
+    const runsAt = argv.indexOf("--runs");
+    const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : defaultRuns;
+    const images =
+        corpusAt >= 0
+            ? await loadCorpus(path.resolve(argv[corpusAt + 1]))
+            : await generateCorpus(path.resolve(__dirname, "..", ".build", "bench-corpus"));
+    return { images, runs };
+}
+
 export async function generateCorpus(dir: string): Promise<BenchImage[]> {
     fs.mkdirSync(dir, { recursive: true });
     // One of at least 18 MP; the dimensions are in the names, so a changed set never reuses a stale file.

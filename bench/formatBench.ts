@@ -396,15 +396,9 @@ if (require.main === module) {
     (async () => {
         const { startLocalS3, LOCAL_CREDENTIALS, LOCAL_REGION } = await import("../local/s3/localS3");
         const { createS3Client } = await import("../functions/shared/s3Client");
-        const { generateCorpus, loadCorpus } = await import("./corpus");
+        const { sectionArguments } = await import("./corpus");
         const args = process.argv.slice(2);
-        const corpusAt = args.indexOf("--corpus");
-        const runsAt = args.indexOf("--runs");
-        const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
-        const images =
-            corpusAt >= 0
-                ? await loadCorpus(path.resolve(args[corpusAt + 1]))
-                : await generateCorpus(path.resolve(__dirname, "..", ".build", "bench-corpus"));
+        const { images, runs } = await sectionArguments(args, 3);
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-s3-"));
         const server = await startLocalS3({
             directory: dataDir,

@@ -11,6 +11,7 @@ import { promisify } from "util";
 import sharp from "sharp";
 import { checkAndClean } from "../functions/ingest/checkUpload";
 import { JPEG_REENCODE_QUALITY } from "../functions/ingest/cleanJpeg";
+import { estimateJpegQuality } from "../functions/ingest/jpegQuality";
 import { stripJpegMetadata } from "../functions/ingest/jpegMarkers";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { ImageContentType } from "../functions/shared/imageTypes";
@@ -46,6 +47,11 @@ export interface IngestBench {
         resizeRatio: number;
         storedBytes: number;
         uploadBytes: number;
+        /** A JPEG upload's quality as jpegQuality.ts estimates it (what a re-encode takes, at most q95). */
+        estimatedQuality?: number;
+        progressive?: boolean;
+        /** The stored original against the upload, where it was re-encoded. */
+        ssimulacra2?: number;
     }>;
     strip: Array<{
         image: string;
@@ -149,6 +155,15 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
                 resizeRatio: later.ratio,
                 storedBytes: stored.length,
                 uploadBytes: image.bytes.length,
+                ...(type === "image/jpeg"
+                    ? {
+                          estimatedQuality: estimateJpegQuality(image.bytes),
+                          progressive: (await sharp(image.bytes).metadata()).isProgressive,
+                      }
+                    : {}),
+                ...(outcome === "re-encoded"
+                    ? { ssimulacra2: await ssimulacra2(tools.ssimulacra2, dir, image.file, stored) }
+                    : {}),
             });
         }
 
@@ -187,12 +202,14 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
                     lossless: true,
                 });
             }
-            for (const quality of REENCODE_QUALITIES) {
+            const own = Math.min(JPEG_REENCODE_QUALITY, estimateJpegQuality(image.bytes) ?? JPEG_REENCODE_QUALITY);
+            for (const quality of [...new Set([...REENCODE_QUALITIES, own])].sort((a, b) => a - b)) {
                 let bytes: Buffer = Buffer.alloc(0);
                 const times = await timeRuns(runs, 1, async () => {
                     bytes = await reencode(image.bytes, quality);
                 });
-                candidates.push({ candidate: `sharp baseline q${quality}`, bytes, encodeMs: median(times) });
+                const label = quality === own ? `sharp baseline q${quality} (its own quality, at most q95)` : "";
+                candidates.push({ candidate: label || `sharp baseline q${quality}`, bytes, encodeMs: median(times) });
             }
             for (const { candidate, bytes, encodeMs, lossless } of candidates) {
                 const later = await sideBySide(
@@ -232,6 +249,16 @@ function figuresOf(bench: IngestBench): IngestFigure[] {
             value: row.ingestRatio,
             unit: "×",
         });
+        const jpeg =
+            row.estimatedQuality === undefined
+                ? ""
+                : `, ${row.progressive ? "progressive" : "baseline"} q${row.estimatedQuality} (estimated)`;
+        figures.push({
+            name: `${row.image}${jpeg}: stored original / upload bytes (${row.path}; ${mb(row.storedBytes)} vs ${mb(row.uploadBytes)}${score(row.ssimulacra2)})`,
+            value: row.storedBytes / row.uploadBytes,
+            unit: "×",
+            target: { op: "<=", value: 1 },
+        });
         figures.push({
             name: `${row.image}: later ${LATER_RESIZE.width}x${LATER_RESIZE.height} resize, stored original/upload (${round(row.storedResizeMs)} / ${round(row.uploadResizeMs)} ms; ${mb(row.storedBytes)} vs ${mb(row.uploadBytes)})`,
             value: row.resizeRatio,
@@ -255,4 +282,21 @@ function figuresOf(bench: IngestBench): IngestFigure[] {
         });
     }
     return figures;
+}
+
+// `npx ts-node -T bench/ingestBench.ts [--corpus DIR] [--runs N]`: this section alone (npm run bench runs it too).
+if (require.main === module) {
+    (async () => {
+        const { sectionArguments } = await import("./corpus");
+        const { images, runs } = await sectionArguments(process.argv.slice(2), 5);
+        const bench = await benchIngest(images, runs);
+        for (const figure of bench.figures) {
+            const met = figure.target ? (figure.value <= figure.target.value ? " met" : " MISSED") : "";
+            console.log(`${figure.name}: ${figure.value.toFixed(2)} ${figure.unit}${met}`);
+        }
+        fs.writeFileSync(path.join(os.tmpdir(), "ingest-bench.json"), JSON.stringify(bench, null, 2));
+    })().catch((error) => {
+        console.error(error);
+        process.exit(1);
+    });
 }

@@ -167,15 +167,8 @@ export function jpegFigures(rows: JpegRow[]): JpegFigure[] {
 // `npx ts-node -T bench/jpegBench.ts [--corpus DIR] [--runs N]`: this section alone (npm run bench runs it too).
 if (require.main === module) {
     (async () => {
-        const { generateCorpus, loadCorpus } = await import("./corpus");
-        const args = process.argv.slice(2);
-        const corpusAt = args.indexOf("--corpus");
-        const runsAt = args.indexOf("--runs");
-        const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-        const images =
-            corpusAt >= 0
-                ? await loadCorpus(path.resolve(args[corpusAt + 1]))
-                : await generateCorpus(path.resolve(__dirname, "..", ".build", "bench-corpus"));
+        const { sectionArguments } = await import("./corpus");
+        const { images, runs } = await sectionArguments(process.argv.slice(2), 5);
         const rows = await benchJpegEncoders(images, runs, console.log);
         for (const figure of jpegFigures(rows))
             console.log(`${figure.name}: ${figure.value.toFixed(2)} ${figure.unit}`);

@@ -19,6 +19,7 @@ import { benchResize } from "./resizeBench";
 import { benchContainer } from "./containerBench";
 import { avifTuningFigures, benchAvifTuning, benchFormats, formatFigures } from "./formatBench";
 import { benchIngest } from "./ingestBench";
+import { benchJpegEncoders, jpegFigures } from "./jpegBench";
 import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
 import { median, round } from "./stats";
 
@@ -145,6 +146,10 @@ async function main(): Promise<void> {
         const tuning = await benchAvifTuning(images, runs);
         results.avifTuning = tuning;
         for (const figure of avifTuningFigures(tuning)) figures.push({ section: "formats", ...figure });
+        console.log("JPEG variants: mozjpeg's options vs libvips' default encoder …");
+        const jpeg = await benchJpegEncoders(images, runs);
+        results.jpeg = jpeg;
+        for (const figure of jpegFigures(jpeg)) figures.push({ section: "jpeg", ...figure });
         console.log("ingest: check and clean, metadata strip, progressive JPEGs …");
         const ingest = await benchIngest(images, runs);
         results.ingest = ingest;
