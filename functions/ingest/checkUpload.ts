@@ -7,7 +7,8 @@ import { cleanJpeg } from "./cleanJpeg";
 import { gifIsComplete } from "./gifStructure";
 import { jpegFrame, unsupportedJpegFeature } from "./jpegFrame";
 import { sniffImageType } from "./magicBytes";
-import { hasPrivateMetadata } from "./privateMetadata";
+import { stripPngMetadata } from "./pngChunks";
+import { hasPrivateMetadata, readsBackClean } from "./privateMetadata";
 
 // Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
 sharp.cache(false);
@@ -41,7 +42,8 @@ export interface CleanOriginal {
     height: number;
     /** false: the upload was already clean and is stored byte-identical, or only its metadata was removed. */
     reencoded: boolean;
-    /** true: private metadata segments removed from a JPEG, its pixel data copied unchanged (cleanJpeg.ts). */
+    /** true: private metadata removed from a JPEG or PNG, its pixel data copied unchanged (cleanJpeg.ts,
+     *  pngChunks.ts). */
     stripped: boolean;
 }
 
@@ -121,6 +123,10 @@ export async function checkAndClean(
     // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
     if (format.format === "jpeg") return { ...common, ...(await cleanJpeg(bytes, metadata, decoder)) };
     if (!hasPrivateMetadata(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
+    // A PNG loses its text and EXIF chunks losslessly (pngChunks.ts), unless it has an orientation to apply.
+    const strippedPng = format.format === "png" && (metadata.orientation ?? 1) === 1 && stripPngMetadata(bytes);
+    if (strippedPng && (await readsBackClean(strippedPng, metadata)))
+        return { ...common, bytes: strippedPng, reencoded: false, stripped: true };
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
     const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();

@@ -1,10 +1,10 @@
 // The JPEG original ingest stores: without private metadata, never more bytes than the upload, and baseline where
 // re-encoding it pays (docs/benchmarks.md, npm run bench section "ingest").
-import sharp, { Metadata, Sharp } from "sharp";
+import type { Metadata, Sharp } from "sharp";
 import { estimateJpegQuality } from "./jpegQuality";
 import { stripJpegMetadata } from "./jpegMarkers";
 import { orientationExif } from "./minimalExif";
-import { hasPrivateMetadata } from "./privateMetadata";
+import { readsBackClean } from "./privateMetadata";
 
 /**
  * The highest quality a JPEG original is re-encoded at. A re-encode takes the upload's own quality (its
@@ -56,20 +56,10 @@ export async function cleanJpeg(bytes: Buffer, metadata: Metadata, decoder: () =
 }
 
 /** The JPEG without its metadata segments (an orientation other than 1 kept in a minimal EXIF block), if it reads
- *  back with the same header, ICC profile and orientation and nothing private left. */
+ *  back as the same image with nothing private left. */
 async function verifiedStrip(bytes: Buffer, metadata: Metadata): Promise<Buffer | undefined> {
     const orientation = metadata.orientation ?? 1;
     const stripped = stripJpegMetadata(bytes, { orientation });
-    if (!stripped) return undefined;
-    const check = await sharp(stripped, { limitInputPixels: false })
-        .metadata()
-        .catch(() => undefined);
-    if (!check) return undefined;
-    const exifKept = orientation === 1 ? check.exif === undefined : check.exif?.equals(orientationExif(orientation));
-    const same =
-        check.width === metadata.width &&
-        check.height === metadata.height &&
-        (check.orientation ?? 1) === orientation &&
-        (check.icc === undefined) === (metadata.icc === undefined);
-    return same && exifKept && !hasPrivateMetadata({ ...check, exif: undefined }) ? stripped : undefined;
+    const exif = orientation === 1 ? undefined : orientationExif(orientation);
+    return stripped && (await readsBackClean(stripped, metadata, exif)) ? stripped : undefined;
 }

@@ -1,19 +1,22 @@
-// Issue 27, the JPEG original ingest stores (functions/ingest/cleanJpeg.ts, jpegQuality.ts, minimalExif.ts,
-// jpegFrame.ts): a re-encode takes the upload's own quality (estimated from its quantisation tables, capped at 95),
-// the stored original never has more bytes than the upload, and a well-formed JPEG that libvips cannot decode is
-// refused as unsupported, not as corrupt.
+// Issue 27, the original ingest stores (functions/ingest/cleanJpeg.ts, jpegQuality.ts, minimalExif.ts,
+// pngChunks.ts, jpegFrame.ts): a JPEG re-encode takes the upload's own quality (estimated from its quantisation
+// tables, capped at 95), the stored original never has more bytes than the upload (a PNG loses its metadata chunks
+// losslessly), and a well-formed JPEG that libvips cannot decode is refused as unsupported, not as corrupt.
 import { expect } from "chai";
 import sharp from "sharp";
+import { crc32 } from "zlib";
+import { photoLike } from "../bench/corpus";
 import { checkAndClean, CheckLimits, UploadRefused } from "../functions/ingest/checkUpload";
 import { JPEG_REENCODE_QUALITY } from "../functions/ingest/cleanJpeg";
 import { jpegFrame, unsupportedJpegFeature } from "../functions/ingest/jpegFrame";
 import { estimateJpegQuality, quantisationTables } from "../functions/ingest/jpegQuality";
+import { stripPngMetadata } from "../functions/ingest/pngChunks";
 import { orientationExif } from "../functions/ingest/minimalExif";
 import { exifHasGps, jpegBytes, photoJpeg, pngBytes } from "./support/images";
 import { jpeg12Bit } from "./support/jpeg12";
 
 const LIMITS: CheckLimits = {
-    allowedContentTypes: ["image/jpeg"],
+    allowedContentTypes: ["image/jpeg", "image/png"],
     maxUploadBytes: 50_000_000,
     limitInputPixels: 50_000_000,
 };
@@ -143,6 +146,61 @@ describe("the stored JPEG original never has more bytes than the upload (functio
             1,
             undefined,
         ]);
+    });
+});
+
+describe("a PNG's metadata chunks go losslessly (functions/ingest/pngChunks.ts)", () => {
+    /** A PNG chunk (PNG §5.3): length, type, data, CRC-32 of type and data. */
+    const chunk = (type: string, data: Buffer) => {
+        const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(data.length);
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(crc32(body));
+        return Buffer.concat([length, body, crc]);
+    };
+    /** A photo-like PNG at zlib level 9 with EXIF (GPS) in eXIf and a tEXt chunk after IHDR. */
+    const pngWithMetadata = async () => {
+        const png = await sharp(photoLike(200, 150, 3, 1), { raw: { width: 200, height: 150, channels: 3 } })
+            .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "37/1 33/1 59/1" } })
+            .png({ compressionLevel: 9 })
+            .toBuffer();
+        const afterHeader = 8 + 12 + 13; // signature, IHDR
+        const text = chunk("tEXt", Buffer.from("Comment\0shot at home, 37.5663 N", "latin1"));
+        return Buffer.concat([png.subarray(0, afterHeader), text, png.subarray(afterHeader)]);
+    };
+    const cleanPng = (bytes: Buffer) =>
+        checkAndClean(bytes, { contentType: "image/png", keyType: "image/png" }, LIMITS);
+
+    it("a PNG with EXIF (GPS) and a text chunk is stored without them, pixels bit-identical, fewer bytes, no re-encode", async () => {
+        const upload = await pngWithMetadata();
+        const before = await sharp(upload).metadata();
+        expect(exifHasGps(before.exif), "the upload carries GPS").to.equal(true);
+        expect(before.comments?.length).to.equal(1);
+        const stored = await cleanPng(upload);
+        expect([stored.reencoded, stored.stripped]).to.deep.equal([false, true]);
+        const after = await sharp(stored.bytes).metadata();
+        expect([after.exif, after.comments]).to.deep.equal([undefined, undefined]);
+        expect(stored.bytes.includes(Buffer.from("37.5663", "latin1"))).to.equal(false);
+        const [a, b] = await Promise.all([upload, stored.bytes].map((bytes) => sharp(bytes).raw().toBuffer()));
+        expect(b.equals(a), "pixels bit-identical").to.equal(true);
+        // A re-encode (zlib level 6) would have had more bytes than this level-9 upload.
+        expect(stored.bytes.length).to.be.below(upload.length);
+    });
+
+    it("keeps what says how to show the pixels (pHYs, the image data) and refuses what it cannot follow", async () => {
+        const upload = await pngWithMetadata();
+        const stripped = stripPngMetadata(upload)!;
+        expect(stripped.includes(Buffer.from("pHYs", "latin1"))).to.equal(true);
+        expect(stripped.includes(Buffer.from("eXIf", "latin1"))).to.equal(false);
+        expect(stripPngMetadata(upload.subarray(0, upload.length - 12)), "no IEND").to.equal(undefined);
+        expect(stripPngMetadata(Buffer.from("not a png")), "no signature").to.equal(undefined);
+        const unknownCritical = Buffer.concat([
+            upload.subarray(0, 33),
+            chunk("ZZZZ", Buffer.alloc(2)),
+            upload.subarray(33),
+        ]);
+        expect(stripPngMetadata(unknownCritical), "an unknown critical chunk").to.equal(undefined);
     });
 });
 
