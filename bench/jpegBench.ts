@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import sharp, { JpegOptions, Sharp } from "sharp";
+import * as encoderSettings from "../functions/resize/encoderSettings";
 import { jpegOptions } from "../functions/resize/encoderSettings";
 import { BenchImage } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
@@ -17,6 +18,22 @@ const QUALITY = 80; // resizeQuality's default
 
 /** libvips' default JPEG at a quality: IJG's quantisation tables (T.81 Annex K), baseline, Huffman optimised. */
 export const libvipsDefaultJpeg = (quality: number): JpegOptions => ({ quality });
+
+/**
+ * Runs `run` with the Resizer's JPEG encoder as it was before issue 27 (libvips' default), so a bench can time
+ * today's first hit through the same handler: encoderSettings.jpegOptions is swapped for the call (CommonJS:
+ * renderVariant reads it from the module's exports at each call) and restored after.
+ */
+export async function withLibvipsDefaultJpeg<T>(run: () => Promise<T>): Promise<T> {
+    const exports = encoderSettings as { jpegOptions: typeof jpegOptions };
+    const configured = exports.jpegOptions;
+    exports.jpegOptions = (quality) => libvipsDefaultJpeg(quality);
+    try {
+        return await run();
+    } finally {
+        exports.jpegOptions = configured;
+    }
+}
 
 /** The settings compared (quality → sharp options). "configured" is what the Resizer uses at that size. */
 export const JPEG_CANDIDATES: Record<string, (quality: number, pixels: number) => JpegOptions> = {

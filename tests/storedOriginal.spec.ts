@@ -1,7 +1,7 @@
 // Issue 27, the original ingest stores (functions/ingest/cleanJpeg.ts, jpegQuality.ts, minimalExif.ts,
-// pngChunks.ts, jpegFrame.ts): a JPEG re-encode takes the upload's own quality (estimated from its quantisation
-// tables, capped at 95), the stored original never has more bytes than the upload (a PNG loses its metadata chunks
-// losslessly), and a well-formed JPEG that libvips cannot decode is refused as unsupported, not as corrupt.
+// pngChunks.ts, webpChunks.ts, jpegFrame.ts): a JPEG re-encode takes the upload's own quality (estimated from its quantisation
+// tables, capped at 95), the stored original never has more bytes than the upload (a PNG or WebP loses its
+// metadata chunks losslessly), and a well-formed JPEG that libvips cannot decode is refused as unsupported, not as corrupt.
 import { expect } from "chai";
 import sharp from "sharp";
 import { crc32 } from "zlib";
@@ -201,6 +201,36 @@ describe("a PNG's metadata chunks go losslessly (functions/ingest/pngChunks.ts)"
             upload.subarray(33),
         ]);
         expect(stripPngMetadata(unknownCritical), "an unknown critical chunk").to.equal(undefined);
+    });
+});
+
+describe("a WebP's metadata chunks go losslessly (functions/ingest/webpChunks.ts)", () => {
+    const cleanWebp = (bytes: Buffer) =>
+        checkAndClean(
+            bytes,
+            { contentType: "image/webp", keyType: "image/webp" },
+            { ...LIMITS, allowedContentTypes: ["image/webp"] },
+        );
+
+    it("a q50 WebP with EXIF (GPS) and XMP is stored without them, pixels bit-identical, fewer bytes, no re-encode", async () => {
+        const upload = await sharp(photoLike(200, 150, 3, 2), { raw: { width: 200, height: 150, channels: 3 } })
+            .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "37/1 33/1 59/1" } })
+            .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>')
+            .webp({ quality: 50 })
+            .toBuffer();
+        const before = await sharp(upload).metadata();
+        expect([exifHasGps(before.exif), before.xmp !== undefined]).to.deep.equal([true, true]);
+        const stored = await cleanWebp(upload);
+        expect([stored.reencoded, stored.stripped]).to.deep.equal([false, true]);
+        const after = await sharp(stored.bytes).metadata();
+        expect([after.exif, after.xmp]).to.deep.equal([undefined, undefined]);
+        expect(stored.bytes.includes(Buffer.from("xmpmeta", "latin1"))).to.equal(false);
+        const [a, b] = await Promise.all([upload, stored.bytes].map((bytes) => sharp(bytes).raw().toBuffer()));
+        expect(b.equals(a), "pixels bit-identical").to.equal(true);
+        expect(stored.bytes.length).to.be.below(upload.length);
+        // A re-encode at REENCODE_QUALITY (90) would have had more bytes than this q50 upload.
+        const reencoded = await sharp(upload).webp({ quality: 90 }).toBuffer();
+        expect(reencoded.length).to.be.above(upload.length);
     });
 });
 

@@ -8,6 +8,7 @@ import { gifIsComplete } from "./gifStructure";
 import { jpegFrame, unsupportedJpegFeature } from "./jpegFrame";
 import { sniffImageType } from "./magicBytes";
 import { stripPngMetadata } from "./pngChunks";
+import { stripWebpMetadata } from "./webpChunks";
 import { hasPrivateMetadata, readsBackClean } from "./privateMetadata";
 
 // Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
@@ -42,8 +43,8 @@ export interface CleanOriginal {
     height: number;
     /** false: the upload was already clean and is stored byte-identical, or only its metadata was removed. */
     reencoded: boolean;
-    /** true: private metadata removed from a JPEG or PNG, its pixel data copied unchanged (cleanJpeg.ts,
-     *  pngChunks.ts). */
+    /** true: private metadata removed from a JPEG, PNG or WebP, its pixel data copied unchanged (cleanJpeg.ts,
+     *  pngChunks.ts, webpChunks.ts). */
     stripped: boolean;
 }
 
@@ -123,15 +124,23 @@ export async function checkAndClean(
     // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
     if (format.format === "jpeg") return { ...common, ...(await cleanJpeg(bytes, metadata, decoder)) };
     if (!hasPrivateMetadata(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
-    // A PNG loses its text and EXIF chunks losslessly (pngChunks.ts), unless it has an orientation to apply.
-    const strippedPng = format.format === "png" && (metadata.orientation ?? 1) === 1 && stripPngMetadata(bytes);
-    if (strippedPng && (await readsBackClean(strippedPng, metadata)))
-        return { ...common, bytes: strippedPng, reencoded: false, stripped: true };
+    // A PNG or WebP loses its metadata chunks losslessly (pngChunks.ts, webpChunks.ts), unless it has an
+    // orientation to apply: it is then re-encoded with the rotation applied.
+    const stripChunks = STRIP_CHUNKS[format.format];
+    const stripped = stripChunks && (metadata.orientation ?? 1) === 1 ? stripChunks(bytes) : undefined;
+    if (stripped && (await readsBackClean(stripped, metadata)))
+        return { ...common, bytes: stripped, reencoded: false, stripped: true };
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
     const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();
     return { ...common, bytes: encoded, reencoded: true, stripped: false };
 }
+
+/** The lossless metadata strips by format (JPEG's is in cleanJpeg.ts, with its re-encode rule). */
+const STRIP_CHUNKS: Record<string, ((bytes: Buffer) => Buffer | undefined) | undefined> = {
+    png: stripPngMetadata,
+    webp: stripWebpMetadata,
+};
 
 /** What libvips cannot decode about a well-formed JPEG (its frame header, jpegFrame.ts); undefined if nothing. */
 function unsupportedImage(bytes: Buffer): string | undefined {

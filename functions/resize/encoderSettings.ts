@@ -21,7 +21,7 @@ export const JPEG_ENCODER = { quantisationTable: 3, progressiveFromPixels: 640 *
 export const AVIF_ENCODER = {
     effort: 1,
     fastEffort: 0,
-    fastFromPixels: 1280 * 720,
+    fastFromPixels: 640 * 480,
     chromaSubsampling: "4:4:4",
     qualityOffset: -16,
 } as const;
