@@ -13,9 +13,9 @@ import type { AvifOptions, JpegOptions, WebpOptions } from "sharp";
 export const JPEG_ENCODER = { quantisationTable: 3, progressiveFromPixels: 640 * 480, qualityOffset: 0 } as const;
 
 /**
- * AVIF: libaom with sharp's default 4:4:4 chroma. effort 1 of 0–9 up to `fastFromPixels`, effort 0 above it, which
- * keeps every first hit of the default sizes within 3x today's JPEG (its bytes at equal score within a few per cent
- * of effort 1). Quality is resizeQuality moved by an offset, so the default (80) lands on the median AVIF quality of
+ * AVIF: libaom with sharp's default 4:4:4 chroma. effort 1 of 0–9 below `fastFromPixels`, effort 0 (libaom's
+ * fastest) from it, which keeps every first hit of the default sizes within 3x today's JPEG (its bytes at equal
+ * score within a few per cent of effort 1's). Quality is resizeQuality moved by an offset, so the default (80) lands on the median AVIF quality of
  * equal SSIMULACRA2 with the JPEG q80 variants.
  */
 export const AVIF_ENCODER = {
