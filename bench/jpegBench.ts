@@ -25,13 +25,13 @@ export const libvipsDefaultJpeg = (quality: number): JpegOptions => ({ quality }
  * renderVariant reads it from the module's exports at each call) and restored after.
  */
 export async function withLibvipsDefaultJpeg<T>(run: () => Promise<T>): Promise<T> {
-    const exports = encoderSettings as { jpegOptions: typeof jpegOptions };
-    const configured = exports.jpegOptions;
-    exports.jpegOptions = (quality) => libvipsDefaultJpeg(quality);
+    const settings = encoderSettings as { jpegOptions: typeof jpegOptions };
+    const configured = settings.jpegOptions;
+    settings.jpegOptions = (quality) => libvipsDefaultJpeg(quality);
     try {
         return await run();
     } finally {
-        exports.jpegOptions = configured;
+        settings.jpegOptions = configured;
     }
 }
 
