@@ -2,7 +2,7 @@
 // variant stays JPEG. Each candidate against libvips' own default at the same quality (sharp's `jpeg({ quality })`,
 // the Resizer's encoder before issue 27): bytes at the configured quality and at equal SSIMULACRA2 (bisection over
 // the candidate's quality, as bench/formatBench.ts does for AVIF and WebP), and the render time (decode, resize,
-// encode; 1 thread), the two run alternately so both see the same machine.
+// encode; 1 thread) from the original as ingest stores it, the two run alternately so both see the same machine.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,6 +10,7 @@ import sharp, { JpegOptions, Sharp } from "sharp";
 import * as encoderSettings from "../functions/resize/encoderSettings";
 import { jpegOptions } from "../functions/resize/encoderSettings";
 import { BenchImage } from "./corpus";
+import { storedOriginal } from "./formatBench";
 import { BENCH_SIZES } from "./resizeBench";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 import { median, sideBySide } from "./stats";
@@ -80,10 +81,11 @@ export async function benchJpegEncoders(
     const rows: JpegRow[] = [];
     try {
         for (const image of images.filter((candidate) => candidate.contentType === "image/jpeg")) {
+            const original = await storedOriginal(image);
             for (const size of BENCH_SIZES) {
                 const [width, height] = size.split("x").map(Number);
                 const resizeOf = () =>
-                    sharp(image.bytes, { failOn: "error" })
+                    sharp(original, { failOn: "error" })
                         .autoOrient()
                         .resize({ width, height, fit: "cover" })
                         .keepIccProfile();
