@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { contentTypeForKey } from "../functions/shared/imageTypes";
+import { checkAndClean } from "../functions/ingest/checkUpload";
+import { contentTypeForKey, ImageContentType } from "../functions/shared/imageTypes";
 
 export interface BenchImage {
     name: string;
@@ -12,6 +13,14 @@ export interface BenchImage {
     contentType: string;
     width: number;
     height: number;
+}
+
+/** The original as ingest stores it (a progressive upload re-encoded baseline where that pays): what the Resizer
+ *  reads on a first hit. */
+export async function storedOriginal(image: BenchImage): Promise<Buffer> {
+    const type = image.contentType as ImageContentType;
+    const limits = { allowedContentTypes: [type], maxUploadBytes: 2 ** 31, limitInputPixels: 50_000_000 };
+    return (await checkAndClean(image.bytes, { contentType: type, keyType: type }, limits)).bytes;
 }
 
 export async function loadCorpus(dir: string): Promise<BenchImage[]> {

@@ -8,7 +8,6 @@ import * as os from "os";
 import * as path from "path";
 import sharp, { Sharp } from "sharp";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { checkAndClean } from "../functions/ingest/checkUpload";
 import { createResizeHandler } from "../functions/resize/resize";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { AVIF_MAX_PIXELS } from "../functions/resize/variantFormat";
@@ -19,9 +18,8 @@ import {
     WEBP_ENCODER,
     webpOptions,
 } from "../functions/resize/encoderSettings";
-import { ImageContentType } from "../functions/shared/imageTypes";
 import { formatVariantKey, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../functions/shared/bucketLayout";
-import { BenchImage } from "./corpus";
+import { BenchImage, storedOriginal } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
 import { libvipsDefaultJpeg, withLibvipsDefaultJpeg } from "./jpegBench";
 import { median, sideBySide, timeRuns } from "./stats";
@@ -61,14 +59,6 @@ function encode(pipeline: Sharp, format: VariantFormat, quality: number, pixels:
     return format === "avif"
         ? pipeline.avif({ ...avifOptions(QUALITY, pixels), quality })
         : pipeline.webp({ ...webpOptions(QUALITY), quality });
-}
-
-/** The original as ingest stores it (a progressive upload re-encoded baseline where that pays): what the Resizer
- *  reads on a first hit. */
-export async function storedOriginal(image: BenchImage): Promise<Buffer> {
-    const type = image.contentType as ImageContentType;
-    const limits = { allowedContentTypes: [type], maxUploadBytes: 2 ** 31, limitInputPixels: 50_000_000 };
-    return (await checkAndClean(image.bytes, { contentType: type, keyType: type }, limits)).bytes;
 }
 
 export async function benchFormats(
