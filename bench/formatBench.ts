@@ -142,7 +142,6 @@ export async function benchFormats(
                     .toBuffer();
                 if (!today.bytes.equals(expected)) throw new Error("today's JPEG is not libvips' default encoder's");
                 const todayScore = tool ? await score(reference, today.bytes) : undefined;
-                const todayRenderMs = median(await timeRuns(runs, 1, todayRender));
                 const todayKey = formatVariantKey(size, undefined, originalKey);
                 const todayHit = () => withLibvipsDefaultJpeg(() => hit(todayKey));
                 const drop = (key: string) => () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
@@ -164,9 +163,9 @@ export async function benchFormats(
                         requested: format,
                         delivered: configured.contentType.replace("image/", ""),
                         configuredBytesRatio: configured.bytes.length / today.bytes.length,
-                        encodeRatio:
-                            median(await timeRuns(runs, 1, () => render(original, width, height, format, Infinity))) /
-                            todayRenderMs,
+                        encodeRatio: (
+                            await sideBySide(runs, () => render(original, width, height, format, Infinity), todayRender)
+                        ).ratio,
                         firstHitRatio: first.ratio,
                         firstHitVsJpegRatio: first.ratio / jpegHits.ratio,
                         jpegFirstHitRatio: jpegHits.ratio,
