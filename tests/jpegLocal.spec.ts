@@ -7,7 +7,7 @@ import { expect } from "chai";
 import sharp from "sharp";
 import { photoJpeg } from "./support/images";
 import { jpeg12Bit } from "./support/jpeg12";
-import { awaitChecked, startTestPipeline } from "./support/localPipeline";
+import { startTestPipeline, uploadAndCheck } from "./support/localPipeline";
 
 const RESIZE_QUALITY = 80; // the default stack's resizeQuality
 
@@ -20,20 +20,8 @@ describe("JPEG originals and variants in local mode (issue 27)", function () {
     after(() => pipeline?.close());
 
     const upload = async (body: Buffer) => {
-        const response = await fetch(`${pipeline.url}/api/uploads`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ contentType: "image/jpeg" }),
-        });
-        const signed = (await response.json()) as {
-            key: string;
-            statusUrl: string;
-            uploadUrl: string;
-            headers: Record<string, string>;
-        };
-        const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body });
-        expect(put.status).to.equal(200);
-        return { key: signed.key, status: await awaitChecked(signed.statusUrl) };
+        const { signed, status } = await uploadAndCheck(pipeline.url, "image/jpeg", body);
+        return { key: signed.key, status };
     };
     const cdn = async (path: string, accept = "*/*") => {
         const response = await fetch(`${pipeline.url}/cdn/${path}`, { headers: { accept } });
