@@ -58,7 +58,7 @@ export interface FormatRow {
 function encode(pipeline: Sharp, format: VariantFormat, quality: number, pixels: number): Sharp {
     return format === "avif"
         ? pipeline.avif({ ...avifOptions(QUALITY, pixels), quality })
-        : pipeline.webp({ ...webpOptions(QUALITY), quality });
+        : pipeline.webp({ ...webpOptions(QUALITY, pixels), quality });
 }
 
 export async function benchFormats(

@@ -13,21 +13,22 @@ import type { AvifOptions, JpegOptions, WebpOptions } from "sharp";
 export const JPEG_ENCODER = { quantisationTable: 3, progressiveFromPixels: 640 * 480, qualityOffset: 0 } as const;
 
 /**
- * AVIF: libaom with sharp's default 4:4:4 chroma. effort 1 of 0–9 below `fastFromPixels`, effort 0 (libaom's
- * fastest) from it, which keeps every first hit of the default sizes within 3x today's JPEG (its bytes at equal
- * score within a few per cent of effort 1's). Quality is resizeQuality moved by an offset, so the default (80) lands on the median AVIF quality of
- * equal SSIMULACRA2 with the JPEG q80 variants.
+ * From this many pixels (640x480) a first hit's encode outweighs its decode and resize, so AVIF and WebP switch to
+ * a faster effort there: every first hit of the default sizes stays within 3x today's JPEG (bench/effortBench.ts,
+ * bench/formatBench.ts).
  */
-export const AVIF_ENCODER = {
-    effort: 1,
-    fastEffort: 0,
-    fastFromPixels: 640 * 480,
-    chromaSubsampling: "4:4:4",
-    qualityOffset: -16,
-} as const;
+export const FAST_FROM_PIXELS = 640 * 480;
 
-/** WebP: libwebp's default effort (4); quality offset as for AVIF. */
-export const WEBP_ENCODER = { effort: 4, qualityOffset: 6 } as const;
+/**
+ * AVIF: libaom with sharp's default 4:4:4 chroma; effort 1 of 0–9 below FAST_FROM_PIXELS, effort 0 (libaom's
+ * fastest) from it, at about twice the speed for a few per cent more bytes at equal score. Quality is resizeQuality
+ * moved by an offset, so the default (80) lands on the median AVIF quality of equal SSIMULACRA2 with the JPEG q80
+ * variants.
+ */
+export const AVIF_ENCODER = { effort: 1, fastEffort: 0, chromaSubsampling: "4:4:4", qualityOffset: -16 } as const;
+
+/** WebP: libwebp's default effort (method 4) below FAST_FROM_PIXELS, method 2 from it; quality offset as AVIF's. */
+export const WEBP_ENCODER = { effort: 4, fastEffort: 2, qualityOffset: 6 } as const;
 
 /** The format's quality for a resizeQuality (JPEG scale), within 1–100. */
 export function encoderQuality(resizeQuality: number, offset: number): number {
@@ -47,12 +48,15 @@ export function jpegOptions(resizeQuality: number, pixels: number): JpegOptions 
 export function avifOptions(resizeQuality: number, pixels: number): AvifOptions {
     return {
         quality: encoderQuality(resizeQuality, AVIF_ENCODER.qualityOffset),
-        effort: pixels >= AVIF_ENCODER.fastFromPixels ? AVIF_ENCODER.fastEffort : AVIF_ENCODER.effort,
+        effort: pixels >= FAST_FROM_PIXELS ? AVIF_ENCODER.fastEffort : AVIF_ENCODER.effort,
         chromaSubsampling: AVIF_ENCODER.chromaSubsampling,
     };
 }
 
-/** sharp's WebP options at resizeQuality. */
-export function webpOptions(resizeQuality: number): WebpOptions {
-    return { quality: encoderQuality(resizeQuality, WEBP_ENCODER.qualityOffset), effort: WEBP_ENCODER.effort };
+/** sharp's WebP options for a variant of `pixels` pixels (one frame) at resizeQuality. */
+export function webpOptions(resizeQuality: number, pixels: number): WebpOptions {
+    return {
+        quality: encoderQuality(resizeQuality, WEBP_ENCODER.qualityOffset),
+        effort: pixels >= FAST_FROM_PIXELS ? WEBP_ENCODER.fastEffort : WEBP_ENCODER.effort,
+    };
 }

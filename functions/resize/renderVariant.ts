@@ -114,7 +114,7 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
                   : format === "avif"
                     ? pipeline.avif(avifOptions(options.quality, pixels))
                     : format === "webp"
-                      ? pipeline.webp(webpOptions(options.quality))
+                      ? pipeline.webp(webpOptions(options.quality, pixels))
                       : pipeline.jpeg(jpegOptions(options.quality, pixels));
         const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
         return {
