@@ -93,6 +93,19 @@ describe("the stored JPEG original never has more bytes than the upload (functio
         expect(reencoded.length).to.be.above(stored.bytes.length);
     });
 
+    it("a clean JPEG whose structure the strip cannot follow (bytes between segments) is stored as it came", async () => {
+        const jpeg = await jpegBytes(64, 48);
+        const afterFirstSegment = 4 + jpeg.readUInt16BE(4);
+        const odd = Buffer.concat([
+            jpeg.subarray(0, afterFirstSegment),
+            Buffer.alloc(2),
+            jpeg.subarray(afterFirstSegment),
+        ]);
+        const stored = await clean(odd);
+        expect([stored.reencoded, stored.stripped]).to.deep.equal([false, false]);
+        expect(stored.bytes.equals(odd)).to.equal(true);
+    });
+
     it("over generated photos of every kind (quality, progressive, orientation, chroma, size, GPS), stored ≤ upload", async () => {
         const paths = new Set<string>();
         for (const [width, height] of [

@@ -4,7 +4,7 @@ import type { Metadata, Sharp } from "sharp";
 import { estimateJpegQuality } from "./jpegQuality";
 import { stripJpegMetadata } from "./jpegMarkers";
 import { orientationExif } from "./minimalExif";
-import { readsBackClean } from "./privateMetadata";
+import { hasPrivateMetadata, readsBackClean } from "./privateMetadata";
 
 /**
  * The highest quality a JPEG original is re-encoded at. A re-encode takes the upload's own quality (its
@@ -28,17 +28,20 @@ export interface CleanJpeg {
  *   at its own quality (at most JPEG_REENCODE_QUALITY) with IJG's tables, which requantises its coefficients to
  *   nearly the same values. When that is larger than the lossless strip, the strip is stored: an original never
  *   grows.
- * - A JPEG whose marker structure the strip cannot follow (bytes between segments) is re-encoded at its quality:
- *   its private metadata can go no other way, even if that costs bytes.
+ * - A JPEG whose marker structure the strip cannot follow (bytes between segments) is stored as it came if sharp
+ *   reports no metadata in it (as a progressive one, if its re-encode is not smaller), else re-encoded at its
+ *   quality: its private metadata can go no other way, even if that costs bytes.
  * `decoder` decodes the upload (with the caller's pixel limit and failOn).
  */
 export async function cleanJpeg(bytes: Buffer, metadata: Metadata, decoder: () => Sharp): Promise<CleanJpeg> {
-    const stripped = await verifiedStrip(bytes, metadata);
-    const kept = (): CleanJpeg =>
-        stripped!.equals(bytes)
+    // What may be stored without a re-encode: the strip, or the upload itself when it has nothing to strip that
+    // sharp reports (a structure the strip cannot follow).
+    const lossless = (await verifiedStrip(bytes, metadata)) ?? (hasPrivateMetadata(metadata) ? undefined : bytes);
+    const kept = (candidate: Buffer): CleanJpeg =>
+        candidate.equals(bytes)
             ? { bytes, reencoded: false, stripped: false }
-            : { bytes: stripped!, reencoded: false, stripped: true };
-    if (stripped && !metadata.isProgressive) return kept();
+            : { bytes: candidate, reencoded: false, stripped: true };
+    if (lossless && !metadata.isProgressive) return kept(lossless);
     const quality = Math.min(JPEG_REENCODE_QUALITY, estimateJpegQuality(bytes) ?? JPEG_REENCODE_QUALITY);
     const encoded = await decoder()
         .autoOrient()
@@ -51,7 +54,7 @@ export async function cleanJpeg(bytes: Buffer, metadata: Metadata, decoder: () =
             chromaSubsampling: metadata.chromaSubsampling === "4:4:4" ? "4:4:4" : "4:2:0",
         })
         .toBuffer();
-    if (stripped && stripped.length <= encoded.length) return kept();
+    if (lossless && lossless.length <= encoded.length) return kept(lossless);
     return { bytes: encoded, reencoded: true, stripped: false };
 }
 
