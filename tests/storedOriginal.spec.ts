@@ -185,7 +185,7 @@ describe("a PNG's metadata chunks go losslessly (functions/ingest/pngChunks.ts)"
     const cleanPng = (bytes: Buffer) =>
         checkAndClean(bytes, { contentType: "image/png", keyType: "image/png" }, LIMITS);
 
-    it("a PNG with EXIF (GPS) and a text chunk is stored without them, pixels bit-identical, fewer bytes, no re-encode", async () => {
+    it("a PNG with EXIF (GPS) and a text chunk is stored without them, pixels bit-identical, fewer bytes, not re-encoded when that is larger", async () => {
         const upload = await pngWithMetadata();
         const before = await sharp(upload).metadata();
         expect(exifHasGps(before.exif), "the upload carries GPS").to.equal(true);
@@ -199,6 +199,19 @@ describe("a PNG's metadata chunks go losslessly (functions/ingest/pngChunks.ts)"
         expect(b.equals(a), "pixels bit-identical").to.equal(true);
         // A re-encode (zlib level 6) would have had more bytes than this level-9 upload.
         expect(stored.bytes.length).to.be.below(upload.length);
+    });
+
+    it("a PNG whose lossless re-encode is smaller (an upload stored without compression) is stored re-encoded", async () => {
+        const level0 = await sharp(photoLike(200, 150, 3, 1), { raw: { width: 200, height: 150, channels: 3 } })
+            .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "37/1 33/1 59/1" } })
+            .png({ compressionLevel: 0 })
+            .toBuffer();
+        const stored = await cleanPng(level0);
+        expect([stored.reencoded, stored.stripped]).to.deep.equal([true, false]);
+        expect((await sharp(stored.bytes).metadata()).exif).to.equal(undefined);
+        const [a, b] = await Promise.all([level0, stored.bytes].map((bytes) => sharp(bytes).raw().toBuffer()));
+        expect(b.equals(a), "lossless: pixels bit-identical").to.equal(true);
+        expect(stored.bytes.length, "smaller than the stripped upload").to.be.below(stripPngMetadata(level0)!.length);
     });
 
     it("keeps what says how to show the pixels (pHYs, the image data) and refuses what it cannot follow", async () => {

@@ -127,12 +127,16 @@ export async function checkAndClean(
     // A PNG or WebP loses its metadata chunks losslessly (pngChunks.ts, webpChunks.ts), unless it has an
     // orientation to apply: it is then re-encoded with the rotation applied.
     const stripChunks = STRIP_CHUNKS[format.format];
-    const stripped = stripChunks && (metadata.orientation ?? 1) === 1 ? stripChunks(bytes) : undefined;
-    if (stripped && (await readsBackClean(stripped, metadata)))
-        return { ...common, bytes: stripped, reencoded: false, stripped: true };
+    const candidate = stripChunks && (metadata.orientation ?? 1) === 1 ? stripChunks(bytes) : undefined;
+    const stripped = candidate && (await readsBackClean(candidate, metadata)) ? candidate : undefined;
+    const asStripped = { ...common, bytes: stripped!, reencoded: false, stripped: true };
+    // A WebP's re-encode would lose quality; a PNG's is lossless too, and often smaller (another zlib level
+    // and filters than the upload's): the smaller of the two is stored, so a PNG never grows either.
+    if (stripped && format.format !== "png") return asStripped;
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
     const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();
+    if (stripped && stripped.length <= encoded.length) return asStripped;
     return { ...common, bytes: encoded, reencoded: true, stripped: false };
 }
 
