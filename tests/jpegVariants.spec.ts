@@ -71,13 +71,14 @@ describe("JPEG variant encoder settings (functions/resize/encoderSettings.ts)", 
         });
     }
 
-    it("AVIF: effort 1 below 640x480, effort 0 (libaom's fastest) from it; WebP method 4, then 3: a first hit stays within 3x today's JPEG", async () => {
+    it("AVIF: effort 1 below 640x480, effort 0 (libaom's fastest) from it; WebP method 4, 2 from 1280x720: a first hit stays within 3x today's JPEG", async () => {
         expect(avifOptions(80, 300 * 300)).to.deep.equal({ quality: 64, effort: 1, chromaSubsampling: "4:4:4" });
         expect(avifOptions(80, 640 * 480 - 1).effort).to.equal(1);
         expect(avifOptions(80, 640 * 480)).to.deep.equal({ quality: 64, effort: 0, chromaSubsampling: "4:4:4" });
         expect(avifOptions(80, 1280 * 720).effort).to.equal(0);
-        expect(webpOptions(80, 640 * 480 - 1)).to.deep.equal({ quality: 86, effort: 4 });
-        expect(webpOptions(80, 640 * 480)).to.deep.equal({ quality: 86, effort: 3 });
+        expect(webpOptions(80, 640 * 480)).to.deep.equal({ quality: 86, effort: 4 });
+        expect(webpOptions(80, 1280 * 720 - 1).effort).to.equal(4);
+        expect(webpOptions(80, 1280 * 720)).to.deep.equal({ quality: 86, effort: 2 });
         for (const [width, height] of [
             [640, 480],
             [1280, 720],

@@ -13,24 +13,26 @@ import type { AvifOptions, JpegOptions, WebpOptions } from "sharp";
 export const JPEG_ENCODER = { quantisationTable: 3, progressiveFromPixels: 640 * 480, qualityOffset: 0 } as const;
 
 /**
- * From this many pixels (640x480) a first hit's encode outweighs its decode and resize, so AVIF and WebP switch to
- * a faster effort there: every first hit of the default sizes stays within 3x today's JPEG (bench/effortBench.ts,
- * bench/formatBench.ts).
+ * AVIF: libaom with sharp's default 4:4:4 chroma; effort 1 of 0–9 below `fastFromPixels` (640x480), effort 0
+ * (libaom's fastest) from it, where a first hit's encode outweighs its decode and resize: about twice as fast, for
+ * a few per cent more bytes at equal score. Every first hit of the default sizes then stays within 3x today's JPEG
+ * (bench/effortBench.ts, bench/formatBench.ts). Quality is resizeQuality moved by an offset, so the default (80)
+ * lands on the median AVIF quality of equal SSIMULACRA2 with the JPEG q80 variants.
  */
-export const FAST_FROM_PIXELS = 640 * 480;
+export const AVIF_ENCODER = {
+    effort: 1,
+    fastEffort: 0,
+    fastFromPixels: 640 * 480,
+    chromaSubsampling: "4:4:4",
+    qualityOffset: -16,
+} as const;
 
 /**
- * AVIF: libaom with sharp's default 4:4:4 chroma; effort 1 of 0–9 below FAST_FROM_PIXELS, effort 0 (libaom's
- * fastest) from it, at about twice the speed for a few per cent more bytes at equal score. Quality is resizeQuality
- * moved by an offset, so the default (80) lands on the median AVIF quality of equal SSIMULACRA2 with the JPEG q80
- * variants.
+ * WebP: libwebp's default effort (method 4) below `fastFromPixels` (1280x720), method 2 from it, the one faster
+ * method that keeps that first hit within 3x today's JPEG (method 3 is no faster than 4); it costs bytes there
+ * (at equal score 1.06x today's JPEG instead of 0.90x). Quality offset as AVIF's.
  */
-export const AVIF_ENCODER = { effort: 1, fastEffort: 0, chromaSubsampling: "4:4:4", qualityOffset: -16 } as const;
-
-/** WebP: libwebp's default effort (method 4) below FAST_FROM_PIXELS, method 3 from it (the same bytes at equal
- *  score, about a fifth faster at 1280x720; method 2 is faster still but needs 10-15% more bytes for the same
- *  score); quality offset as AVIF's. */
-export const WEBP_ENCODER = { effort: 4, fastEffort: 3, qualityOffset: 6 } as const;
+export const WEBP_ENCODER = { effort: 4, fastEffort: 2, fastFromPixels: 1280 * 720, qualityOffset: 6 } as const;
 
 /** The format's quality for a resizeQuality (JPEG scale), within 1–100. */
 export function encoderQuality(resizeQuality: number, offset: number): number {
@@ -50,7 +52,7 @@ export function jpegOptions(resizeQuality: number, pixels: number): JpegOptions 
 export function avifOptions(resizeQuality: number, pixels: number): AvifOptions {
     return {
         quality: encoderQuality(resizeQuality, AVIF_ENCODER.qualityOffset),
-        effort: pixels >= FAST_FROM_PIXELS ? AVIF_ENCODER.fastEffort : AVIF_ENCODER.effort,
+        effort: pixels >= AVIF_ENCODER.fastFromPixels ? AVIF_ENCODER.fastEffort : AVIF_ENCODER.effort,
         chromaSubsampling: AVIF_ENCODER.chromaSubsampling,
     };
 }
@@ -59,6 +61,6 @@ export function avifOptions(resizeQuality: number, pixels: number): AvifOptions 
 export function webpOptions(resizeQuality: number, pixels: number): WebpOptions {
     return {
         quality: encoderQuality(resizeQuality, WEBP_ENCODER.qualityOffset),
-        effort: pixels >= FAST_FROM_PIXELS ? WEBP_ENCODER.fastEffort : WEBP_ENCODER.effort,
+        effort: pixels >= WEBP_ENCODER.fastFromPixels ? WEBP_ENCODER.fastEffort : WEBP_ENCODER.effort,
     };
 }
