@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { avifOptions, jpegOptions, webpOptions } from "../functions/resize/encoderSettings";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { quantisationTables } from "../functions/ingest/jpegQuality";
-import { photoJpeg } from "./support/images";
+import { photoJpeg, psnr } from "./support/images";
 
 const QUALITY = 80;
 const SIZES = [
@@ -26,14 +26,6 @@ const render = (original: Buffer, width: number, height: number, format?: "avif"
 /** The same resize as renderVariant's, then any encoder. */
 const resized = (original: Buffer, width: number, height: number) =>
     sharp(original, { failOn: "error" }).autoOrient().resize({ width, height, fit: "cover" }).keepIccProfile();
-/** Peak signal-to-noise ratio of an encoded image against raw pixels, in dB. */
-async function psnr(reference: Buffer, encoded: Buffer): Promise<number> {
-    const pixels = await sharp(encoded).raw().toBuffer();
-    let squared = 0;
-    for (let i = 0; i < pixels.length; i++) squared += (pixels[i] - reference[i]) ** 2;
-    return 10 * Math.log10((255 * 255) / (squared / pixels.length));
-}
-
 describe("JPEG variant encoder settings (functions/resize/encoderSettings.ts)", function () {
     this.timeout(30_000);
     let photo: Buffer;

@@ -123,3 +123,11 @@ export function photoJpeg(
         })
         .toBuffer();
 }
+
+/** Peak signal-to-noise ratio of an encoded image against raw pixels of the same size and channels, in dB. */
+export async function psnr(reference: Buffer, encoded: Buffer): Promise<number> {
+    const pixels = await sharp(encoded).raw().toBuffer();
+    let squared = 0;
+    for (let i = 0; i < pixels.length; i++) squared += (pixels[i] - reference[i]) ** 2;
+    return 10 * Math.log10((255 * 255) / (squared / pixels.length));
+}
