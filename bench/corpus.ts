@@ -3,7 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { contentTypeForKey } from "../functions/shared/imageTypes";
+import { checkAndClean } from "../functions/ingest/checkUpload";
+import { contentTypeForKey, ImageContentType } from "../functions/shared/imageTypes";
 
 export interface BenchImage {
     name: string;
@@ -14,6 +15,14 @@ export interface BenchImage {
     height: number;
 }
 
+/** The original as ingest stores it (a progressive upload re-encoded baseline where that pays): what the Resizer
+ *  reads on a first hit. */
+export async function storedOriginal(image: BenchImage): Promise<Buffer> {
+    const type = image.contentType as ImageContentType;
+    const limits = { allowedContentTypes: [type], maxUploadBytes: 2 ** 31, limitInputPixels: 50_000_000 };
+    return (await checkAndClean(image.bytes, { contentType: type, keyType: type }, limits)).bytes;
+}
+
 export async function loadCorpus(dir: string): Promise<BenchImage[]> {
     const names = fs
         .readdirSync(dir)
@@ -21,6 +30,18 @@ export async function loadCorpus(dir: string): Promise<BenchImage[]> {
         .sort();
     if (names.length === 0) throw new Error(`No jpg, png, webp, gif or avif images in ${dir}`);
     return Promise.all(names.map((name) => describe(name, path.join(dir, name))));
+}
+
+/** A section run alone (`npx ts-node -T bench/<section>.ts [--corpus DIR] [--runs N]`): its images and runs. */
+export async function sectionArguments(argv: string[], defaultRuns: number) {
+    const corpusAt = argv.indexOf("--corpus");
+    const runsAt = argv.indexOf("--runs");
+    const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : defaultRuns;
+    const images =
+        corpusAt >= 0
+            ? await loadCorpus(path.resolve(argv[corpusAt + 1]))
+            : await generateCorpus(path.resolve(__dirname, "..", ".build", "bench-corpus"));
+    return { images, runs };
 }
 
 export async function generateCorpus(dir: string): Promise<BenchImage[]> {

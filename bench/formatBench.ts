@@ -1,7 +1,8 @@
-// Variant formats: AVIF and WebP against today's output (the original's format: JPEG q80 for the corpus photos),
-// per size. Quality is matched at equal SSIMULACRA2 (the reference tool, /usr/local/bin/ssimulacra2 or on PATH;
-// it reads PNG, so every candidate is decoded to PNG first) by bisection over the encoder's quality, with the
-// encoder settings of functions/resize/variantFormat.ts. Times are ratios against today's in the same run.
+// Variant formats: AVIF and WebP against today's output (the original's format: libvips' default JPEG at q80 for
+// the corpus photos, the Resizer's JPEG before issue 27), per size. Quality is matched at equal SSIMULACRA2 (the
+// reference tool, /usr/local/bin/ssimulacra2 or on PATH; it reads PNG, so every candidate is decoded to PNG first)
+// by bisection over the encoder's quality, with the encoder settings of functions/resize/encoderSettings.ts.
+// Times are ratios against today's in the same run, the two run alternately (sideBySide).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,11 +10,19 @@ import sharp, { Sharp } from "sharp";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { renderVariant } from "../functions/resize/renderVariant";
-import { AVIF_ENCODER, AVIF_MAX_PIXELS, encoderQuality, WEBP_ENCODER } from "../functions/resize/variantFormat";
+import { AVIF_MAX_PIXELS } from "../functions/resize/variantFormat";
+import {
+    AVIF_ENCODER,
+    avifOptions,
+    encoderQuality,
+    WEBP_ENCODER,
+    webpOptions,
+} from "../functions/resize/encoderSettings";
 import { formatVariantKey, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../functions/shared/bucketLayout";
-import { BenchImage } from "./corpus";
+import { BenchImage, storedOriginal } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
-import { median, timeRuns } from "./stats";
+import { libvipsDefaultJpeg, withLibvipsDefaultJpeg } from "./jpegBench";
+import { median, sideBySide, timeRuns } from "./stats";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 
 const QUALITY = 80; // today's resizeQuality default
@@ -35,16 +44,21 @@ export interface FormatRow {
     configuredBytesRatio: number;
     /** renderVariant (decode, resize, encode) time / today's, the requested format forced (no size rule). */
     encodeRatio: number;
-    /** The resize handler end to end (loopback S3 read, render, store, answer) / today's, first and second hit. */
+    /** The resize handler end to end (loopback S3 read, render, store, answer) / today's (the same handler with
+     *  libvips' default JPEG encoder), first and second hit, median of alternating pairs. */
     firstHitRatio: number;
     secondHitRatio: number;
+    /** The same first hit / the JPEG variant's as configured now (encoderSettings.ts). */
+    firstHitVsJpegRatio: number;
+    /** The JPEG variant's first hit as configured now / today's (the plain key, same photo and size). */
+    jpegFirstHitRatio: number;
 }
 
-/** The encoder of variantFormat.ts at a given quality, on a resize pipeline. */
-function encode(pipeline: Sharp, format: VariantFormat, quality: number): Sharp {
+/** The encoder of encoderSettings.ts at a given encoder quality, on a resize pipeline of `pixels` pixels. */
+function encode(pipeline: Sharp, format: VariantFormat, quality: number, pixels: number): Sharp {
     return format === "avif"
-        ? pipeline.avif({ quality, effort: AVIF_ENCODER.effort, chromaSubsampling: AVIF_ENCODER.chromaSubsampling })
-        : pipeline.webp({ quality, effort: WEBP_ENCODER.effort });
+        ? pipeline.avif({ ...avifOptions(QUALITY, pixels), quality })
+        : pipeline.webp({ ...webpOptions(QUALITY, pixels), quality });
 }
 
 export async function benchFormats(
@@ -80,8 +94,8 @@ export async function benchFormats(
             throw new Error(`resize ${key}: ${result.statusCode} ${result.body.slice(0, 200)}`);
         return result;
     };
-    const render = (image: BenchImage, width: number, height: number, format?: VariantFormat, avifMaxPixels?: number) =>
-        renderVariant(image.bytes, {
+    const render = (original: Buffer, width: number, height: number, format?: VariantFormat, avifMaxPixels?: number) =>
+        renderVariant(original, {
             width,
             height,
             fit: "cover",
@@ -93,12 +107,13 @@ export async function benchFormats(
     const rows: FormatRow[] = [];
     try {
         for (const image of photos) {
+            const original = await storedOriginal(image);
             const originalKey = `${UPLOADS_PREFIX}format-bench/${image.name}`;
             await s3.send(
                 new PutObjectCommand({
                     Bucket: bucket,
                     Key: originalKey,
-                    Body: image.bytes,
+                    Body: original,
                     ContentType: image.contentType,
                 }),
             );
@@ -106,7 +121,7 @@ export async function benchFormats(
                 const [width, height] = size.split("x").map(Number);
                 // Resized once, losslessly: the reference every candidate is scored against, and the pixels the
                 // quality search encodes (without decoding the original again at each step).
-                const resized = await sharp(image.bytes)
+                const resized = await sharp(original)
                     .autoOrient()
                     .resize({ width, height, fit: "cover" })
                     .raw()
@@ -115,28 +130,45 @@ export async function benchFormats(
                 const pipeline = () => sharp(resized.data, { raw: { width: w, height: h, channels } });
                 const reference = path.join(dir, "reference.png");
                 await pipeline().png({ compressionLevel: 1 }).toFile(reference);
-                const today = await render(image, width, height);
+                // Today's variant: libvips' default JPEG (the Resizer's encoder before issue 27), through the same
+                // handler (withLibvipsDefaultJpeg); checked to be exactly that encoder's output.
+                const todayRender = () => withLibvipsDefaultJpeg(() => render(original, width, height));
+                const today = await todayRender();
+                const expected = await sharp(original, { failOn: "error" })
+                    .autoOrient()
+                    .resize({ width, height, fit: "cover" })
+                    .keepIccProfile()
+                    .jpeg(libvipsDefaultJpeg(QUALITY))
+                    .toBuffer();
+                if (!today.bytes.equals(expected)) throw new Error("today's JPEG is not libvips' default encoder's");
                 const todayScore = tool ? await score(reference, today.bytes) : undefined;
-                const todayRender = median(await timeRuns(runs, 1, () => render(image, width, height)));
                 const todayKey = formatVariantKey(size, undefined, originalKey);
+                const todayHit = () => withLibvipsDefaultJpeg(() => hit(todayKey));
                 const drop = (key: string) => () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-                const todayFirst = median(await timeRuns(runs, 1, () => hit(todayKey), drop(todayKey)));
-                const todaySecond = median(await timeRuns(runs, 1, () => hit(todayKey)));
+                const todaySecond = median(await timeRuns(runs, 1, todayHit));
+                const jpegHits = await sideBySide(runs, () => hit(todayKey), todayHit, {
+                    a: drop(todayKey),
+                    b: drop(todayKey),
+                });
+                log(`  ${image.name} ${size} jpeg: first hit, as configured / today's ${jpegHits.ratio.toFixed(2)}×`);
 
                 for (const format of VARIANT_FORMATS) {
                     const key = formatVariantKey(size, format, originalKey);
                     // What the Resizer answers for this key (the size rule applied), and the format forced.
-                    const configured = await render(image, width, height, format, AVIF_MAX_PIXELS);
+                    const configured = await render(original, width, height, format, AVIF_MAX_PIXELS);
+                    const first = await sideBySide(runs, () => hit(key), todayHit, { a: drop(key), b: drop(todayKey) });
                     const row: FormatRow = {
                         image: image.name,
                         size,
                         requested: format,
                         delivered: configured.contentType.replace("image/", ""),
                         configuredBytesRatio: configured.bytes.length / today.bytes.length,
-                        encodeRatio:
-                            median(await timeRuns(runs, 1, () => render(image, width, height, format, Infinity))) /
-                            todayRender,
-                        firstHitRatio: median(await timeRuns(runs, 1, () => hit(key), drop(key))) / todayFirst,
+                        encodeRatio: (
+                            await sideBySide(runs, () => render(original, width, height, format, Infinity), todayRender)
+                        ).ratio,
+                        firstHitRatio: first.ratio,
+                        firstHitVsJpegRatio: first.ratio / jpegHits.ratio,
+                        jpegFirstHitRatio: jpegHits.ratio,
                         secondHitRatio: median(await timeRuns(runs, 1, () => hit(key))) / todaySecond,
                     };
                     if (tool && todayScore !== undefined) {
@@ -146,13 +178,13 @@ export async function benchFormats(
                         let [low, high] = [1, 100];
                         while (low < high) {
                             const quality = (low + high) >> 1;
-                            const bytes = await encode(pipeline(), format, quality).toBuffer();
+                            const bytes = await encode(pipeline(), format, quality, w * h).toBuffer();
                             if ((await score(reference, bytes)) >= todayScore) high = quality;
                             else low = quality + 1;
                         }
                         row.matchedQuality = low;
                         row.matchedBytesRatio =
-                            (await encode(pipeline(), format, low).toBuffer()).length / today.bytes.length;
+                            (await encode(pipeline(), format, low, w * h).toBuffer()).length / today.bytes.length;
                     }
                     log(
                         `  ${image.name} ${size} ${format}→${row.delivered}: bytes ${row.configuredBytesRatio.toFixed(2)}× (matched q${row.matchedQuality ?? "?"} ${row.matchedBytesRatio?.toFixed(2) ?? "?"}×), encode ${row.encodeRatio.toFixed(2)}×, first hit ${row.firstHitRatio.toFixed(2)}×`,
@@ -174,123 +206,6 @@ export function configuredQualities(): Record<VariantFormat, number> {
         avif: encoderQuality(QUALITY, AVIF_ENCODER.qualityOffset),
         webp: encoderQuality(QUALITY, WEBP_ENCODER.qualityOffset),
     };
-}
-
-export interface AvifTuningRow {
-    image: string;
-    size: string;
-    effort: number;
-    chromaSubsampling: "4:2:0" | "4:4:4";
-    threads: number;
-    /** Bytes / today's at the quality of equal SSIMULACRA2 (undefined without ssimulacra2). */
-    matchedBytesRatio?: number;
-    /** Encode (from resized pixels) + today's decode and resize, / today's whole render. */
-    renderRatio: number;
-}
-
-/** AVIF's speed knobs at the sizes where its first hit is slow: effort, chroma subsampling, threads. */
-export async function benchAvifTuning(images: BenchImage[], runs: number): Promise<AvifTuningRow[]> {
-    const tool = toolPath("ssimulacra2");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-avif-"));
-    const rows: AvifTuningRow[] = [];
-    const candidates = [
-        { effort: 1, chromaSubsampling: "4:2:0", threads: 1 },
-        { effort: 2, chromaSubsampling: "4:2:0", threads: 1 },
-        { effort: 2, chromaSubsampling: "4:4:4", threads: 1 },
-        { effort: 3, chromaSubsampling: "4:2:0", threads: 1 },
-        { effort: 3, chromaSubsampling: "4:2:0", threads: 2 },
-        { effort: 4, chromaSubsampling: "4:2:0", threads: 1 },
-    ] as const;
-    try {
-        for (const image of images.filter((candidate) => candidate.contentType === "image/jpeg")) {
-            for (const size of ["640x480", "1280x720"]) {
-                const [width, height] = size.split("x").map(Number);
-                sharp.concurrency(1);
-                const today = () =>
-                    renderVariant(image.bytes, {
-                        width,
-                        height,
-                        fit: "cover",
-                        quality: QUALITY,
-                        limitInputPixels: 5e7,
-                    });
-                const todayMs = median(await timeRuns(runs, 1, today));
-                const todayBytes = (await today()).bytes;
-                const resized = await sharp(image.bytes)
-                    .autoOrient()
-                    .resize({ width, height, fit: "cover" })
-                    .raw()
-                    .toBuffer({ resolveWithObject: true });
-                const { width: w, height: h, channels } = resized.info;
-                const pixels = () => sharp(resized.data, { raw: { width: w, height: h, channels } });
-                const resizeMs = median(
-                    await timeRuns(runs, 1, () =>
-                        sharp(image.bytes).autoOrient().resize({ width, height, fit: "cover" }).raw().toBuffer(),
-                    ),
-                );
-                const reference = path.join(dir, "reference.png");
-                await pixels().png({ compressionLevel: 1 }).toFile(reference);
-                const todayScore = tool ? await ssimulacra2Score(tool, dir, reference, todayBytes) : undefined;
-                for (const candidate of candidates) {
-                    const avif = (quality: number) =>
-                        pixels().avif({
-                            quality,
-                            effort: candidate.effort,
-                            chromaSubsampling: candidate.chromaSubsampling,
-                        });
-                    let matchedBytesRatio: number | undefined;
-                    if (tool && todayScore !== undefined) {
-                        let [low, high] = [1, 100];
-                        while (low < high) {
-                            const quality = (low + high) >> 1;
-                            const bytes = await avif(quality).toBuffer();
-                            if ((await ssimulacra2Score(tool, dir, reference, bytes)) >= todayScore) high = quality;
-                            else low = quality + 1;
-                        }
-                        matchedBytesRatio = (await avif(low).toBuffer()).length / todayBytes.length;
-                    }
-                    sharp.concurrency(candidate.threads);
-                    const encodeMs = median(
-                        await timeRuns(runs, 1, () =>
-                            avif(encoderQuality(QUALITY, AVIF_ENCODER.qualityOffset)).toBuffer(),
-                        ),
-                    );
-                    sharp.concurrency(1);
-                    rows.push({
-                        image: image.name,
-                        size,
-                        ...candidate,
-                        ...(matchedBytesRatio === undefined ? {} : { matchedBytesRatio }),
-                        renderRatio: (resizeMs + encodeMs) / todayMs,
-                    });
-                }
-            }
-        }
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-        sharp.concurrency(0);
-    }
-    return rows;
-}
-
-/** One figure per AVIF candidate and size: medians over the photos. */
-export function avifTuningFigures(rows: AvifTuningRow[]): FormatFigure[] {
-    const keys = [
-        ...new Set(
-            rows.map((row) => `${row.size} effort ${row.effort} ${row.chromaSubsampling} ${row.threads} thread(s)`),
-        ),
-    ];
-    return keys.map((key) => {
-        const list = rows.filter(
-            (row) => `${row.size} effort ${row.effort} ${row.chromaSubsampling} ${row.threads} thread(s)` === key,
-        );
-        const bytes = list.map((row) => row.matchedBytesRatio).filter((value): value is number => value !== undefined);
-        return {
-            name: `AVIF ${key}: render time vs today's (bytes at equal score ${bytes.length ? median(bytes).toFixed(2) : "?"}×)`,
-            value: median(list.map((row) => row.renderRatio)),
-            unit: "×",
-        };
-    });
 }
 
 export interface FormatFigure {
@@ -330,9 +245,10 @@ export function formatFigures(rows: FormatRow[]): FormatFigure[] {
             });
             const worst = list.reduce((a, b) => (a.firstHitRatio >= b.firstHitRatio ? a : b));
             figures.push({
-                name: `${what}: first hit, slowest photo (${worst.image})`,
+                name: `${what}: first hit, slowest photo (${worst.image}; vs the JPEG variant as configured ${worst.firstHitVsJpegRatio.toFixed(2)}×)`,
                 value: worst.firstHitRatio,
                 unit: "×",
+                target: { op: "<=", value: 3 },
             });
             figures.push({
                 name: `${size}/${format}: ${format} render time vs today's (decode, resize, encode; 1 thread)`,
@@ -346,6 +262,17 @@ export function formatFigures(rows: FormatRow[]): FormatFigure[] {
                 target: { op: "<=", value: 1.15 },
             });
         }
+    }
+    for (const size of BENCH_SIZES) {
+        const list = rows.filter((row) => row.requested === "avif" && row.size === size);
+        if (list.length === 0) continue;
+        const worst = list.reduce((a, b) => (a.jpegFirstHitRatio >= b.jpegFirstHitRatio ? a : b));
+        figures.push({
+            name: `${size}/… → JPEG as configured (encoderSettings.ts): first hit vs today's (slowest ${worst.image} ${worst.jpegFirstHitRatio.toFixed(2)}×)`,
+            value: medianOf(list, (row) => row.jpegFirstHitRatio),
+            unit: "×",
+            target: { op: "<=", value: 3 },
+        });
     }
     const current = rows.filter((row) => row.requested === "avif");
     figures.push({
@@ -377,15 +304,9 @@ if (require.main === module) {
     (async () => {
         const { startLocalS3, LOCAL_CREDENTIALS, LOCAL_REGION } = await import("../local/s3/localS3");
         const { createS3Client } = await import("../functions/shared/s3Client");
-        const { generateCorpus, loadCorpus } = await import("./corpus");
+        const { sectionArguments } = await import("./corpus");
         const args = process.argv.slice(2);
-        const corpusAt = args.indexOf("--corpus");
-        const runsAt = args.indexOf("--runs");
-        const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
-        const images =
-            corpusAt >= 0
-                ? await loadCorpus(path.resolve(args[corpusAt + 1]))
-                : await generateCorpus(path.resolve(__dirname, "..", ".build", "bench-corpus"));
+        const { images, runs } = await sectionArguments(args, 3);
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-s3-"));
         const server = await startLocalS3({
             directory: dataDir,
@@ -399,12 +320,6 @@ if (require.main === module) {
             credentials: LOCAL_CREDENTIALS,
         });
         try {
-            if (args.includes("--tuning")) {
-                const tuning = await benchAvifTuning(images, runs);
-                for (const figure of avifTuningFigures(tuning))
-                    console.log(`${figure.name}: ${figure.value.toFixed(2)} ×`);
-                return;
-            }
             const { rows, ssimulacra2 } = await benchFormats(images, s3, "bench", runs, console.log);
             console.log(`ssimulacra2: ${ssimulacra2 ?? "not found"}`);
             for (const figure of formatFigures(rows)) {

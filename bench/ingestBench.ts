@@ -7,15 +7,16 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { performance } from "perf_hooks";
 import { promisify } from "util";
 import sharp from "sharp";
-import { checkAndClean, JPEG_REENCODE_QUALITY } from "../functions/ingest/checkUpload";
+import { checkAndClean } from "../functions/ingest/checkUpload";
+import { JPEG_REENCODE_QUALITY } from "../functions/ingest/cleanJpeg";
+import { estimateJpegQuality } from "../functions/ingest/jpegQuality";
 import { stripJpegMetadata } from "../functions/ingest/jpegMarkers";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { ImageContentType } from "../functions/shared/imageTypes";
 import { BenchImage } from "./corpus";
-import { median, round, timeRuns } from "./stats";
+import { median, round, sideBySide, timeRuns } from "./stats";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 
 const run = promisify(execFile);
@@ -46,6 +47,11 @@ export interface IngestBench {
         resizeRatio: number;
         storedBytes: number;
         uploadBytes: number;
+        /** A JPEG upload's quality as jpegQuality.ts estimates it (what a re-encode takes, at most q95). */
+        estimatedQuality?: number;
+        progressive?: boolean;
+        /** The stored original against the upload, where it was re-encoded. */
+        ssimulacra2?: number;
     }>;
     strip: Array<{
         image: string;
@@ -149,6 +155,15 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
                 resizeRatio: later.ratio,
                 storedBytes: stored.length,
                 uploadBytes: image.bytes.length,
+                ...(type === "image/jpeg"
+                    ? {
+                          estimatedQuality: estimateJpegQuality(image.bytes),
+                          progressive: (await sharp(image.bytes).metadata()).isProgressive,
+                      }
+                    : {}),
+                ...(outcome === "re-encoded"
+                    ? { ssimulacra2: await ssimulacra2(tools.ssimulacra2, dir, image.file, stored) }
+                    : {}),
             });
         }
 
@@ -187,12 +202,14 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
                     lossless: true,
                 });
             }
-            for (const quality of REENCODE_QUALITIES) {
+            const own = Math.min(JPEG_REENCODE_QUALITY, estimateJpegQuality(image.bytes) ?? JPEG_REENCODE_QUALITY);
+            for (const quality of [...new Set([...REENCODE_QUALITIES, own])].sort((a, b) => a - b)) {
                 let bytes: Buffer = Buffer.alloc(0);
                 const times = await timeRuns(runs, 1, async () => {
                     bytes = await reencode(image.bytes, quality);
                 });
-                candidates.push({ candidate: `sharp baseline q${quality}`, bytes, encodeMs: median(times) });
+                const label = quality === own ? `sharp baseline q${quality} (its own quality, at most q95)` : "";
+                candidates.push({ candidate: label || `sharp baseline q${quality}`, bytes, encodeMs: median(times) });
             }
             for (const { candidate, bytes, encodeMs, lossless } of candidates) {
                 const later = await sideBySide(
@@ -221,30 +238,6 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
     return result;
 }
 
-/** a and b run alternately, `runs` pairs after one warm-up pair, so both see the same machine at the same
- *  moment (this bench shares its cores); their median times and the median of the pairwise ratios a/b. */
-async function sideBySide(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>) {
-    await a();
-    await b();
-    const aTimes: number[] = [];
-    const bTimes: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        for (const [run, times] of [
-            [a, aTimes],
-            [b, bTimes],
-        ] as const) {
-            const started = performance.now();
-            await run();
-            times.push(performance.now() - started);
-        }
-    }
-    return {
-        aMs: median(aTimes),
-        bMs: median(bTimes),
-        ratio: median(aTimes.map((time, i) => time / bTimes[i])),
-    };
-}
-
 const mb = (bytes: number) => `${round(bytes / 1e6, 2)} MB`;
 const score = (value: number | undefined) => (value === undefined ? "" : `, SSIMULACRA2 ${round(value, 1)}`);
 
@@ -255,6 +248,16 @@ function figuresOf(bench: IngestBench): IngestFigure[] {
             name: `${row.image} (${round(row.megapixels)} MP, ${row.path}): ingest ${round(row.ingestMs / row.megapixels)} ms/MP, check+clean/raw decode (${round(row.ingestMs)} / ${round(row.decodeMs)} ms)`,
             value: row.ingestRatio,
             unit: "×",
+        });
+        const jpeg =
+            row.estimatedQuality === undefined
+                ? ""
+                : `, ${row.progressive ? "progressive" : "baseline"} q${row.estimatedQuality} (estimated)`;
+        figures.push({
+            name: `${row.image}${jpeg}: stored original / upload bytes (${row.path}; ${mb(row.storedBytes)} vs ${mb(row.uploadBytes)}${score(row.ssimulacra2)})`,
+            value: row.storedBytes / row.uploadBytes,
+            unit: "×",
+            target: { op: "<=", value: 1 },
         });
         figures.push({
             name: `${row.image}: later ${LATER_RESIZE.width}x${LATER_RESIZE.height} resize, stored original/upload (${round(row.storedResizeMs)} / ${round(row.uploadResizeMs)} ms; ${mb(row.storedBytes)} vs ${mb(row.uploadBytes)})`,
@@ -279,4 +282,21 @@ function figuresOf(bench: IngestBench): IngestFigure[] {
         });
     }
     return figures;
+}
+
+// `npx ts-node -T bench/ingestBench.ts [--corpus DIR] [--runs N]`: this section alone (npm run bench runs it too).
+if (require.main === module) {
+    (async () => {
+        const { sectionArguments } = await import("./corpus");
+        const { images, runs } = await sectionArguments(process.argv.slice(2), 5);
+        const bench = await benchIngest(images, runs);
+        for (const figure of bench.figures) {
+            const met = figure.target ? (figure.value <= figure.target.value ? " met" : " MISSED") : "";
+            console.log(`${figure.name}: ${figure.value.toFixed(2)} ${figure.unit}${met}`);
+        }
+        fs.writeFileSync(path.join(os.tmpdir(), "ingest-bench.json"), JSON.stringify(bench, null, 2));
+    })().catch((error) => {
+        console.error(error);
+        process.exit(1);
+    });
 }

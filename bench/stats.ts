@@ -31,6 +31,38 @@ export async function timeRuns(
     return times;
 }
 
+/** a and b run alternately, `runs` pairs after one warm-up pair, so both see the same machine at the same
+ *  moment (this bench shares its cores); their median times and the median of the pairwise ratios a/b.
+ *  `prepare` runs untimed before each call of a and of b (e.g. removing a stored variant for a first hit). */
+export async function sideBySide(
+    runs: number,
+    a: () => Promise<unknown>,
+    b: () => Promise<unknown>,
+    prepare: { a?: () => Promise<unknown>; b?: () => Promise<unknown> } = {},
+) {
+    const timed = async (run: () => Promise<unknown>, before?: () => Promise<unknown>) => {
+        await before?.();
+        const started = performance.now();
+        await run();
+        return performance.now() - started;
+    };
+    await timed(a, prepare.a);
+    await timed(b, prepare.b);
+    const aTimes: number[] = [];
+    const bTimes: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        aTimes.push(await timed(a, prepare.a));
+        bTimes.push(await timed(b, prepare.b));
+    }
+    return {
+        aMs: median(aTimes),
+        bMs: median(bTimes),
+        ratio: median(aTimes.map((time, i) => time / bTimes[i])),
+        aTimes,
+        bTimes,
+    };
+}
+
 export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
 
 /** The `RESULT {json}` line a benchmark child process prints (the code it runs may log to stdout too). */

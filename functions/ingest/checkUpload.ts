@@ -3,23 +3,19 @@
 import sharp, { Metadata, Sharp } from "sharp";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import { ImageContentType } from "../shared/imageTypes";
-import { stripJpegMetadata } from "./jpegMarkers";
+import { cleanJpeg } from "./cleanJpeg";
 import { gifIsComplete } from "./gifStructure";
+import { jpegFrame, unsupportedJpegFeature } from "./jpegFrame";
 import { sniffImageType } from "./magicBytes";
+import { stripPngMetadata } from "./pngChunks";
+import { stripWebpMetadata } from "./webpChunks";
+import { hasPrivateMetadata, readsBackClean } from "./privateMetadata";
 
 // Every upload arrives in a fresh buffer: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
 /** Quality of a re-encoded WebP or AVIF original (only when private metadata had to go): it is the master. */
 export const REENCODE_QUALITY = 90;
-
-/**
- * Quality of a re-encoded JPEG original (progressive, or an orientation to apply), chosen by measurement
- * (docs/benchmarks.md, `npm run bench`): a progressive upload resizes 2-4x slower than its lossless baseline
- * transcode, but no lossless transcoder (jpegtran) runs in the Lambda (only Node and sharp). Baseline q95 scores
- * SSIMULACRA2 89-94 against the corpus uploads (q90: 86-93) and resizes 2-8x faster than the progressive upload.
- */
-export const JPEG_REENCODE_QUALITY = 95;
 
 /** Why an upload is refused; the message is shown to the uploader (it never echoes the upload's bytes). */
 export class UploadRefused extends Error {
@@ -47,7 +43,8 @@ export interface CleanOriginal {
     height: number;
     /** false: the upload was already clean and is stored byte-identical, or only its metadata was removed. */
     reencoded: boolean;
-    /** true: private metadata segments removed from a JPEG, its pixel data copied unchanged (jpegMarkers.ts). */
+    /** true: private metadata removed from a JPEG, PNG or WebP, its pixel data copied unchanged (cleanJpeg.ts,
+     *  pngChunks.ts, webpChunks.ts). */
     stripped: boolean;
 }
 
@@ -60,8 +57,9 @@ export function checkSize(size: number, maxUploadBytes: number): void {
 
 /**
  * The checks after the size, in order: the first bytes are an allowed image type and the one the upload was
- * signed for (its Content-Type, and its key's extension); the header decodes; the pixels (all frames) are
- * within the limit; the whole image decodes (a truncated file is refused). Then the original to store.
+ * signed for (its Content-Type, and its key's extension); it is a kind of image libvips decodes (a 12-bit JPEG
+ * is well formed, but not one); the header decodes; the pixels (all frames) are within the limit; the whole
+ * image decodes (a truncated file is refused). Then the original to store.
  */
 export async function checkAndClean(
     bytes: Buffer,
@@ -81,6 +79,10 @@ export async function checkAndClean(
             "type_mismatch",
             `The file is ${sniffed} but was uploaded as ${declared.contentType ?? "no type"}`,
         );
+    }
+    const unsupported = sniffed === "image/jpeg" ? unsupportedImage(bytes) : undefined;
+    if (unsupported) {
+        throw new UploadRefused("unsupported_image", `The image is ${unsupported}, which this service cannot process`);
     }
     let metadata: Metadata;
     try {
@@ -119,57 +121,38 @@ export async function checkAndClean(
             : (metadata.autoOrient?.height ?? metadata.height ?? 0),
     };
     const common = { contentType: sniffed, format: format.format, ...displayed };
-    if (canStripLosslessly(metadata)) {
-        // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
-        const stripped = await strippedJpeg(bytes, metadata);
-        if (stripped?.equals(bytes)) return { ...common, bytes, reencoded: false, stripped: false };
-        if (stripped) return { ...common, bytes: stripped, reencoded: false, stripped: true };
-    }
-    if (isClean(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
+    // Also what sharp does not report: a JPEG comment, maker segments, data appended after the image.
+    if (format.format === "jpeg") return { ...common, ...(await cleanJpeg(bytes, metadata, decoder)) };
+    if (!hasPrivateMetadata(metadata)) return { ...common, bytes, reencoded: false, stripped: false };
+    // A PNG or WebP loses its metadata chunks losslessly (pngChunks.ts, webpChunks.ts), unless it has an
+    // orientation to apply: it is then re-encoded with the rotation applied.
+    const stripChunks = STRIP_CHUNKS[format.format];
+    const candidate = stripChunks && (metadata.orientation ?? 1) === 1 ? stripChunks(bytes) : undefined;
+    const stripped = candidate && (await readsBackClean(candidate, metadata)) ? candidate : undefined;
+    const asStripped = { ...common, bytes: stripped!, reencoded: false, stripped: true };
+    // A WebP's re-encode would lose quality; a PNG's is lossless too, and often smaller (another zlib level
+    // and filters than the upload's): the smaller of the two is stored, so a PNG never grows either.
+    if (stripped && format.format !== "png") return asStripped;
     // Orientation is applied to the pixels (the tag goes with the rest of EXIF); the ICC profile stays.
     const pipeline = animated ? decoder() : decoder().autoOrient();
-    const encoded = await encode(pipeline.keepIccProfile(), format.format, metadata).toBuffer();
+    const encoded = await encode(pipeline.keepIccProfile(), format.format).toBuffer();
+    if (stripped && stripped.length <= encoded.length) return asStripped;
     return { ...common, bytes: encoded, reencoded: true, stripped: false };
 }
 
-/**
- * A baseline JPEG displayed as stored (no orientation to apply) loses its metadata without a re-encode: only
- * its marker segments change. A progressive one is re-encoded as baseline (see JPEG_REENCODE_QUALITY), and so is
- * one with an orientation tag, whose rotation cannot be applied to the pixels losslessly without jpegtran.
- */
-export function canStripLosslessly(metadata: Metadata): boolean {
-    return metadata.format === "jpeg" && !metadata.isProgressive && (metadata.orientation ?? 1) === 1;
+/** The lossless metadata strips by format (JPEG's is in cleanJpeg.ts, with its re-encode rule). */
+const STRIP_CHUNKS: Record<string, ((bytes: Buffer) => Buffer | undefined) | undefined> = {
+    png: stripPngMetadata,
+    webp: stripWebpMetadata,
+};
+
+/** What libvips cannot decode about a well-formed JPEG (its frame header, jpegFrame.ts); undefined if nothing. */
+function unsupportedImage(bytes: Buffer): string | undefined {
+    const frame = jpegFrame(bytes);
+    return frame && unsupportedJpegFeature(frame);
 }
 
-/** The JPEG without its metadata segments, if the result reads back clean with the same header and ICC profile. */
-async function strippedJpeg(bytes: Buffer, metadata: Metadata): Promise<Buffer | undefined> {
-    const stripped = stripJpegMetadata(bytes);
-    if (!stripped) return undefined;
-    const check = await sharp(stripped, { limitInputPixels: false })
-        .metadata()
-        .catch(() => undefined);
-    const same =
-        check?.width === metadata.width &&
-        check?.height === metadata.height &&
-        (check?.icc === undefined) === (metadata.icc === undefined);
-    return check && same && isClean(check) ? stripped : undefined;
-}
-
-/**
- * Nothing private to remove: no EXIF (GPS, camera, orientation), XMP, IPTC or PNG text, and a baseline JPEG
- * (progressive originals are re-encoded as baseline).
- */
-export function isClean(metadata: Metadata): boolean {
-    return (
-        metadata.exif === undefined &&
-        metadata.xmp === undefined &&
-        metadata.iptc === undefined &&
-        (metadata.comments?.length ?? 0) === 0 &&
-        !(metadata.format === "jpeg" && metadata.isProgressive)
-    );
-}
-
-function encode(pipeline: Sharp, format: string, metadata: Metadata): Sharp {
+function encode(pipeline: Sharp, format: string): Sharp {
     switch (format) {
         case "png":
             return pipeline.png({ compressionLevel: 6 });
@@ -180,12 +163,6 @@ function encode(pipeline: Sharp, format: string, metadata: Metadata): Sharp {
         case "avif":
             return pipeline.avif({ quality: REENCODE_QUALITY });
         default:
-            return pipeline.jpeg({
-                quality: JPEG_REENCODE_QUALITY,
-                progressive: false,
-                mozjpeg: false,
-                // An upload without chroma subsampling keeps its full colour resolution.
-                chromaSubsampling: metadata.chromaSubsampling === "4:4:4" ? "4:4:4" : "4:2:0",
-            });
+            throw new Error(`no encoder for ${format}`);
     }
 }

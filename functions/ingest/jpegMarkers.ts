@@ -14,11 +14,14 @@
 // What goes: APP1 (EXIF with GPS and camera data, CIPA DC-008 §4.7.2; XMP), APP13 (Photoshop IRB with IPTC),
 // every other APPn (maker data, FlashPix and MPF in APP2), COM, and anything after EOI (MPF's appended images).
 
+import { orientationExif } from "./minimalExif";
+
 const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
 const TEM = 0x01;
 const APP0 = 0xe0;
+const APP1 = 0xe1;
 const APP2 = 0xe2;
 const APP14 = 0xee;
 const COM = 0xfe;
@@ -52,25 +55,31 @@ function kept(marker: number, payload: Buffer): Buffer | undefined {
     return undefined;
 }
 
+/** One marker segment: its marker byte and payload (after the length); an SOS also carries its scan's
+ *  entropy-coded data. Standalone markers (TEM) have an empty payload. */
+export interface JpegSegment {
+    marker: number;
+    payload: Buffer;
+    /** After an SOS: the entropy-coded data up to the next marker (restart markers and fill bytes included). */
+    entropyCoded?: Buffer;
+}
+
 /**
- * The JPEG without its private metadata, pixels untouched; undefined when its structure is not the plain one
- * above (the caller then re-encodes). Works for baseline and progressive files (any number of scans).
+ * The JPEG's segments from SOI to EOI (both left out; whatever follows EOI is not part of this image), or
+ * undefined when its structure is not the plain one above. Works for any number of scans.
  */
-export function stripJpegMetadata(bytes: Buffer): Buffer | undefined {
+export function jpegSegments(bytes: Buffer): JpegSegment[] | undefined {
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== SOI) return undefined;
-    const parts: Buffer[] = [Buffer.from([0xff, SOI])];
+    const segments: JpegSegment[] = [];
     let position = 2;
     while (position < bytes.length) {
         if (bytes[position] !== 0xff) return undefined;
         while (bytes[position] === 0xff) position++; // fill bytes
         const marker = bytes[position++];
         if (marker === undefined || marker === 0 || marker === SOI || isRst(marker)) return undefined;
-        if (marker === EOI) {
-            parts.push(Buffer.from([0xff, EOI])); // whatever follows EOI is not part of this image
-            return Buffer.concat(parts);
-        }
+        if (marker === EOI) return segments;
         if (marker === TEM) {
-            parts.push(Buffer.from([0xff, TEM]));
+            segments.push({ marker, payload: Buffer.alloc(0) });
             continue;
         }
         if (position + 2 > bytes.length) return undefined;
@@ -78,16 +87,40 @@ export function stripJpegMetadata(bytes: Buffer): Buffer | undefined {
         if (length < 2 || position + length > bytes.length) return undefined;
         const payload = bytes.subarray(position + 2, position + length);
         position += length;
-        const replacement = kept(marker, payload);
-        if (replacement) parts.push(replacement);
-        if (marker === SOS) {
-            const end = entropyCodedEnd(bytes, position);
-            if (end === undefined) return undefined;
-            parts.push(bytes.subarray(position, end));
-            position = end;
+        if (marker !== SOS) {
+            segments.push({ marker, payload });
+            continue;
         }
+        const end = entropyCodedEnd(bytes, position);
+        if (end === undefined) return undefined;
+        segments.push({ marker, payload, entropyCoded: bytes.subarray(position, end) });
+        position = end;
     }
     return undefined; // no EOI
+}
+
+/**
+ * The JPEG without its private metadata, pixels untouched; undefined when its structure is not the plain one
+ * above (the caller then re-encodes). An `orientation` other than 1 is kept as a minimal EXIF block (that tag
+ * alone, minimalExif.ts), after JFIF, so viewers still display the image turned as its camera meant.
+ */
+export function stripJpegMetadata(bytes: Buffer, options: { orientation?: number } = {}): Buffer | undefined {
+    const segments = jpegSegments(bytes);
+    if (!segments) return undefined;
+    const parts: Buffer[] = [Buffer.from([0xff, SOI])];
+    for (const { marker, payload, entropyCoded } of segments) {
+        const replacement = marker === TEM ? Buffer.from([0xff, TEM]) : kept(marker, payload);
+        if (replacement) parts.push(replacement);
+        if (entropyCoded) parts.push(entropyCoded);
+    }
+    const orientation = options.orientation ?? 1;
+    if (orientation !== 1) {
+        // Right after SOI, or after JFIF where it leads (T.871 §10.1: JFIF's APP0 follows SOI).
+        const afterJfif = parts[1]?.[1] === APP0 ? 2 : 1;
+        parts.splice(afterJfif, 0, segment(APP1, orientationExif(orientation)));
+    }
+    parts.push(Buffer.from([0xff, EOI]));
+    return Buffer.concat(parts);
 }
 
 /** Where the entropy-coded data starting at `start` ends: at the X'FF' of the next marker that is not RSTn. */

@@ -4,7 +4,8 @@ import { HttpError } from "../shared/http";
 import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import type { VariantFormat } from "../shared/bucketLayout";
-import { AVIF_ENCODER, AVIF_MAX_PIXELS, chooseOutputFormat, encoderQuality, WEBP_ENCODER } from "./variantFormat";
+import { avifOptions, jpegOptions, webpOptions } from "./encoderSettings";
+import { AVIF_MAX_PIXELS, chooseOutputFormat } from "./variantFormat";
 
 import type { ResizeFit } from "./settings";
 
@@ -102,24 +103,19 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
                 withoutEnlargement: box.withoutEnlargement,
             })
             .keepIccProfile();
-        // zlib's default level: level 9 costs much more time for a few per cent of bytes.
+        // zlib's default level: level 9 costs much more time for a few per cent of bytes. The lossy encoders'
+        // settings are encoderSettings.ts's, by the variant's pixels (one frame).
+        const pixels = box.width * box.height;
         const encoded =
             format === "png"
                 ? pipeline.png({ compressionLevel: 6 })
                 : format === "gif"
                   ? pipeline.gif()
                   : format === "avif"
-                    ? pipeline.avif({
-                          quality: encoderQuality(options.quality, AVIF_ENCODER.qualityOffset),
-                          effort: AVIF_ENCODER.effort,
-                          chromaSubsampling: AVIF_ENCODER.chromaSubsampling,
-                      })
+                    ? pipeline.avif(avifOptions(options.quality, pixels))
                     : format === "webp"
-                      ? pipeline.webp({
-                            quality: encoderQuality(options.quality, WEBP_ENCODER.qualityOffset),
-                            effort: WEBP_ENCODER.effort,
-                        })
-                      : pipeline.jpeg({ quality: options.quality, mozjpeg: false });
+                      ? pipeline.webp(webpOptions(options.quality, pixels))
+                      : pipeline.jpeg(jpegOptions(options.quality, pixels));
         const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
         return {
             bytes: data,

@@ -1,5 +1,5 @@
-// Which format a variant is rendered in, and the encoder settings of AVIF and WebP. The numbers are measured by
-// bench/formatBench.ts (npm run bench: quality matched to today's JPEG output at equal SSIMULACRA2), not copied.
+// Which format a variant is rendered in (its encoders' settings are in encoderSettings.ts). The size bound is
+// measured by bench/formatBench.ts (npm run bench), not copied.
 import type { VariantFormat } from "../shared/bucketLayout";
 
 /** The format an original is in, as sharp's pipeline names it (pipelineFormat: jpeg, png, webp, gif, avif). */
@@ -36,21 +36,6 @@ export function chooseOutputFormat(choice: FormatChoice): SourceFormat {
     return requested;
 }
 
-/**
- * AVIF: libaom at effort 1 of 0–9 with sharp's default 4:4:4 chroma (README "Resizing" has bench/formatBench.ts's
- * figures: effort 1 makes the same bytes at equal score as effort 2 in half the time at 1280x720, which keeps a
- * first hit of every default size within 3x today's; effort 3 and 4 save bytes at a first-hit cost; 4:2:0 saves
- * little time and, on textured photos, no bytes at equal score). Its quality is resizeQuality moved by an offset,
- * so the default (80, today's JPEG) lands on the median AVIF quality of equal SSIMULACRA2.
- */
-export const AVIF_ENCODER = { effort: 1, chromaSubsampling: "4:4:4", qualityOffset: -16 } as const;
-/** WebP: libwebp's default effort (4); quality offset as for AVIF. */
-export const WEBP_ENCODER = { effort: 4, qualityOffset: 6 } as const;
 /** The largest variant encoded as AVIF on a first hit: the largest default size, the largest measured within the
  *  first-hit target (bench/formatBench.ts); larger ones (allowAnyResolution) are answered as WebP. */
 export const AVIF_MAX_PIXELS = 1280 * 720;
-
-/** The format's quality for a resizeQuality (JPEG scale), within 1–100. */
-export function encoderQuality(resizeQuality: number, offset: number): number {
-    return Math.min(100, Math.max(1, Math.round(resizeQuality + offset)));
-}

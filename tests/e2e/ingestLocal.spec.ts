@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { UploadEvent } from "../../functions/ingest/uploadEvents";
 import { uploadEventsFile } from "../../local/uploadEventLog";
 import { jpegBytes } from "../support/images";
-import { awaitChecked, startTestPipeline } from "../support/localPipeline";
+import { startTestPipeline, uploadAndCheck } from "../support/localPipeline";
 
 describe("ingest in local mode: eager variants and the upload events file", function () {
     this.timeout(60_000);
@@ -17,22 +17,7 @@ describe("ingest in local mode: eager variants and the upload events file", func
     });
     after(() => pipeline?.close());
 
-    const upload = async (contentType: string, body: Buffer | string) => {
-        const response = await fetch(`${pipeline.url}/api/uploads`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ contentType }),
-        });
-        const signed = (await response.json()) as {
-            key: string;
-            statusUrl: string;
-            uploadUrl: string;
-            headers: Record<string, string>;
-        };
-        const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body });
-        expect(put.status).to.equal(200);
-        return { signed, status: await awaitChecked(signed.statusUrl) };
-    };
+    const upload = (contentType: string, body: Buffer | string) => uploadAndCheck(pipeline.url, contentType, body);
     const events = (): UploadEvent[] =>
         fs
             .readFileSync(uploadEventsFile(pipeline.dataDir), "utf8")

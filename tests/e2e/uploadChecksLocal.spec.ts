@@ -2,6 +2,7 @@
 // before anyone can fetch it. The CDN never serves the staging prefix; a refused upload leaves nothing behind.
 import { expect } from "chai";
 import sharp from "sharp";
+import { orientationExif } from "../../functions/ingest/minimalExif";
 import { awaitChecked } from "../support/localPipeline";
 import { exifHasGps, jpegWithGps } from "../support/images";
 import { LocalProcess, startLocalProcess } from "../support/localProcess";
@@ -52,8 +53,9 @@ describe("upload checks end to end (npm start: presign → staging → ingest �
         const original = await cdn(signed.key);
         expect(original.status).to.equal(200);
         const metadata = await sharp(Buffer.from(await original.arrayBuffer())).metadata();
-        expect(metadata.exif).to.equal(undefined);
-        expect([metadata.width, metadata.height]).to.deep.equal([40, 60]);
+        // EXIF is the orientation tag alone (issue 27: the pixels are kept, not re-encoded to apply it).
+        expect(metadata.exif?.equals(orientationExif(6)), "no EXIF but the orientation").to.equal(true);
+        expect([metadata.autoOrient?.width, metadata.autoOrient?.height]).to.deep.equal([40, 60]);
         expect((await cdn(`300x300/${signed.key}`)).status).to.equal(200);
     });
 

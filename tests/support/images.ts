@@ -1,6 +1,7 @@
 // Test images generated on the fly (no binary fixtures in the repository).
 import sharp from "sharp";
 import { randomBytes } from "crypto";
+import { photoLike } from "../../bench/corpus";
 
 /** Raw RGB(A) pixels with gradients and a grid, so encoders and resizers have structure to work on. */
 function pattern(width: number, height: number, channels: 3 | 4, seed = 0): Buffer {
@@ -95,4 +96,38 @@ export function noiseJpeg(width: number, height: number): Promise<Buffer> {
     return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
         .jpeg({ quality: 100, chromaSubsampling: "4:4:4" })
         .toBuffer();
+}
+
+/** A photo-like JPEG (bench/corpus.ts's generated scene: soft shapes, texture, sensor-like noise) as a camera or an
+ *  editor saves it: at a given quality, baseline or progressive, optionally with GPS EXIF and an orientation. */
+export function photoJpeg(
+    width: number,
+    height: number,
+    options: {
+        quality: number;
+        progressive?: boolean;
+        orientation?: number;
+        gps?: boolean;
+        chromaSubsampling?: "4:2:0" | "4:4:4";
+        seed?: number;
+    },
+): Promise<Buffer> {
+    let image = sharp(photoLike(width, height, 3, options.seed ?? 1), { raw: { width, height, channels: 3 } });
+    if (options.gps) image = image.withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "37/1 33/1 59/1" } });
+    if (options.orientation) image = image.withMetadata({ orientation: options.orientation });
+    return image
+        .jpeg({
+            quality: options.quality,
+            progressive: options.progressive ?? false,
+            chromaSubsampling: options.chromaSubsampling ?? "4:2:0",
+        })
+        .toBuffer();
+}
+
+/** Peak signal-to-noise ratio of an encoded image against raw pixels of the same size and channels, in dB. */
+export async function psnr(reference: Buffer, encoded: Buffer): Promise<number> {
+    const pixels = await sharp(encoded).raw().toBuffer();
+    let squared = 0;
+    for (let i = 0; i < pixels.length; i++) squared += (pixels[i] - reference[i]) ** 2;
+    return 10 * Math.log10((255 * 255) / (squared / pixels.length));
 }

@@ -38,3 +38,22 @@ export async function awaitChecked(statusUrl: string, headers: Record<string, st
     }
     throw new Error(`the upload behind ${statusUrl} was never checked`);
 }
+
+/** Uploads `body` as the browser page does (POST /api/uploads, then PUT to the signed URL) and waits until the
+ *  ingest function has decided; answers the signed upload and the final status. */
+export async function uploadAndCheck(pipelineUrl: string, contentType: string, body: Buffer | string) {
+    const response = await fetch(`${pipelineUrl}/api/uploads`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ contentType }),
+    });
+    const signed = (await response.json()) as {
+        key: string;
+        statusUrl: string;
+        uploadUrl: string;
+        headers: Record<string, string>;
+    };
+    const put = await fetch(signed.uploadUrl, { method: "PUT", headers: signed.headers, body });
+    if (put.status !== 200) throw new Error(`PUT ${put.status}: ${await put.text()}`);
+    return { signed, status: await awaitChecked(signed.statusUrl) };
+}

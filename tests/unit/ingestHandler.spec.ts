@@ -9,6 +9,7 @@ import { createIngestHandler } from "../../functions/ingest/ingest";
 import { decodeEventKey, encodeEventKey, S3Event } from "../../functions/shared/s3Event";
 import { gifIsComplete } from "../../functions/ingest/gifStructure";
 import { sniffImageType } from "../../functions/ingest/magicBytes";
+import { orientationExif } from "../../functions/ingest/minimalExif";
 import { IngestSettings } from "../../functions/ingest/settings";
 import { UploadEvent } from "../../functions/ingest/uploadEvents";
 import { renderVariant } from "../../functions/resize/renderVariant";
@@ -87,7 +88,7 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
     });
 
     describe("a good upload", () => {
-        it("is stored at uploads/<id>.<ext> without GPS or any EXIF, the staged object deleted, status ready", async () => {
+        it("is stored at uploads/<id>.<ext> without GPS or any EXIF but its orientation, the staged object deleted, status ready", async () => {
             const upload = await jpegWithGps(60, 40);
             expect(exifHasGps((await sharp(upload).metadata()).exif), "the test image carries GPS").to.equal(true);
             const { keys, status } = await ingest(upload, "image/jpeg", "jpg");
@@ -95,7 +96,7 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             expect(stored, "stored original").to.not.equal(undefined);
             const metadata = await sharp(stored!).metadata();
             expect(exifHasGps(metadata.exif)).to.equal(false);
-            expect(metadata.exif).to.equal(undefined);
+            expect(metadata.exif?.equals(orientationExif(6)), "the orientation tag alone (issue 27)").to.equal(true);
             expect(await read(keys.stagingKey), "staged object").to.equal(undefined);
             const { placeholder, ...rest } = status;
             expect(placeholder).to.be.a("string");
@@ -129,13 +130,15 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             expect(thumbHashToApproximateAspectRatio(Buffer.from(rotated.placeholder!, "base64"))).to.be.below(1);
         });
 
-        it("keeps the orientation as displayed: the pixels are rotated, no orientation tag is left", async () => {
-            const { keys } = await ingest(await jpegWithGps(60, 40), "image/jpeg", "jpg");
+        it("keeps the orientation as displayed: the pixels untouched, the orientation tag alone is left (issue 27)", async () => {
+            const { keys, status } = await ingest(await jpegWithGps(60, 40), "image/jpeg", "jpg");
+            expect([status.width, status.height], "the status says the displayed size").to.deep.equal([40, 60]);
             const stored = (await read(keys.finalKey))!;
             const metadata = await sharp(stored).metadata();
-            expect([metadata.width, metadata.height, metadata.orientation ?? 1]).to.deep.equal([40, 60, 1]);
+            expect([metadata.width, metadata.height, metadata.orientation]).to.deep.equal([60, 40, 6]);
+            expect(exifHasGps(metadata.exif)).to.equal(false);
             // Orientation 6 turns the red left half to the top, the blue right half to the bottom.
-            const { data } = await sharp(stored).raw().toBuffer({ resolveWithObject: true });
+            const { data } = await sharp(stored).autoOrient().raw().toBuffer({ resolveWithObject: true });
             const pixel = (x: number, y: number) => Array.from(data.subarray((y * 40 + x) * 3, (y * 40 + x) * 3 + 3));
             expect(pixel(20, 5)[0], "top is red").to.be.above(200);
             expect(pixel(20, 5)[2], "top is not blue").to.be.below(60);
@@ -143,11 +146,11 @@ describe("ingest function (functions/ingest/) against the loopback S3", () => {
             expect(pixel(20, 54)[0], "bottom is not red").to.be.below(60);
         });
 
-        it("keeps the ICC profile while removing EXIF", async () => {
+        it("keeps the ICC profile while removing EXIF (all but the orientation tag)", async () => {
             const { keys } = await ingest(await jpegWithGps(60, 40, { icc: "p3" }), "image/jpeg", "jpg");
             const metadata = await sharp((await read(keys.finalKey))!).metadata();
             expect(metadata.icc, "ICC profile").to.not.equal(undefined);
-            expect(metadata.exif).to.equal(undefined);
+            expect(metadata.exif?.equals(orientationExif(6)), "only the orientation tag").to.equal(true);
         });
 
         for (const [name, make, type, extension] of [

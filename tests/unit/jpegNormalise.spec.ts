@@ -1,10 +1,11 @@
 // Issue 14, JPEG normalisation: private metadata leaves a baseline JPEG without a re-encode (its pixels stay
-// bit-identical), a progressive upload is stored baseline (its later resizes are 2-8x faster,
-// docs/benchmarks.md), and the image is stored as it is displayed.
+// bit-identical, an orientation kept as a minimal EXIF block since issue 27), and a progressive upload is stored
+// baseline where that does not grow it (its later resizes are 2-8x faster, docs/benchmarks.md).
 import { expect } from "chai";
 import sharp from "sharp";
 import { checkAndClean, CheckLimits } from "../../functions/ingest/checkUpload";
 import { stripJpegMetadata } from "../../functions/ingest/jpegMarkers";
+import { orientationExif } from "../../functions/ingest/minimalExif";
 import { exifHasGps, jpegBytes, jpegWithGps } from "../support/images";
 
 const LIMITS: CheckLimits = {
@@ -119,7 +120,7 @@ describe("JPEG normalisation at ingest (functions/ingest/checkUpload.ts, jpegMar
         });
     });
 
-    describe("what needs new pixels is re-encoded as baseline", () => {
+    describe("a progressive JPEG is re-encoded as baseline", () => {
         it("a progressive JPEG with GPS is stored baseline, without GPS, close to the upload", async () => {
             const upload = await sharp(smoothPixels(96, 64), { raw: { width: 96, height: 64, channels: 3 } })
                 .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "37/1 33/1 59/1" } })
@@ -142,24 +143,28 @@ describe("JPEG normalisation at ingest (functions/ingest/checkUpload.ts, jpegMar
             // Mean absolute difference per channel value: 0.64 at q90-95, 1.44 at q85, 2.5 at q50.
             expect(difference / a.data.length).to.be.below(1);
         });
+    });
 
-        it("a baseline JPEG with orientation 6 is stored rotated as displayed, with no orientation tag", async () => {
+    describe("a baseline JPEG with an orientation to apply: metadata removed losslessly, orientation kept (issue 27)", () => {
+        it("keeps its pixels bit-identical and only a minimal EXIF block: orientation 6, no GPS or camera", async () => {
             const upload = await jpegWithGps(60, 40);
             expect((await sharp(upload).metadata()).orientation).to.equal(6);
             const stored = await clean(upload);
+            // Displayed 40×60, as before; stored 60×40 with the tag that turns it.
             expect([stored.reencoded, stored.stripped, stored.width, stored.height]).to.deep.equal([
-                true,
                 false,
+                true,
                 40,
                 60,
             ]);
             const metadata = await sharp(stored.bytes).metadata();
-            expect([metadata.width, metadata.height, metadata.orientation ?? 1, metadata.exif]).to.deep.equal([
-                40,
-                60,
-                1,
-                undefined,
-            ]);
+            expect([metadata.width, metadata.height, metadata.orientation]).to.deep.equal([60, 40, 6]);
+            expect(metadata.exif?.equals(orientationExif(6)), "EXIF is the orientation tag alone").to.equal(true);
+            expect(exifHasGps(metadata.exif)).to.equal(false);
+            expect(stored.bytes.includes(Buffer.from("PhoneMaker", "latin1"))).to.equal(false);
+            const [a, b] = [await rawPixels(upload), await rawPixels(stored.bytes)];
+            expect(b.data.equals(a.data), "decoded pixels bit-identical").to.equal(true);
+            expect(stored.bytes.length).to.be.below(upload.length);
         });
     });
 
