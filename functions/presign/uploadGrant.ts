@@ -41,7 +41,11 @@ export function verifyGrant(key: Buffer, token: string, nowMs: number): UploadGr
     );
     if (!TOKEN_PATTERN.test(token)) throw invalid;
     const [payload, signature] = token.split(".");
-    if (!timingSafeEqual(Buffer.from(signature, "base64url"), mac(key, payload))) throw invalid;
+    // Compared as text, not decoded: base64url's last character of a 32-byte MAC has two bits no decoder reads, so
+    // a decoded comparison would take four spellings of one signature (an "altered" grant that still verifies).
+    const given = Buffer.from(signature);
+    const expected = Buffer.from(mac(key, payload).toString("base64url"));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
     const { v, o, x } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
     if (v !== 1 || typeof o !== "string" || !OWNER_PATTERN.test(o) || typeof x !== "number") throw invalid;
     if (nowMs >= x * 1000)

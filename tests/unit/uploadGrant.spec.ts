@@ -54,6 +54,14 @@ describe("upload grants (Uppy 6 sends no Authorization header to companionEndpoi
             ).to.deep.equal(invalid);
             const flipped = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
             expect(refusal(() => verifyGrant(KEY, flipped, T0))).to.deep.equal(invalid);
+            // Every other spelling of the last character, including those that decode to the same 32 bytes (the
+            // two bits base64url leaves unused): a grant altered in its text is refused, whatever it decodes to.
+            const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            for (const last of alphabet.replace(token.slice(-1), ""))
+                expect(
+                    refusal(() => verifyGrant(KEY, `${token.slice(0, -1)}${last}`, T0)),
+                    last,
+                ).to.deep.equal(invalid);
             expect(refusal(() => verifyGrant(randomBytes(32), token, T0))).to.deep.equal(invalid);
             for (const junk of ["", "abc", `${token}.x`, "a".repeat(2000), "../s3/params"])
                 expect(
