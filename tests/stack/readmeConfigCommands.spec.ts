@@ -1,4 +1,4 @@
-// Every `pulumi config set` command in the README's Deploying section works, in the order shown, as the CLI
+// Every `pulumi config set` command in the README's Deploy section works, in the order shown, as the CLI
 // stores it (tests/support/pulumiConfigSet.ts re-implements the CLI's rules, citing its Go sources).
 import { expect } from "chai";
 import * as fs from "fs";
@@ -7,15 +7,13 @@ import { parse } from "yaml";
 import { parsePipelineConfig, projectNamespace } from "../../config/stackConfig";
 import { applyConfigSet, parseConfigSet, programConfig, StackConfig, StoredValue } from "../support/pulumiConfigSet";
 import { PROJECT_DIR, runProgram } from "../support/program";
+import { readme, section } from "../support/projectDocs";
 
 const PROJECT = projectNamespace(PROJECT_DIR);
 
-/** The `pulumi config set` lines of the shell blocks in README.md's "## Deploying" section, in order. */
+/** The `pulumi config set` lines of the shell blocks in README.md's "## Deploy" section, in order. */
 function readmeConfigCommands(): string[] {
-    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-    const section = /^## Deploying\n([\s\S]*?)(?=^## )/m.exec(readme);
-    if (!section) throw new Error("README.md has no ## Deploying section");
-    const blocks = [...section[1].matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+    const blocks = [...section(readme(), /^Deploy\b/).matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]);
     return blocks
         .flatMap((block) => block.split("\n"))
         .map((line) => line.trim())
@@ -36,7 +34,7 @@ function replay(lines: string[]): StackConfig {
     return stack;
 }
 
-describe("README Deploying: the `pulumi config set` commands (replayed with the CLI's storage rules)", () => {
+describe("README Deploy: the `pulumi config set` commands (replayed with the CLI's storage rules)", () => {
     const lines = readmeConfigCommands();
 
     it("finds the commands, including a list built with --path", () => {

@@ -24,6 +24,21 @@ export function projectDocs(): DocFile[] {
     }));
 }
 
+/** The README, the document a newcomer starts from (what only it must say: the config table, the deploy steps). */
+export function readme(docs: DocFile[] = projectDocs()): DocFile {
+    const found = docs.find((doc) => doc.file === "README.md");
+    if (!found) throw new Error("README.md is missing");
+    return found;
+}
+
+/** The text of the `## ` section whose heading matches `heading`, up to the next `## ` heading; throws if none. */
+export function section(doc: DocFile, heading: RegExp): string {
+    const parts = doc.text.split(/^## /m).slice(1);
+    const found = parts.find((part) => heading.test(part.slice(0, part.indexOf("\n"))));
+    if (found === undefined) throw new Error(`${doc.file} has no "## " section whose heading matches ${heading}`);
+    return found.slice(found.indexOf("\n") + 1);
+}
+
 /** Every match of `pattern` (global) in the docs, their line breaks and indents read as single spaces. */
 export function statements(docs: DocFile[], pattern: RegExp): Array<{ file: string; match: RegExpMatchArray }> {
     return docs.flatMap(({ file, text }) =>

@@ -1,25 +1,21 @@
 // README's "Configuration" table is the users' reference: it must list every config key exactly once, with the
-// default the program really uses (config/stackConfig.ts), so a new key or a changed default cannot go unsaid.
-import * as fs from "fs";
-import * as path from "path";
+// default the program really uses (config/stackConfig.ts), so a new key or a changed default cannot go unsaid. The
+// table is found by its header (key | default | meaning) among README.md and docs/*.md, and must be the README's.
 import { expect } from "chai";
 import { CONFIG_DEFAULTS, CONFIG_KEYS, PipelineConfig } from "../../config/stackConfig";
-
-const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+import { projectDocs, tablesWith } from "../support/projectDocs";
 
 /** The table's rows: the keys named in the first cell (`a` + `b` rows name two) and the default cell. */
 function configurationRows(): Array<{ keys: string[]; defaultCell: string }> {
-    const section = README.split("\n## Configuration\n")[1]?.split("\n## ")[0] ?? "";
-    return section
-        .split("\n")
-        .filter((line) => line.startsWith("| `"))
-        .map((line) => {
-            const [keyCell, defaultCell] = line
-                .split("|")
-                .slice(1, 3)
-                .map((cell) => cell.trim());
-            return { keys: [...keyCell.matchAll(/`([^`]+)`/g)].map((match) => match[1]), defaultCell };
-        });
+    const tables = tablesWith(projectDocs(), [/^key$/, /^default$/, /^meaning$/]);
+    expect(
+        tables.map((table) => table.file),
+        "one configuration table (key | default | meaning), in README.md",
+    ).to.deep.equal(["README.md"]);
+    return tables[0].rows.map(([keyCell, defaultCell]) => ({
+        keys: [...keyCell.matchAll(/`([^`]+)`/g)].map((match) => match[1]),
+        defaultCell,
+    }));
 }
 
 /** How the table writes a default: the value in backticks (lists comma-joined), or "none" when there is none. */
