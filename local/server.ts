@@ -6,19 +6,21 @@ import * as http from "http";
 import * as path from "path";
 import { AddressInfo } from "net";
 import { createPresignHandler } from "../functions/presign/presign";
-import { presignSettingsFromConfig } from "../functions/presign/settings";
 import { createResizeHandler } from "../functions/resize/resize";
-import { resizeSettingsFromConfig } from "../functions/resize/settings";
 import { createIngestHandler } from "../functions/ingest/ingest";
-import { ingestSettingsFromConfig } from "../functions/ingest/settings";
 import { createCleanupHandler } from "../functions/cleanup/cleanup";
-import { cleanupSettingsFromConfig } from "../functions/cleanup/settings";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { createS3Client } from "../functions/shared/s3Client";
 import { S3Event } from "../functions/shared/s3Event";
 import { errorJson, internalErrorResult } from "../functions/shared/http";
 import { API_CORS } from "../functions/shared/apiCors";
-import { PipelineConfig } from "../config/stackConfig";
+import type { PipelineConfig } from "../config/configKeys";
+import {
+    cleanupSettingsFromConfig,
+    ingestSettingsFromConfig,
+    presignSettingsFromConfig,
+    resizeSettingsFromConfig,
+} from "../config/functionSettings";
 import { createCdn } from "./cdn/cdn";
 import { viewerRequestFunction } from "./cdn/edgeRuntime";
 import { edgeFunctionCode } from "../functions/edge/edgeFunction";

@@ -1,7 +1,6 @@
-// The cleanup function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables.
-import type { PipelineConfig } from "../../config/stackConfig";
+// The cleanup function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and its environment encoding and decoding
+// side by side. Only this file names the environment variables.
 import { envReader } from "../shared/envSettings";
 
 export interface CleanupSettings {
@@ -11,17 +10,6 @@ export interface CleanupSettings {
     /** Variant sizes, so an original's variant keys are known without listing; empty (allowAnyResolution): the
      *  sizes present are listed as the bucket's "<W>x<H>/" prefixes. */
     allowedResolutions: string[];
-}
-
-export function cleanupSettingsFromConfig(
-    config: PipelineConfig,
-    deployment: { bucket: string; distributionId: string },
-): CleanupSettings {
-    return {
-        bucket: deployment.bucket,
-        distributionId: deployment.distributionId,
-        allowedResolutions: config.allowedResolutions,
-    };
 }
 
 const CLEANUP_ENV = {

@@ -1,11 +1,11 @@
-// The ingest function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables. No sharp here: infra loads it when `pulumi up` runs, where only `dependencies` exist.
-import type { PipelineConfig } from "../../config/stackConfig";
+// The ingest function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and its environment encoding and decoding
+// side by side. Only this file names the environment variables. No sharp here: infra loads it when `pulumi up`
+// runs, where only `dependencies` exist.
 import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
-import { RESIZE_FITS, ResizeFit } from "../resize/settings";
-import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
+import { isResizeFit, RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface IngestSettings {
     bucket: string;
@@ -32,36 +32,6 @@ export interface EagerVariantSettings {
     /** The formats made besides the original's (config formats, when autoFormat lets browsers get them): big AVIF
      *  variants, too slow for a first hit, are made here ahead of any request. */
     formats: VariantFormat[];
-}
-
-/** What the deployment decides, not the config: the bucket, and (the stack) the upload events topic. */
-export interface IngestDeployment {
-    bucket: string;
-    uploadEventsTopicArn?: string;
-}
-
-/** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
-export function eagerFormatsFromConfig(config: PipelineConfig): VariantFormat[] {
-    return config.autoFormat ? config.formats : [];
-}
-
-export function ingestSettingsFromConfig(config: PipelineConfig, deployment: IngestDeployment): IngestSettings {
-    return {
-        bucket: deployment.bucket,
-        allowedContentTypes: config.allowedContentTypes,
-        maxUploadBytes: config.maxUploadBytes,
-        limitInputPixels: config.limitInputPixels,
-        allowedResolutions: config.allowedResolutions,
-        eager: {
-            resolutions: config.eagerResolutions,
-            fit: config.resizeFit,
-            quality: config.resizeQuality,
-            formats: eagerFormatsFromConfig(config),
-        },
-        ...(deployment.uploadEventsTopicArn === undefined
-            ? {}
-            : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
-    };
 }
 
 const INGEST_ENV = {
@@ -105,14 +75,13 @@ export function decodeIngestSettings(env: Record<string, string | undefined>): I
         throw new Error(`${INGEST_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
     const eager = (): EagerVariantSettings => {
         const fit = required(EAGER_RENDER_ENV.fit);
-        if (!(RESIZE_FITS as readonly string[]).includes(fit))
-            throw new Error(`${EAGER_RENDER_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+        if (!isResizeFit(fit)) throw new Error(`${EAGER_RENDER_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
         const formats = list(EAGER_RENDER_ENV.formats);
         if (!formats.every(isVariantFormat))
             throw new Error(`${EAGER_RENDER_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
         return {
             resolutions: list(INGEST_ENV.eager),
-            fit: fit as ResizeFit,
+            fit,
             quality: positive(EAGER_RENDER_ENV.quality),
             formats,
         };

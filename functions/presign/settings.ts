@@ -1,8 +1,7 @@
-// The presign function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables. No Pulumi and no SDK import: the serialized closure, the stack and local mode load it.
-import type { PipelineConfig } from "../../config/stackConfig";
-import { STAGING_PREFIX } from "../shared/bucketLayout";
+// The presign function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and its environment encoding and decoding
+// side by side. Only this file names the environment variables. No Pulumi and no SDK import: the serialized
+// closure, the stack and local mode load it.
 import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
 
@@ -23,27 +22,6 @@ export interface PresignSettings {
     requireUploadSize?: boolean;
     /** With requireAuth on AWS: the HMAC KMS key upload grants are signed under (functions/presign/grantKey.ts). */
     grantKeyId?: string;
-}
-
-/** What the deployment decides, not the config: where the bucket and the CDN are, and whether a JWT authorizer
- *  guards the API (the stack adds one when jwtIssuer is set; local mode has none). */
-export interface PresignDeployment {
-    bucket: string;
-    cdnUrl: string;
-    jwtAuthorizer: boolean;
-}
-
-export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
-    return {
-        bucket: deployment.bucket,
-        uploadPrefix: STAGING_PREFIX,
-        allowedContentTypes: config.allowedContentTypes,
-        maxUploadBytes: config.maxUploadBytes,
-        expiresIn: config.uploadExpiresIn,
-        cdnUrl: deployment.cdnUrl,
-        requireAuth: deployment.jwtAuthorizer,
-        requireUploadSize: config.requireUploadSize,
-    };
 }
 
 /** Environment variable names the Lambda's settings travel in. */

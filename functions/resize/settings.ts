@@ -1,14 +1,10 @@
-// The Resizer's settings contract: the one typed object, built from the stack config (the same way by infra and
-// local mode), and its environment encoding and decoding side by side. Only this file names the environment
-// variables. No sharp (nor any other Lambda-only package) here: infra/resizer.ts loads it when `pulumi up` runs,
-// where only `dependencies` are installed.
-import type { PipelineConfig } from "../../config/stackConfig";
-import { isVariantFormat, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
+// The Resizer's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and its environment encoding and decoding
+// side by side. Only this file names the environment variables. No sharp (nor any other Lambda-only package)
+// here: infra/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
 import { envReader } from "../shared/envSettings";
-
-/** How a variant fills its box (sharp's `fit`); the config accepts exactly these. */
-export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
-export type ResizeFit = (typeof RESIZE_FITS)[number];
+import { isResizeFit, RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface ResizeSettings {
     bucket: string;
@@ -25,43 +21,6 @@ export interface ResizeSettings {
     threads?: number;
     /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
-}
-
-/** What the deployment decides, not the config: the bucket, and (local mode) the CDN URL. On AWS the Resizer is
- *  made before the CDN, so its /resize redirects learn the CDN URL from the API stage instead. */
-export interface ResizeDeployment {
-    bucket: string;
-    cdnUrl?: string;
-}
-
-export function resizeSettingsFromConfig(config: PipelineConfig, deployment: ResizeDeployment): ResizeSettings {
-    return {
-        bucket: deployment.bucket,
-        uploadPrefix: UPLOADS_PREFIX,
-        allowedResolutions: config.allowedResolutions,
-        maxDimension: config.maxResizeDimension,
-        fit: config.resizeFit,
-        quality: config.resizeQuality,
-        limitInputPixels: config.limitInputPixels,
-        formats: config.formats,
-        threads:
-            config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
-        ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
-    };
-}
-
-/** Lambda gives CPU in proportion to memory, "at 1,769 MB, a function has the equivalent of one vCPU", up to 6
- *  at 10,240 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): a thread per started
- *  vCPU, so 1536 MB (the default) keeps one thread and 1770 MB gets a second. */
-export const LAMBDA_MB_PER_VCPU = 1769;
-export function lambdaVcpus(memoryMb: number): number {
-    return Math.min(6, Math.max(1, Math.ceil(memoryMb / LAMBDA_MB_PER_VCPU)));
-}
-
-/** A Fargate task has its `cpu` units, "1024 CPU units is the equivalent of 1 vCPU"
- *  (https://repost.aws/knowledge-center/ecs-cpu-allocation); a fraction of one vCPU still gets one thread. */
-export function fargateVcpus(cpuUnits: string): number {
-    return Math.max(1, Math.floor(Number(cpuUnits) / 1024));
 }
 
 const RESIZE_ENV = {
@@ -95,8 +54,7 @@ export function encodeResizeSettings(settings: ResizeSettings): Record<string, s
 export function decodeResizeSettings(env: Record<string, string | undefined>): ResizeSettings {
     const { required, positive, list } = envReader(env);
     const fit = required(RESIZE_ENV.fit);
-    if (!(RESIZE_FITS as readonly string[]).includes(fit))
-        throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
+    if (!isResizeFit(fit)) throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
     const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
     const formats = env[RESIZE_ENV.formats] === undefined ? undefined : list(RESIZE_ENV.formats);
     if (formats && !formats.every(isVariantFormat))
@@ -106,7 +64,7 @@ export function decodeResizeSettings(env: Record<string, string | undefined>): R
         uploadPrefix: required(RESIZE_ENV.uploadPrefix),
         allowedResolutions: list(RESIZE_ENV.allowedResolutions),
         maxDimension: positive(RESIZE_ENV.maxDimension),
-        fit: fit as ResizeFit,
+        fit,
         quality: positive(RESIZE_ENV.quality),
         limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
         ...(formats === undefined ? {} : { formats: formats as VariantFormat[] }),

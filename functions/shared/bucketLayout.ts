@@ -1,5 +1,7 @@
 // Where things live in the image bucket (shared by the stack, the functions and local mode, so no Pulumi import
-// here): the one place that knows the prefixes, the variant key format and the size pattern.
+// here): the one place that knows the prefixes, the variant keys and the size pattern. Which formats a variant
+// may be in is functions/shared/variantFormats.ts's.
+import { VARIANT_FORMATS, VariantFormat } from "./variantFormats";
 
 /** Originals: uploads/<uuid>.<ext> (uploads/<sub>/<uuid>.<ext> with auth). Variants: <W>x<H>/uploads/... */
 export const UPLOADS_PREFIX = "uploads/";
@@ -21,15 +23,7 @@ export function sizeKeysPattern(size: string): string {
     return `${size}/${ORIGINAL_KEYS_PATTERN}`;
 }
 
-/** The formats a variant may be rendered in besides its original's own: "<W>x<H>/<format>/<original key>".
- *  Without the segment a variant keeps its original's format (the keys made before formats existed). */
-export const VARIANT_FORMATS = ["avif", "webp"] as const;
-export type VariantFormat = (typeof VARIANT_FORMATS)[number];
 const VARIANT_FORMATS_ALTERNATION = VARIANT_FORMATS.join("|");
-
-export function isVariantFormat(value: string): value is VariantFormat {
-    return (VARIANT_FORMATS as readonly string[]).includes(value);
-}
 
 /** A variant's key: "<W>x<H>/<original>" in the original's format, "<W>x<H>/<format>/<original>" otherwise. */
 export function formatVariantKey(size: string, format: VariantFormat | undefined, originalKey: string): string {

@@ -142,7 +142,7 @@ describe("the upload page in headless Chromium (web/)", () => {
             ["original", "JPEG"],
             ["300x300", "AVIF"],
             ["640x480", "AVIF"],
-            ["1280x720", "AVIF"], // at AVIF_MAX_PIXELS (functions/resize/variantFormat.ts); larger is answered as WebP
+            ["1280x720", "AVIF"], // at AVIF_MAX_PIXELS (functions/shared/variantFormats.ts); larger is answered as WebP
         ]);
         await item.locator("figcaption", { hasText: /^300x300: 300×300, AVIF, [\d.]+ (B|KiB|MiB)$/ }).waitFor();
     });

@@ -4,7 +4,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, parsePipelineConfig } from "../../config/stackConfig";
+import { CONFIG_KEYS } from "../../config/configKeys";
+import { parsePipelineConfig } from "../../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
 import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
@@ -103,7 +104,7 @@ const ROWS: Row[] = [
     { covers: ["kmsKeyArn"], set: { kmsKeyArn: "create" }, stack: [], local: [] },
     { covers: ["forceDestroy"], set: { forceDestroy: "false" }, stack: [], local: [] },
     { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
-    // More memory is more vCPUs on Lambda: the Resizer's threads follow (resize/settings.ts lambdaVcpus).
+    // More memory is more vCPUs on Lambda: the Resizer's threads follow (config/vcpus.ts lambdaVcpus).
     { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
     {

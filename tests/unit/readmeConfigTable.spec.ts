@@ -1,9 +1,9 @@
 // README's "Configuration" table is the users' reference: it must list every config key exactly once, with the
-// default the program really uses (config/stackConfig.ts), so a new key or a changed default cannot go unsaid.
+// default the program really uses (config/configKeys.ts), so a new key or a changed default cannot go unsaid.
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, PipelineConfig } from "../../config/stackConfig";
+import { CONFIG_DEFAULTS, CONFIG_KEYS, PipelineConfig } from "../../config/configKeys";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
@@ -28,7 +28,7 @@ function documentedDefault(value: PipelineConfig[keyof PipelineConfig]): string 
     return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-describe("README's configuration table matches config/stackConfig.ts", () => {
+describe("README's configuration table matches config/configKeys.ts", () => {
     it("lists every config key exactly once, and no key the program does not know", () => {
         const listed = configurationRows().flatMap((row) => row.keys);
         expect([...listed].sort()).to.deep.equal([...CONFIG_KEYS].sort());
