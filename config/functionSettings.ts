@@ -6,7 +6,7 @@ import type { CleanupSettings } from "../functions/cleanup/settings";
 import type { IngestSettings } from "../functions/ingest/settings";
 import type { PresignSettings } from "../functions/presign/settings";
 import type { ResizeSettings } from "../functions/resize/settings";
-import { STAGING_PREFIX, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import type { VariantFormat } from "../functions/shared/variantFormats";
 import type { PipelineConfig } from "./configKeys";
 import { fargateVcpus, lambdaVcpus } from "./vcpus";
@@ -22,7 +22,6 @@ export interface PresignDeployment {
 export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
     return {
         bucket: deployment.bucket,
-        uploadPrefix: STAGING_PREFIX,
         allowedContentTypes: config.allowedContentTypes,
         maxUploadBytes: config.maxUploadBytes,
         expiresIn: config.uploadExpiresIn,

@@ -6,10 +6,9 @@ import { envReader } from "../shared/envSettings";
 import { ImageContentType, isImageContentType } from "../shared/imageTypes";
 
 export interface PresignSettings {
+    /** Signed uploads land under its staging prefix (bucketLayout's STAGING_PREFIX, incoming/); the ingest function
+     *  checks each and moves it to uploads/ (bucketLayout.uploadKeys); answers name that final key. */
     bucket: string;
-    /** Where signed uploads land: the staging prefix (incoming/). The ingest function checks each and moves it to
-     *  uploads/ (bucketLayout.uploadKeys); answers name that final key. */
-    uploadPrefix: string;
     allowedContentTypes: ImageContentType[];
     maxUploadBytes: number;
     /** Seconds a URL or POST policy stays valid. */
@@ -27,7 +26,6 @@ export interface PresignSettings {
 /** Environment variable names the Lambda's settings travel in. */
 const PRESIGN_ENV = {
     bucket: "BUCKET_NAME",
-    uploadPrefix: "UPLOAD_PREFIX",
     allowedContentTypes: "ALLOWED_CONTENT_TYPES",
     maxUploadBytes: "MAX_UPLOAD_BYTES",
     expiresIn: "UPLOAD_EXPIRES_IN",
@@ -40,7 +38,6 @@ const PRESIGN_ENV = {
 export function encodePresignSettings(settings: PresignSettings): Record<string, string> {
     return {
         [PRESIGN_ENV.bucket]: settings.bucket,
-        [PRESIGN_ENV.uploadPrefix]: settings.uploadPrefix,
         [PRESIGN_ENV.allowedContentTypes]: settings.allowedContentTypes.join(","),
         [PRESIGN_ENV.maxUploadBytes]: String(settings.maxUploadBytes),
         [PRESIGN_ENV.expiresIn]: String(settings.expiresIn),
@@ -59,7 +56,6 @@ export function decodePresignSettings(env: Record<string, string | undefined>): 
         throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
     return {
         bucket: required(PRESIGN_ENV.bucket),
-        uploadPrefix: required(PRESIGN_ENV.uploadPrefix),
         allowedContentTypes: types as ImageContentType[],
         maxUploadBytes: positive(PRESIGN_ENV.maxUploadBytes),
         expiresIn: positive(PRESIGN_ENV.expiresIn),

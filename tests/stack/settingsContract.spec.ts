@@ -204,7 +204,6 @@ describe("settings contract (functions/*/settings.ts)", () => {
         it("presign: decode(encode(settings)) equals the settings, for every field, with and without a grant key", () => {
             const settings: PresignSettings = {
                 bucket: "b",
-                uploadPrefix: "uploads/",
                 allowedContentTypes: ["image/png", "image/avif"],
                 maxUploadBytes: 1234,
                 expiresIn: 77,
@@ -298,7 +297,6 @@ describe("settings contract (functions/*/settings.ts)", () => {
             ...Object.keys(
                 encodePresignSettings({
                     bucket: "b",
-                    uploadPrefix: "u/",
                     allowedContentTypes: ["image/png"],
                     maxUploadBytes: 1,
                     expiresIn: 1,

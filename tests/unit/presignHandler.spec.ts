@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { createPresignHandler, sanitizeSubject } from "../../functions/presign/presign";
+import { createPresignHandler } from "../../functions/presign/presign";
+import { sanitizeSubject } from "../../functions/presign/uploadOwner";
 import { PresignSettings } from "../../functions/presign/settings";
 import { HttpResult } from "../../functions/shared/http";
 import { httpEvent } from "../support/events";
@@ -19,7 +20,6 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
     let logs: string[];
     const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
         bucket: TEST_BUCKET,
-        uploadPrefix: "incoming/",
         allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
         maxUploadBytes: 10 * 1024 * 1024,
         expiresIn: 300,

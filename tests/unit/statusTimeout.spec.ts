@@ -27,7 +27,6 @@ describe("the status route's second line of defence: pending past the retry wind
             log: () => undefined,
             settings: {
                 bucket: TEST_BUCKET,
-                uploadPrefix: "incoming/",
                 allowedContentTypes: ["image/png"],
                 maxUploadBytes: 1000,
                 expiresIn: 60,
