@@ -41,7 +41,9 @@ export function verifyGrant(key: Buffer, token: string, nowMs: number): UploadGr
     );
     if (!TOKEN_PATTERN.test(token)) throw invalid;
     const [payload, signature] = token.split(".");
-    if (!timingSafeEqual(Buffer.from(signature, "base64url"), mac(key, payload))) throw invalid;
+    // Compared as text: base64url decoding ignores the last character's spare bits, so two spellings would decode
+    // to the same MAC; only the one this key writes is accepted (any altered character is refused).
+    if (!timingSafeEqual(Buffer.from(signature), Buffer.from(mac(key, payload).toString("base64url")))) throw invalid;
     const { v, o, x } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
     if (v !== 1 || typeof o !== "string" || !OWNER_PATTERN.test(o) || typeof x !== "number") throw invalid;
     if (nowMs >= x * 1000)
