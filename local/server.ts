@@ -76,6 +76,7 @@ const WEB_DIR = path.resolve(__dirname, "..", "web");
 const WEB_FILES: Record<string, [string, string]> = {
     "/": ["index.html", "text/html; charset=utf-8"],
     "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+    "/gallery.js": ["gallery.js", "text/javascript; charset=utf-8"],
     "/style.css": ["style.css", "text/css; charset=utf-8"],
     // The placeholder decoder, served from the installed package, never copied into web/.
     "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],

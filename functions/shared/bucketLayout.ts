@@ -104,6 +104,12 @@ export function variantKeysOf(originalKey: string, sizes: readonly string[]): st
     return sizes.flatMap((size) => formats.map((format) => formatVariantKey(size, format, originalKey)));
 }
 
+/** The variant keys a viewer asks for, one per size, "<W>x<H>/<original key>": the edge picks the format by
+ *  Accept, so these are what a page shows (an upload status's `variants`, functions/shared/uploadStatus.ts). */
+export function viewerVariantKeys(originalKey: string, sizes: readonly string[]): string[] {
+    return sizes.map((size) => formatVariantKey(size, undefined, originalKey));
+}
+
 /** The key a viewer asks for to get a variant: the edge function (functions/edge/chooseFormat.js) rewrites
  *  "<W>x<H>/<original>" to "<W>x<H>/<format>/<original>" by Accept, so a format variant is also served at the plain
  *  variant's URI. Other keys are their own. */
