@@ -1,10 +1,10 @@
-// The Resizer's settings contract: the one typed object (the stack config maps onto it in
-// config/functionSettings.ts, the same way for infra and local mode), and its environment encoding and decoding
-// side by side. Only this file names the environment variables. No sharp (nor any other Lambda-only package)
-// here: infra/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
-import { envReader } from "../shared/envSettings";
-import { isResizeFit, RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
-import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
+// The Resizer's settings contract: the one typed object (the stack config maps onto it in config/functionSettings.ts,
+// the same way for infra and local mode), and the environment variable each field travels in, side by side (one
+// envCodec table encodes and decodes). Only this file names the environment variables. No sharp (nor any other Lambda-
+// only package) here: infra/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
+import { envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
+import { RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface ResizeSettings {
     bucket: string;
@@ -23,55 +23,24 @@ export interface ResizeSettings {
     cdnUrl?: string;
 }
 
-const RESIZE_ENV = {
-    bucket: "BUCKET_NAME",
-    uploadPrefix: "UPLOAD_PREFIX",
-    allowedResolutions: "ALLOWED_RESOLUTIONS",
-    maxDimension: "MAX_RESIZE_DIMENSION",
-    fit: "RESIZE_FIT",
-    quality: "RESIZE_QUALITY",
-    limitInputPixels: "LIMIT_INPUT_PIXELS",
-    formats: "RESIZE_FORMATS",
-    threads: "RESIZE_THREADS",
-    cdnUrl: "CDN_URL",
-} as const satisfies Record<keyof ResizeSettings, string>;
+/** The variable each setting travels in. */
+const RESIZE_FORMATS = "RESIZE_FORMATS";
+const RESIZE_THREADS = "RESIZE_THREADS";
+const RESIZE_ENV = envCodec<ResizeSettings>({
+    bucket: text("BUCKET_NAME"),
+    uploadPrefix: text("UPLOAD_PREFIX"),
+    allowedResolutions: list("ALLOWED_RESOLUTIONS"),
+    maxDimension: positive("MAX_RESIZE_DIMENSION"),
+    fit: oneOf("RESIZE_FIT", RESIZE_FITS),
+    quality: positive("RESIZE_QUALITY"),
+    limitInputPixels: positive("LIMIT_INPUT_PIXELS"),
+    formats: optional(RESIZE_FORMATS, list(RESIZE_FORMATS, VARIANT_FORMATS)),
+    threads: optional(RESIZE_THREADS, positive(RESIZE_THREADS)),
+    cdnUrl: optionalText("CDN_URL"),
+});
 
-export function encodeResizeSettings(settings: ResizeSettings): Record<string, string> {
-    return {
-        [RESIZE_ENV.bucket]: settings.bucket,
-        [RESIZE_ENV.uploadPrefix]: settings.uploadPrefix,
-        [RESIZE_ENV.allowedResolutions]: settings.allowedResolutions.join(","),
-        [RESIZE_ENV.maxDimension]: String(settings.maxDimension),
-        [RESIZE_ENV.fit]: settings.fit,
-        [RESIZE_ENV.quality]: String(settings.quality),
-        [RESIZE_ENV.limitInputPixels]: String(settings.limitInputPixels),
-        ...(settings.formats === undefined ? {} : { [RESIZE_ENV.formats]: settings.formats.join(",") }),
-        ...(settings.threads === undefined ? {} : { [RESIZE_ENV.threads]: String(settings.threads) }),
-        ...(settings.cdnUrl === undefined ? {} : { [RESIZE_ENV.cdnUrl]: settings.cdnUrl }),
-    };
-}
-
-export function decodeResizeSettings(env: Record<string, string | undefined>): ResizeSettings {
-    const { required, positive, list } = envReader(env);
-    const fit = required(RESIZE_ENV.fit);
-    if (!isResizeFit(fit)) throw new Error(`${RESIZE_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
-    const cdnUrl = env[RESIZE_ENV.cdnUrl] || undefined;
-    const formats = env[RESIZE_ENV.formats] === undefined ? undefined : list(RESIZE_ENV.formats);
-    if (formats && !formats.every(isVariantFormat))
-        throw new Error(`${RESIZE_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
-    return {
-        bucket: required(RESIZE_ENV.bucket),
-        uploadPrefix: required(RESIZE_ENV.uploadPrefix),
-        allowedResolutions: list(RESIZE_ENV.allowedResolutions),
-        maxDimension: positive(RESIZE_ENV.maxDimension),
-        fit,
-        quality: positive(RESIZE_ENV.quality),
-        limitInputPixels: positive(RESIZE_ENV.limitInputPixels),
-        ...(formats === undefined ? {} : { formats: formats as VariantFormat[] }),
-        ...(env[RESIZE_ENV.threads] === undefined ? {} : { threads: positive(RESIZE_ENV.threads) }),
-        ...(cdnUrl === undefined ? {} : { cdnUrl }),
-    };
-}
+export const encodeResizeSettings = (settings: ResizeSettings) => RESIZE_ENV.encode(settings);
+export const decodeResizeSettings = (env: Record<string, string | undefined>) => RESIZE_ENV.decode(env);
 
 /** The port the container server (functions/resize/container.ts) listens on, and the task's port mapping. */
 export const RESIZE_CONTAINER_PORT = 8080;

@@ -3,7 +3,3 @@
 /** The fits the config accepts and the functions' settings carry. */
 export const RESIZE_FITS = ["cover", "contain", "inside"] as const;
 export type ResizeFit = (typeof RESIZE_FITS)[number];
-
-export function isResizeFit(value: string): value is ResizeFit {
-    return (RESIZE_FITS as readonly string[]).includes(value);
-}
