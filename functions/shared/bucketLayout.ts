@@ -59,7 +59,7 @@ export const STATUS_KEYS_PATTERN = `${STATUS_PREFIX}*`;
 
 /** The uuid part of an upload id: what the status route takes (GET /uploads/<uuid>). */
 export const UPLOAD_UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** An upload id: a uuid, under an owner segment (the sanitized JWT subject, presign's sanitizeSubject) with auth;
+/** An upload id: a uuid, under an owner segment (the sanitized JWT subject, functions/presign/uploadOwner.ts) with auth;
  *  never a "." or ".." segment. */
 const UPLOAD_ID = "(?:(?!\\.\\.?/)[A-Za-z0-9_.-]{1,200}/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 export const UPLOAD_ID_PATTERN = new RegExp(`^${UPLOAD_ID}$`);

@@ -154,7 +154,7 @@ describe("format rules (variantFormats.ts chooseOutputFormat)", () => {
     });
 });
 
-describe("Resizer threads follow the function's vCPUs (resize/settings.ts)", () => {
+describe("Resizer threads follow the function's vCPUs (config/vcpus.ts)", () => {
     it("Lambda: one thread up to 1769 MB (one vCPU), a second above, at most 6", () => {
         expect([128, 1536, 1769, 1770, 3538, 3539, 10240].map(lambdaVcpus)).to.deep.equal([1, 1, 1, 2, 2, 3, 6]);
     });
