@@ -80,11 +80,9 @@ export interface CompanionRouteDeps {
     ownerSegment(event: HttpEvent): string;
 }
 
-type Answer = RouteAnswer;
-
 export function companionRoutes(
     deps: CompanionRouteDeps,
-): (event: HttpEvent, method: string, path: string) => Promise<Answer> {
+): (event: HttpEvent, method: string, path: string) => Promise<RouteAnswer> {
     const { s3, settings, limits } = deps;
     const maxParts = maxPartNumber(settings.maxUploadBytes);
 
@@ -95,7 +93,7 @@ export function companionRoutes(
         return limits.allowed(typeForContentType(value));
     }
 
-    async function params(event: HttpEvent): Promise<Answer> {
+    async function params(event: HttpEvent): Promise<RouteAnswer> {
         const query = new URLSearchParams(event.rawQueryString ?? "");
         const type = allowedType(query.get("type") ?? undefined);
         const size = query.get("metadata[size]");
@@ -114,7 +112,7 @@ export function companionRoutes(
         };
     }
 
-    async function create(event: HttpEvent): Promise<Answer> {
+    async function create(event: HttpEvent): Promise<RouteAnswer> {
         const body = parseBody(event, BASE_BODY_BYTES);
         const unknown = Object.keys(body).filter((field) => !CREATE_FIELDS.includes(field));
         if (unknown.length > 0)
@@ -141,7 +139,7 @@ export function companionRoutes(
         };
     }
 
-    async function signPart(event: HttpEvent, uploadId: string, partText: string): Promise<Answer> {
+    async function signPart(event: HttpEvent, uploadId: string, partText: string): Promise<RouteAnswer> {
         const key = ownedKey(event);
         const partNumber = /^\d{1,5}$/.test(partText) ? Number(partText) : NaN;
         if (!(partNumber >= 1 && partNumber <= maxParts))
@@ -177,7 +175,7 @@ export function companionRoutes(
         return parts;
     }
 
-    async function complete(event: HttpEvent, uploadId: string): Promise<Answer> {
+    async function complete(event: HttpEvent, uploadId: string): Promise<RouteAnswer> {
         const key = ownedKey(event);
         const named = completeParts(parseBody(event, BASE_BODY_BYTES + PART_ENTRY_BYTES * maxParts), maxParts);
         const sizes = new Map((await listParts(key, uploadId)).map((part) => [part.PartNumber, part.Size]));
