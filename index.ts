@@ -1,8 +1,14 @@
 // The image-pipeline stack: read the config, compose the components, export what clients need.
 import * as pulumi from "@pulumi/pulumi";
-import { KMS_CREATE, parsePipelineConfig } from "./config/stackConfig";
-import { presignSettingsFromConfig } from "./functions/presign/settings";
-import { resizeSettingsFromConfig } from "./functions/resize/settings";
+import { parsePipelineConfig } from "./config/stackConfig";
+import { KMS_CREATE } from "./config/valueChecks";
+import {
+    cleanupSettingsFromConfig,
+    eagerFormatsFromConfig,
+    ingestSettingsFromConfig,
+    presignSettingsFromConfig,
+    resizeSettingsFromConfig,
+} from "./config/functionSettings";
 import { ImageBucket } from "./infra/imageBucket";
 import { CdnDistribution } from "./infra/cdnDistribution";
 import { PresignApi } from "./infra/presignApi";
@@ -11,9 +17,7 @@ import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
 import { Ingest } from "./infra/ingest";
 import { UploadEvents } from "./infra/uploadEvents";
 import { sharpLambdaArchive } from "./infra/resizerArchive";
-import { eagerFormatsFromConfig, ingestSettingsFromConfig } from "./functions/ingest/settings";
 import { Cleanup } from "./infra/cleanup";
-import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
 import { BucketEvents } from "./infra/bucketEvents";
 import { IngestFailures } from "./infra/ingestFailures";
 import { FailureQueue } from "./infra/failureQueue";

@@ -10,7 +10,6 @@ import sharp, { Sharp } from "sharp";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../functions/resize/resize";
 import { renderVariant } from "../functions/resize/renderVariant";
-import { AVIF_MAX_PIXELS } from "../functions/resize/variantFormat";
 import {
     AVIF_ENCODER,
     avifOptions,
@@ -18,7 +17,8 @@ import {
     WEBP_ENCODER,
     webpOptions,
 } from "../functions/resize/encoderSettings";
-import { formatVariantKey, UPLOADS_PREFIX, VARIANT_FORMATS, VariantFormat } from "../functions/shared/bucketLayout";
+import { formatVariantKey, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import { AVIF_MAX_PIXELS, VARIANT_FORMATS, VariantFormat } from "../functions/shared/variantFormats";
 import { BenchImage, storedOriginal } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
 import { libvipsDefaultJpeg, withLibvipsDefaultJpeg } from "./jpegBench";

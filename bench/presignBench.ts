@@ -11,7 +11,6 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignHandler } from "../functions/presign/presign";
 import { encodePresignSettings } from "../functions/presign/settings";
 import { HttpEvent } from "../functions/shared/http";
-import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { median, parseResult, percentile } from "./stats";
 
 export interface PresignResult {
@@ -50,7 +49,6 @@ export async function benchPresign(
         log: () => undefined,
         settings: {
             bucket,
-            uploadPrefix: UPLOADS_PREFIX,
             allowedContentTypes: ["image/png"],
             maxUploadBytes: 10_000_000,
             expiresIn: 300,
@@ -120,7 +118,6 @@ handler(${JSON.stringify(EVENT)}).then((result) => {
         ...process.env,
         ...encodePresignSettings({
             bucket: "bench",
-            uploadPrefix: UPLOADS_PREFIX,
             allowedContentTypes: ["image/png"],
             maxUploadBytes: 1_000_000,
             expiresIn: 300,

@@ -40,7 +40,6 @@ export async function benchUpload(gate: S3Client, bucket: string, runs: number):
         log: () => undefined,
         settings: {
             bucket,
-            uploadPrefix: STAGING_PREFIX,
             allowedContentTypes: ["image/jpeg"],
             maxUploadBytes: 256 * 1024 * 1024,
             expiresIn: 300,

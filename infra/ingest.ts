@@ -6,9 +6,9 @@ import {
     STAGING_KEYS_PATTERN,
     sizeKeysPattern,
     formatSizeKeysPattern,
-    VariantFormat,
     STATUS_KEYS_PATTERN,
 } from "../functions/shared/bucketLayout";
+import type { VariantFormat } from "../functions/shared/variantFormats";
 import { lambdaExecution } from "./lambdaRole";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
 import type { LambdaArchitecture } from "./resizerArchive";

@@ -7,7 +7,7 @@ import { lambdaExecution } from "./lambdaRole";
 import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
 import { API_CORS } from "../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/stackConfig";
+import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/limits";
 import { GRANT_ROUTES, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
 import { GRANT_KEY_MAC_ALGORITHM } from "../functions/presign/grantKey";
 

@@ -6,19 +6,21 @@ import * as http from "http";
 import * as path from "path";
 import { AddressInfo } from "net";
 import { createPresignHandler } from "../functions/presign/presign";
-import { presignSettingsFromConfig } from "../functions/presign/settings";
 import { createResizeHandler } from "../functions/resize/resize";
-import { resizeSettingsFromConfig } from "../functions/resize/settings";
 import { createIngestHandler } from "../functions/ingest/ingest";
-import { ingestSettingsFromConfig } from "../functions/ingest/settings";
 import { createCleanupHandler } from "../functions/cleanup/cleanup";
-import { cleanupSettingsFromConfig } from "../functions/cleanup/settings";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { createS3Client } from "../functions/shared/s3Client";
 import { S3Event } from "../functions/shared/s3Event";
 import { errorJson, internalErrorResult } from "../functions/shared/http";
 import { API_CORS } from "../functions/shared/apiCors";
-import { PipelineConfig } from "../config/stackConfig";
+import type { PipelineConfig } from "../config/configKeys";
+import {
+    cleanupSettingsFromConfig,
+    ingestSettingsFromConfig,
+    presignSettingsFromConfig,
+    resizeSettingsFromConfig,
+} from "../config/functionSettings";
 import { createCdn } from "./cdn/cdn";
 import { viewerRequestFunction } from "./cdn/edgeRuntime";
 import { edgeFunctionCode } from "../functions/edge/edgeFunction";
@@ -74,6 +76,7 @@ const WEB_DIR = path.resolve(__dirname, "..", "web");
 const WEB_FILES: Record<string, [string, string]> = {
     "/": ["index.html", "text/html; charset=utf-8"],
     "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+    "/gallery.js": ["gallery.js", "text/javascript; charset=utf-8"],
     "/style.css": ["style.css", "text/css; charset=utf-8"],
     // The placeholder decoder, served from the installed package, never copied into web/.
     "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],

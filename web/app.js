@@ -1,6 +1,6 @@
 // The upload page: checks each file against the stack's limits, asks the API to sign, uploads straight to S3
 // with progress, waits for the server's check, shows the image's ThumbHash placeholder and real size from its
-// status at once, then the original and every allowed variant as the CDN serves them.
+// status at once, then the original and every variant its status names as the CDN serves them (web/gallery.js).
 "use strict";
 
 const state = { config: null };
@@ -145,123 +145,6 @@ async function awaitChecked(statusUrl, status) {
   throw new Error("The upload was not checked in time; try again later.");
 }
 
-/** The `thumbhash` package's decoder, served by the local server from node_modules (the page has no bundler). */
-let thumbHash;
-function loadThumbHash() {
-  thumbHash ??= import("/vendor/thumbhash.js");
-  return thumbHash;
-}
-
-/**
- * What the status of a ready upload says, shown before any image is fetched: the ThumbHash placeholder (a tiny
- * PNG data URL drawn from the status's base64 hash) and the real dimensions, format and size.
- */
-async function showChecked(item, checked) {
-  const box = element("div", { class: "checked" });
-  const dimensions = element(
-    "span",
-    { class: "dimensions" },
-    `Ready: ${checked.width}×${checked.height} ${checked.format}, ${formatBytes(checked.bytes)}`,
-  );
-  box.append(dimensions);
-  item.append(box);
-  if (!checked.placeholder) return;
-  try {
-    const { thumbHashToDataURL } = await loadThumbHash();
-    const hash = Uint8Array.from(atob(checked.placeholder), (c) => c.charCodeAt(0));
-    const placeholder = element("img", { class: "placeholder", alt: "", "aria-hidden": "true" });
-    placeholder.src = thumbHashToDataURL(hash);
-    // Shown at the image's real aspect ratio, the size a thumbnail takes.
-    placeholder.style.aspectRatio = `${checked.width} / ${checked.height}`;
-    box.prepend(placeholder);
-  } catch {
-    /* no placeholder: the images still load */
-  }
-}
-
-function variantsOf(key) {
-  const sizes = state.config.allowedResolutions.length > 0 ? state.config.allowedResolutions : ["300x300"];
-  return [["original", key], ...sizes.map((size) => [size, `${size}/${key}`])];
-}
-
-/** 1×1 images: whether this browser decodes AVIF and WebP, which its <img> requests then name in Accept. */
-const PROBES = {
-  avif: "data:image/avif;base64,AAAAHGZ0eXBhdmlmAAAAAG1pZjFhdmlmbWlhZgAAANZtZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAACJpbG9jAAAAAERAAAEAAQAAAAAA+gABAAAAAAAAABwAAAAjaWluZgAAAAAAAQAAABVpbmZlAgAAAAABAABhdjAxAAAAAA5waXRtAAAAAAABAAAAVmlwcnAAAAA4aXBjbwAAAAxhdjFDgSACAAAAABRpc3BlAAAAAAAAAAEAAAABAAAAEHBpeGkAAAAAAwgICAAAABZpcG1hAAAAAAAAAAEAAQOBAgMAAAAkbWRhdBIACgc4AAaQENBpMg8ZQmMEw88880EgAJBAzeg=",
-  webp: "data:image/webp;base64,UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAdQwAIWsP+BiOh/AAA=",
-};
-let imageAccept;
-
-/**
- * The Accept header this browser's <img> requests carry (fetch() sends "*\/*", which the CDN answers with the
- * original's format): the formats it decodes, then any image. The gallery asks with it, so it shows the format and
- * bytes an <img> on a real page gets.
- */
-function imageAcceptHeader() {
-  imageAccept ??= Promise.all(
-    Object.entries(PROBES).map(([format, url]) => {
-      const probe = new Image();
-      probe.src = url;
-      return probe.decode().then(
-        () => `image/${format}`,
-        () => null,
-      );
-    }),
-  ).then((decoded) => [...decoded.filter(Boolean), "image/*", "*/*;q=0.8"].join(","));
-  return imageAccept;
-}
-
-/** "AVIF" for image/avif: the format the CDN chose, as its Content-Type says. */
-function formatName(contentType) {
-  return (contentType ?? "?")
-    .replace(/^image\//, "")
-    .split(";")[0]
-    .toUpperCase();
-}
-
-/**
- * Fetches the original and every variant from the CDN and shows each with its format and bytes; resolves to
- * `{ label, reason }` for each that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422
- * for a file that is no image).
- */
-async function showGallery(item, key) {
-  const gallery = element("div", { class: "gallery" });
-  item.append(gallery);
-  const outcomes = variantsOf(key).map(async ([label, path]) => {
-    const figure = element("figure");
-    const image = element("img", { alt: `${label} of ${key}`, "data-variant": label });
-    const caption = element("figcaption", {}, `${label}: loading…`);
-    figure.append(image, caption);
-    gallery.append(figure);
-    const fail = (reason) => {
-      caption.textContent = `${label}: ${reason}`;
-      caption.classList.add("error");
-      figure.classList.add("failed");
-      return { label, reason };
-    };
-    try {
-      const response = await fetch(`${state.config.cdnBase}/${path}`, {
-        headers: { accept: await imageAcceptHeader() },
-      });
-      if (!response.ok)
-        return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
-      const blob = await response.blob();
-      image.src = URL.createObjectURL(blob);
-      const shown = await new Promise((resolve) => {
-        image.addEventListener("load", () => resolve(true), { once: true });
-        image.addEventListener("error", () => resolve(false), { once: true });
-      });
-      if (!shown) return fail("the browser cannot display it as an image");
-      const format = formatName(response.headers.get("content-type"));
-      image.dataset.format = format;
-      caption.textContent = `${label}: ${image.naturalWidth}×${image.naturalHeight}, ${format}, ${formatBytes(blob.size)}`;
-      return null;
-    } catch {
-      return fail("network error while loading it");
-    }
-  });
-  return (await Promise.all(outcomes)).filter(Boolean);
-}
-
 async function handle(file) {
   const method = document.querySelector('input[name="method"]:checked').value;
   const item = element("li", { class: "upload" });
@@ -285,12 +168,13 @@ async function handle(file) {
     return;
   }
   let key;
+  let checked;
   try {
     const signed = await upload(file, method, item);
     key = signed.key;
     item.querySelector("progress").value = 100;
     status.textContent = "Checking the upload…";
-    const checked = await awaitChecked(signed.statusUrl, status);
+    checked = await awaitChecked(signed.statusUrl, status);
     if (checked.status === "rejected") {
       failed(`Rejected: ${checked.error?.message ?? "the server refused the file"}`);
       return;
@@ -307,7 +191,7 @@ async function handle(file) {
   }
   status.textContent = `Uploaded (${method.toUpperCase()}) as ${key}: 100 %`;
   item.dataset.key = key;
-  const problems = await showGallery(item, key);
+  const problems = await showGallery(item, checked);
   if (problems.length > 0) {
     // The server's reason for a variant says more than the browser's for the original.
     const { reason } = problems.find((problem) => problem.label !== "original") ?? problems[0];
@@ -315,7 +199,7 @@ async function handle(file) {
     return;
   }
   item.dataset.outcome = "done";
-  announce(`${file.name}: uploaded; the original and ${variantsOf(key).length - 1} variants are ready.`);
+  announce(`${file.name}: uploaded; the original and ${variantsOf(checked).length - 1} variants are ready.`);
 }
 
 function handleAll(files) {

@@ -1,8 +1,7 @@
-// The cleanup function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables.
-import type { PipelineConfig } from "../../config/stackConfig";
-import { envReader } from "../shared/envSettings";
+// The cleanup function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and the environment variable each field travels
+// in, side by side (one envCodec table encodes and decodes). Only this file names the environment variables.
+import { envCodec, list, text } from "../shared/envSettings";
 
 export interface CleanupSettings {
     bucket: string;
@@ -13,36 +12,12 @@ export interface CleanupSettings {
     allowedResolutions: string[];
 }
 
-export function cleanupSettingsFromConfig(
-    config: PipelineConfig,
-    deployment: { bucket: string; distributionId: string },
-): CleanupSettings {
-    return {
-        bucket: deployment.bucket,
-        distributionId: deployment.distributionId,
-        allowedResolutions: config.allowedResolutions,
-    };
-}
+/** The variable each setting travels in. */
+const CLEANUP_ENV = envCodec<CleanupSettings>({
+    bucket: text("BUCKET_NAME"),
+    distributionId: text("DISTRIBUTION_ID"),
+    allowedResolutions: list("ALLOWED_RESOLUTIONS"),
+});
 
-const CLEANUP_ENV = {
-    bucket: "BUCKET_NAME",
-    distributionId: "DISTRIBUTION_ID",
-    allowedResolutions: "ALLOWED_RESOLUTIONS",
-} as const satisfies Record<keyof CleanupSettings, string>;
-
-export function encodeCleanupSettings(settings: CleanupSettings): Record<string, string> {
-    return {
-        [CLEANUP_ENV.bucket]: settings.bucket,
-        [CLEANUP_ENV.distributionId]: settings.distributionId,
-        [CLEANUP_ENV.allowedResolutions]: settings.allowedResolutions.join(","),
-    };
-}
-
-export function decodeCleanupSettings(env: Record<string, string | undefined>): CleanupSettings {
-    const { required, list } = envReader(env);
-    return {
-        bucket: required(CLEANUP_ENV.bucket),
-        distributionId: required(CLEANUP_ENV.distributionId),
-        allowedResolutions: list(CLEANUP_ENV.allowedResolutions),
-    };
-}
+export const encodeCleanupSettings = (settings: CleanupSettings) => CLEANUP_ENV.encode(settings);
+export const decodeCleanupSettings = (env: Record<string, string | undefined>) => CLEANUP_ENV.decode(env);

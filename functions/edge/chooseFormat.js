@@ -21,7 +21,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const QUOTED = /^"[^"\\]*"$/;
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
 /** Extensions of originals whose variants keep the original's format whatever is asked (AVIF and WebP originals:
- *  functions/resize/variantFormat.ts); their plain URI is their only variant. Injected by edgeFunction.ts. */
+ *  functions/shared/variantFormats.ts); their plain URI is their only variant. Injected by edgeFunction.ts. */
 const KEPT_EXTENSIONS = __KEPT_EXTENSIONS__;
 
 // biome-ignore lint/correctness/noUnusedVariables: CloudFront calls the function named handler

@@ -3,15 +3,11 @@
 // functions/edge/chooseFormat.js. The formats come from the config, ordered by preference (VARIANT_FORMATS' order).
 import * as fs from "fs";
 import * as path from "path";
-import { VARIANT_FORMATS } from "../shared/bucketLayout";
+import { KEPT_EXTENSIONS, VARIANT_FORMATS } from "../shared/variantFormats";
 
 export const EDGE_FUNCTION_SOURCE = path.join(__dirname, "chooseFormat.js");
 const FORMATS_PLACEHOLDER = "__ENABLED_FORMATS__";
 const KEPT_PLACEHOLDER = "__KEPT_EXTENSIONS__";
-/** Originals in a variant format keep it in every variant (functions/resize/variantFormat.ts chooseOutputFormat):
- *  the edge leaves their URI alone rather than have the Resizer store the same bytes under a format key. Their
- *  extensions are the format names (imageTypes: avif, webp). */
-export const KEPT_EXTENSIONS: readonly string[] = VARIANT_FORMATS;
 /** CloudFront Functions' maximum function size, 10 KB:
  *  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-functions */
 export const MAX_FUNCTION_BYTES = 10 * 1024;
@@ -29,6 +25,8 @@ export function edgeFunctionCode(formats: readonly string[]): string {
     const source = fs.readFileSync(EDGE_FUNCTION_SOURCE, "utf8");
     const code = [
         [FORMATS_PLACEHOLDER, known.filter((format) => formats.includes(format))],
+        // Originals that keep their format (variantFormats.ts): their URI is left alone, their plain variant is
+        // their only one, rather than the Resizer storing the same bytes under a format key.
         [KEPT_PLACEHOLDER, KEPT_EXTENSIONS],
     ].reduce((text, [placeholder, value]) => {
         const parts = text.split(placeholder as string);

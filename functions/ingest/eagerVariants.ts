@@ -5,7 +5,8 @@ import { performance } from "perf_hooks";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { renderVariant } from "../resize/renderVariant";
 import { putVariantCommand } from "../resize/storeVariant";
-import { formatVariantKey, isVariantFormat } from "../shared/bucketLayout";
+import { formatVariantKey } from "../shared/bucketLayout";
+import { formatsMadeFor } from "../shared/variantFormats";
 import { digestOf } from "../shared/originalVersion";
 import type { IngestSettings } from "./settings";
 import { TimeBudget, UNLIMITED } from "./timeBudget";
@@ -43,11 +44,9 @@ export async function makeEagerVariants(
     if (!eager) return { stored, failed, deferred };
     // Made from the original as ingest stores it: the version its digest metadata names (originalMetadata).
     const source = { originalKey: finalKey, version: digestOf(original) };
-    // Each size in the original's format and in each format browsers are sent (autoFormat). An AVIF or WebP
-    // original keeps its format in every variant and the edge never rewrites its URI (KEPT_EXTENSIONS in
-    // functions/edge/): its plain variant is its only one; format keys would be the same bytes nobody asks for.
-    const extension = finalKey.slice(finalKey.lastIndexOf(".") + 1);
-    const formats = isVariantFormat(extension) ? [] : eager.formats;
+    // Each size in the original's format and in each format browsers are sent (autoFormat), but for an original
+    // that keeps its format (functions/shared/variantFormats.ts): its plain variant is its only one.
+    const formats = formatsMadeFor(finalKey.slice(finalKey.lastIndexOf(".") + 1), eager.formats);
     const wanted = eager.resolutions.flatMap((size) => [undefined, ...formats].map((format) => ({ size, format })));
     let slowestMs = budget.firstEstimateMs;
     for (const { size, format } of wanted) {

@@ -11,7 +11,7 @@ import {
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
+import { parseStagingKey, UploadKeys, viewerVariantKeys } from "../shared/bucketLayout";
 import { originalMetadata } from "../shared/imageObjectMetadata";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
@@ -152,7 +152,7 @@ export function createIngestHandler(
                 format: original.format,
                 bytes: original.bytes.length,
                 placeholder,
-                variants: settings.allowedResolutions.map((size) => `${size}/${keys.finalKey}`),
+                variants: viewerVariantKeys(keys.finalKey, settings.allowedResolutions),
                 storedVariants: eager.stored,
             });
             log({

@@ -1,11 +1,11 @@
-// The ingest function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables. No sharp here: infra loads it when `pulumi up` runs, where only `dependencies` exist.
-import type { PipelineConfig } from "../../config/stackConfig";
-import { envReader } from "../shared/envSettings";
-import { ImageContentType, isImageContentType } from "../shared/imageTypes";
-import { RESIZE_FITS, ResizeFit } from "../resize/settings";
-import { isVariantFormat, VARIANT_FORMATS, VariantFormat } from "../shared/bucketLayout";
+// The ingest function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and the environment variable each field travels
+// in, side by side (one envCodec table encodes and decodes). Only this file names the environment variables. No sharp
+// here: infra loads it when `pulumi up` runs, where only `dependencies` exist.
+import { contentTypes, envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
+import type { ImageContentType } from "../shared/imageTypes";
+import { RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface IngestSettings {
     bucket: string;
@@ -34,97 +34,25 @@ export interface EagerVariantSettings {
     formats: VariantFormat[];
 }
 
-/** What the deployment decides, not the config: the bucket, and (the stack) the upload events topic. */
-export interface IngestDeployment {
-    bucket: string;
-    uploadEventsTopicArn?: string;
-}
+/** The eager variants' rendering settings travel under the Resizer's names, set only with EAGER_RESOLUTIONS. */
+const EAGER_RESOLUTIONS = "EAGER_RESOLUTIONS";
+const EAGER_ENV = envCodec<EagerVariantSettings>({
+    resolutions: list(EAGER_RESOLUTIONS),
+    fit: oneOf("RESIZE_FIT", RESIZE_FITS),
+    quality: positive("RESIZE_QUALITY"),
+    formats: list("RESIZE_FORMATS", VARIANT_FORMATS),
+});
 
-/** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
-export function eagerFormatsFromConfig(config: PipelineConfig): VariantFormat[] {
-    return config.autoFormat ? config.formats : [];
-}
+/** The variable each setting travels in. */
+const INGEST_ENV = envCodec<IngestSettings>({
+    bucket: text("BUCKET_NAME"),
+    allowedContentTypes: contentTypes("ALLOWED_CONTENT_TYPES"),
+    maxUploadBytes: positive("MAX_UPLOAD_BYTES"),
+    limitInputPixels: positive("LIMIT_INPUT_PIXELS"),
+    allowedResolutions: list("ALLOWED_RESOLUTIONS"),
+    eager: optional(EAGER_RESOLUTIONS, EAGER_ENV),
+    uploadEventsTopicArn: optionalText("UPLOAD_EVENTS_TOPIC_ARN"),
+});
 
-export function ingestSettingsFromConfig(config: PipelineConfig, deployment: IngestDeployment): IngestSettings {
-    return {
-        bucket: deployment.bucket,
-        allowedContentTypes: config.allowedContentTypes,
-        maxUploadBytes: config.maxUploadBytes,
-        limitInputPixels: config.limitInputPixels,
-        allowedResolutions: config.allowedResolutions,
-        eager: {
-            resolutions: config.eagerResolutions,
-            fit: config.resizeFit,
-            quality: config.resizeQuality,
-            formats: eagerFormatsFromConfig(config),
-        },
-        ...(deployment.uploadEventsTopicArn === undefined
-            ? {}
-            : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
-    };
-}
-
-const INGEST_ENV = {
-    bucket: "BUCKET_NAME",
-    allowedContentTypes: "ALLOWED_CONTENT_TYPES",
-    maxUploadBytes: "MAX_UPLOAD_BYTES",
-    limitInputPixels: "LIMIT_INPUT_PIXELS",
-    allowedResolutions: "ALLOWED_RESOLUTIONS",
-    eager: "EAGER_RESOLUTIONS",
-    uploadEventsTopicArn: "UPLOAD_EVENTS_TOPIC_ARN",
-} as const satisfies Record<keyof IngestSettings, string>;
-/** The eager variants' rendering settings, under the Resizer's names (set only with EAGER_RESOLUTIONS). */
-const EAGER_RENDER_ENV = { fit: "RESIZE_FIT", quality: "RESIZE_QUALITY", formats: "RESIZE_FORMATS" } as const;
-
-export function encodeIngestSettings(settings: IngestSettings): Record<string, string> {
-    return {
-        [INGEST_ENV.bucket]: settings.bucket,
-        [INGEST_ENV.allowedContentTypes]: settings.allowedContentTypes.join(","),
-        [INGEST_ENV.maxUploadBytes]: String(settings.maxUploadBytes),
-        [INGEST_ENV.limitInputPixels]: String(settings.limitInputPixels),
-        [INGEST_ENV.allowedResolutions]: settings.allowedResolutions.join(","),
-        ...(settings.eager === undefined
-            ? {}
-            : {
-                  [INGEST_ENV.eager]: settings.eager.resolutions.join(","),
-                  [EAGER_RENDER_ENV.fit]: settings.eager.fit,
-                  [EAGER_RENDER_ENV.quality]: String(settings.eager.quality),
-                  [EAGER_RENDER_ENV.formats]: settings.eager.formats.join(","),
-              }),
-        ...(settings.uploadEventsTopicArn === undefined
-            ? {}
-            : { [INGEST_ENV.uploadEventsTopicArn]: settings.uploadEventsTopicArn }),
-    };
-}
-
-export function decodeIngestSettings(env: Record<string, string | undefined>): IngestSettings {
-    const { required, positive, list } = envReader(env);
-    const types = required(INGEST_ENV.allowedContentTypes).split(",");
-    const unknown = types.filter((type) => !isImageContentType(type));
-    if (unknown.length > 0)
-        throw new Error(`${INGEST_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
-    const eager = (): EagerVariantSettings => {
-        const fit = required(EAGER_RENDER_ENV.fit);
-        if (!(RESIZE_FITS as readonly string[]).includes(fit))
-            throw new Error(`${EAGER_RENDER_ENV.fit} must be one of ${RESIZE_FITS.join(", ")}`);
-        const formats = list(EAGER_RENDER_ENV.formats);
-        if (!formats.every(isVariantFormat))
-            throw new Error(`${EAGER_RENDER_ENV.formats} must list only ${VARIANT_FORMATS.join(", ")}`);
-        return {
-            resolutions: list(INGEST_ENV.eager),
-            fit: fit as ResizeFit,
-            quality: positive(EAGER_RENDER_ENV.quality),
-            formats,
-        };
-    };
-    const uploadEventsTopicArn = env[INGEST_ENV.uploadEventsTopicArn] || undefined;
-    return {
-        bucket: required(INGEST_ENV.bucket),
-        allowedContentTypes: types as ImageContentType[],
-        maxUploadBytes: positive(INGEST_ENV.maxUploadBytes),
-        limitInputPixels: positive(INGEST_ENV.limitInputPixels),
-        allowedResolutions: list(INGEST_ENV.allowedResolutions),
-        ...(env[INGEST_ENV.eager] === undefined ? {} : { eager: eager() }),
-        ...(uploadEventsTopicArn === undefined ? {} : { uploadEventsTopicArn }),
-    };
-}
+export const encodeIngestSettings = (settings: IngestSettings) => INGEST_ENV.encode(settings);
+export const decodeIngestSettings = (env: Record<string, string | undefined>) => INGEST_ENV.decode(env);

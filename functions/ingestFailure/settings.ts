@@ -1,6 +1,7 @@
-// The ingest failure consumer's settings contract: the one typed object and its environment encoding and decoding
-// side by side. Only this file names its environment variables. The deployment decides them all (no config key).
-import { envReader } from "../shared/envSettings";
+// The ingest failure consumer's settings contract: the one typed object and the environment variable each field travels
+// in, side by side (one envCodec table encodes and decodes). Only this file names its environment variables. The
+// deployment decides them all (no config key).
+import { envCodec, optionalText, text } from "../shared/envSettings";
 
 export interface IngestFailureSettings {
     bucket: string;
@@ -8,22 +9,11 @@ export interface IngestFailureSettings {
     uploadEventsTopicArn?: string;
 }
 
-const INGEST_FAILURE_ENV = {
-    bucket: "BUCKET_NAME",
-    uploadEventsTopicArn: "UPLOAD_EVENTS_TOPIC_ARN",
-} as const satisfies Record<keyof IngestFailureSettings, string>;
+/** The variable each setting travels in. */
+const INGEST_FAILURE_ENV = envCodec<IngestFailureSettings>({
+    bucket: text("BUCKET_NAME"),
+    uploadEventsTopicArn: optionalText("UPLOAD_EVENTS_TOPIC_ARN"),
+});
 
-export function encodeIngestFailureSettings(settings: IngestFailureSettings): Record<string, string> {
-    return {
-        [INGEST_FAILURE_ENV.bucket]: settings.bucket,
-        ...(settings.uploadEventsTopicArn === undefined
-            ? {}
-            : { [INGEST_FAILURE_ENV.uploadEventsTopicArn]: settings.uploadEventsTopicArn }),
-    };
-}
-
-export function decodeIngestFailureSettings(env: Record<string, string | undefined>): IngestFailureSettings {
-    const bucket = envReader(env).required(INGEST_FAILURE_ENV.bucket);
-    const uploadEventsTopicArn = env[INGEST_FAILURE_ENV.uploadEventsTopicArn] || undefined;
-    return { bucket, ...(uploadEventsTopicArn === undefined ? {} : { uploadEventsTopicArn }) };
-}
+export const encodeIngestFailureSettings = (settings: IngestFailureSettings) => INGEST_FAILURE_ENV.encode(settings);
+export const decodeIngestFailureSettings = (env: Record<string, string | undefined>) => INGEST_FAILURE_ENV.decode(env);

@@ -46,11 +46,13 @@ import {
     UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { HttpError, HttpEvent } from "../shared/http";
+import { parseStagingKey } from "../shared/bucketLayout";
+import { HttpError, HttpEvent, methodNotAllowed, RouteAnswer } from "../shared/http";
 import type { ImageContentType } from "../shared/imageTypes";
-import { parseStagingKey, uploadKeys } from "../shared/bucketLayout";
 import { quoteInput } from "../shared/quoteInput";
 import type { PresignSettings } from "./settings";
+import { declaredSize, parseBody, typeForContentType, UploadLimits } from "./uploadRequest";
+import type { UploadSigner } from "./uploadSigning";
 
 /** S3's smallest part (all but the last) and most parts (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -67,38 +69,36 @@ export function maxPartNumber(maxUploadBytes: number): number {
     return Math.min(MAX_PART_NUMBER, Math.ceil(maxUploadBytes / MIN_PART_BYTES));
 }
 
-/** What the routes borrow from the presign handler, so both kinds of upload follow one set of rules. */
+/** The same limits and signing as the /uploads routes (uploadRequest.ts, uploadSigning.ts). */
 export interface CompanionRouteDeps {
     s3: S3Client;
     settings: PresignSettings;
     now: () => number;
-    /** A content type as the JSON routes read it (aliases, 400 unknown), then checked against allowedContentTypes. */
-    allowedType(contentType: unknown): ImageContentType;
-    /** A declared size: 400 over maxUploadBytes; with requireUploadSize, 400 when undefined. */
-    checkedSize(size: number | undefined, required: boolean): number | undefined;
-    newUpload(contentType: ImageContentType, event: HttpEvent): { signedKey: string; key: string; statusUrl: string };
-    signPost(
-        contentType: ImageContentType,
-        event: HttpEvent,
-    ): Promise<{ key: string; statusUrl: string; uploadUrl: string; fields: Record<string, string> }>;
+    limits: UploadLimits;
+    signer: UploadSigner;
+    /** The caller's key prefix ("" without auth; the grant's owner under a grant): uploadOwner.ts. */
     ownerSegment(event: HttpEvent): string;
-    parseBody(event: HttpEvent, maxBytes: number): Record<string, unknown>;
 }
-
-type Answer = { status: number; body: Record<string, unknown> | unknown[] };
 
 export function companionRoutes(
     deps: CompanionRouteDeps,
-): (event: HttpEvent, method: string, path: string) => Promise<Answer> {
-    const { s3, settings } = deps;
+): (event: HttpEvent, method: string, path: string) => Promise<RouteAnswer> {
+    const { s3, settings, limits } = deps;
     const maxParts = maxPartNumber(settings.maxUploadBytes);
 
-    async function params(event: HttpEvent): Promise<Answer> {
+    /** A content type as the JSON routes read it (aliases, 400 unknown), then checked against allowedContentTypes. */
+    function allowedType(value: unknown): ImageContentType {
+        if (typeof value !== "string" || value === "")
+            throw new HttpError(400, "missing_type", 'Send the file\'s type, such as "image/png"');
+        return limits.allowed(typeForContentType(value));
+    }
+
+    async function params(event: HttpEvent): Promise<RouteAnswer> {
         const query = new URLSearchParams(event.rawQueryString ?? "");
-        const type = deps.allowedType(query.get("type") ?? undefined);
+        const type = allowedType(query.get("type") ?? undefined);
         const size = query.get("metadata[size]");
-        deps.checkedSize(size === null ? undefined : sizeValue(size), false); // the policy caps the size either way
-        const signed = await deps.signPost(type, event);
+        limits.checkedSize(size === null ? undefined : declaredSize(size, "size", true)); // the policy caps it anyway
+        const signed = await deps.signer.signPost(type, event);
         return {
             status: 200,
             body: {
@@ -112,8 +112,8 @@ export function companionRoutes(
         };
     }
 
-    async function create(event: HttpEvent): Promise<Answer> {
-        const body = deps.parseBody(event, BASE_BODY_BYTES);
+    async function create(event: HttpEvent): Promise<RouteAnswer> {
+        const body = parseBody(event, BASE_BODY_BYTES);
         const unknown = Object.keys(body).filter((field) => !CREATE_FIELDS.includes(field));
         if (unknown.length > 0)
             throw new HttpError(
@@ -125,19 +125,21 @@ export function companionRoutes(
         if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)))
             throw new HttpError(400, "invalid_body", "metadata must be an object");
         const declared = body.size ?? (metadata as Record<string, unknown> | undefined)?.size;
-        const type = deps.allowedType(body.type);
-        deps.checkedSize(declared === undefined ? undefined : sizeValue(declared), true);
-        const { signedKey, key, statusUrl } = deps.newUpload(type, event);
+        const type = allowedType(body.type);
+        const size = declared === undefined ? undefined : declaredSize(declared, "size", true);
+        limits.requireSize(size, " as metadata.size");
+        limits.checkedSize(size);
+        const { stagingKey, key, statusUrl } = deps.signer.newUpload(type, event);
         const created = await s3.send(
-            new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: signedKey, ContentType: type }),
+            new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: stagingKey, ContentType: type }),
         );
         return {
             status: 200,
-            body: { key: signedKey, uploadId: created.UploadId, finalKey: key, statusUrl, maxParts },
+            body: { key: stagingKey, uploadId: created.UploadId, finalKey: key, statusUrl, maxParts },
         };
     }
 
-    async function signPart(event: HttpEvent, uploadId: string, partText: string): Promise<Answer> {
+    async function signPart(event: HttpEvent, uploadId: string, partText: string): Promise<RouteAnswer> {
         const key = ownedKey(event);
         const partNumber = /^\d{1,5}$/.test(partText) ? Number(partText) : NaN;
         if (!(partNumber >= 1 && partNumber <= maxParts))
@@ -173,9 +175,9 @@ export function companionRoutes(
         return parts;
     }
 
-    async function complete(event: HttpEvent, uploadId: string): Promise<Answer> {
+    async function complete(event: HttpEvent, uploadId: string): Promise<RouteAnswer> {
         const key = ownedKey(event);
-        const named = completeParts(deps.parseBody(event, BASE_BODY_BYTES + PART_ENTRY_BYTES * maxParts), maxParts);
+        const named = completeParts(parseBody(event, BASE_BODY_BYTES + PART_ENTRY_BYTES * maxParts), maxParts);
         const sizes = new Map((await listParts(key, uploadId)).map((part) => [part.PartNumber, part.Size]));
         // The object is the named parts (S3 refuses a named part it does not hold): their real sizes add up to it.
         const total = named.reduce((sum, part) => sum + (sizes.get(part.PartNumber) ?? 0), 0);
@@ -195,8 +197,7 @@ export function companionRoutes(
                 MultipartUpload: { Parts: named },
             }),
         );
-        const keys = parseStagingKey(key)!;
-        const finalKey = uploadKeys(keys.id, keys.extension).finalKey;
+        const finalKey = parseStagingKey(key)!.finalKey;
         return {
             status: 200,
             body: { location: `${settings.cdnUrl}/${finalKey}`, key: finalKey, stagingKey: key },
@@ -208,7 +209,7 @@ export function companionRoutes(
         const key = new URLSearchParams(event.rawQueryString ?? "").get("key");
         if (!key) throw new HttpError(400, "missing_key", "Send the upload's key as ?key= (the key create answered)");
         const parsed = parseStagingKey(key);
-        if (!parsed || !key.startsWith(settings.uploadPrefix))
+        if (!parsed)
             throw new HttpError(400, "invalid_key", `${quoteInput(key)} is not an upload key this API hands out`);
         const owner = deps.ownerSegment(event);
         const ownerOfKey = parsed.id.includes("/") ? `${parsed.id.slice(0, parsed.id.lastIndexOf("/"))}/` : "";
@@ -267,10 +268,6 @@ function s3Refusal(error: unknown): unknown {
     return error;
 }
 
-function methodNotAllowed(allow: string): HttpError {
-    return new HttpError(405, "method_not_allowed", `Method not allowed; use ${allow}`, { allow });
-}
-
 function decodedUploadId(segment: string): string {
     let uploadId: string;
     try {
@@ -281,14 +278,6 @@ function decodedUploadId(segment: string): string {
     if (!UPLOAD_ID_PATTERN.test(uploadId))
         throw new HttpError(400, "invalid_upload_id", "The uploadId is not one S3 hands out");
     return uploadId;
-}
-
-/** A size in bytes from JSON (a number) or a query string (digits); 400 otherwise. */
-function sizeValue(value: unknown): number {
-    const number = typeof value === "string" && /^\d{1,16}$/.test(value) ? Number(value) : value;
-    if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1)
-        throw new HttpError(400, "invalid_size", "size must be the file's size in bytes, a whole number of at least 1");
-    return number;
 }
 
 /** The { parts: [{ PartNumber, ETag }] } of complete: 1..maxParts entries, numbers in range, ETags as S3 gives them. */

@@ -7,14 +7,13 @@ import { HttpError, HttpEvent } from "../shared/http";
 import type { GrantKeySource } from "./grantKey";
 import type { PresignSettings } from "./settings";
 import { GRANT_PATH, grantPath, signGrant, verifyGrant } from "./uploadGrant";
+import { ownerSegment } from "./uploadOwner";
 
 export interface GrantRouteDeps {
     settings: PresignSettings;
     now: () => number;
     /** The signing key; the stack derives it from KMS (grantKey.ts), local mode keeps one in its data folder. */
     grantKey?: GrantKeySource;
-    /** The caller's key prefix from its JWT ("<sanitized sub>/"); 401 without a subject. */
-    ownerSegment(event: HttpEvent): string;
 }
 
 export interface GrantRoutes {
@@ -40,7 +39,8 @@ export function grantRoutes(deps: GrantRouteDeps): GrantRoutes {
     return {
         async issue(event) {
             const signingKey = await key();
-            const owner = deps.ownerSegment(event).replace(/\/$/, "");
+            // The caller's key prefix from its JWT ("<sanitized sub>/"); 401 without a subject.
+            const owner = ownerSegment(event, deps.settings.requireAuth).replace(/\/$/, "");
             const expiresAt = Math.floor(deps.now() / 1000) + deps.settings.expiresIn;
             const token = signGrant(signingKey, { owner, expiresAt });
             const apiUrl = (event.stageVariables?.apiUrl ?? "").replace(/\/+$/, "");

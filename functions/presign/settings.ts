@@ -1,16 +1,14 @@
-// The presign function's settings contract: the one typed object, built from the stack config (the same way by
-// infra and local mode), and its environment encoding and decoding side by side. Only this file names the
-// environment variables. No Pulumi and no SDK import: the serialized closure, the stack and local mode load it.
-import type { PipelineConfig } from "../../config/stackConfig";
-import { STAGING_PREFIX } from "../shared/bucketLayout";
-import { envReader } from "../shared/envSettings";
-import { ImageContentType, isImageContentType } from "../shared/imageTypes";
+// The presign function's settings contract: the one typed object (the stack config maps onto it in
+// config/functionSettings.ts, the same way for infra and local mode), and the environment variable each field travels
+// in, side by side (one envCodec table encodes and decodes). Only this file names the environment variables. No Pulumi
+// and no SDK import: the serialized closure, the stack and local mode load it.
+import { contentTypes, envCodec, flag, optionalText, positive, text } from "../shared/envSettings";
+import type { ImageContentType } from "../shared/imageTypes";
 
 export interface PresignSettings {
+    /** Signed uploads land under its staging prefix (bucketLayout's STAGING_PREFIX, incoming/); the ingest function
+     *  checks each and moves it to uploads/ (bucketLayout.uploadKeys); answers name that final key. */
     bucket: string;
-    /** Where signed uploads land: the staging prefix (incoming/). The ingest function checks each and moves it to
-     *  uploads/ (bucketLayout.uploadKeys); answers name that final key. */
-    uploadPrefix: string;
     allowedContentTypes: ImageContentType[];
     maxUploadBytes: number;
     /** Seconds a URL or POST policy stays valid. */
@@ -25,69 +23,17 @@ export interface PresignSettings {
     grantKeyId?: string;
 }
 
-/** What the deployment decides, not the config: where the bucket and the CDN are, and whether a JWT authorizer
- *  guards the API (the stack adds one when jwtIssuer is set; local mode has none). */
-export interface PresignDeployment {
-    bucket: string;
-    cdnUrl: string;
-    jwtAuthorizer: boolean;
-}
+/** The variable each setting travels in. */
+const PRESIGN_ENV = envCodec<PresignSettings>({
+    bucket: text("BUCKET_NAME"),
+    allowedContentTypes: contentTypes("ALLOWED_CONTENT_TYPES"),
+    maxUploadBytes: positive("MAX_UPLOAD_BYTES"),
+    expiresIn: positive("UPLOAD_EXPIRES_IN"),
+    cdnUrl: text("CDN_URL", (url) => url.replace(/\/+$/, "")),
+    requireAuth: flag("REQUIRE_AUTH"),
+    requireUploadSize: flag("REQUIRE_UPLOAD_SIZE"),
+    grantKeyId: optionalText("GRANT_KEY_ID"),
+});
 
-export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
-    return {
-        bucket: deployment.bucket,
-        uploadPrefix: STAGING_PREFIX,
-        allowedContentTypes: config.allowedContentTypes,
-        maxUploadBytes: config.maxUploadBytes,
-        expiresIn: config.uploadExpiresIn,
-        cdnUrl: deployment.cdnUrl,
-        requireAuth: deployment.jwtAuthorizer,
-        requireUploadSize: config.requireUploadSize,
-    };
-}
-
-/** Environment variable names the Lambda's settings travel in. */
-const PRESIGN_ENV = {
-    bucket: "BUCKET_NAME",
-    uploadPrefix: "UPLOAD_PREFIX",
-    allowedContentTypes: "ALLOWED_CONTENT_TYPES",
-    maxUploadBytes: "MAX_UPLOAD_BYTES",
-    expiresIn: "UPLOAD_EXPIRES_IN",
-    cdnUrl: "CDN_URL",
-    requireAuth: "REQUIRE_AUTH",
-    requireUploadSize: "REQUIRE_UPLOAD_SIZE",
-    grantKeyId: "GRANT_KEY_ID",
-} as const satisfies Record<keyof PresignSettings, string>;
-
-export function encodePresignSettings(settings: PresignSettings): Record<string, string> {
-    return {
-        [PRESIGN_ENV.bucket]: settings.bucket,
-        [PRESIGN_ENV.uploadPrefix]: settings.uploadPrefix,
-        [PRESIGN_ENV.allowedContentTypes]: settings.allowedContentTypes.join(","),
-        [PRESIGN_ENV.maxUploadBytes]: String(settings.maxUploadBytes),
-        [PRESIGN_ENV.expiresIn]: String(settings.expiresIn),
-        [PRESIGN_ENV.cdnUrl]: settings.cdnUrl,
-        [PRESIGN_ENV.requireAuth]: String(settings.requireAuth),
-        [PRESIGN_ENV.requireUploadSize]: String(settings.requireUploadSize ?? false),
-        ...(settings.grantKeyId ? { [PRESIGN_ENV.grantKeyId]: settings.grantKeyId } : {}),
-    };
-}
-
-export function decodePresignSettings(env: Record<string, string | undefined>): PresignSettings {
-    const { required, positive } = envReader(env);
-    const types = required(PRESIGN_ENV.allowedContentTypes).split(",");
-    const unknown = types.filter((type) => !isImageContentType(type));
-    if (unknown.length > 0)
-        throw new Error(`${PRESIGN_ENV.allowedContentTypes} has unknown types: ${unknown.join(", ")}`);
-    return {
-        bucket: required(PRESIGN_ENV.bucket),
-        uploadPrefix: required(PRESIGN_ENV.uploadPrefix),
-        allowedContentTypes: types as ImageContentType[],
-        maxUploadBytes: positive(PRESIGN_ENV.maxUploadBytes),
-        expiresIn: positive(PRESIGN_ENV.expiresIn),
-        cdnUrl: required(PRESIGN_ENV.cdnUrl).replace(/\/+$/, ""),
-        requireAuth: env[PRESIGN_ENV.requireAuth] === "true",
-        requireUploadSize: env[PRESIGN_ENV.requireUploadSize] === "true",
-        ...(env[PRESIGN_ENV.grantKeyId] ? { grantKeyId: env[PRESIGN_ENV.grantKeyId] } : {}),
-    };
-}
+export const encodePresignSettings = (settings: PresignSettings) => PRESIGN_ENV.encode(settings);
+export const decodePresignSettings = (env: Record<string, string | undefined>) => PRESIGN_ENV.decode(env);

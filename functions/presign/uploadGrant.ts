@@ -3,7 +3,7 @@
 // method, body and content-type (its src/s3-client/CompanionS3.ts; "Removed options: endpoint, headers" in its 6.0.0
 // release notes). The grant travels in the endpoint's path instead (<api>/g/<grant>/s3/...).
 //
-// A grant names the caller's key prefix (the sanitized JWT `sub`, presign.ts sanitizeSubject) and when it ends, and
+// A grant names the caller's key prefix (the sanitized JWT `sub`, uploadOwner.ts sanitizeSubject) and when it ends, and
 // is signed with HMAC-SHA256 under a key only the presign function holds (functions/presign/grantKey.ts): changing
 // any byte, or its owner or expiry, makes it invalid. It is a bearer token for the upload routes of one prefix, so
 // it lives no longer than an upload URL does (uploadExpiresIn).

@@ -3,11 +3,9 @@ import sharp, { Metadata } from "sharp";
 import { HttpError } from "../shared/http";
 import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from "../shared/imageTypes";
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
-import type { VariantFormat } from "../shared/bucketLayout";
+import { AVIF_MAX_PIXELS, chooseOutputFormat, VariantFormat } from "../shared/variantFormats";
 import { avifOptions, jpegOptions, webpOptions } from "./encoderSettings";
-import { AVIF_MAX_PIXELS, chooseOutputFormat } from "./variantFormat";
-
-import type { ResizeFit } from "./settings";
+import type { ResizeFit } from "../shared/resizeFit";
 
 export interface RenderOptions {
     width: number;
@@ -17,7 +15,7 @@ export interface RenderOptions {
     quality: number;
     /** Largest original decoded, in pixels summed over all frames. */
     limitInputPixels: number;
-    /** The format asked for (the key's format segment); undefined: the original's. variantFormat.ts decides. */
+    /** The format asked for (the key's format segment); undefined: the original's. shared/variantFormats.ts decides. */
     format?: VariantFormat;
     /** Largest variant encoded as AVIF when AVIF is asked for; AVIF_MAX_PIXELS unless given (a variant made
      *  ahead of any request may afford more). */

@@ -4,12 +4,8 @@ import { HttpError } from "../shared/http";
 import { contentTypeForKey } from "../shared/imageTypes";
 import { checkObjectKey } from "../shared/objectKey";
 import { quoteInput } from "../shared/quoteInput";
-import {
-    FORMAT_VARIANT_KEY_PATTERN,
-    SIZE_LIKE_SEGMENT,
-    VARIANT_KEY_PATTERN,
-    VariantFormat,
-} from "../shared/bucketLayout";
+import { FORMAT_VARIANT_KEY_PATTERN, SIZE_LIKE_SEGMENT, VARIANT_KEY_PATTERN } from "../shared/bucketLayout";
+import type { VariantFormat } from "../shared/variantFormats";
 
 export interface VariantRequest {
     width: number;

@@ -4,7 +4,7 @@
 export const API_CORS = {
     // DELETE: Uppy aborts a multipart upload with DELETE /s3/multipart/<uploadId>.
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    // x-content-length: the seed GET flow's declared size (functions/presign/presign.ts DECLARED_SIZE_HEADER).
+    // x-content-length: the seed GET flow's declared size (functions/presign/uploadRequest.ts DECLARED_SIZE_HEADER).
     allowHeaders: ["content-type", "authorization", "x-extension", "x-content-length"],
     maxAgeSeconds: 3600,
 } as const;

@@ -1,5 +1,7 @@
 // Where things live in the image bucket (shared by the stack, the functions and local mode, so no Pulumi import
-// here): the one place that knows the prefixes, the variant key format and the size pattern.
+// here): the one place that knows the prefixes, the variant keys and the size pattern. Which formats a variant
+// may be in is functions/shared/variantFormats.ts's.
+import { VARIANT_FORMATS, VariantFormat } from "./variantFormats";
 
 /** Originals: uploads/<uuid>.<ext> (uploads/<sub>/<uuid>.<ext> with auth). Variants: <W>x<H>/uploads/... */
 export const UPLOADS_PREFIX = "uploads/";
@@ -21,15 +23,7 @@ export function sizeKeysPattern(size: string): string {
     return `${size}/${ORIGINAL_KEYS_PATTERN}`;
 }
 
-/** The formats a variant may be rendered in besides its original's own: "<W>x<H>/<format>/<original key>".
- *  Without the segment a variant keeps its original's format (the keys made before formats existed). */
-export const VARIANT_FORMATS = ["avif", "webp"] as const;
-export type VariantFormat = (typeof VARIANT_FORMATS)[number];
 const VARIANT_FORMATS_ALTERNATION = VARIANT_FORMATS.join("|");
-
-export function isVariantFormat(value: string): value is VariantFormat {
-    return (VARIANT_FORMATS as readonly string[]).includes(value);
-}
 
 /** A variant's key: "<W>x<H>/<original>" in the original's format, "<W>x<H>/<format>/<original>" otherwise. */
 export function formatVariantKey(size: string, format: VariantFormat | undefined, originalKey: string): string {
@@ -65,7 +59,7 @@ export const STATUS_KEYS_PATTERN = `${STATUS_PREFIX}*`;
 
 /** The uuid part of an upload id: what the status route takes (GET /uploads/<uuid>). */
 export const UPLOAD_UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** An upload id: a uuid, under an owner segment (the sanitized JWT subject, presign's sanitizeSubject) with auth;
+/** An upload id: a uuid, under an owner segment (the sanitized JWT subject, functions/presign/uploadOwner.ts) with auth;
  *  never a "." or ".." segment. */
 const UPLOAD_ID = "(?:(?!\\.\\.?/)[A-Za-z0-9_.-]{1,200}/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 export const UPLOAD_ID_PATTERN = new RegExp(`^${UPLOAD_ID}$`);
@@ -108,6 +102,12 @@ export function parseStagingKey(key: string): UploadKeys | undefined {
 export function variantKeysOf(originalKey: string, sizes: readonly string[]): string[] {
     const formats = [undefined, ...VARIANT_FORMATS];
     return sizes.flatMap((size) => formats.map((format) => formatVariantKey(size, format, originalKey)));
+}
+
+/** The variant keys a viewer asks for, one per size, "<W>x<H>/<original key>": the edge picks the format by
+ *  Accept, so these are what a page shows (an upload status's `variants`, functions/shared/uploadStatus.ts). */
+export function viewerVariantKeys(originalKey: string, sizes: readonly string[]): string[] {
+    return sizes.map((size) => formatVariantKey(size, undefined, originalKey));
 }
 
 /** The key a viewer asks for to get a variant: the edge function (functions/edge/chooseFormat.js) rewrites

@@ -37,6 +37,17 @@ export class HttpError {
     ) {}
 }
 
+/** 405 naming the methods a route takes, in the Allow header too. */
+export function methodNotAllowed(allow: string): HttpError {
+    return new HttpError(405, "method_not_allowed", `Method not allowed; use ${allow}`, { allow });
+}
+
+/** A route's answer before it becomes an HttpResult: its status and JSON body. */
+export interface RouteAnswer {
+    status: number;
+    body: Record<string, unknown> | unknown[];
+}
+
 const JSON_HEADERS = {
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",

@@ -24,7 +24,9 @@ export interface UploadStatus {
     bytes: number | null;
     /** ThumbHash of the image as displayed, base64 (ready only). */
     placeholder?: string;
-    /** Every variant's key (made on first request through the CDN). */
+    /** Every allowed size's variant key as a viewer asks for it, "<W>x<H>/<key>" (bucketLayout's viewerVariantKeys;
+     *  the CDN picks the format by Accept; made on first request). Empty when any size is allowed. The upload page
+     *  shows these. */
     variants: string[];
     /** The variants already stored when it became ready (config eagerResolutions, as many as ingest's time budget
      *  allowed): the first view of each is a cache hit. The others are made on first request. Ready only. */

@@ -142,9 +142,52 @@ describe("the upload page in headless Chromium (web/)", () => {
             ["original", "JPEG"],
             ["300x300", "AVIF"],
             ["640x480", "AVIF"],
-            ["1280x720", "AVIF"], // at AVIF_MAX_PIXELS (functions/resize/variantFormat.ts); larger is answered as WebP
+            ["1280x720", "AVIF"], // at AVIF_MAX_PIXELS (functions/shared/variantFormats.ts); larger is answered as WebP
         ]);
         await item.locator("figcaption", { hasText: /^300x300: 300×300, AVIF, [\d.]+ (B|KiB|MiB)$/ }).waitFor();
+    });
+
+    describe("shows the variant keys the upload's status names, never keys built from the config", () => {
+        /** Uploads with the ready status edited as `edit` says; answers the gallery's [label, width, height]s. */
+        async function galleryWithStatus(name: string, edit: (status: any) => void) {
+            await page.route(/\/api\/uploads\/[0-9a-f-]{36}$/, async (route) => {
+                const response = await route.fetch();
+                const status = await response.json();
+                if (status.status === "ready") edit(status);
+                await route.fulfill({ response, json: status });
+            });
+            const item = await uploadThroughPage("put", name, await jpegBytes(640, 480));
+            await page.locator("#uploads li:first-child[data-outcome=done]").waitFor({ timeout: 20_000 });
+            return item
+                .locator(".gallery img")
+                .evaluateAll((images: any[]) =>
+                    images.map((image) => [image.dataset.variant, image.naturalWidth, image.naturalHeight]),
+                );
+        }
+
+        it("the sizes `variants` names, not the config's three", async () => {
+            const shown = await galleryWithStatus("named.jpg", (status) => {
+                status.variants = [`640x480/${status.key}`];
+            });
+            expect(shown).to.deep.equal([
+                ["original", 640, 480],
+                ["640x480", 640, 480],
+            ]);
+        });
+
+        it("with no `variants` (any size allowed), the plain keys of `storedVariants`, each once", async () => {
+            const shown = await galleryWithStatus("stored.jpg", (status) => {
+                status.variants = [];
+                status.storedVariants = [`300x300/${status.key}`, `300x300/avif/${status.key}`];
+            });
+            expect(shown).to.deep.equal([
+                ["original", 640, 480],
+                ["300x300", 300, 300],
+            ]);
+            expect(await page.locator("#outcome").textContent()).to.equal(
+                "stored.jpg: uploaded; the original and 1 variants are ready.",
+            );
+        });
     });
 
     it("declares the file's size when signing a PUT, so the URL it uploads with has content-length signed", async () => {

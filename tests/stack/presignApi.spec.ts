@@ -50,7 +50,6 @@ describe("PresignApi under mocks (infra/presignApi.ts)", () => {
         const variables = presign.inputs.environment.variables;
         expect(variables).to.deep.include({
             BUCKET_NAME: run.outputs.bucketName,
-            UPLOAD_PREFIX: "incoming/", // signed into staging; ingest moves to uploads/
             ALLOWED_CONTENT_TYPES: "image/jpeg,image/png,image/webp,image/gif,image/avif",
             MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),
             UPLOAD_EXPIRES_IN: "300",

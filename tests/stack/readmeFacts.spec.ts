@@ -3,17 +3,16 @@
 // code's constants and the resources and policies the program declares under the mocks. A statement this spec
 // looks for and cannot find fails too, so rewording one means updating its pattern here, not losing the check.
 import { expect } from "chai";
+import { CONFIG_DEFAULTS, CONFIG_KEYS } from "../../config/configKeys";
 import {
-    CONFIG_DEFAULTS,
-    CONFIG_KEYS,
     HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS,
     MAX_ALLOWED_RESOLUTIONS,
     MAX_EAGER_RESOLUTIONS,
     MAX_UPLOAD_EXPIRES_IN,
-} from "../../config/stackConfig";
+} from "../../config/limits";
 import { STAGING_PREFIX } from "../../functions/shared/bucketLayout";
 import { MAX_ORIGINAL_BYTES } from "../../functions/resize/resize";
-import { AVIF_MAX_PIXELS } from "../../functions/resize/variantFormat";
+import { AVIF_MAX_PIXELS } from "../../functions/shared/variantFormats";
 import { ProgramRun, parsePolicy, runProgram } from "../support/program";
 import { actionsIn, DocFile, projectDocs, statements, tablesWith } from "../support/projectDocs";
 
@@ -188,7 +187,7 @@ describe("the docs state the program's limits, defaults and KMS permissions (REA
         });
     }
 
-    it("writes every config default stated in prose (`key` (default …)) as config/stackConfig.ts has it", () => {
+    it("writes every config default stated in prose (`key` (default …)) as config/configKeys.ts has it", () => {
         const found = statements(docs, /`(\w+)` \(default `?([\w.,-]+?)`?[,;)]/g).filter(({ match }) =>
             (CONFIG_KEYS as string[]).includes(match[1]),
         );

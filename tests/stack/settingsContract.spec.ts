@@ -4,7 +4,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, parsePipelineConfig } from "../../config/stackConfig";
+import { CONFIG_KEYS } from "../../config/configKeys";
+import { parsePipelineConfig } from "../../config/stackConfig";
 import { decodePresignSettings, encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
 import { decodeResizeSettings, encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
 import { decodeIngestSettings, encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
@@ -103,7 +104,7 @@ const ROWS: Row[] = [
     { covers: ["kmsKeyArn"], set: { kmsKeyArn: "create" }, stack: [], local: [] },
     { covers: ["forceDestroy"], set: { forceDestroy: "false" }, stack: [], local: [] },
     { covers: ["resizerArchitecture"], set: { resizerArchitecture: "x86_64" }, stack: [], local: [] },
-    // More memory is more vCPUs on Lambda: the Resizer's threads follow (resize/settings.ts lambdaVcpus).
+    // More memory is more vCPUs on Lambda: the Resizer's threads follow (config/vcpus.ts lambdaVcpus).
     { covers: ["resizerMemoryMb"], set: { resizerMemoryMb: "2048" }, stack: ["resize"], local: ["resize"] },
     { covers: ["resizerTimeoutSeconds"], set: { resizerTimeoutSeconds: "20" }, stack: [], local: [] },
     {
@@ -203,7 +204,6 @@ describe("settings contract (functions/*/settings.ts)", () => {
         it("presign: decode(encode(settings)) equals the settings, for every field, with and without a grant key", () => {
             const settings: PresignSettings = {
                 bucket: "b",
-                uploadPrefix: "uploads/",
                 allowedContentTypes: ["image/png", "image/avif"],
                 maxUploadBytes: 1234,
                 expiresIn: 77,
@@ -297,7 +297,6 @@ describe("settings contract (functions/*/settings.ts)", () => {
             ...Object.keys(
                 encodePresignSettings({
                     bucket: "b",
-                    uploadPrefix: "u/",
                     allowedContentTypes: ["image/png"],
                     maxUploadBytes: 1,
                     expiresIn: 1,

@@ -1,14 +1,8 @@
 // The CloudFront Function that picks a variant's format from Accept (functions/edge/chooseFormat.js), run as the
 // local CDN runs it: in a vm context with only what CloudFront's runtime offers (local/cdn/edgeRuntime.ts).
 import { expect } from "chai";
-import {
-    EDGE_FUNCTION_RUNTIME,
-    KEPT_EXTENSIONS,
-    MAX_FUNCTION_BYTES,
-    edgeFunctionCode,
-} from "../../functions/edge/edgeFunction";
-import { VARIANT_FORMATS } from "../../functions/shared/bucketLayout";
-import { chooseOutputFormat } from "../../functions/resize/variantFormat";
+import { EDGE_FUNCTION_RUNTIME, MAX_FUNCTION_BYTES, edgeFunctionCode } from "../../functions/edge/edgeFunction";
+import { chooseOutputFormat, KEPT_EXTENSIONS, VARIANT_FORMATS } from "../../functions/shared/variantFormats";
 import { compileViewerRequest, viewerRequestFunction } from "../../local/cdn/edgeRuntime";
 
 const code = (formats: string[]) => edgeFunctionCode(formats);
@@ -165,7 +159,7 @@ describe("edge format choice (functions/edge/chooseFormat.js, CloudFront Functio
                     expect(rewrite(accept, uri), `${extension} ${accept}`).to.equal(uri);
                 }
             }
-            // The rule the edge follows: functions/resize/variantFormat.ts renders such originals in their own format.
+            // The rule the edge follows: functions/shared/variantFormats.ts renders such originals in their own format.
             for (const original of KEPT_EXTENSIONS) {
                 for (const requested of VARIANT_FORMATS) {
                     const choice = { requested, original, animated: false, outputPixels: 1, avifMaxPixels: 1e9 };

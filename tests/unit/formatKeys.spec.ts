@@ -2,12 +2,8 @@
 // its parsing by the Resizer (functions/resize/variantKey.ts) and the `formats` / `autoFormat` config keys.
 import { expect } from "chai";
 import { ConfigError, parsePipelineConfig } from "../../config/stackConfig";
-import {
-    formatVariantKey,
-    VARIANT_FORMATS,
-    VARIANT_KEYS_PATTERN,
-    VARIANT_PREFIX_PATTERN,
-} from "../../functions/shared/bucketLayout";
+import { formatVariantKey, VARIANT_KEYS_PATTERN, VARIANT_PREFIX_PATTERN } from "../../functions/shared/bucketLayout";
+import { VARIANT_FORMATS } from "../../functions/shared/variantFormats";
 import { parseVariantKey, VariantRules } from "../../functions/resize/variantKey";
 
 const RULES: VariantRules = {

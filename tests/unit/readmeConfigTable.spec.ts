@@ -1,8 +1,8 @@
 // README's "Configuration" table is the users' reference: it must list every config key exactly once, with the
-// default the program really uses (config/stackConfig.ts), so a new key or a changed default cannot go unsaid. The
+// default the program really uses (config/configKeys.ts), so a new key or a changed default cannot go unsaid. The
 // table is found by its header (key | default | meaning) among README.md and docs/*.md, and must be the README's.
 import { expect } from "chai";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, PipelineConfig } from "../../config/stackConfig";
+import { CONFIG_DEFAULTS, CONFIG_KEYS, PipelineConfig } from "../../config/configKeys";
 import { projectDocs, tablesWith } from "../support/projectDocs";
 
 /** The table's rows: the keys named in the first cell (`a` + `b` rows name two) and the default cell. */
@@ -24,7 +24,7 @@ function documentedDefault(value: PipelineConfig[keyof PipelineConfig]): string 
     return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-describe("README's configuration table matches config/stackConfig.ts", () => {
+describe("README's configuration table matches config/configKeys.ts", () => {
     it("lists every config key exactly once, and no key the program does not know", () => {
         const listed = configurationRows().flatMap((row) => row.keys);
         expect([...listed].sort()).to.deep.equal([...CONFIG_KEYS].sort());

@@ -1,6 +1,6 @@
-// The second line of defence: the status route (GET /uploads/<id>, functions/presign/presign.ts) answers a status
-// still pending after ingest's whole retry window as failed (processing_timeout), so no upload stays pending for
-// ever even if the failure consumer never ran. The window is computed from the invoke config, one source.
+// The second line of defence: the status route (GET /uploads/<id>, functions/presign/uploadStatusRoute.ts) answers
+// a status still pending after ingest's whole retry window as failed (processing_timeout), so no upload stays
+// pending for ever even if the failure consumer never ran. The window is computed from the invoke config, one source.
 // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 import { expect } from "chai";
 import { randomUUID } from "crypto";
@@ -27,7 +27,6 @@ describe("the status route's second line of defence: pending past the retry wind
             log: () => undefined,
             settings: {
                 bucket: TEST_BUCKET,
-                uploadPrefix: "incoming/",
                 allowedContentTypes: ["image/png"],
                 maxUploadBytes: 1000,
                 expiresIn: 60,

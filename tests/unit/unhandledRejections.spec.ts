@@ -340,7 +340,6 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                     log: () => undefined,
                     settings: {
                         bucket: "b",
-                        uploadPrefix: "uploads/",
                         allowedContentTypes: ["image/png"],
                         maxUploadBytes: 1000,
                         expiresIn: 300,

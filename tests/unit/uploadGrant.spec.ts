@@ -130,7 +130,6 @@ describe("upload grants (Uppy 6 sends no Authorization header to companionEndpoi
         let logLines: string[] = [];
         const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
             bucket: TEST_BUCKET,
-            uploadPrefix: "incoming/",
             allowedContentTypes: ["image/jpeg"],
             maxUploadBytes: 12 * MiB,
             expiresIn: 300,

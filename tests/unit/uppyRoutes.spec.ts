@@ -19,7 +19,6 @@ describe("Companion-compatible /s3 routes of the presign handler, against the lo
     const tail = randomBytes(4321);
     const settings = (overrides: Partial<PresignSettings> = {}): PresignSettings => ({
         bucket: TEST_BUCKET,
-        uploadPrefix: "incoming/",
         allowedContentTypes: ["image/jpeg", "image/png"],
         maxUploadBytes: 12 * MiB,
         expiresIn: 300,

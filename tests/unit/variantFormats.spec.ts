@@ -1,12 +1,14 @@
-// The Resizer renders the format a variant key asks for (functions/resize/variantFormat.ts, renderVariant.ts):
+// The Resizer renders the format a variant key asks for (functions/shared/variantFormats.ts, renderVariant.ts):
 // end to end through the handler against the loopback S3, and the threads it sizes to the function's vCPUs.
 import { expect } from "chai";
 import sharp, { Metadata } from "sharp";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { parsePipelineConfig } from "../../config/stackConfig";
 import { createResizeHandler } from "../../functions/resize/resize";
-import { fargateVcpus, lambdaVcpus, ResizeSettings, resizeSettingsFromConfig } from "../../functions/resize/settings";
-import { chooseOutputFormat } from "../../functions/resize/variantFormat";
+import { resizeSettingsFromConfig } from "../../config/functionSettings";
+import { fargateVcpus, lambdaVcpus } from "../../config/vcpus";
+import { ResizeSettings } from "../../functions/resize/settings";
+import { chooseOutputFormat } from "../../functions/shared/variantFormats";
 import { HttpResult } from "../../functions/shared/http";
 import { httpEvent } from "../support/events";
 import { animated, avifBytes, jpegBytes, pngWithAlpha, webpBytes } from "../support/images";
@@ -128,7 +130,7 @@ describe("variant formats: the Resizer renders AVIF and WebP (functions/resize)"
     });
 });
 
-describe("format rules (variantFormat.ts chooseOutputFormat)", () => {
+describe("format rules (variantFormats.ts chooseOutputFormat)", () => {
     const choose = (over: Partial<Parameters<typeof chooseOutputFormat>[0]>) =>
         chooseOutputFormat({
             requested: "avif",
@@ -152,7 +154,7 @@ describe("format rules (variantFormat.ts chooseOutputFormat)", () => {
     });
 });
 
-describe("Resizer threads follow the function's vCPUs (resize/settings.ts)", () => {
+describe("Resizer threads follow the function's vCPUs (config/vcpus.ts)", () => {
     it("Lambda: one thread up to 1769 MB (one vCPU), a second above, at most 6", () => {
         expect([128, 1536, 1769, 1770, 3538, 3539, 10240].map(lambdaVcpus)).to.deep.equal([1, 1, 1, 2, 2, 3, 6]);
     });

@@ -1,0 +1,96 @@
+// The stack config mapped onto each function's settings (functions/<function>/settings.ts holds each type and its
+// environment encoding): the one mapping, used the same way by the stack (index.ts) and local mode
+// (local/server.ts), so a config key reaches the same functions in both. Each takes what the deployment decides,
+// not the config (where the bucket and the CDN are ...), as its second argument.
+import type { CleanupSettings } from "../functions/cleanup/settings";
+import type { IngestSettings } from "../functions/ingest/settings";
+import type { PresignSettings } from "../functions/presign/settings";
+import type { ResizeSettings } from "../functions/resize/settings";
+import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
+import type { VariantFormat } from "../functions/shared/variantFormats";
+import type { PipelineConfig } from "./configKeys";
+import { fargateVcpus, lambdaVcpus } from "./vcpus";
+
+/** Where the bucket and the CDN are, and whether a JWT authorizer guards the API (the stack adds one when
+ *  jwtIssuer is set; local mode has none). */
+export interface PresignDeployment {
+    bucket: string;
+    cdnUrl: string;
+    jwtAuthorizer: boolean;
+}
+
+export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
+    return {
+        bucket: deployment.bucket,
+        allowedContentTypes: config.allowedContentTypes,
+        maxUploadBytes: config.maxUploadBytes,
+        expiresIn: config.uploadExpiresIn,
+        cdnUrl: deployment.cdnUrl,
+        requireAuth: deployment.jwtAuthorizer,
+        requireUploadSize: config.requireUploadSize,
+    };
+}
+
+/** The bucket, and (local mode) the CDN URL. On AWS the Resizer is made before the CDN, so its /resize redirects
+ *  learn the CDN URL from the API stage instead. */
+export interface ResizeDeployment {
+    bucket: string;
+    cdnUrl?: string;
+}
+
+export function resizeSettingsFromConfig(config: PipelineConfig, deployment: ResizeDeployment): ResizeSettings {
+    return {
+        bucket: deployment.bucket,
+        uploadPrefix: UPLOADS_PREFIX,
+        allowedResolutions: config.allowedResolutions,
+        maxDimension: config.maxResizeDimension,
+        fit: config.resizeFit,
+        quality: config.resizeQuality,
+        limitInputPixels: config.limitInputPixels,
+        formats: config.formats,
+        threads:
+            config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
+        ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
+    };
+}
+
+/** The bucket, and (the stack) the upload events topic. */
+export interface IngestDeployment {
+    bucket: string;
+    uploadEventsTopicArn?: string;
+}
+
+/** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
+export function eagerFormatsFromConfig(config: PipelineConfig): VariantFormat[] {
+    return config.autoFormat ? config.formats : [];
+}
+
+export function ingestSettingsFromConfig(config: PipelineConfig, deployment: IngestDeployment): IngestSettings {
+    return {
+        bucket: deployment.bucket,
+        allowedContentTypes: config.allowedContentTypes,
+        maxUploadBytes: config.maxUploadBytes,
+        limitInputPixels: config.limitInputPixels,
+        allowedResolutions: config.allowedResolutions,
+        eager: {
+            resolutions: config.eagerResolutions,
+            fit: config.resizeFit,
+            quality: config.resizeQuality,
+            formats: eagerFormatsFromConfig(config),
+        },
+        ...(deployment.uploadEventsTopicArn === undefined
+            ? {}
+            : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
+    };
+}
+
+export function cleanupSettingsFromConfig(
+    config: PipelineConfig,
+    deployment: { bucket: string; distributionId: string },
+): CleanupSettings {
+    return {
+        bucket: deployment.bucket,
+        distributionId: deployment.distributionId,
+        allowedResolutions: config.allowedResolutions,
+    };
+}
