@@ -3,20 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { KMS_CREATE, parsePipelineConfig } from "./config/stackConfig";
 import { presignSettingsFromConfig } from "./functions/presign/settings";
 import { resizeSettingsFromConfig } from "./functions/resize/settings";
-import { ImageBucket } from "./infra/imageBucket";
-import { CdnDistribution } from "./infra/cdnDistribution";
-import { PresignApi } from "./infra/presignApi";
-import { Resizer } from "./infra/resizer";
-import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
-import { Ingest } from "./infra/ingest";
-import { UploadEvents } from "./infra/uploadEvents";
-import { sharpLambdaArchive } from "./infra/resizerArchive";
+import { BucketEvents, ImageBucket } from "./infra/storage";
+import { CdnDistribution } from "./infra/delivery";
+import { ALB_LISTENER_PORT, FargateResizer, Resizer } from "./infra/resize";
+import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
+import { FailureQueue, IngestFailures } from "./infra/reliability";
+import { sharpLambdaArchive } from "./infra/builders";
 import { eagerFormatsFromConfig, ingestSettingsFromConfig } from "./functions/ingest/settings";
-import { Cleanup } from "./infra/cleanup";
 import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
-import { BucketEvents } from "./infra/bucketEvents";
-import { IngestFailures } from "./infra/ingestFailures";
-import { FailureQueue } from "./infra/failureQueue";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.

@@ -7,9 +7,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { encodeResizeSettings } from "../functions/resize/settings";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
-import { zippedDirectorySize, zippedSize } from "../infra/archiveSize";
-import { bundleClosureText, CLOSURE_ENTRY_FILE, CLOSURE_MANIFEST_FILE } from "../infra/closureArchive";
-import { buildResizer, bundleResizerHandler } from "../infra/resizerArchive";
+import { zippedDirectorySize, zippedSize } from "../infra/builders/archiveSize";
+import { bundleClosureText, CLOSURE_ENTRY_FILE, CLOSURE_MANIFEST_FILE } from "../infra/builders/closureArchive";
+import { buildResizer, bundleResizerHandler } from "../infra/builders/resizerArchive";
 import { BenchImage } from "./corpus";
 import { median, parseResult } from "./stats";
 

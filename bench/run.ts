@@ -6,7 +6,7 @@ import * as path from "path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Client } from "../functions/shared/s3Client";
 import { parsePipelineConfig, projectNamespace } from "../config/stackConfig";
-import { serializeHandlerFactory } from "../infra/closureArchive";
+import { serializeHandlerFactory } from "../infra/builders/closureArchive";
 import { presignHandlerFactory } from "../functions/presign/handler";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "../local/s3/localS3";
 import { startLocalPipeline } from "../local/server";

@@ -12,7 +12,7 @@ import {
     RESIZER_PACKAGES_DIR,
     resizerLockHash,
     sharpVersion,
-} from "../../infra/resizerArchive";
+} from "../../infra/builders/resizerArchive";
 import { PROJECT_DIR } from "../support/program";
 
 /**

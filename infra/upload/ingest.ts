@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
+import { encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
@@ -8,13 +8,13 @@ import {
     formatSizeKeysPattern,
     VariantFormat,
     STATUS_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import { lambdaExecution } from "./lambdaRole";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import type { LambdaArchitecture } from "./resizerArchive";
-import { allowBucketToInvoke } from "./bucketEvents";
-import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
-import { asyncInvokeConfig } from "./failureQueue";
+} from "../../functions/shared/bucketLayout";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import type { LambdaArchitecture } from "../builders/resizerArchive";
+import { allowBucketToInvoke } from "../storage/bucketEvents";
+import { INGEST_INVOCATION } from "../../functions/ingest/retryPolicy";
+import { asyncInvokeConfig } from "../reliability/failureQueue";
 
 export interface IngestArgs {
     bucketArn: pulumi.Input<string>;

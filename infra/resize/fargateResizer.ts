@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeResizeContainerSettings, RESIZE_CONTAINER_PORT, ResizeSettings } from "../functions/resize/settings";
-import { HEALTH_PATH, KEEP_ALIVE_TIMEOUT_MS } from "../functions/resize/server";
-import { LambdaArchitecture } from "./resizerArchive";
-import { assumableBy } from "./lambdaRole";
+import { encodeResizeContainerSettings, RESIZE_CONTAINER_PORT, ResizeSettings } from "../../functions/resize/settings";
+import { HEALTH_PATH, KEEP_ALIVE_TIMEOUT_MS } from "../../functions/resize/server";
+import { LambdaArchitecture } from "../builders/resizerArchive";
+import { assumableBy } from "../builders/lambdaRole";
 import { resizerStatements } from "./resizer";
 import { ResizerNetwork } from "./resizerNetwork";
 

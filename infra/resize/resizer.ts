@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
-import { lambdaExecution } from "./lambdaRole";
-import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
-import { LambdaArchitecture, sharpLambdaArchive } from "./resizerArchive";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+import { encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
+import { LambdaArchitecture, sharpLambdaArchive } from "../builders/resizerArchive";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 
 export interface ResizerArgs {
     bucketArn: pulumi.Input<string>;

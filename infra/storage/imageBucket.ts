@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { uploadCorsRule } from "../functions/shared/bucketCors";
-import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
+import { uploadCorsRule } from "../../functions/shared/bucketCors";
+import { STAGING_PREFIX } from "../../functions/shared/bucketLayout";
 import { cloudFrontDecryptStatementJson, imageKeyPolicyDocument } from "./bucketPolicy";
 
 export interface ImageBucketArgs {

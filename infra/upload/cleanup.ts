@@ -1,19 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cleanupHandlerFactory } from "../functions/cleanup/handler";
-import { CleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
+import { cleanupHandlerFactory } from "../../functions/cleanup/handler";
+import { CleanupSettings, encodeCleanupSettings } from "../../functions/cleanup/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
     STATUS_KEYS_PATTERN,
     VARIANT_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
-import { lambdaExecution } from "./lambdaRole";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import { allowBucketToInvoke } from "./bucketEvents";
-import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
-import { asyncInvokeConfig } from "./failureQueue";
+} from "../../functions/shared/bucketLayout";
+import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { allowBucketToInvoke } from "../storage/bucketEvents";
+import { CLEANUP_INVOCATION } from "../../functions/cleanup/retryPolicy";
+import { asyncInvokeConfig } from "../reliability/failureQueue";
 
 export interface CleanupArgs {
     bucketArn: pulumi.Input<string>;

@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { imageBucketPolicyDocument } from "./bucketPolicy";
+import { imageBucketPolicyDocument } from "../storage/bucketPolicy";
 import {
     IMMUTABLE_MAX_AGE_SECONDS,
     ORIGINAL_KEYS_PATTERN,
     sizeKeysPattern,
     VARIANT_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../functions/shared/cdnResponseHeaders";
-import { CACHE_TAG_HEADER } from "../functions/shared/cacheTag";
-import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../functions/edge/edgeFunction";
+} from "../../functions/shared/bucketLayout";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../../functions/shared/cdnResponseHeaders";
+import { CACHE_TAG_HEADER } from "../../functions/shared/cacheTag";
+import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../../functions/edge/edgeFunction";
 
 export interface CdnDistributionArgs {
     bucketName: pulumi.Input<string>;
