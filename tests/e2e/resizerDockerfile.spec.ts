@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { HEALTH_PATH } from "../../functions/resize/server";
 import { encodeResizeContainerSettings } from "../../functions/resize/settings";
-import { RESIZER_DOCKERFILE } from "../../infra/resize/fargateResizer";
+import { RESIZER_DOCKERFILE } from "../../infra/resize";
 import { LAMBDA_RUNTIME } from "../../infra/builders/lambdaRuntime";
 import { PROJECT_DIR } from "../support/program";
 

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { HEALTH_PATH } from "../../functions/resize/server";
 import { RESIZE_CONTAINER_PORT } from "../../functions/resize/settings";
-import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST } from "../../infra/resize/fargateResizer";
+import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST } from "../../infra/resize";
 import { FAILOVER_STATUS_CODES } from "../../infra/delivery/cdnDistribution";
 import { ConfigError, parsePipelineConfig } from "../../config/stackConfig";
 import { evaluate, rolePolicyOf } from "../support/iamEvaluation";

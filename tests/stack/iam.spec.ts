@@ -411,7 +411,7 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
         });
     });
 
-    // resizerRuntime fargate: the task role is built from the same statements (infra/resizer.ts resizerStatements);
+    // resizerRuntime fargate: the task role is built from the same statements (infra/resize/resizerPolicy.ts resizerStatements);
     // every Resizer call above, evaluated for both roles, must get the same decision.
     describe("the Fargate task role (resizerRuntime fargate) makes exactly the Lambda Resizer role's calls", () => {
         const TASK_ROLE = "resizer-task-role";
