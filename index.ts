@@ -5,10 +5,9 @@ import { presignSettingsFromConfig } from "./functions/presign/settings";
 import { resizeSettingsFromConfig } from "./functions/resize/settings";
 import { BucketEvents, ImageBucket } from "./infra/storage";
 import { CdnDistribution } from "./infra/delivery";
-import { ALB_LISTENER_PORT, FargateResizer, Resizer } from "./infra/resize";
+import { resizerOrigin } from "./infra/resize";
 import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
 import { FailureQueue, IngestFailures } from "./infra/reliability";
-import { sharpLambdaArchive } from "./infra/builders";
 import { eagerFormatsFromConfig, ingestSettingsFromConfig } from "./functions/ingest/settings";
 import { cleanupSettingsFromConfig } from "./functions/cleanup/settings";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
@@ -23,36 +22,14 @@ const images = new ImageBucket("images", {
     forceDestroy: config.forceDestroy,
 });
 
-// Made before the CDN, which needs its URL as failover origin; the CDN URL reaches /resize as a stage variable.
+// Made before the CDN, which fails over to it; the CDN URL reaches /resize as a stage variable. The runtime
+// (resizerRuntime: a Lambda, or containers behind an internal ALB) is decided there, and nowhere else.
 const resizerSettings = images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket }));
-const resizer =
-    config.resizerRuntime === "lambda"
-        ? new Resizer("resizer", {
-              bucketArn: images.bucketArn,
-              settings: resizerSettings,
-              architecture: config.resizerArchitecture,
-              memoryMb: config.resizerMemoryMb,
-              timeoutSeconds: config.resizerTimeoutSeconds,
-              reservedConcurrency: config.resizerReservedConcurrency,
-              kmsKeyArn: images.kmsKeyArn,
-          })
-        : undefined;
-// resizerRuntime fargate: containers behind an internal ALB that CloudFront reaches through a VPC origin.
-const containerResizer =
-    config.resizerRuntime === "fargate"
-        ? new FargateResizer("resizer", {
-              bucketArn: images.bucketArn,
-              settings: resizerSettings,
-              architecture: config.resizerArchitecture,
-              cpu: config.fargateCpu,
-              memoryMb: config.fargateMemoryMb,
-              minTasks: config.fargateMinTasks,
-              maxTasks: config.fargateMaxTasks,
-              targetCpuPercent: config.fargateTargetCpuPercent,
-              targetRequestsPerTask: config.fargateTargetRequestsPerTask,
-              kmsKeyArn: images.kmsKeyArn,
-          })
-        : undefined;
+const resizer = resizerOrigin("resizer", config, {
+    bucketArn: images.bucketArn,
+    kmsKeyArn: images.kmsKeyArn,
+    settings: resizerSettings,
+});
 
 // Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's). Each
 // final status is published to the upload events topic, which only ingest and its failure consumer may publish
@@ -71,8 +48,7 @@ const ingest = new Ingest("ingest", {
     settings: pulumi
         .all([images.bucketName, uploadEvents.topicArn])
         .apply(([bucket, uploadEventsTopicArn]) => ingestSettingsFromConfig(config, { bucket, uploadEventsTopicArn })),
-    // One sharp build per stack: the Resizer Lambda's archive, or (fargate) the same archive built for Ingest alone.
-    code: resizer?.code ?? sharpLambdaArchive(config.resizerArchitecture),
+    code: resizer.ingestCode,
     architecture: config.resizerArchitecture,
     memoryMb: config.resizerMemoryMb,
     kmsKeyArn: images.kmsKeyArn,
@@ -95,13 +71,7 @@ const cdn = new CdnDistribution("cdn", {
     certificateArn: config.certificateArn,
     variantFormats: { formats: config.formats, autoFormat: config.autoFormat },
     resizer: {
-        ...(resizer
-            ? { functionName: resizer.functionName, functionUrl: resizer.functionUrl }
-            : {
-                  loadBalancerArn: containerResizer!.loadBalancerArn,
-                  loadBalancerDnsName: containerResizer!.loadBalancerDnsName,
-                  httpPort: ALB_LISTENER_PORT,
-              }),
+        origin: resizer.cdnOrigin,
         allowedResolutions: config.allowedResolutions,
         originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
         connectionAttempts: config.resizerOriginConnectionAttempts,
@@ -155,8 +125,7 @@ const uploads = new PresignApi("uploads", {
     corsAllowCredentials: config.corsAllowCredentials,
     kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
-    // GET /resize goes to the Lambda; a fargate stack has no such route (variants come through the CDN).
-    resizer: resizer && { functionName: resizer.functionName, functionArn: resizer.functionArn },
+    resizer: resizer.resizeRoute,
 });
 
 export const bucketName = images.bucketName;
