@@ -60,10 +60,7 @@ const ingest = new Ingest("ingest", {
 uploadEvents.allowOnlyPublishers([ingest.roleArn, ingestFailures.roleArn]);
 
 const cdn = new CdnDistribution("cdn", {
-    bucketName: images.bucketName,
-    bucketArn: images.bucketArn,
     bucketRegionalDomainName: images.regionalDomainName,
-    bucketConfigured: images.configured,
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     priceClass: config.priceClass,
@@ -77,6 +74,9 @@ const cdn = new CdnDistribution("cdn", {
         connectionAttempts: config.resizerOriginConnectionAttempts,
     },
 });
+
+// The bucket's one policy: TLS only, read by this distribution alone. The notification configuration waits for it.
+const bucketPolicy = images.allowDistributionToRead(cdn);
 
 // Originals removed or overwritten under uploads/: their variants (and status) go, their CDN paths are invalidated.
 // An event every attempt failed waits in the cleanup failures queue for an operator.
@@ -94,7 +94,7 @@ const cleanup = new Cleanup("cleanup", {
 // The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
 new BucketEvents("bucket-events", {
     bucketName: images.bucketName,
-    bucketConfigured: cdn.bucketConfigured,
+    bucketConfigured: bucketPolicy,
     subscriptions: [
         {
             functionArn: ingest.functionArn,

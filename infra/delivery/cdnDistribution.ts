@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { imageBucketPolicyDocument } from "../storage/bucketPolicy";
 import {
     IMMUTABLE_MAX_AGE_SECONDS,
     ORIGINAL_KEYS_PATTERN,
@@ -13,15 +12,11 @@ import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../..
 import { FailoverOrigin, OriginTiming } from "./failoverOrigins";
 
 export interface CdnDistributionArgs {
-    bucketName: pulumi.Input<string>;
-    bucketArn: pulumi.Input<string>;
     bucketRegionalDomainName: pulumi.Input<string>;
     /** Origins allowed to read images with CORS (fetch, canvas, crossorigin <img>). */
     corsOrigins: pulumi.Input<pulumi.Input<string>[]>;
     corsAllowCredentials?: pulumi.Input<boolean>;
     priceClass: pulumi.Input<string>;
-    /** The bucket's last configuration resource: the policy waits for it (S3 409 OperationAborted, see ImageBucket). */
-    bucketConfigured?: pulumi.Input<pulumi.Resource>;
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
@@ -68,8 +63,8 @@ export function variantPathPatterns(allowedResolutions: string[], withFormats = 
 }
 
 /**
- * CloudFront in front of the private bucket, reading it through Origin Access Control. Also composes the
- * bucket's single policy, since only this component knows the distribution ARN it must be scoped to.
+ * CloudFront in front of the private bucket, reading it through Origin Access Control (the bucket's policy lets
+ * exactly this distribution read: ImageBucket.allowDistributionToRead), failing over to the Resizer for variants.
  */
 export class CdnDistribution extends pulumi.ComponentResource {
     public readonly distributionId: pulumi.Output<string>;
@@ -77,11 +72,12 @@ export class CdnDistribution extends pulumi.ComponentResource {
     public readonly domainName: pulumi.Output<string>;
     /** https://<domain>, without a trailing slash: the first custom domain when given. */
     public readonly url: pulumi.Output<string>;
-    /** The bucket policy, now the last of the bucket's configuration chain: what comes next waits for it. */
-    public readonly bucketConfigured: pulumi.Resource;
+    /** The component's name, which its children's names start with. */
+    public readonly resourceName: string;
 
     constructor(name: string, args: CdnDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:delivery:CdnDistribution", name, {}, opts);
+        this.resourceName = name;
         const parent = { parent: this };
 
         const bucketAccess = new aws.cloudfront.OriginAccessControl(
@@ -245,15 +241,6 @@ export class CdnDistribution extends pulumi.ComponentResource {
         );
 
         args.resizer.origin.allowDistribution(cdn, distribution.arn);
-
-        this.bucketConfigured = new aws.s3.BucketPolicy(
-            `${name}-bucket-policy`,
-            {
-                bucket: args.bucketName,
-                policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
-            },
-            { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] },
-        );
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;
