@@ -22,7 +22,7 @@ export interface ResizerArgs {
 
 /**
  * The sharp Lambda that makes missing variants. CloudFront reaches it through a Function URL (AWS_IAM auth,
- * signed by a Lambda Origin Access Control: see CdnDistribution); the HTTP API reaches it for GET /resize.
+ * signed by a Lambda Origin Access Control: infra/delivery/failoverOrigins.ts); the HTTP API reaches it for GET /resize.
  */
 export class Resizer extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;

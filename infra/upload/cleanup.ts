@@ -29,7 +29,7 @@ export interface CleanupArgs {
 
 /**
  * The cleanup Lambda (a serialized closure over functions/cleanup/cleanup.ts, bundled like presign's: it needs no
- * sharp) that the bucket notification (infra/bucketEvents.ts) runs for every original removed or written under
+ * sharp) that the bucket notification (infra/storage/bucketEvents.ts) runs for every original removed or written under
  * uploads/: it deletes the image's variants (and, on removal, its status) and invalidates the image's cache tag.
  * It reads objects' metadata only (HEAD) and writes nothing, so it needs no KMS key.
  */

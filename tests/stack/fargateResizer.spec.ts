@@ -31,7 +31,7 @@ const LAMBDA_ONLY = [
     "image-pipeline:resize:Resizer resizer",
 ];
 
-describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", function () {
+describe("resizerRuntime fargate (infra/resize/fargateResizer.ts) under the mocks", function () {
     this.timeout(120_000);
     let lambda: ProgramRun;
     let explicitLambda: ProgramRun;

@@ -25,7 +25,7 @@ const UPPY_ROUTE_KEYS = [
     "POST /s3/multipart/{uploadId}/complete",
 ];
 
-describe("PresignApi under mocks (infra/presignApi.ts)", () => {
+describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
     let run: ProgramRun;
     let presign: RecordedResource;
     before(async () => {
