@@ -12,10 +12,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
+import { BROUGHT_KEY } from "../support/iamStacks";
 import { runProgram } from "../support/program";
 
 const SNAPSHOT_FILE = path.join(__dirname, "resourceUrns.snapshot.json");
-const BROUGHT_KEY = "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 /** Stacks that between them make every optional resource: each runtime bare and with every option on. */
 const STACKS: Record<string, Record<string, string>> = {
