@@ -227,6 +227,30 @@ describe("architecture: the project's modules", () => {
         expect(tooLong, `modules over ${MAX_SOURCE_LINES} lines: split them by idea`).to.deep.equal([]);
     });
 
+    it("gives each infra/ folder an index.ts that only re-exports its modules (the folder list is the table of contents)", () => {
+        const folders = fs
+            .readdirSync(path.join(PROJECT_DIR, "infra"), { withFileTypes: true })
+            .filter((entry) => entry.isDirectory() && moduleFiles([`infra/${entry.name}`]).length > 0)
+            .map((entry) => `infra/${entry.name}`);
+        expect(folders).to.include.members(["infra/storage", "infra/delivery", "infra/resize", "infra/upload"]);
+        for (const folder of folders) {
+            const index = `${folder}/index.ts`;
+            expect(fs.existsSync(path.join(PROJECT_DIR, index)), index).to.equal(true);
+            const statements = read(index)
+                .split("\n")
+                .filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
+            expect(
+                statements.filter((line) => !/^export \* from "\.\/\w+";$/.test(line)),
+                index,
+            ).to.deep.equal([]);
+            const modules = moduleFiles([folder]).filter(
+                (file) => path.posix.dirname(file) === folder && file !== index,
+            );
+            const exported = statements.map((line) => `${folder}/${/"\.\/(\w+)"/.exec(line)![1]}.ts`);
+            expect([...exported].sort(), `${index} re-exports every module of its folder`).to.deep.equal(modules);
+        }
+    });
+
     it("decides the Resizer's runtime in one place: only infra/resize/resizerOrigin.ts reads config.resizerRuntime", () => {
         // index.ts and the components ask the ResizerOrigin for what they need (CDN origin, /resize route, ingest
         // code), so a third runtime is one new case there, not a hunt through the stack.
