@@ -9,18 +9,11 @@ import {
     presignSettingsFromConfig,
     resizeSettingsFromConfig,
 } from "./config/functionSettings";
-import { ImageBucket } from "./infra/imageBucket";
-import { CdnDistribution } from "./infra/cdnDistribution";
-import { PresignApi } from "./infra/presignApi";
-import { Resizer } from "./infra/resizer";
-import { ALB_LISTENER_PORT, FargateResizer } from "./infra/fargateResizer";
-import { Ingest } from "./infra/ingest";
-import { UploadEvents } from "./infra/uploadEvents";
-import { sharpLambdaArchive } from "./infra/resizerArchive";
-import { Cleanup } from "./infra/cleanup";
-import { BucketEvents } from "./infra/bucketEvents";
-import { IngestFailures } from "./infra/ingestFailures";
-import { FailureQueue } from "./infra/failureQueue";
+import { BucketEvents, ImageBucket } from "./infra/storage";
+import { CdnDistribution } from "./infra/delivery";
+import { resizerOrigin } from "./infra/resize";
+import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
+import { FailureQueue, IngestFailures } from "./infra/reliability";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
@@ -33,36 +26,14 @@ const images = new ImageBucket("images", {
     forceDestroy: config.forceDestroy,
 });
 
-// Made before the CDN, which needs its URL as failover origin; the CDN URL reaches /resize as a stage variable.
+// Made before the CDN, which fails over to it; the CDN URL reaches /resize as a stage variable. The runtime
+// (resizerRuntime: a Lambda, or containers behind an internal ALB) is decided there, and nowhere else.
 const resizerSettings = images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket }));
-const resizer =
-    config.resizerRuntime === "lambda"
-        ? new Resizer("resizer", {
-              bucketArn: images.bucketArn,
-              settings: resizerSettings,
-              architecture: config.resizerArchitecture,
-              memoryMb: config.resizerMemoryMb,
-              timeoutSeconds: config.resizerTimeoutSeconds,
-              reservedConcurrency: config.resizerReservedConcurrency,
-              kmsKeyArn: images.kmsKeyArn,
-          })
-        : undefined;
-// resizerRuntime fargate: containers behind an internal ALB that CloudFront reaches through a VPC origin.
-const containerResizer =
-    config.resizerRuntime === "fargate"
-        ? new FargateResizer("resizer", {
-              bucketArn: images.bucketArn,
-              settings: resizerSettings,
-              architecture: config.resizerArchitecture,
-              cpu: config.fargateCpu,
-              memoryMb: config.fargateMemoryMb,
-              minTasks: config.fargateMinTasks,
-              maxTasks: config.fargateMaxTasks,
-              targetCpuPercent: config.fargateTargetCpuPercent,
-              targetRequestsPerTask: config.fargateTargetRequestsPerTask,
-              kmsKeyArn: images.kmsKeyArn,
-          })
-        : undefined;
+const resizer = resizerOrigin("resizer", config, {
+    bucketArn: images.bucketArn,
+    kmsKeyArn: images.kmsKeyArn,
+    settings: resizerSettings,
+});
 
 // Every upload lands in incoming/ and is checked there; only what passes reaches uploads/ (the CDN's). Each
 // final status is published to the upload events topic, which only ingest and its failure consumer may publish
@@ -81,8 +52,7 @@ const ingest = new Ingest("ingest", {
     settings: pulumi
         .all([images.bucketName, uploadEvents.topicArn])
         .apply(([bucket, uploadEventsTopicArn]) => ingestSettingsFromConfig(config, { bucket, uploadEventsTopicArn })),
-    // One sharp build per stack: the Resizer Lambda's archive, or (fargate) the same archive built for Ingest alone.
-    code: resizer?.code ?? sharpLambdaArchive(config.resizerArchitecture),
+    code: resizer.ingestCode,
     architecture: config.resizerArchitecture,
     memoryMb: config.resizerMemoryMb,
     kmsKeyArn: images.kmsKeyArn,
@@ -94,10 +64,7 @@ const ingest = new Ingest("ingest", {
 uploadEvents.allowOnlyPublishers([ingest.roleArn, ingestFailures.roleArn]);
 
 const cdn = new CdnDistribution("cdn", {
-    bucketName: images.bucketName,
-    bucketArn: images.bucketArn,
     bucketRegionalDomainName: images.regionalDomainName,
-    bucketConfigured: images.configured,
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     priceClass: config.priceClass,
@@ -105,18 +72,15 @@ const cdn = new CdnDistribution("cdn", {
     certificateArn: config.certificateArn,
     variantFormats: { formats: config.formats, autoFormat: config.autoFormat },
     resizer: {
-        ...(resizer
-            ? { functionName: resizer.functionName, functionUrl: resizer.functionUrl }
-            : {
-                  loadBalancerArn: containerResizer!.loadBalancerArn,
-                  loadBalancerDnsName: containerResizer!.loadBalancerDnsName,
-                  httpPort: ALB_LISTENER_PORT,
-              }),
+        origin: resizer.cdnOrigin,
         allowedResolutions: config.allowedResolutions,
         originReadTimeoutSeconds: config.resizerOriginReadTimeoutSeconds,
         connectionAttempts: config.resizerOriginConnectionAttempts,
     },
 });
+
+// The bucket's one policy: TLS only, read by this distribution alone. The notification configuration waits for it.
+const bucketPolicy = images.allowDistributionToRead(cdn);
 
 // Originals removed or overwritten under uploads/: their variants (and status) go, their CDN paths are invalidated.
 // An event every attempt failed waits in the cleanup failures queue for an operator.
@@ -134,7 +98,7 @@ const cleanup = new Cleanup("cleanup", {
 // The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
 new BucketEvents("bucket-events", {
     bucketName: images.bucketName,
-    bucketConfigured: cdn.bucketConfigured,
+    bucketConfigured: bucketPolicy,
     subscriptions: [
         {
             functionArn: ingest.functionArn,
@@ -151,7 +115,7 @@ new BucketEvents("bucket-events", {
     ],
 });
 
-// A created key gets its key policy; a brought key needs this statement added by its owner (README "Encryption").
+// A created key gets its key policy; a brought key needs this statement added by its owner (docs/encryption.md).
 const kmsStatementToAdd = images.allowDistributionToDecrypt(cdn.distributionArn);
 
 const uploads = new PresignApi("uploads", {
@@ -165,8 +129,7 @@ const uploads = new PresignApi("uploads", {
     corsAllowCredentials: config.corsAllowCredentials,
     kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
-    // GET /resize goes to the Lambda; a fargate stack has no such route (variants come through the CDN).
-    resizer: resizer && { functionName: resizer.functionName, functionArn: resizer.functionArn },
+    resizer: resizer.resizeRoute,
 });
 
 export const bucketName = images.bucketName;

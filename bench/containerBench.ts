@@ -10,6 +10,8 @@ import { MAX_INLINE_BASE64_BYTES } from "../functions/resize/resize";
 import { ResizeSettings } from "../functions/resize/settings";
 import { startContainer } from "../tests/support/resizeContainer";
 import { BenchImage } from "./corpus";
+import { Figure } from "./figures";
+import { round } from "./stats";
 
 export const CONTAINER_CONCURRENCY = [1, 2, 4];
 
@@ -153,4 +155,22 @@ export async function benchContainer(
         child.kill("SIGTERM");
         await new Promise((resolve) => child.once("exit", resolve));
     }
+}
+
+/** The table's figures: the server against raw sharp at each concurrency, and the large variant answered whole. */
+export function containerFigures(container: { rows: ContainerRow[]; large: LargeVariant }): Figure[] {
+    const { large } = container;
+    return [
+        ...container.rows.map((row) => ({
+            name: `concurrency ${row.concurrency}: server/raw sharp (${round(row.serverPerSecond, 2)} / ${round(row.rawPerSecond, 2)} img/s)`,
+            value: row.ratio,
+            unit: "×",
+        })),
+        {
+            name: `${round(large.originalBytes / 1e6)} MB original → 2048x2048: ${round(large.variantBytes / 1e6)} MB answered directly, status ${large.status} (${round(large.ms, 0)} ms)`,
+            value: large.status === 200 && large.overLambdaLimit ? 1 : 0,
+            unit: "",
+            target: { op: "==", value: 1 },
+        },
+    ];
 }

@@ -4,6 +4,7 @@ import { performance } from "perf_hooks";
 import { LocalPipeline } from "../local/server";
 import { BenchImage } from "./corpus";
 import { median, percentile } from "./stats";
+import { Figure } from "./figures";
 
 export interface DeliveryResult {
     secondHit: { requests: number; resizes: number; p50Ms: number; p99Ms: number };
@@ -87,4 +88,27 @@ export async function benchDelivery(
             p99Ms: median(flights.map((f) => percentile(f.times, 99))),
         },
     };
+}
+
+/** The table's figures: second hits (no resize, latency) and single flight (one resize for concurrent misses). */
+export function deliveryFigures(delivery: DeliveryResult): Figure[] {
+    const flight = delivery.singleFlight;
+    return [
+        {
+            name: `second hit: resizes in ${delivery.secondHit.requests} requests`,
+            value: delivery.secondHit.resizes,
+            unit: "",
+            target: { op: "==", value: 0 },
+        },
+        { name: "second hit p50", value: delivery.secondHit.p50Ms, unit: "ms" },
+        { name: "second hit p99", value: delivery.secondHit.p99Ms, unit: "ms" },
+        {
+            name: `single flight: resizes for ${flight.requests} concurrent first requests (worst of ${flight.runs} runs)`,
+            value: flight.worstResizes,
+            unit: "",
+            target: { op: "==", value: 1 },
+        },
+        { name: `single flight p50 (median of ${flight.runs} runs)`, value: flight.p50Ms, unit: "ms" },
+        { name: `single flight p99 (median of ${flight.runs} runs)`, value: flight.p99Ms, unit: "ms" },
+    ];
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import sharp, { Sharp } from "sharp";
 import { AVIF_ENCODER, encoderQuality, WEBP_ENCODER } from "../functions/resize/encoderSettings";
 import { BenchImage, storedOriginal } from "./corpus";
-import { FormatFigure } from "./formatBench";
+import { Figure } from "./figures";
 import { libvipsDefaultJpeg } from "./jpegBench";
 import { BENCH_SIZES } from "./resizeBench";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
@@ -118,7 +118,7 @@ export async function benchEfforts(images: BenchImage[], runs: number): Promise<
 }
 
 /** One figure per candidate and size: medians over the photos, and the slowest photo. */
-export function effortFigures(rows: EffortRow[]): FormatFigure[] {
+export function effortFigures(rows: EffortRow[]): Figure[] {
     const keyOf = (row: EffortRow) => `${row.candidate} at ${row.size}`;
     return [...new Set(rows.map(keyOf))].map((key) => {
         const list = rows.filter((row) => keyOf(row) === key);

@@ -7,11 +7,12 @@ import * as path from "path";
 import { promisify } from "util";
 import { encodeResizeSettings } from "../functions/resize/settings";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
-import { zippedDirectorySize, zippedSize } from "../infra/archiveSize";
-import { bundleClosureText, CLOSURE_ENTRY_FILE, CLOSURE_MANIFEST_FILE } from "../infra/closureArchive";
-import { buildResizer, bundleResizerHandler } from "../infra/resizerArchive";
+import { zippedDirectorySize, zippedSize } from "../infra/builders/archiveSize";
+import { bundleClosureText, CLOSURE_ENTRY_FILE, CLOSURE_MANIFEST_FILE } from "../infra/builders/closureArchive";
+import { buildResizer, bundleResizerHandler } from "../infra/builders/resizerArchive";
 import { BenchImage } from "./corpus";
-import { median, parseResult } from "./stats";
+import { Figure } from "./figures";
+import { median, parseResult, round } from "./stats";
 
 export interface FootprintResult {
     presignArchiveBytes: number;
@@ -96,4 +97,29 @@ function peakRssKb() {
     const result = { peakMb: await measure("resize"), idleMb: await measure("idle") };
     fs.rmSync(dir, { recursive: true, force: true });
     return result;
+}
+
+/** The table's figures: both archives zipped, and the Resizer's peak RSS on the largest image. */
+export function sizeFigures(sizes: {
+    presignArchiveBytes: number;
+    resizerArchiveBytes: number;
+    rss: { peakMb: number; idleMb: number };
+    largest: BenchImage;
+}): Figure[] {
+    const { largest, rss } = sizes;
+    return [
+        {
+            name: "presign archive (zipped)",
+            value: sizes.presignArchiveBytes / 1024,
+            unit: "KiB",
+            target: { op: "<=", value: 1024 },
+        },
+        { name: "resizer archive, arm64 (zipped)", value: sizes.resizerArchiveBytes / 2 ** 20, unit: "MiB" },
+        {
+            name: `peak RSS resizing ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP; idle process ${round(rss.idleMb)} MB)`,
+            value: rss.peakMb,
+            unit: "MB",
+            target: { op: "<=", value: 600 },
+        },
+    ];
 }

@@ -24,6 +24,7 @@ import { BENCH_SIZES } from "./resizeBench";
 import { libvipsDefaultJpeg, withLibvipsDefaultJpeg } from "./jpegBench";
 import { median, sideBySide, timeRuns } from "./stats";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
+import { Figure } from "./figures";
 
 const QUALITY = 80; // today's resizeQuality default
 
@@ -208,16 +209,9 @@ export function configuredQualities(): Record<VariantFormat, number> {
     };
 }
 
-export interface FormatFigure {
-    name: string;
-    value: number;
-    unit: string;
-    target?: { op: "<="; value: number };
-}
-
 /** The table's figures: medians over the corpus photos, per format and size, and the current browser's bytes. */
-export function formatFigures(rows: FormatRow[]): FormatFigure[] {
-    const figures: FormatFigure[] = [];
+export function formatFigures(rows: FormatRow[]): Figure[] {
+    const figures: Figure[] = [];
     const q = configuredQualities();
     const medianOf = (list: FormatRow[], pick: (row: FormatRow) => number | undefined) => {
         const values = list.map(pick).filter((value): value is number => value !== undefined);

@@ -18,18 +18,12 @@ import { ImageContentType } from "../functions/shared/imageTypes";
 import { BenchImage } from "./corpus";
 import { median, round, sideBySide, timeRuns } from "./stats";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
+import { Figure } from "./figures";
 
 const run = promisify(execFile);
 const LIMIT_PIXELS = 100_000_000;
 export const LATER_RESIZE = { width: 300, height: 300 };
 export const REENCODE_QUALITIES = [85, 90, 95];
-
-export interface IngestFigure {
-    name: string;
-    value: number;
-    unit: string;
-    target?: { op: "<=" | ">=" | "=="; value: number };
-}
 
 export interface IngestBench {
     tools: { jpegtran?: string; ssimulacra2?: string };
@@ -71,7 +65,7 @@ export interface IngestBench {
         /** upload's resize / this candidate's, median of side-by-side ratios. */
         speedup: number;
     }>;
-    figures: IngestFigure[];
+    figures: Figure[];
 }
 
 const resize = (bytes: Buffer) =>
@@ -241,8 +235,8 @@ export async function benchIngest(images: BenchImage[], runs: number): Promise<I
 const mb = (bytes: number) => `${round(bytes / 1e6, 2)} MB`;
 const score = (value: number | undefined) => (value === undefined ? "" : `, SSIMULACRA2 ${round(value, 1)}`);
 
-function figuresOf(bench: IngestBench): IngestFigure[] {
-    const figures: IngestFigure[] = [];
+function figuresOf(bench: IngestBench): Figure[] {
+    const figures: Figure[] = [];
     for (const row of bench.ingest) {
         figures.push({
             name: `${row.image} (${round(row.megapixels)} MP, ${row.path}): ingest ${round(row.ingestMs / row.megapixels)} ms/MP, check+clean/raw decode (${round(row.ingestMs)} / ${round(row.decodeMs)} ms)`,

@@ -13,6 +13,7 @@ import { BenchImage, storedOriginal } from "./corpus";
 import { BENCH_SIZES } from "./resizeBench";
 import { ssimulacra2Score, toolPath } from "./ssimulacra2";
 import { median, sideBySide } from "./stats";
+import { Figure } from "./figures";
 
 const QUALITY = 80; // resizeQuality's default
 
@@ -141,16 +142,9 @@ export async function benchJpegEncoders(
     return rows;
 }
 
-export interface JpegFigure {
-    name: string;
-    value: number;
-    unit: string;
-    target?: { op: "<="; value: number };
-}
-
 /** Per size and candidate, medians over the photos: bytes at equal score (the value), at q80, render time. */
-export function jpegFigures(rows: JpegRow[]): JpegFigure[] {
-    const figures: JpegFigure[] = [];
+export function jpegFigures(rows: JpegRow[]): Figure[] {
+    const figures: Figure[] = [];
     const medianOf = (list: JpegRow[], pick: (row: JpegRow) => number | undefined) => {
         const values = list.map(pick).filter((value): value is number => value !== undefined);
         return values.length > 0 ? median(values) : NaN;

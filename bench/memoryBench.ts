@@ -7,6 +7,8 @@ import * as net from "net";
 import * as path from "path";
 import { BenchImage } from "./corpus";
 import { upload } from "./deliveryBench";
+import { Figure } from "./figures";
+import { round } from "./stats";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The Resizer's own cap on originals it downloads (functions/resize/resize.ts): the bench's photo must fit under it. */
@@ -186,3 +188,27 @@ function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The table's figures: local mode's peak RSS under concurrent first hits, and what it keeps once they are done. */
+export function memoryFigures(memory: MemoryResult, largest: BenchImage): Figure[] {
+    const what = `local mode, ${memory.requests} concurrent first hits on ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP), npm start's ${memory.processes} processes`;
+    return [
+        {
+            name: `${what}: peak RSS (sum of VmHWM; sampled ${round(memory.sampledPeakMb)} MB; idle ${round(memory.baselineMb)} MB; ${round(memory.seconds)} s)`,
+            value: memory.peakMb,
+            unit: "MB",
+            target: { op: "<=", value: 600 },
+        },
+        {
+            name: `${what}: RSS ${memory.settleSeconds} s later (idle ${round(memory.baselineMb)} MB)`,
+            value: memory.settledMb,
+            unit: "MB",
+        },
+        {
+            name: `${what}: RSS ${memory.settleSeconds} s later minus idle`,
+            value: memory.settledMb - memory.baselineMb,
+            unit: "MB",
+            target: { op: "<=", value: 100 },
+        },
+    ];
+}

@@ -11,7 +11,8 @@ import { createResizeHandler } from "../functions/resize/resize";
 import { renderVariant } from "../functions/resize/renderVariant";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { BenchImage } from "./corpus";
-import { median, timeRuns } from "./stats";
+import { Figure } from "./figures";
+import { median, round, timeRuns } from "./stats";
 
 export const BENCH_SIZES = ["300x300", "640x480", "1280x720"];
 
@@ -129,4 +130,34 @@ export async function benchResize(
     fs.rmSync(outDir, { recursive: true, force: true });
     sharp.concurrency(0);
     return rows;
+}
+
+/** The table's figures: per image and size, the handler against raw sharp (and sharp against vipsthumbnail when
+ *  installed); sharp's images per second on one thread. */
+export function resizeFigures(rows: ResizeRow[]): Figure[] {
+    const figures: Figure[] = [];
+    for (const row of rows) {
+        const name = `${row.image} → ${row.size}`;
+        const rest = row.handlerMs - row.rawMs - row.s3IoMs;
+        figures.push({
+            name: `${name}: handler/raw (${round(row.handlerMs)} ms = raw ${round(row.rawMs)} + S3 I/O ${round(row.s3IoMs)} + other ${round(rest)})`,
+            value: row.ratio,
+            unit: "×",
+            target: { op: "<=", value: 1.15 },
+        });
+        if (row.sharpVsVips !== undefined) {
+            figures.push({
+                name: `${name}: sharp vs vipsthumbnail throughput (${round(row.vipsMs!)} ms)`,
+                value: row.sharpVsVips,
+                unit: "×",
+                target: { op: ">=", value: 1.0 },
+            });
+        }
+    }
+    figures.push({
+        name: "sharp images/s on one thread (median over images and sizes)",
+        value: median(rows.map((r) => r.imagesPerSecond)),
+        unit: "img/s",
+    });
+    return figures;
 }

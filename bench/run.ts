@@ -6,35 +6,28 @@ import * as path from "path";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Client } from "../functions/shared/s3Client";
 import { parsePipelineConfig, projectNamespace } from "../config/stackConfig";
-import { serializeHandlerFactory } from "../infra/closureArchive";
+import { serializeHandlerFactory } from "../infra/builders/closureArchive";
 import { presignHandlerFactory } from "../functions/presign/handler";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "../local/s3/localS3";
 import { startLocalPipeline } from "../local/server";
 import { BenchImage, generateCorpus, loadCorpus } from "./corpus";
-import { benchDelivery } from "./deliveryBench";
-import { benchLocalMemory, memoryBenchSupported } from "./memoryBench";
-import { benchPresign } from "./presignBench";
-import { benchUpload } from "./uploadBench";
-import { benchResize } from "./resizeBench";
-import { benchContainer } from "./containerBench";
+import { benchDelivery, deliveryFigures } from "./deliveryBench";
+import { benchLocalMemory, memoryBenchSupported, memoryFigures } from "./memoryBench";
+import { benchPresign, presignFigures } from "./presignBench";
+import { benchUpload, uploadFigures } from "./uploadBench";
+import { benchResize, resizeFigures } from "./resizeBench";
+import { benchContainer, containerFigures } from "./containerBench";
 import { benchEfforts, effortFigures } from "./effortBench";
 import { benchFormats, formatFigures } from "./formatBench";
 import { benchIngest } from "./ingestBench";
 import { benchIngestBudget, budgetFigures } from "./ingestBudgetBench";
 import { benchJpegEncoders, jpegFigures } from "./jpegBench";
-import { peakRss, presignArchiveBytes, resizerArchiveBytes } from "./footprintBench";
-import { median, round } from "./stats";
+import { peakRss, presignArchiveBytes, resizerArchiveBytes, sizeFigures } from "./footprintBench";
+import { Figure, met, printTable, TableFigure } from "./figures";
+import { round } from "./stats";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUCKET = "bench";
-
-interface Figure {
-    section: string;
-    name: string;
-    value: number;
-    unit: string;
-    target?: { op: "<=" | ">=" | "=="; value: number };
-}
 
 function parseArgs(argv: string[]): { corpus?: string; runs: number } {
     let corpus: string | undefined;
@@ -47,28 +40,6 @@ function parseArgs(argv: string[]): { corpus?: string; runs: number } {
     if (!Number.isInteger(runs) || runs < 5)
         throw new Error("--runs must be a whole number of at least 5 (figures are medians of at least 5 runs)");
     return { corpus, runs };
-}
-
-const met = (figure: Figure) => {
-    if (!figure.target || !Number.isFinite(figure.value)) return undefined;
-    const { op, value } = figure.target;
-    return op === "<=" ? figure.value <= value : op === ">=" ? figure.value >= value : figure.value === value;
-};
-
-function printTable(figures: Figure[]): void {
-    const rows = figures.map((f) => [
-        f.section,
-        f.name,
-        `${round(f.value, f.unit === "×" ? 2 : 1)} ${f.unit}`.trim(),
-        f.target ? `${f.target.op} ${f.target.value} ${f.unit}`.trim() : "",
-        met(f) === undefined ? "" : met(f) ? "met" : "MISSED",
-    ]);
-    const header = ["section", "figure", "value", "target", ""];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-    console.log(line(header));
-    console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-    for (const row of rows) console.log(line(row));
 }
 
 async function main(): Promise<void> {
@@ -101,7 +72,8 @@ async function main(): Promise<void> {
     });
     // s3rver itself, not its gate: the gate checks browser uploads in local mode and is not on the handler's AWS path.
     const s3 = createS3Client({ endpoint: s3Server.backendUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const figures: Figure[] = [];
+    const figures: TableFigure[] = [];
+    const add = (section: string, list: Figure[]) => figures.push(...list.map((figure) => ({ section, ...figure })));
     const results: Record<string, unknown> = {
         machine,
         corpus: corpus ?? "generated",
@@ -112,50 +84,25 @@ async function main(): Promise<void> {
         console.log("resize, first hit …");
         const resizeRows = await benchResize(images, s3, BUCKET, runs);
         results.resize = resizeRows;
-        for (const row of resizeRows) {
-            const name = `${row.image} → ${row.size}`;
-            const rest = row.handlerMs - row.rawMs - row.s3IoMs;
-            figures.push({
-                section: "resize",
-                name: `${name}: handler/raw (${round(row.handlerMs)} ms = raw ${round(row.rawMs)} + S3 I/O ${round(row.s3IoMs)} + other ${round(rest)})`,
-                value: row.ratio,
-                unit: "×",
-                target: { op: "<=", value: 1.15 },
-            });
-            if (row.sharpVsVips !== undefined) {
-                figures.push({
-                    section: "resize",
-                    name: `${name}: sharp vs vipsthumbnail throughput (${round(row.vipsMs!)} ms)`,
-                    value: row.sharpVsVips,
-                    unit: "×",
-                    target: { op: ">=", value: 1.0 },
-                });
-            }
-        }
-        figures.push({
-            section: "resize",
-            name: "sharp images/s on one thread (median over images and sizes)",
-            value: median(resizeRows.map((r) => r.imagesPerSecond)),
-            unit: "img/s",
-        });
+        add("resize", resizeFigures(resizeRows));
         if (resizeRows.every((row) => row.vipsMs === undefined))
             console.log("vipsthumbnail not installed (apt-get install libvips-tools): no libvips reference");
 
         console.log("variant formats (AVIF, WebP vs today's output) …");
         const formats = await benchFormats(images, s3, BUCKET, runs, console.log);
         results.formats = formats;
-        for (const figure of formatFigures(formats.rows)) figures.push({ section: "formats", ...figure });
+        add("formats", formatFigures(formats.rows));
         const efforts = await benchEfforts(images, runs);
         results.efforts = efforts;
-        for (const figure of effortFigures(efforts)) figures.push({ section: "formats", ...figure });
+        add("formats", effortFigures(efforts));
         console.log("JPEG variants: mozjpeg's options vs libvips' default encoder …");
         const jpeg = await benchJpegEncoders(images, runs);
         results.jpeg = jpeg;
-        for (const figure of jpegFigures(jpeg)) figures.push({ section: "jpeg", ...figure });
+        add("jpeg", jpegFigures(jpeg));
         console.log("ingest: check and clean, metadata strip, progressive JPEGs …");
         const ingest = await benchIngest(images, runs);
         results.ingest = ingest;
-        for (const figure of ingest.figures) figures.push({ section: "ingest", ...figure });
+        add("ingest", ingest.figures);
 
         console.log("ingest's worst case against its timeout (largest original, 10 eager sizes, 1 thread) …");
         const budget = await benchIngestBudget(
@@ -165,26 +112,12 @@ async function main(): Promise<void> {
             console.log,
         );
         results.ingestBudget = budget;
-        for (const figure of budgetFigures(budget)) figures.push({ section: "ingest budget", ...figure });
+        add("ingest budget", budgetFigures(budget));
 
         console.log("container server (resizerRuntime fargate) …");
         const container = await benchContainer(images, s3, s3Server.backendUrl, BUCKET, runs);
         results.container = container;
-        for (const row of container.rows) {
-            figures.push({
-                section: "container",
-                name: `concurrency ${row.concurrency}: server/raw sharp (${round(row.serverPerSecond, 2)} / ${round(row.rawPerSecond, 2)} img/s)`,
-                value: row.ratio,
-                unit: "×",
-            });
-        }
-        figures.push({
-            section: "container",
-            name: `${round(container.large.originalBytes / 1e6)} MB original → 2048x2048: ${round(container.large.variantBytes / 1e6)} MB answered directly, status ${container.large.status} (${round(container.large.ms, 0)} ms)`,
-            value: container.large.status === 200 && container.large.overLambdaLimit ? 1 : 0,
-            unit: "",
-            target: { op: "==", value: 1 },
-        });
+        add("container", containerFigures(container));
 
         console.log("delivery …");
         const pipeline = await startLocalPipeline({
@@ -197,35 +130,7 @@ async function main(): Promise<void> {
         try {
             const delivery = await benchDelivery(pipeline, largest, runs);
             results.delivery = delivery;
-            figures.push({
-                section: "delivery",
-                name: `second hit: resizes in ${delivery.secondHit.requests} requests`,
-                value: delivery.secondHit.resizes,
-                unit: "",
-                target: { op: "==", value: 0 },
-            });
-            figures.push({ section: "delivery", name: "second hit p50", value: delivery.secondHit.p50Ms, unit: "ms" });
-            figures.push({ section: "delivery", name: "second hit p99", value: delivery.secondHit.p99Ms, unit: "ms" });
-            const flight = delivery.singleFlight;
-            figures.push({
-                section: "delivery",
-                name: `single flight: resizes for ${flight.requests} concurrent first requests (worst of ${flight.runs} runs)`,
-                value: flight.worstResizes,
-                unit: "",
-                target: { op: "==", value: 1 },
-            });
-            figures.push({
-                section: "delivery",
-                name: `single flight p50 (median of ${flight.runs} runs)`,
-                value: flight.p50Ms,
-                unit: "ms",
-            });
-            figures.push({
-                section: "delivery",
-                name: `single flight p99 (median of ${flight.runs} runs)`,
-                value: flight.p99Ms,
-                unit: "ms",
-            });
+            add("delivery", deliveryFigures(delivery));
         } finally {
             await pipeline.close();
         }
@@ -235,50 +140,14 @@ async function main(): Promise<void> {
         const archive = await presignArchiveBytes(closureText);
         const presign = await benchPresign(s3, BUCKET, archive.bundled, runs);
         results.presign = presign;
-        figures.push({
-            section: "presign",
-            name: `handler/raw getSignedUrl (${round(presign.handler.perSecond, 0)} / ${round(presign.raw.perSecond, 0)} req/s)`,
-            value: presign.ratio,
-            unit: "×",
-            target: { op: "<=", value: 1.2 },
-        });
-        figures.push({
-            section: "presign",
-            name: "handler p50 / p99",
-            value: presign.handler.p50Ms,
-            unit: `ms (p99 ${round(presign.handler.p99Ms, 2)} ms)`,
-        });
-        figures.push({
-            section: "presign",
-            name: "raw getSignedUrl p50 / p99",
-            value: presign.raw.p50Ms,
-            unit: `ms (p99 ${round(presign.raw.p99Ms, 2)} ms)`,
-        });
-        figures.push({
-            section: "presign",
-            name: `serialized closure cold start: load + first request (node start ${round(presign.coldStart.nodeStartMs)} ms not included)`,
-            value: presign.coldStart.loadAndFirstRequestMs,
-            unit: "ms",
-            target: { op: "<=", value: 150 },
-        });
+        add("presign", presignFigures(presign));
 
         console.log("uploads, 200 MB through the local S3 gate …");
         // Through the gate, as a browser uploads in local mode (its checks are part of what is measured).
         const gate = createS3Client({ endpoint: s3Server.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
         const upload = await benchUpload(gate, BUCKET, runs).finally(() => gate.destroy());
         results.upload = upload;
-        figures.push({
-            section: "upload",
-            name: `200 MB: multipart (${upload.multipart.parts} parts, ${upload.multipart.parallel} in flight) / single PUT throughput (${round(upload.multipart.mbPerSecond)} / ${round(upload.singlePut.mbPerSecond)} MB/s)`,
-            value: upload.throughputRatio,
-            unit: "×",
-        });
-        figures.push({
-            section: "upload",
-            name: `sign one part: handler route / raw getSignedUrl (${round(upload.signPart.handlerMicros, 0)} / ${round(upload.signPart.rawMicros, 0)} µs)`,
-            value: upload.signPart.ratio,
-            unit: "×",
-        });
+        add("upload", uploadFigures(upload));
 
         console.log("sizes …");
         await s3.send(
@@ -299,52 +168,16 @@ async function main(): Promise<void> {
             peakRssMb: rss.peakMb,
             idleRssMb: rss.idleMb,
         };
-        figures.push({
-            section: "sizes",
-            name: "presign archive (zipped)",
-            value: archive.bytes / 1024,
-            unit: "KiB",
-            target: { op: "<=", value: 1024 },
-        });
-        figures.push({
-            section: "sizes",
-            name: "resizer archive, arm64 (zipped)",
-            value: resizerBytes / 2 ** 20,
-            unit: "MiB",
-        });
-        figures.push({
-            section: "sizes",
-            name: `peak RSS resizing ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP; idle process ${round(rss.idleMb)} MB)`,
-            value: rss.peakMb,
-            unit: "MB",
-            target: { op: "<=", value: 600 },
-        });
+        add(
+            "sizes",
+            sizeFigures({ presignArchiveBytes: archive.bytes, resizerArchiveBytes: resizerBytes, rss, largest }),
+        );
 
         if (memoryBenchSupported()) {
             console.log("memory in local mode (npm start) …");
             const memory = await benchLocalMemory(largest);
             results.memory = memory;
-            const what = `local mode, ${memory.requests} concurrent first hits on ${largest.name} (${round((largest.width * largest.height) / 1e6)} MP), npm start's ${memory.processes} processes`;
-            figures.push({
-                section: "memory",
-                name: `${what}: peak RSS (sum of VmHWM; sampled ${round(memory.sampledPeakMb)} MB; idle ${round(memory.baselineMb)} MB; ${round(memory.seconds)} s)`,
-                value: memory.peakMb,
-                unit: "MB",
-                target: { op: "<=", value: 600 },
-            });
-            figures.push({
-                section: "memory",
-                name: `${what}: RSS ${memory.settleSeconds} s later (idle ${round(memory.baselineMb)} MB)`,
-                value: memory.settledMb,
-                unit: "MB",
-            });
-            figures.push({
-                section: "memory",
-                name: `${what}: RSS ${memory.settleSeconds} s later minus idle`,
-                value: memory.settledMb - memory.baselineMb,
-                unit: "MB",
-                target: { op: "<=", value: 100 },
-            });
+            add("memory", memoryFigures(memory, largest));
         } else {
             console.log("no /proc: the local-mode memory figure is measured on Linux only");
         }

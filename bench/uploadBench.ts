@@ -8,7 +8,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignHandler } from "../functions/presign/presign";
 import { HttpEvent } from "../functions/shared/http";
 import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
-import { median } from "./stats";
+import { Figure } from "./figures";
+import { median, round } from "./stats";
 
 const FILE_BYTES = 200_000_000;
 const PART_BYTES = 5 * 1024 * 1024;
@@ -136,4 +137,20 @@ export async function benchUpload(gate: S3Client, bucket: string, runs: number):
             ratio: median(handlerMicros) / median(rawMicros),
         },
     };
+}
+
+/** The table's figures: multipart against one PUT through the gate, and signing a part against raw signing. */
+export function uploadFigures(upload: UploadBenchResult): Figure[] {
+    return [
+        {
+            name: `200 MB: multipart (${upload.multipart.parts} parts, ${upload.multipart.parallel} in flight) / single PUT throughput (${round(upload.multipart.mbPerSecond)} / ${round(upload.singlePut.mbPerSecond)} MB/s)`,
+            value: upload.throughputRatio,
+            unit: "×",
+        },
+        {
+            name: `sign one part: handler route / raw getSignedUrl (${round(upload.signPart.handlerMicros, 0)} / ${round(upload.signPart.rawMicros, 0)} µs)`,
+            value: upload.signPart.ratio,
+            unit: "×",
+        },
+    ];
 }

@@ -3,7 +3,6 @@
 // and s3rver run beside it on loopback.
 import * as fs from "fs";
 import * as http from "http";
-import * as path from "path";
 import { AddressInfo } from "net";
 import { createPresignHandler } from "../functions/presign/presign";
 import { createResizeHandler } from "../functions/resize/resize";
@@ -12,8 +11,6 @@ import { createCleanupHandler } from "../functions/cleanup/cleanup";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import { createS3Client } from "../functions/shared/s3Client";
 import { S3Event } from "../functions/shared/s3Event";
-import { errorJson, internalErrorResult } from "../functions/shared/http";
-import { API_CORS } from "../functions/shared/apiCors";
 import type { PipelineConfig } from "../config/configKeys";
 import {
     cleanupSettingsFromConfig,
@@ -24,17 +21,17 @@ import {
 import { createCdn } from "./cdn/cdn";
 import { viewerRequestFunction } from "./cdn/edgeRuntime";
 import { edgeFunctionCode } from "../functions/edge/edgeFunction";
-import { readRequestBody, sendHttpResult, toHttpEvent } from "../functions/shared/httpEvent";
+import { sendHttpResult } from "../functions/shared/httpEvent";
+import { internalErrorResult } from "../functions/shared/http";
 import { listenOnLoopback } from "./listen";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalS3 } from "./s3/localS3";
 import { limitConcurrency } from "./resizeLimiter";
 import { uploadEventLog } from "./uploadEventLog";
-import { uppyBundler } from "./uppyBundle";
 import { localInvalidations, RecordedInvalidation } from "./cdn/invalidations";
-import { matchesRoute, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
 import { redactGrant } from "../functions/presign/uploadGrant";
-import { authorizeJwt, unauthorizedResult } from "./jwtAuthorizer";
 import { LOCAL_TOKEN_PATH, localAuth } from "./localAuth";
+import { localApi } from "./localApi";
+import { webPages } from "./webPages";
 import { asyncInvoker, sqsDestination } from "./asyncInvoke";
 import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
@@ -71,17 +68,6 @@ export interface LocalPipeline {
     invalidations(): RecordedInvalidation[];
     close(): Promise<void>;
 }
-
-const WEB_DIR = path.resolve(__dirname, "..", "web");
-const WEB_FILES: Record<string, [string, string]> = {
-    "/": ["index.html", "text/html; charset=utf-8"],
-    "/app.js": ["app.js", "text/javascript; charset=utf-8"],
-    "/gallery.js": ["gallery.js", "text/javascript; charset=utf-8"],
-    "/style.css": ["style.css", "text/css; charset=utf-8"],
-    // The placeholder decoder, served from the installed package, never copied into web/.
-    "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],
-    "/uppy.html": ["uppy.html", "text/html; charset=utf-8"],
-};
 
 /** Each function's settings in local mode, built from the stack config as the stack builds them. With jwtIssuer,
  *  local mode checks JWTs as the stack's authorizer does (local/jwtAuthorizer.ts); its Resizer knows the CDN URL up
@@ -197,103 +183,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         basePath: "/cdn",
         corsOrigins,
         corsAllowCredentials: config.corsAllowCredentials,
-        // The same CloudFront Function the stack deploys on its variant behaviours (infra/cdnDistribution.ts).
+        // The same CloudFront Function the stack deploys on its variant behaviours (infra/delivery/cdnDistribution.ts).
         viewerRequest:
             config.autoFormat && config.formats.length > 0
                 ? viewerRequestFunction(edgeFunctionCode(config.formats))
                 : undefined,
     });
-    const pageConfig = JSON.stringify({
-        allowedResolutions: config.allowedResolutions,
-        maxResizeDimension: config.maxResizeDimension,
-        allowedContentTypes: config.allowedContentTypes,
-        maxUploadBytes: config.maxUploadBytes,
-        apiBase: "/api",
-        cdnBase: "/cdn",
-        // The upload routes want a JWT: the pages get one from /local/token (local mode only).
-        tokenUrl: auth ? LOCAL_TOKEN_PATH : undefined,
-    });
-
-    async function api(
-        req: http.IncomingMessage,
-        res: http.ServerResponse,
-        rawPath: string,
-        query: string,
-    ): Promise<number> {
-        const origin = req.headers.origin;
-        const cors: Record<string, string> =
-            origin && (corsOrigins.includes(origin) || corsOrigins.includes("*"))
-                ? { "access-control-allow-origin": origin, vary: "Origin" }
-                : {};
-        if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
-            // API Gateway answers CORS preflights itself, with the configuration the stack sets.
-            res.writeHead(204, {
-                ...cors,
-                "access-control-allow-methods": API_CORS.allowMethods.join(", "),
-                "access-control-allow-headers": API_CORS.allowHeaders.join(", "),
-                "access-control-max-age": String(API_CORS.maxAgeSeconds),
-            });
-            res.end();
-            return 204;
-        }
-        const body = await readRequestBody(req);
-        if (!body) {
-            sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), cors);
-            return 413;
-        }
-        // The API stage variables of the stack: where the CDN is (Resizer redirects) and the API itself (status URLs).
-        const event = toHttpEvent(req, rawPath || "/", query, body, { cdnUrl, apiUrl: `${url}/api` });
-        if (auth && UPLOAD_ROUTES.some((route) => matchesRoute(route, req.method ?? "GET", rawPath))) {
-            const verdict = authorizeJwt(auth.authorizer, req.headers.authorization);
-            if ("denied" in verdict) {
-                sendHttpResult(res, unauthorizedResult(verdict.denied), cors);
-                return 401;
-            }
-            event.requestContext.authorizer = { jwt: { claims: verdict.claims } };
-        }
-        const result = await (rawPath === "/resize" ? resize(event) : presign(event));
-        sendHttpResult(res, result, cors, req.method === "HEAD");
-        return result.statusCode;
-    }
-
-    // The Uppy example page's bundle (local/uppyBundle.ts), built from the npm packages when first asked for.
-    const uppyBundle = uppyBundler();
-    async function uppyAsset(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
-        const type = { "/uppy/uppy.js": "text/javascript", "/uppy/uppy.css": "text/css" }[pathname];
-        if (!type || (req.method !== "GET" && req.method !== "HEAD")) {
-            sendHttpResult(res, errorJson(404, "not_found", "Not found"));
-            return 404;
-        }
-        const bundle = await uppyBundle();
-        res.writeHead(200, {
-            "content-type": `${type}; charset=utf-8`,
-            "cache-control": "no-cache",
-            "x-content-type-options": "nosniff",
-        });
-        res.end(req.method === "HEAD" ? undefined : pathname.endsWith(".js") ? bundle.js : bundle.css);
-        return 200;
-    }
-
-    function page(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): number {
-        if (pathname === "/config.json") {
-            res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-            res.end(pageConfig);
-            return 200;
-        }
-        const file = WEB_FILES[pathname];
-        if (!file || (req.method !== "GET" && req.method !== "HEAD")) {
-            sendHttpResult(res, errorJson(404, "not_found", "Not found"));
-            return 404;
-        }
-        const content = fs.readFileSync(path.resolve(WEB_DIR, file[0]));
-        res.writeHead(200, {
-            "content-type": file[1],
-            "cache-control": "no-cache",
-            "x-content-type-options": "nosniff",
-        });
-        res.end(req.method === "HEAD" ? undefined : content);
-        return 200;
-    }
+    const pages = webPages(config, auth ? LOCAL_TOKEN_PATH : undefined);
+    const api = localApi({ corsOrigins, cdnUrl, apiUrl: `${url}/api`, auth, presign, resize });
 
     // The listener's promise is observed: even a failure while answering a failure (a socket gone, a header
     // Node refuses) ends that one response, never the process.
@@ -318,12 +215,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             if (rawPath === "/api" || rawPath.startsWith("/api/"))
                 status = await api(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
-            else if (rawPath.startsWith("/uppy/")) status = await uppyAsset(req, res, rawPath);
+            else if (rawPath.startsWith("/uppy/")) status = await pages.uppyAsset(req, res, rawPath);
             else if (rawPath === LOCAL_TOKEN_PATH && auth) {
                 const result = auth.tokenResult(query);
                 sendHttpResult(res, result);
                 status = result.statusCode;
-            } else status = page(req, res, rawPath);
+            } else status = pages.page(req, res, rawPath);
         } catch (error) {
             status = 500;
             log(

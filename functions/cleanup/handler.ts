@@ -1,4 +1,4 @@
-// The cleanup Lambda's entry: an inline callback factory that infra/closureArchive.ts serializes and bundles, as
+// The cleanup Lambda's entry: an inline callback factory that infra/builders/closureArchive.ts serializes and bundles, as
 // for presign (no sharp needed, so no share of the Resizer's archive). It runs once per cold start.
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { createS3Client } from "../shared/s3Client";

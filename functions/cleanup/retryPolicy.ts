@@ -1,4 +1,4 @@
-// How cleanup is retried (its invoke config, infra/cleanup.ts; local mode, local/server.ts). No SDK here.
+// How cleanup is retried (its invoke config, infra/upload/cleanup.ts; local mode, local/server.ts). No SDK here.
 // Lambda retries a failed attempt after one and two minutes and gives an event up once older than the maximum
 // age; its record then waits in the cleanup failures queue (14 days) for an operator
 // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).

@@ -2,7 +2,7 @@
 // smallest image format the browser says it takes, from the stack's enabled formats, and rewrites
 //   /<W>x<H>/uploads/<id>.<ext>  →  /<W>x<H>/<fmt>/uploads/<id>.<ext>   (fmt: avif | webp; none = the original's format)
 // so the cache key is the URI alone: at most one object per format and no header in the key.
-// This one file is the deployed code (infra/cdnDistribution.ts) and what the local CDN runs in a vm context
+// This one file is the deployed code (infra/delivery/cdnDistribution.ts) and what the local CDN runs in a vm context
 // (local/cdn/edgeRuntime.ts); functions/edge/edgeFunction.ts puts the enabled formats in place of the placeholder.
 // Written for the runtime 2.0 feature list: ES 5.1 plus const/let; no eval, timers, network or require:
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html

@@ -1,5 +1,5 @@
 // The CloudFront Function's code with the stack's enabled formats in it: what Pulumi deploys
-// (infra/cdnDistribution.ts) and what the local CDN runs (local/cdn/edgeRuntime.ts), from the one source file
+// (infra/delivery/cdnDistribution.ts) and what the local CDN runs (local/cdn/edgeRuntime.ts), from the one source file
 // functions/edge/chooseFormat.js. The formats come from the config, ordered by preference (VARIANT_FORMATS' order).
 import * as fs from "fs";
 import * as path from "path";

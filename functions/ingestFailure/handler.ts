@@ -1,4 +1,4 @@
-// The ingest failure consumer's entry: an inline callback factory that infra/closureArchive.ts serializes and
+// The ingest failure consumer's entry: an inline callback factory that infra/builders/closureArchive.ts serializes and
 // bundles, as for cleanup (no sharp needed). It runs once per cold start, on its SQS queue's event source mapping.
 import { SNSClient } from "@aws-sdk/client-sns";
 import { createS3Client } from "../shared/s3Client";

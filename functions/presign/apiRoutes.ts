@@ -1,4 +1,4 @@
-// The upload API's routes, one list for the stack (infra/presignApi.ts makes them) and local mode (which checks a
+// The upload API's routes, one list for the stack (infra/upload/presignApi.ts makes them) and local mode (which checks a
 // JWT where the stack's authorizer would). No Pulumi import: local mode loads it.
 
 /** Uppy's S3 plugin routes (functions/presign/companionRoutes.ts), as paths under the API or under a grant. */

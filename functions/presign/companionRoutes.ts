@@ -31,7 +31,7 @@
 // do not already give. Nor is ListMultipartUploads asked: s3:ListBucketMultipartUploads has no s3:prefix condition
 // key (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so the role could
 // then list every unfinished upload in the bucket; ListParts and Abort name the key, which IAM can limit to incoming/. A finished or aborted upload is gone in S3 (404); an unfinished one is aborted by the
-// bucket's lifecycle rule a day after it began (infra/imageBucket.ts), which ends its usable life.
+// bucket's lifecycle rule a day after it began (infra/storage/imageBucket.ts), which ends its usable life.
 //
 // Size: S3 cannot cap a multipart upload by signature. So the declared total (metadata.size or size) is checked at
 // create, part numbers are signed only up to ceil(maxUploadBytes / 5 MiB) (S3's minimum part size for all parts but

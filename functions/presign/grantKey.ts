@@ -1,5 +1,5 @@
 // The key upload grants are signed with (functions/presign/uploadGrant.ts), on AWS: derived from an HMAC KMS key
-// the stack makes (infra/presignApi.ts). KMS computes HMAC-SHA256 of a fixed label under the KMS key; that 32-byte
+// the stack makes (infra/upload/presignApi.ts). KMS computes HMAC-SHA256 of a fixed label under the KMS key; that 32-byte
 // tag is the grant key. The key material never leaves KMS, nothing secret sits in the stack's state or the
 // function's environment, and the role needs only kms:GenerateMac on that one key. GenerateMac is deterministic,
 // so every instance of the function derives the same grant key; one call per cold start, kept while it runs.

@@ -1,4 +1,4 @@
-// The presign Lambda's entry: an inline callback factory that infra/closureArchive.ts serializes (with what it
+// The presign Lambda's entry: an inline callback factory that infra/builders/closureArchive.ts serializes (with what it
 // references) and bundles. It runs once per cold start and builds the handler from the function's environment,
 // so no live client is captured at deploy time.
 import { KMSClient } from "@aws-sdk/client-kms";

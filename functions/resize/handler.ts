@@ -1,4 +1,4 @@
-// The Resizer's Lambda entry point (bundled by infra/resizerArchive.ts; sharp ships beside it).
+// The Resizer's Lambda entry point (bundled by infra/builders/resizerArchive.ts; sharp ships beside it).
 import { createResizeHandler } from "./resize";
 import { decodeResizeSettings } from "./settings";
 import { createS3Client } from "../shared/s3Client";

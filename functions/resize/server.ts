@@ -6,7 +6,7 @@ import * as http from "http";
 import { errorJson, HttpEvent, HttpResult, internalErrorResult, jsonResult, logRequest } from "../shared/http";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "../shared/httpEvent";
 
-/** The target group's health check path (infra/fargateResizer.ts uses the same constant). */
+/** The target group's health check path (infra/resize/containerService.ts uses the same constant). */
 export const HEALTH_PATH = "/healthz";
 /** The Resizer takes GET and HEAD only: a body is never needed, so a large one is refused before it is buffered. */
 const MAX_BODY_BYTES = 64 * 1024;

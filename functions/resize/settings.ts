@@ -1,7 +1,7 @@
 // The Resizer's settings contract: the one typed object (the stack config maps onto it in config/functionSettings.ts,
 // the same way for infra and local mode), and the environment variable each field travels in, side by side (one
 // envCodec table encodes and decodes). Only this file names the environment variables. No sharp (nor any other Lambda-
-// only package) here: infra/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
+// only package) here: infra/resize/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
 import { envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
 import { RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";

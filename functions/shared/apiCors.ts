@@ -1,4 +1,4 @@
-// The upload API's CORS rules: API Gateway answers preflights with them (infra/presignApi.ts corsConfiguration),
+// The upload API's CORS rules: API Gateway answers preflights with them (infra/upload/presignApi.ts corsConfiguration),
 // and local mode's API answers its preflights with the same (local/server.ts).
 
 export const API_CORS = {

@@ -6,7 +6,7 @@
 import { parseOriginalKey } from "./bucketLayout";
 
 /** The object metadata that holds the tag. S3 answers metadata `<name>` as the header `x-amz-meta-<name>`, and
- *  that header is what the distribution's CacheTagConfig names (infra/cdnDistribution.ts). */
+ *  that header is what the distribution's CacheTagConfig names (infra/delivery/cdnDistribution.ts). */
 export const CACHE_TAG_METADATA = "cache-tag";
 /** The header CloudFront reads tags from: S3's answer for the metadata above, and the Resizer's own answers. */
 export const CACHE_TAG_HEADER = `x-amz-meta-${CACHE_TAG_METADATA}`;

@@ -1,4 +1,4 @@
-// The CDN's response-headers policy, as values: CloudFront gets them (infra/cdnDistribution.ts) and the local CDN
+// The CDN's response-headers policy, as values: CloudFront gets them (infra/delivery/cdnDistribution.ts) and the local CDN
 // emulation (local/cdn/cdn.ts) applies them, so both serve the same headers. No Pulumi import: local mode loads it.
 
 /** CORS for reads from the configured origins (the request headers allowed: cdnCorsAllowHeaders). */

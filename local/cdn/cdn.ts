@@ -103,7 +103,7 @@ export function createCdn(options: CdnOptions) {
 
     async function handle(req: http.IncomingMessage, res: http.ServerResponse, viewerPath: string): Promise<number> {
         const method = req.method ?? "GET";
-        // The per-size behaviours (variants) run the function and add Vary: Accept (infra/cdnDistribution.ts).
+        // The per-size behaviours (variants) run the function and add Vary: Accept (infra/delivery/cdnDistribution.ts).
         const variantBehaviour = options.viewerRequest !== undefined && SIZE_LIKE_SEGMENT.test(viewerPath.slice(1));
         const policy = withVary(policyHeaders(req.headers.origin), variantBehaviour ? AUTO_FORMAT_VARY : undefined);
         let rawPath = viewerPath;
@@ -134,7 +134,7 @@ export function createCdn(options: CdnOptions) {
         try {
             if (rawPath === "" || rawPath === "/") throw new HttpError(403, "access_denied", "Access denied"); // no listing
             key = keyFromPath(rawPath);
-            // The bucket policy denies CloudFront the staged uploads and the statuses (infra/bucketPolicy.ts): S3
+            // The bucket policy denies CloudFront the staged uploads and the statuses (infra/storage/bucketPolicy.ts): S3
             // answers its OAC request 403 AccessDenied, whether the object exists or not.
             if (key.startsWith(STAGING_PREFIX) || key.startsWith(STATUS_PREFIX))
                 throw new HttpError(403, "access_denied", "Access denied");

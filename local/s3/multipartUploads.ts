@@ -19,23 +19,24 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { Readable, Transform } from "stream";
-import { pipeline } from "stream/promises";
+import { Readable } from "stream";
 import { readRequestBody } from "../../functions/shared/httpEvent";
 import { checksumClaims, checksumHasher } from "./checksumVerify";
-import {
-    completionHeaderFailure,
-    createdChecksum,
-    objectChecksum,
-    partChecksumFailure,
-    UploadChecksum,
-} from "./multipartChecksums";
+import { completionHeaderFailure, createdChecksum, objectChecksum, partChecksumFailure } from "./multipartChecksums";
 import { checksumElements, completeParts, listPartsAnswer, MultipartAnswer, xmlAnswer } from "./multipartXml";
 import { escapeXml as xml, S3Failure, s3Failure } from "./s3Failure";
+import { conditionalHeader } from "./gateRequest";
+import {
+    chosenParts,
+    MAX_PART_BYTES,
+    MAX_PART_NUMBER,
+    multipartEtag,
+    Part,
+    putAssembledObject,
+    receivePart,
+    Upload,
+} from "./multipartParts";
 
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-export const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
 /** The body of a CompleteMultipartUpload naming 10,000 parts stays well under this. */
 const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -50,30 +51,6 @@ export function multipartOperation(method: string, query: URLSearchParams): Mult
     if (method === "POST") return "complete";
     if (method === "DELETE") return "abort";
     return undefined;
-}
-
-interface Part {
-    number: number;
-    /** The part's MD5 in hex (its ETag without quotes). */
-    md5: string;
-    size: number;
-    file: string;
-    lastModified: Date;
-    /** Its checksums (algorithm → base64): those it was sent with (verified against its bytes), and the upload's
-     *  algorithm's, computed when it was not sent. */
-    checksums: Map<string, string>;
-}
-
-interface Upload {
-    bucket: string;
-    key: string;
-    /** The headers the object is created with (Content-Type, Cache-Control, x-amz-meta-*...). */
-    objectHeaders: Record<string, string>;
-    parts: Map<number, Part>;
-    folder: string;
-    completing: boolean;
-    /** The checksum algorithm and type it was created with, if any. */
-    checksum?: UploadChecksum;
 }
 
 export type { MultipartAnswer };
@@ -199,25 +176,11 @@ export class MultipartUploads {
         const computed = algorithm && !claims.has(algorithm) ? checksumHasher(algorithm) : undefined;
         // Written beside the current part and renamed over it only when whole: a cut upload keeps the old part.
         const temporary = path.join(upload.folder, `.${randomBytes(8).toString("hex")}`);
-        const md5 = createHash("md5");
-        let size = 0;
-        try {
-            await pipeline(
-                request.body ? Readable.from([request.body]) : request.req,
-                new Transform({
-                    transform(chunk: Buffer, _encoding, callback) {
-                        md5.update(chunk);
-                        computed?.update(chunk);
-                        size += chunk.length;
-                        callback(null, chunk);
-                    },
-                }),
-                fs.createWriteStream(temporary),
-            );
-        } catch (error) {
-            await fs.promises.rm(temporary, { force: true });
-            throw error;
-        }
+        const { md5, size } = await receivePart(
+            request.body ? Readable.from([request.body]) : request.req,
+            temporary,
+            computed,
+        );
         if (declared !== undefined && size !== Number(declared)) {
             await fs.promises.rm(temporary, { force: true });
             return s3Failure(
@@ -235,7 +198,7 @@ export class MultipartUploads {
         await fs.promises.rename(temporary, file);
         const part: Part = {
             number,
-            md5: md5.digest("hex"),
+            md5,
             size,
             file,
             lastModified: new Date(),
@@ -263,41 +226,18 @@ export class MultipartUploads {
         const claims = checksumClaims(request.query, request.req.headers);
         const headerFailure = completionHeaderFailure(upload.checksum, request.req.headers, claims);
         if (headerFailure) return headerFailure;
-        const chosen: Part[] = [];
-        for (const [index, { number, etag, checksums }] of listed.entries()) {
-            if (index > 0 && number <= listed[index - 1].number)
-                return s3Failure(
-                    400,
-                    "InvalidPartOrder",
-                    "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
-                );
-            const part = upload.parts.get(number);
-            // S3 compares ETags without their quotes; a part checksum named in the list must be the part's own.
-            if (
-                !part ||
-                part.md5 !== etag.replace(/"/g, "").toLowerCase() ||
-                [...checksums].some(([algorithm, value]) => part.checksums.get(algorithm) !== value)
-            )
-                return s3Failure(
-                    400,
-                    "InvalidPart",
-                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-                );
-            chosen.push(part);
-        }
-        if (chosen.slice(0, -1).some((part) => part.size < MIN_PART_BYTES))
-            return s3Failure(
-                400,
-                "EntityTooSmall",
-                "Your proposed upload is smaller than the minimum allowed object size.",
-            );
+        const chosen = chosenParts(upload, listed);
+        if ("code" in chosen) return chosen;
         const checksum = await objectChecksum(
             upload.checksum,
             claims,
             chosen.map((part, index) => ({ ...part, listed: listed[index].checksums })),
         );
         if ("code" in checksum) return checksum;
-        if (conditional(request.req.headers["if-none-match"]) === "*" && (await this.exists(upload.bucket, upload.key)))
+        if (
+            conditionalHeader(request.req.headers["if-none-match"]) === "*" &&
+            (await this.exists(upload.bucket, upload.key))
+        )
             return s3Failure(
                 412,
                 "PreconditionFailed",
@@ -305,16 +245,13 @@ export class MultipartUploads {
             );
         upload.completing = true;
         try {
-            await this.writeObject(upload, chosen);
+            await putAssembledObject(this.backendPort, upload, chosen);
         } catch (error) {
             upload.completing = false;
             throw error;
         }
         await this.forget(uploadId, upload);
-        // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count.
-        const etag = `"${createHash("md5")
-            .update(Buffer.concat(chosen.map((part) => Buffer.from(part.md5, "hex"))))
-            .digest("hex")}-${chosen.length}"`;
+        const etag = multipartEtag(chosen);
         const host = request.req.headers.host ?? "127.0.0.1";
         const location = `http://${host}/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`;
         return {
@@ -329,46 +266,8 @@ export class MultipartUploads {
         };
     }
 
-    /** The parts, in order, as one PUT to s3rver behind the gate: its store writes the object atomically. */
-    private writeObject(upload: Upload, parts: Part[]): Promise<void> {
-        const size = parts.reduce((sum, part) => sum + part.size, 0);
-        return new Promise<void>((resolve, reject) => {
-            const request = http.request(
-                {
-                    host: "127.0.0.1",
-                    port: this.backendPort,
-                    method: "PUT",
-                    path: `/${encodeURIComponent(upload.bucket)}/${upload.key.split("/").map(encodeURIComponent).join("/")}`,
-                    headers: { ...upload.objectHeaders, "content-length": String(size) },
-                },
-                (answer) => {
-                    answer.resume();
-                    answer.on("end", () =>
-                        (answer.statusCode ?? 500) < 300
-                            ? resolve()
-                            : reject(new Error(`s3rver answered ${answer.statusCode} to the assembled object`)),
-                    );
-                    answer.on("error", reject);
-                },
-            );
-            request.on("error", reject);
-            pipeline(
-                Readable.from(
-                    (async function* () {
-                        for (const part of parts) yield* fs.createReadStream(part.file);
-                    })(),
-                ),
-                request,
-            ).catch(reject);
-        });
-    }
-
     private async forget(uploadId: string, upload: Upload): Promise<void> {
         this.uploads.delete(uploadId);
         await fs.promises.rm(upload.folder, { recursive: true, force: true });
     }
-}
-
-function conditional(value: string | string[] | undefined): string | undefined {
-    return (Array.isArray(value) ? value[0] : value)?.trim();
 }

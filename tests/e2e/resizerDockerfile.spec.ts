@@ -9,8 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { HEALTH_PATH } from "../../functions/resize/server";
 import { encodeResizeContainerSettings } from "../../functions/resize/settings";
-import { RESIZER_DOCKERFILE } from "../../infra/fargateResizer";
-import { LAMBDA_RUNTIME } from "../../infra/lambdaRuntime";
+import { RESIZER_DOCKERFILE } from "../../infra/resize";
+import { LAMBDA_RUNTIME } from "../../infra/builders/lambdaRuntime";
 import { PROJECT_DIR } from "../support/program";
 
 const DOCKERFILE = path.join(PROJECT_DIR, RESIZER_DOCKERFILE);

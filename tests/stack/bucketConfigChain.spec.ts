@@ -1,11 +1,14 @@
 // S3 answers concurrent configuration updates of one bucket (Put*Bucket* calls) with 409 OperationAborted ("A
-// conflicting conditional operation is currently in progress"; see infra/imageBucket.ts for the reports), so
+// conflicting conditional operation is currently in progress"; see infra/storage/imageBucket.ts for the reports), so
 // every resource that configures the image bucket, whichever component declares it, must be ordered after or
 // before every other one: a chain, never two at once. Derived from the registered resources under the mocks, so a
 // new side resource outside the chain fails here.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { ImageBucket } from "../../infra/storage";
 import { ProgramRun, runProgram } from "../support/program";
-import { dependenciesOf } from "../support/pulumiMocks";
+import { dependenciesOf, resetRecorded } from "../support/pulumiMocks";
 
 /** Resources of the s3 module's bucket* types (not the bucket itself) that configure the image bucket. */
 function bucketConfiguration(run: ProgramRun): string[] {
@@ -65,3 +68,18 @@ for (const [stack, config] of [
         });
     });
 }
+
+describe("ImageBucket.allowDistributionToRead makes the bucket's one policy", () => {
+    it("refuses a second policy: S3 keeps one per bucket, and a second would replace the first", async () => {
+        const bucket = new ImageBucket("one-policy", { corsOrigins: [] });
+        const distribution = Object.assign(new pulumi.ComponentResource("test:delivery:Cdn", "one-policy-cdn"), {
+            distributionArn: "arn:aws:cloudfront::123456789012:distribution/EONE",
+            resourceName: "one-policy-cdn",
+        });
+        expect(bucket.allowDistributionToRead(distribution)).to.be.instanceOf(aws.s3.BucketPolicy);
+        expect(() => bucket.allowDistributionToRead(distribution)).to.throw(/one policy/);
+        // Let these registrations finish here, so none lands among the next spec's program run.
+        await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+        resetRecorded();
+    });
+});

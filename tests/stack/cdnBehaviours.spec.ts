@@ -20,7 +20,7 @@ function router(run: ProgramRun): { route: (path: string) => string; bucket: str
     };
 }
 
-describe("CloudFront behaviours under mocks (infra/cdnDistribution.ts)", () => {
+describe("CloudFront behaviours under mocks (infra/delivery/cdnDistribution.ts)", () => {
     let run: ProgramRun;
     before(async () => {
         run = await runProgram();

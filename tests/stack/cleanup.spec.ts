@@ -1,4 +1,4 @@
-// The cleanup function in the stack (infra/cleanup.ts, infra/bucketEvents.ts) under mocks: the bucket's one
+// The cleanup function in the stack (infra/upload/cleanup.ts, infra/storage/bucketEvents.ts) under mocks: the bucket's one
 // notification configuration sends incoming/ to ingest and uploads/ (created or removed) to cleanup; only S3 may
 // invoke it; its role, evaluated as AWS would, may delete exactly variants and statuses, list one image's keys, read
 // the metadata of originals and variants (HEAD) and invalidate this distribution, nothing more; its timeout leaves
@@ -20,7 +20,7 @@ import { parsePolicy, ProgramRun, runProgram } from "../support/program";
 const FUNCTION = "aws:lambda/function:Function";
 const CLEANUP_ROLE = "cleanup-handler-role";
 
-describe("cleanup under mocks (infra/cleanup.ts, infra/bucketEvents.ts)", function () {
+describe("cleanup under mocks (infra/upload/cleanup.ts, infra/storage/bucketEvents.ts)", function () {
     this.timeout(120_000);
     let run: ProgramRun;
     const lambda = (name: string) => run.ofType(FUNCTION).find((f) => f.name === name)!;

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { RESIZER_DOCKERFILE } from "../../infra/fargateResizer";
+import { RESIZER_DOCKERFILE } from "../../infra/resize";
 import { PROJECT_DIR, ProgramRun, runProgram } from "../support/program";
 import { invocations } from "../support/pulumiMocks";
 import { DocFile, projectDocs, statements, tablesWith } from "../support/projectDocs";

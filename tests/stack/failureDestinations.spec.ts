@@ -1,4 +1,4 @@
-// Where failures go, under mocks (infra/failureQueue.ts, infra/ingestFailures.ts, infra/ingest.ts, infra/cleanup.ts):
+// Where failures go, under mocks (infra/reliability/failureQueue.ts, infra/reliability/ingestFailures.ts, infra/upload/ingest.ts, infra/upload/cleanup.ts):
 // ingest and cleanup get explicit retry and event-age limits and an on-failure destination each (an encrypted,
 // TLS-only SQS queue keeping records 14 days); ingest's queue feeds the failure consumer through an event source
 // mapping, with a dead-letter queue behind it; the consumer's role, evaluated as AWS would, makes exactly its calls.
@@ -22,7 +22,7 @@ const FUNCTION = "aws:lambda/function:Function";
 const QUEUE = "aws:sqs/queue:Queue";
 const CONSUMER_ROLE = "ingest-failures-handler-role";
 
-describe("failure destinations under mocks (infra/failureQueue.ts, infra/ingestFailures.ts)", function () {
+describe("failure destinations under mocks (infra/reliability/failureQueue.ts, infra/reliability/ingestFailures.ts)", function () {
     this.timeout(120_000);
     let run: ProgramRun;
     const lambda = (name: string) => run.ofType(FUNCTION).find((f) => f.name === name)!;

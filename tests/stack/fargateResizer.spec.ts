@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import { HEALTH_PATH } from "../../functions/resize/server";
 import { RESIZE_CONTAINER_PORT } from "../../functions/resize/settings";
-import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST } from "../../infra/fargateResizer";
-import { FAILOVER_STATUS_CODES } from "../../infra/cdnDistribution";
+import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST } from "../../infra/resize";
+import { FAILOVER_STATUS_CODES } from "../../infra/delivery/cdnDistribution";
 import { ConfigError, parsePipelineConfig } from "../../config/stackConfig";
 import { evaluate, rolePolicyOf } from "../support/iamEvaluation";
 import { ProgramRun, runProgram } from "../support/program";
@@ -31,7 +31,7 @@ const LAMBDA_ONLY = [
     "image-pipeline:resize:Resizer resizer",
 ];
 
-describe("resizerRuntime fargate (infra/fargateResizer.ts) under the mocks", function () {
+describe("resizerRuntime fargate (infra/resize/fargateResizer.ts) under the mocks", function () {
     this.timeout(120_000);
     let lambda: ProgramRun;
     let explicitLambda: ProgramRun;

@@ -1,60 +1,21 @@
 // Every S3 and KMS call the Lambda roles make, evaluated as AWS would (iam-simulate) on the policies the
 // program produces, with SSE-KMS off, with a created key and with a key the user brings; and calls outside the
-// design, which must be denied.
+// design, which must be denied. The Fargate task role must decide as the Lambda Resizer role does. CloudFront's
+// access and the upload grant key: iamResourcePolicies.spec.ts.
 import { expect } from "chai";
-import { defaultKeyPolicy, Decision, evaluate, PolicyDocument, rolePolicyOf } from "../support/iamEvaluation";
-import { parsePolicy, ProgramRun, runProgram } from "../support/program";
-import { MOCK_ACCOUNT, MOCK_REGION } from "../support/pulumiMocks";
-
-const BROUGHT_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-const OTHER_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/99999999-12ab-34cd-56ef-1234567890ab`;
-const PRESIGN_ROLE = "uploads-handler-role";
-const RESIZER_ROLE = "resizer-handler-role";
-const INGEST_ROLE = "ingest-handler-role";
-const INGEST_FAILURE_ROLE = "ingest-failures-handler-role";
-
-interface Stack {
-    run: ProgramRun;
-    bucketArn: string;
-    bucketPolicy: PolicyDocument;
-    keyArn?: string;
-    keyPolicy?: PolicyDocument;
-}
-
-async function stack(overrides: Record<string, string>): Promise<Stack> {
-    const run = await runProgram(overrides);
-    const bucketArn = run.one("aws:s3/bucket:Bucket").state.arn;
-    const bucketPolicy = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
-    const keyPolicies = run.ofType("aws:kms/keyPolicy:KeyPolicy");
-    const created = run.ofType("aws:kms/key:Key").find((key) => key.name === "images-key"); // not the topic's
-    return {
-        run,
-        bucketArn,
-        bucketPolicy,
-        keyArn: created?.state.arn ?? overrides["image-pipeline:kmsKeyArn"],
-        // A created key has the policy the program wrote; a brought key is assumed to keep KMS's default one.
-        keyPolicy: keyPolicies.length === 1 ? parsePolicy(keyPolicies[0].inputs.policy) : defaultKeyPolicy(),
-    };
-}
-
-/** A role's call: S3 calls meet the bucket policy, KMS calls the key policy. */
-function call(
-    target: Stack,
-    roleName: string,
-    action: string,
-    resource: string,
-    context: Record<string, string> = {},
-): Promise<Decision> {
-    const role = rolePolicyOf(target.run, roleName);
-    return evaluate({
-        principal: role.arn,
-        identityPolicies: [role.policy],
-        action,
-        resource,
-        context,
-        resourcePolicy: action.startsWith("kms:") ? target.keyPolicy : target.bucketPolicy,
-    });
-}
+import { defaultKeyPolicy, Decision, evaluate, rolePolicyOf } from "../support/iamEvaluation";
+import { parsePolicy } from "../support/program";
+import {
+    BROUGHT_KEY,
+    call,
+    INGEST_FAILURE_ROLE,
+    INGEST_ROLE,
+    OTHER_KEY,
+    PRESIGN_ROLE,
+    RESIZER_ROLE,
+    Stack,
+    stack,
+} from "../support/iamStacks";
 
 describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its handler makes", () => {
     let plain: Stack;
@@ -305,113 +266,7 @@ describe("IAM, evaluated: each role may make exactly the S3 and KMS calls its ha
         });
     }
 
-    describe("CloudFront's OAC and the KMS key", () => {
-        const distributionArn = () => created.run.one("aws:cloudfront/distribution:Distribution").state.arn;
-
-        it("the bucket policy lets this distribution read originals and variants, never staged uploads or statuses", async () => {
-            const asCloudFront = (key: string) =>
-                evaluate({
-                    principal: "cloudfront.amazonaws.com",
-                    identityPolicies: [],
-                    action: "s3:GetObject",
-                    resource: `${plain.bucketArn}/${key}`,
-                    resourcePolicy: plain.bucketPolicy,
-                    context: { "aws:SourceArn": plain.run.one("aws:cloudfront/distribution:Distribution").state.arn },
-                });
-            expect(await asCloudFront("uploads/9b1d.jpg")).to.equal("Allowed");
-            expect(await asCloudFront("300x300/uploads/9b1d.jpg")).to.equal("Allowed");
-            expect(await asCloudFront("incoming/9b1d.jpg")).to.equal("ExplicitlyDenied");
-            expect(await asCloudFront("incoming/auth0.7Ca/9b1d.jpg")).to.equal("ExplicitlyDenied");
-            expect(await asCloudFront("status/9b1d.json")).to.equal("ExplicitlyDenied");
-        });
-
-        it("a created key's policy lets this distribution, and no other, decrypt", async () => {
-            // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html (SSE-KMS)
-            const asCloudFront = (sourceArn: string, action = "kms:Decrypt") =>
-                evaluate({
-                    principal: "cloudfront.amazonaws.com",
-                    identityPolicies: [],
-                    action,
-                    resource: created.keyArn!,
-                    resourcePolicy: created.keyPolicy,
-                    context: { "aws:SourceArn": sourceArn },
-                });
-            expect(await asCloudFront(distributionArn())).to.equal("Allowed");
-            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal(
-                "Allowed",
-            );
-            expect(await asCloudFront(distributionArn(), "kms:Encrypt")).to.not.equal("Allowed");
-        });
-
-        it("a brought key's stack exports the statement to add; with it in the key policy, this distribution may decrypt", async () => {
-            const statement = JSON.parse(brought.run.outputs.kmsKeyPolicyStatement as string);
-            const distribution = brought.run.one("aws:cloudfront/distribution:Distribution").state.arn;
-            const keyPolicy = { Version: "2012-10-17", Statement: [...defaultKeyPolicy().Statement, statement] };
-            const asCloudFront = (sourceArn: string) =>
-                evaluate({
-                    principal: "cloudfront.amazonaws.com",
-                    identityPolicies: [],
-                    action: "kms:Decrypt",
-                    resource: BROUGHT_KEY,
-                    resourcePolicy: keyPolicy,
-                    context: { "aws:SourceArn": sourceArn },
-                });
-            expect(await asCloudFront(distribution)).to.equal("Allowed");
-            expect(await asCloudFront(`arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EOTHER`)).to.not.equal(
-                "Allowed",
-            );
-            // Without the statement (the key policy as brought), CloudFront cannot read: hence the output.
-            expect(
-                await evaluate({
-                    principal: "cloudfront.amazonaws.com",
-                    identityPolicies: [],
-                    action: "kms:Decrypt",
-                    resource: BROUGHT_KEY,
-                    resourcePolicy: defaultKeyPolicy(),
-                    context: { "aws:SourceArn": distribution },
-                }),
-            ).to.not.equal("Allowed");
-        });
-    });
-
-    // jwtIssuer: upload grants are signed with a key derived from the stack's HMAC KMS key (functions/presign/grantKey.ts).
-    describe("the upload grant key (jwtIssuer): the presign role may derive from it, nothing else", () => {
-        let withAuth: Stack;
-        let grantKey: string;
-        before(async () => {
-            withAuth = await stack({
-                "image-pipeline:jwtIssuer": "https://issuer.example.com",
-                "image-pipeline:jwtAudience": "app",
-            });
-            grantKey = withAuth.run.ofType("aws:kms/key:Key").find((key) => key.name === "uploads-grant-key")!
-                .state.arn;
-        });
-        // The grant key keeps KMS's default key policy: the account's IAM policies decide.
-        const kmsCall = (role: string, action: string, resource: string, algorithm?: string) =>
-            evaluate({
-                principal: rolePolicyOf(withAuth.run, role).arn,
-                identityPolicies: [rolePolicyOf(withAuth.run, role).policy],
-                action,
-                resource,
-                resourcePolicy: defaultKeyPolicy(),
-                context: algorithm ? { "kms:MacAlgorithm": algorithm } : {},
-            });
-
-        it("GenerateMac with HMAC_SHA_256 on the grant key is allowed; another algorithm, another key, VerifyMac or key management are not", async () => {
-            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", grantKey, "HMAC_SHA_256")).to.equal("Allowed");
-            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", grantKey, "HMAC_SHA_512")).to.not.equal("Allowed");
-            expect(await kmsCall(PRESIGN_ROLE, "kms:GenerateMac", OTHER_KEY, "HMAC_SHA_256")).to.not.equal("Allowed");
-            for (const action of ["kms:VerifyMac", "kms:Decrypt", "kms:DescribeKey", "kms:ScheduleKeyDeletion"])
-                expect(await kmsCall(PRESIGN_ROLE, action, grantKey, "HMAC_SHA_256"), action).to.not.equal("Allowed");
-        });
-
-        it("no other role may use the grant key", async () => {
-            for (const role of [RESIZER_ROLE, INGEST_ROLE])
-                expect(await kmsCall(role, "kms:GenerateMac", grantKey, "HMAC_SHA_256"), role).to.not.equal("Allowed");
-        });
-    });
-
-    // resizerRuntime fargate: the task role is built from the same statements (infra/resizer.ts resizerStatements);
+    // resizerRuntime fargate: the task role is built from the same statements (infra/resize/resizerPolicy.ts resizerStatements);
     // every Resizer call above, evaluated for both roles, must get the same decision.
     describe("the Fargate task role (resizerRuntime fargate) makes exactly the Lambda Resizer role's calls", () => {
         const TASK_ROLE = "resizer-task-role";

@@ -1,4 +1,4 @@
-// The ingest function in the stack (infra/ingest.ts, infra/imageBucket.ts, infra/presignApi.ts) under mocks:
+// The ingest function in the stack (infra/upload/ingest.ts, infra/storage/imageBucket.ts, infra/upload/presignApi.ts) under mocks:
 // S3 runs it for every object created under incoming/, from the Resizer's own archive; incoming/ is emptied
 // after a day; the status route exists.
 import { expect } from "chai";
@@ -11,7 +11,7 @@ const FUNCTION = "aws:lambda/function:Function";
 const INGEST_ROLE = "ingest-handler-role";
 const TOPIC = "aws:sns/topic:Topic";
 
-describe("ingest under mocks (infra/ingest.ts)", () => {
+describe("ingest under mocks (infra/upload/ingest.ts)", () => {
     let run: ProgramRun;
     const lambda = (name: string) => run.ofType(FUNCTION).find((f) => f.name === name)!;
     before(async () => {
@@ -88,7 +88,7 @@ describe("ingest under mocks (infra/ingest.ts)", () => {
         expect(routes).to.include("GET /uploads/{id}");
     });
 
-    describe("the upload events topic (infra/uploadEvents.ts)", () => {
+    describe("the upload events topic (infra/upload/uploadEvents.ts)", () => {
         const topic = () => run.one(TOPIC);
         const topicKey = () => run.ofType("aws:kms/key:Key").find((key) => key.name === "upload-events-key")!;
         const topicPolicy = () => parsePolicy(run.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy);

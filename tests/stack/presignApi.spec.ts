@@ -5,7 +5,7 @@ import { AddressInfo } from "net";
 import { builtinModules } from "module";
 import { parsePolicy, ProgramRun, runProgram } from "../support/program";
 import { archiveFiles, loadClosure, withEnv } from "../support/lambdaArchive";
-import { zippedSize } from "../../infra/archiveSize";
+import { zippedSize } from "../../infra/builders/archiveSize";
 import { httpEvent } from "../support/events";
 import { pngBytes } from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
@@ -25,7 +25,7 @@ const UPPY_ROUTE_KEYS = [
     "POST /s3/multipart/{uploadId}/complete",
 ];
 
-describe("PresignApi under mocks (infra/presignApi.ts)", () => {
+describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
     let run: ProgramRun;
     let presign: RecordedResource;
     before(async () => {

@@ -12,7 +12,7 @@ import {
     RESIZER_PACKAGES_DIR,
     resizerLockHash,
     sharpVersion,
-} from "../../infra/resizerArchive";
+} from "../../infra/builders/resizerArchive";
 import { PROJECT_DIR } from "../support/program";
 
 /**
@@ -38,7 +38,7 @@ function treeHash(root: string): string {
     return hash.digest("hex");
 }
 
-describe("Resizer archive (infra/resizerArchive.ts, infra/resizer-packages)", () => {
+describe("Resizer archive (infra/builders/resizerArchive.ts, infra/resizer-packages)", () => {
     const lock = JSON.parse(fs.readFileSync(path.join(RESIZER_PACKAGES_DIR, "package-lock.json"), "utf8"));
     const manifest = JSON.parse(fs.readFileSync(path.join(RESIZER_PACKAGES_DIR, "package.json"), "utf8"));
 

@@ -25,7 +25,7 @@ async function archivedPackages(
     return { dir, packages, files: { "index.js": await assets["index.js"].text } };
 }
 
-describe("Resizer under mocks (infra/resizer.ts and the CDN failover)", () => {
+describe("Resizer under mocks (infra/resize/resizer.ts and the CDN failover)", () => {
     let run: ProgramRun;
     let resizer: RecordedResource;
     let distribution: Record<string, any>;

@@ -2,7 +2,11 @@
 // zone name maps to a different zone ID in each account ("Restrict access with VPC origins":
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
 import { expect } from "chai";
-import { RESIZER_ZONE_COUNT, VPC_ORIGIN_UNSUPPORTED_ZONE_IDS, vpcOriginZoneNames } from "../../infra/resizerNetwork";
+import {
+    RESIZER_ZONE_COUNT,
+    VPC_ORIGIN_UNSUPPORTED_ZONE_IDS,
+    vpcOriginZoneNames,
+} from "../../infra/resize/resizerNetwork";
 import { runProgram } from "../support/program";
 import { invocations, MOCK_ZONES } from "../support/pulumiMocks";
 

@@ -2,13 +2,15 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfigFile } from "../../config/stackConfigFile";
-import { recorded, resetRecorded, RecordedResource } from "./pulumiMocks";
+import { recorded, registeredUrns, resetRecorded, RecordedResource } from "./pulumiMocks";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
 export interface ProgramRun {
     outputs: Record<string, unknown>;
     resources: RecordedResource[];
+    /** Each resource's URN as the engine would give it (type qualified by its ancestors', then name). */
+    urns: string[];
     ofType(type: string): RecordedResource[];
     one(type: string): RecordedResource;
 }
@@ -32,6 +34,7 @@ export async function runProgram(overrides: Record<string, string | undefined> =
     return {
         outputs,
         resources,
+        urns: [...registeredUrns],
         ofType,
         one(type) {
             const found = ofType(type);

@@ -16,9 +16,16 @@ export interface RecordedResource {
 export const recorded: RecordedResource[] = [];
 /** Every invoke (data source) called since the last reset, with its arguments. */
 export const invocations: Array<{ token: string; inputs: Record<string, any> }> = [];
+/**
+ * Every resource registered since the last reset, by the URN the Pulumi engine gives it: its type qualified by all
+ * its ancestors' types (`parent$child`), then its name. A resource whose URN changes is deleted and created anew by
+ * `pulumi up`. The mock monitor's own URNs keep only the parent's last type, so these are built here.
+ */
+export const registeredUrns: string[] = [];
 export function resetRecorded(): void {
     recorded.length = 0;
     invocations.length = 0;
+    registeredUrns.length = 0;
 }
 
 /**
@@ -223,10 +230,27 @@ export interface RegisteredCallback {
 /** Resource name → the transforms registered with it (resource option `transforms`), which the mocks never run. */
 export const transformsOf = new Map<string, RegisteredCallback[]>();
 
+/** Mock URN → the engine's qualified type, for the children that name it as parent. */
+const qualifiedTypes = new Map<string, string>();
+
+function recordUrn(request: any): void {
+    const parent: string = request.getParent();
+    const type: string = request.getType();
+    const name: string = request.getName();
+    const parentType = parent ? (qualifiedTypes.get(parent) ?? parent.split("::")[2]) : undefined;
+    const qualified = parentType ? `${parentType}$${type}` : type;
+    // The URN the mock monitor answers (runtime/mocks.js newUrn): the key its children's requests name it by.
+    const mockType = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+    const prefix = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::`;
+    qualifiedTypes.set(`${prefix}${mockType}::${name}`, qualified);
+    registeredUrns.push(`${prefix}${qualified}::${name}`);
+}
+
 function recordDependencies(): void {
     const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request: any, callback: unknown) => {
+        recordUrn(request);
         const names = (request.getDependenciesList() as string[]).map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
         dependenciesOf.set(request.getName(), names);
         transformsOf.set(

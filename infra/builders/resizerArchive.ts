@@ -11,7 +11,7 @@ import { promisify } from "util";
 import * as esbuild from "esbuild";
 import { LAMBDA_BUNDLE_OPTIONS } from "./closureArchive";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const BUILD_ROOT = path.join(PROJECT_DIR, ".build");
 const ENTRY = path.join(PROJECT_DIR, "functions", "resize", "handler.ts");
 /** The ingest function ships in the same archive (ingest.js beside index.js): one sharp build for both. */

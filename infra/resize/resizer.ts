@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeResizeSettings, ResizeSettings } from "../functions/resize/settings";
-import { lambdaExecution } from "./lambdaRole";
-import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../functions/shared/bucketLayout";
-import { LambdaArchitecture, sharpLambdaArchive } from "./resizerArchive";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+import { encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LambdaArchitecture, sharpLambdaArchive } from "../builders/resizerArchive";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { resizerStatements } from "./resizerPolicy";
 
 export interface ResizerArgs {
     bucketArn: pulumi.Input<string>;
@@ -20,58 +20,9 @@ export interface ResizerArgs {
     kmsKeyArn?: pulumi.Input<string>;
 }
 
-type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
-
-/**
- * What the Resizer may do, whichever runtime runs it (the Lambda's execution role, the Fargate task role): read
- * originals and variants, write variants only, list only those prefixes, and use the bucket's key.
- */
-export function resizerStatements(bucketArn: pulumi.Input<string>, kmsKeyArn?: pulumi.Input<string>): Statement[] {
-    const variantKeys = pulumi.interpolate`${bucketArn}/${VARIANT_KEYS_PATTERN}`;
-    const originalKeys = pulumi.interpolate`${bucketArn}/${ORIGINAL_KEYS_PATTERN}`;
-    return [
-        {
-            sid: "ReadOriginalsAndVariants",
-            effect: "Allow",
-            actions: ["s3:GetObject"],
-            resources: [originalKeys, variantKeys],
-        },
-        { sid: "WriteVariants", effect: "Allow", actions: ["s3:PutObject"], resources: [variantKeys] },
-        // The variant pattern also matches some keys under uploads/: originals are never the Resizer's to write.
-        { sid: "NeverWriteOriginals", effect: "Deny", actions: ["s3:PutObject"], resources: [originalKeys] },
-        {
-            // With s3:ListBucket S3 answers a missing key 404 NoSuchKey instead of 403 AccessDenied, so the
-            // Resizer can tell a missing original from a refusal
-            // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); only the
-            // prefixes it reads may be listed.
-            sid: "ListOriginalAndVariantPrefixes",
-            effect: "Allow",
-            actions: ["s3:ListBucket"],
-            resources: [bucketArn],
-            conditions: [
-                {
-                    test: "StringLike",
-                    variable: "s3:prefix",
-                    values: [ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN],
-                },
-            ],
-        },
-        ...(kmsKeyArn
-            ? [
-                  {
-                      sid: "UseTheBucketKey",
-                      effect: "Allow",
-                      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                      resources: [kmsKeyArn],
-                  },
-              ]
-            : []),
-    ];
-}
-
 /**
  * The sharp Lambda that makes missing variants. CloudFront reaches it through a Function URL (AWS_IAM auth,
- * signed by a Lambda Origin Access Control: see CdnDistribution); the HTTP API reaches it for GET /resize.
+ * signed by a Lambda Origin Access Control: infra/delivery/failoverOrigins.ts); the HTTP API reaches it for GET /resize.
  */
 export class Resizer extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;

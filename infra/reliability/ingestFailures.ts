@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
-import { ingestFailureHandlerFactory } from "../functions/ingestFailure/handler";
-import { encodeIngestFailureSettings, IngestFailureSettings } from "../functions/ingestFailure/settings";
-import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
+import { STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
+import { ingestFailureHandlerFactory } from "../../functions/ingestFailure/handler";
+import { encodeIngestFailureSettings, IngestFailureSettings } from "../../functions/ingestFailure/settings";
+import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
 import { FailureQueue } from "./failureQueue";
-import { lambdaExecution } from "./lambdaRole";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 
 /** The consumer writes one status and publishes one event per record: seconds, not minutes. */
 export const INGEST_FAILURE_TIMEOUT_SECONDS = 30;

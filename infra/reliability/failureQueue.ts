@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AsyncInvocationPolicy } from "../functions/shared/asyncInvocation";
+import type { AsyncInvocationPolicy } from "../../functions/shared/asyncInvocation";
 
 /** SQS's longest retention, 14 days (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html):
  *  a failure record waits that long for its consumer or an operator. */

@@ -83,3 +83,82 @@ export class ResizerNetwork extends pulumi.ComponentResource<NetworkData> {
         return { vpcId: vpc.vpcId, privateSubnetIds: vpc.privateSubnetIds };
     }
 }
+
+/**
+ * CloudFront's origin-facing addresses, an AWS-managed prefix list: the only source the ALB's security group
+ * admits. With a VPC origin, CloudFront reaches the internal ALB from inside the VPC through these addresses
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html;
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html#managed-prefix-list).
+ */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
+/** The ALB listens on plain HTTP inside the VPC: a VPC origin's traffic never leaves AWS's network, and HTTPS
+ *  would need a certificate for a domain of the ALB's own. */
+export const ALB_LISTENER_PORT = 80;
+
+export interface ResizerSecurityGroups {
+    /** The internal ALB's: the listener port from CloudFront's VPC origin only, out to the tasks only. */
+    albGroup: aws.ec2.SecurityGroup;
+    /** The tasks': the container port from the ALB only, HTTPS out. */
+    taskGroup: aws.ec2.SecurityGroup;
+}
+
+/** The two security groups of the fargate Resizer (children of `parent`, named `${name}-alb-sg`, `${name}-task-sg`). */
+export function resizerSecurityGroups(
+    name: string,
+    parent: pulumi.Resource,
+    vpcId: pulumi.Input<string>,
+    containerPort: number,
+): ResizerSecurityGroups {
+    const opts = { parent };
+    const cloudfront = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, opts);
+    const albGroup = new aws.ec2.SecurityGroup(
+        `${name}-alb-sg`,
+        { vpcId, description: "Resizer ALB: HTTP from CloudFront's VPC origin only" },
+        opts,
+    );
+    const taskGroup = new aws.ec2.SecurityGroup(
+        `${name}-task-sg`,
+        { vpcId, description: "Resizer tasks: the container port from the ALB only" },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-from-cloudfront`,
+        {
+            securityGroupId: albGroup.id,
+            prefixListId: cloudfront.id,
+            ipProtocol: "tcp",
+            fromPort: ALB_LISTENER_PORT,
+            toPort: ALB_LISTENER_PORT,
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-alb-to-tasks`,
+        {
+            securityGroupId: albGroup.id,
+            referencedSecurityGroupId: taskGroup.id,
+            ipProtocol: "tcp",
+            fromPort: containerPort,
+            toPort: containerPort,
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-tasks-from-alb`,
+        {
+            securityGroupId: taskGroup.id,
+            referencedSecurityGroupId: albGroup.id,
+            ipProtocol: "tcp",
+            fromPort: containerPort,
+            toPort: containerPort,
+        },
+        opts,
+    );
+    // HTTPS out only: S3 (gateway endpoint), ECR and CloudWatch Logs (NAT). Private subnets: nothing gets in.
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-tasks-https-out`,
+        { securityGroupId: taskGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443 },
+        opts,
+    );
+    return { albGroup, taskGroup };
+}

@@ -1,50 +1,35 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { imageBucketPolicyDocument } from "./bucketPolicy";
 import {
     IMMUTABLE_MAX_AGE_SECONDS,
     ORIGINAL_KEYS_PATTERN,
     sizeKeysPattern,
     VARIANT_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../functions/shared/cdnResponseHeaders";
-import { CACHE_TAG_HEADER } from "../functions/shared/cacheTag";
-import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../functions/edge/edgeFunction";
+} from "../../functions/shared/bucketLayout";
+import { CDN_CORS, CDN_HSTS_MAX_AGE_SECONDS, cdnCorsAllowHeaders } from "../../functions/shared/cdnResponseHeaders";
+import { CACHE_TAG_HEADER } from "../../functions/shared/cacheTag";
+import { AUTO_FORMAT_VARY, EDGE_FUNCTION_RUNTIME, edgeFunctionCode } from "../../functions/edge/edgeFunction";
+import { FailoverOrigin, OriginTiming } from "./failoverOrigins";
 
 export interface CdnDistributionArgs {
-    bucketName: pulumi.Input<string>;
-    bucketArn: pulumi.Input<string>;
     bucketRegionalDomainName: pulumi.Input<string>;
     /** Origins allowed to read images with CORS (fetch, canvas, crossorigin <img>). */
     corsOrigins: pulumi.Input<pulumi.Input<string>[]>;
     corsAllowCredentials?: pulumi.Input<boolean>;
     priceClass: pulumi.Input<string>;
-    /** The bucket's last configuration resource: the policy waits for it (S3 409 OperationAborted, see ImageBucket). */
-    bucketConfigured?: pulumi.Input<pulumi.Resource>;
     /** Custom host names; require certificateArn (ACM, us-east-1). */
     domainNames?: pulumi.Input<pulumi.Input<string>[]>;
     certificateArn?: pulumi.Input<string>;
     /** Variant formats besides the original's (config `formats`), and whether a CloudFront Function picks one from
      *  each request's Accept header (config `autoFormat`). Absent: variants in their original's format only. */
     variantFormats?: { formats: string[]; autoFormat: boolean };
-    /** The Resizer: CloudFront fails over to its Function URL (or, fargate, its internal ALB) when the bucket has
-     *  no such variant. */
-    resizer: ({ functionName: pulumi.Input<string>; functionUrl: pulumi.Input<string> } | ContainerResizerOrigin) & {
+    /** The Resizer: CloudFront fails over to it (infra/resize/resizerOrigin.ts makes it) when the bucket has no
+     *  such variant. */
+    resizer: OriginTiming & {
+        origin: FailoverOrigin;
         /** Sizes that get a cache behaviour to the Resizer; empty means any size (one `*x*` behaviour). */
         allowedResolutions: string[];
-        /** Seconds CloudFront waits for the Resizer (1–60 under the default quota). */
-        originReadTimeoutSeconds: pulumi.Input<number>;
-        /** 1–3 (CloudFront's default is 3: three billed invocations for one slow resize). */
-        connectionAttempts: pulumi.Input<number>;
     };
-}
-
-/** The fargate Resizer's internal ALB (infra/fargateResizer.ts), reached through a CloudFront VPC origin. */
-export interface ContainerResizerOrigin {
-    loadBalancerArn: pulumi.Input<string>;
-    loadBalancerDnsName: pulumi.Input<string>;
-    /** The ALB's HTTP listener port. */
-    httpPort: number;
 }
 
 const BUCKET_ORIGIN_ID = "images-bucket";
@@ -78,8 +63,8 @@ export function variantPathPatterns(allowedResolutions: string[], withFormats = 
 }
 
 /**
- * CloudFront in front of the private bucket, reading it through Origin Access Control. Also composes the
- * bucket's single policy, since only this component knows the distribution ARN it must be scoped to.
+ * CloudFront in front of the private bucket, reading it through Origin Access Control (the bucket's policy lets
+ * exactly this distribution read: ImageBucket.allowDistributionToRead), failing over to the Resizer for variants.
  */
 export class CdnDistribution extends pulumi.ComponentResource {
     public readonly distributionId: pulumi.Output<string>;
@@ -87,11 +72,12 @@ export class CdnDistribution extends pulumi.ComponentResource {
     public readonly domainName: pulumi.Output<string>;
     /** https://<domain>, without a trailing slash: the first custom domain when given. */
     public readonly url: pulumi.Output<string>;
-    /** The bucket policy, now the last of the bucket's configuration chain: what comes next waits for it. */
-    public readonly bucketConfigured: pulumi.Resource;
+    /** The component's name, which its children's names start with. */
+    public readonly resourceName: string;
 
     constructor(name: string, args: CdnDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:delivery:CdnDistribution", name, {}, opts);
+        this.resourceName = name;
         const parent = { parent: this };
 
         const bucketAccess = new aws.cloudfront.OriginAccessControl(
@@ -178,22 +164,8 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 parent,
             );
 
-        const lambdaResizer = "functionUrl" in args.resizer ? args.resizer : undefined;
-        const resizer = {
-            ...args.resizer,
-            access:
-                lambdaResizer &&
-                new aws.cloudfront.OriginAccessControl(
-                    `${name}-resizer-oac`,
-                    {
-                        description: "Signs CloudFront's requests to the Resizer's Function URL",
-                        originAccessControlOriginType: "lambda",
-                        signingBehavior: "always",
-                        signingProtocol: "sigv4",
-                    },
-                    parent,
-                ),
-        };
+        const cdn = { name, parent: this };
+        const resizerOrigin = args.resizer.origin.origin(cdn, RESIZER_ORIGIN_ID, args.resizer);
         const bucketOrigin = {
             originId: BUCKET_ORIGIN_ID,
             domainName: args.bucketRegionalDomainName,
@@ -224,27 +196,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 // Viewers get the header as well: the tag is the original's key, already in every URL of the image, so
                 // no response-headers policy removes it (it leaks nothing, and shows an operator what CloudFront stored).
                 cacheTagConfig: { headerName: CACHE_TAG_HEADER },
-                origins: [
-                    bucketOrigin,
-                    lambdaResizer
-                        ? {
-                              originId: RESIZER_ORIGIN_ID,
-                              domainName: pulumi.output(lambdaResizer.functionUrl).apply((url) => new URL(url).host),
-                              originAccessControlId: resizer.access!.id,
-                              // Each attempt after a timeout is another billed invocation; the Lambda's own timeout is
-                              // kept within originReadTimeout by config, so CloudFront never gives up on a resize still
-                              // running.
-                              connectionAttempts: resizer.connectionAttempts,
-                              customOriginConfig: {
-                                  httpPort: 80,
-                                  httpsPort: 443,
-                                  originProtocolPolicy: "https-only",
-                                  originSslProtocols: ["TLSv1.2"],
-                                  originReadTimeout: resizer.originReadTimeoutSeconds,
-                              },
-                          }
-                        : containerOrigin(name, args.resizer as ContainerResizerOrigin, resizer, this),
-                ],
+                origins: [bucketOrigin, resizerOrigin],
                 // Variants: the bucket first; on 403/404 the Resizer makes the variant, stores and returns it.
                 originGroups: [
                     {
@@ -259,7 +211,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
                 // path and must never invoke the Resizer (the first matching behaviour wins).
                 orderedCacheBehaviors: [
                     { ...cacheBehavior, pathPattern: ORIGINAL_KEYS_PATTERN, targetOriginId: BUCKET_ORIGIN_ID },
-                    ...variantPathPatterns(resizer.allowedResolutions, formats.length > 0).map((pathPattern) => ({
+                    ...variantPathPatterns(args.resizer.allowedResolutions, formats.length > 0).map((pathPattern) => ({
                         ...cacheBehavior,
                         pathPattern,
                         targetOriginId: VARIANT_ORIGIN_GROUP_ID,
@@ -288,40 +240,7 @@ export class CdnDistribution extends pulumi.ComponentResource {
             parent,
         );
 
-        if (lambdaResizer) {
-            // CloudFront needs both: InvokeFunctionUrl for the URL, InvokeFunction (only via the URL) since 2025.
-            new aws.lambda.Permission(
-                `${name}-invoke-resizer-url`,
-                {
-                    function: lambdaResizer.functionName,
-                    action: "lambda:InvokeFunctionUrl",
-                    principal: "cloudfront.amazonaws.com",
-                    sourceArn: distribution.arn,
-                    functionUrlAuthType: "AWS_IAM",
-                },
-                parent,
-            );
-            new aws.lambda.Permission(
-                `${name}-invoke-resizer`,
-                {
-                    function: lambdaResizer.functionName,
-                    action: "lambda:InvokeFunction",
-                    principal: "cloudfront.amazonaws.com",
-                    sourceArn: distribution.arn,
-                    invokedViaFunctionUrl: true,
-                },
-                parent,
-            );
-        }
-
-        this.bucketConfigured = new aws.s3.BucketPolicy(
-            `${name}-bucket-policy`,
-            {
-                bucket: args.bucketName,
-                policy: imageBucketPolicyDocument(args.bucketArn, distribution.arn),
-            },
-            { parent: this, dependsOn: args.bucketConfigured ? [args.bucketConfigured] : [] },
-        );
+        args.resizer.origin.allowDistribution(cdn, distribution.arn);
 
         this.distributionId = distribution.id;
         this.distributionArn = distribution.arn;
@@ -336,38 +255,4 @@ export class CdnDistribution extends pulumi.ComponentResource {
             url: this.url,
         });
     }
-}
-
-/**
- * The fargate Resizer's origin: a CloudFront VPC origin to the internal ALB, which has no public address at all
- * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html). Plain
- * HTTP: the traffic stays on AWS's network, and HTTPS would need a certificate for a domain of the ALB's own. The
- * same read timeout and connection attempts as the Lambda origin.
- */
-function containerOrigin(
-    name: string,
-    alb: ContainerResizerOrigin,
-    timing: { originReadTimeoutSeconds: pulumi.Input<number>; connectionAttempts: pulumi.Input<number> },
-    parent: pulumi.Resource,
-) {
-    const vpcOrigin = new aws.cloudfront.VpcOrigin(
-        `${name}-resizer-vpc-origin`,
-        {
-            vpcOriginEndpointConfig: {
-                name: `${name}-resizer`,
-                arn: alb.loadBalancerArn,
-                httpPort: alb.httpPort,
-                httpsPort: 443,
-                originProtocolPolicy: "http-only",
-                originSslProtocols: { items: ["TLSv1.2"], quantity: 1 },
-            },
-        },
-        { parent },
-    );
-    return {
-        originId: RESIZER_ORIGIN_ID,
-        domainName: alb.loadBalancerDnsName,
-        connectionAttempts: timing.connectionAttempts,
-        vpcOriginConfig: { vpcOriginId: vpcOrigin.id, originReadTimeout: timing.originReadTimeoutSeconds },
-    };
 }

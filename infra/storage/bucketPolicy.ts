@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
+import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 
 /**
  * The bucket's only policy: refuse every request without TLS, and let exactly one CloudFront distribution

@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { presignHandlerFactory } from "../functions/presign/handler";
-import { encodePresignSettings, PresignSettings } from "../functions/presign/settings";
-import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
-import { lambdaExecution } from "./lambdaRole";
-import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../functions/shared/bucketLayout";
-import { API_CORS } from "../functions/shared/apiCors";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../config/limits";
-import { GRANT_ROUTES, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
-import { GRANT_KEY_MAC_ALGORITHM } from "../functions/presign/grantKey";
+import { presignHandlerFactory } from "../../functions/presign/handler";
+import { encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
+import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
+import { API_CORS } from "../../functions/shared/apiCors";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../../config/limits";
+import { GRANT_ROUTES, UPLOAD_ROUTES } from "../../functions/presign/apiRoutes";
+import { GRANT_KEY_MAC_ALGORITHM } from "../../functions/presign/grantKey";
 
 export interface PresignApiArgs {
     bucketArn: pulumi.Input<string>;

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { uploadCorsRule } from "../functions/shared/bucketCors";
-import { STAGING_PREFIX } from "../functions/shared/bucketLayout";
-import { cloudFrontDecryptStatementJson, imageKeyPolicyDocument } from "./bucketPolicy";
+import { uploadCorsRule } from "../../functions/shared/bucketCors";
+import { STAGING_PREFIX } from "../../functions/shared/bucketLayout";
+import { cloudFrontDecryptStatementJson, imageBucketPolicyDocument, imageKeyPolicyDocument } from "./bucketPolicy";
 
 export interface ImageBucketArgs {
     /** Origins allowed to upload from a browser (CORS). */
@@ -15,9 +15,17 @@ export interface ImageBucketArgs {
     forceDestroy?: pulumi.Input<boolean>;
 }
 
+/** The distribution that reads the bucket (CdnDistribution): its ARN, and itself, the bucket policy's parent. */
+export interface ReadingDistribution extends pulumi.Resource {
+    readonly distributionArn: pulumi.Input<string>;
+    /** The component's name: the bucket policy is named after it. */
+    readonly resourceName: string;
+}
+
 /**
- * The private bucket holding originals and variants. It has no policy of its own: S3 keeps one policy per
- * bucket and that one needs the distribution's ARN, so CdnDistribution composes it (see bucketPolicy.ts).
+ * The private bucket holding originals and variants, and everything that configures it. Its one policy (S3 keeps
+ * one per bucket, see bucketPolicy.ts) needs the distribution's ARN, which exists only after the bucket: it is
+ * made by allowDistributionToRead once the distribution is.
  */
 export class ImageBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
@@ -27,11 +35,13 @@ export class ImageBucket extends pulumi.ComponentResource {
     public readonly kmsKeyArn?: pulumi.Output<string>;
     private readonly createdKey?: aws.kms.Key;
     private readonly resourceName: string;
+    private readonly bucket: aws.s3.Bucket;
+    private policy?: aws.s3.BucketPolicy;
     /**
      * The last of the bucket's sub-resources. S3 answers 409 OperationAborted ("A conflicting conditional
      * operation is currently in progress") to concurrent Put*Bucket* calls on one bucket, so they are chained
-     * one after another here; the bucket policy (CdnDistribution) waits for this one, and the notification
-     * configuration (BucketEvents) for the policy. Reported for exactly
+     * one after another here; the bucket policy (allowDistributionToRead) waits for this one, and the
+     * notification configuration (BucketEvents) for the policy. Reported for exactly
      * these resources: https://github.com/hashicorp/terraform-provider-aws/issues/7628,
      * https://github.com/pulumi/pulumi-aws/issues/1570, https://github.com/hashicorp/terraform-provider-aws/issues/33552,
      * https://github.com/hashicorp/terraform-provider-aws/issues/36873 (retries exhausted, 2024).
@@ -140,6 +150,7 @@ export class ImageBucket extends pulumi.ComponentResource {
             after(cors),
         );
         this.configured = lifecycle;
+        this.bucket = bucket;
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
@@ -150,6 +161,29 @@ export class ImageBucket extends pulumi.ComponentResource {
             regionalDomainName: this.regionalDomainName,
             kmsKeyArn: this.kmsKeyArn,
         });
+    }
+
+    /**
+     * The bucket's one policy: every request without TLS refused, objects readable by exactly this distribution
+     * (its Origin Access Control signs as the cloudfront.amazonaws.com service), never the staged uploads or the
+     * statuses. It is the next link of the configuration chain (it waits for `configured`); what configures the
+     * bucket after it (the notification configuration) must wait for the policy returned.
+     *
+     * Declared as the distribution's child, `<distribution>-bucket-policy`, where it has been since the first
+     * deploy: under another parent or name it would get a new URN, and `pulumi up` would put the new policy, then
+     * delete the old one, which on S3 deletes the bucket's only policy (tests/stack/resourceUrns.spec.ts).
+     */
+    allowDistributionToRead(distribution: ReadingDistribution): aws.s3.BucketPolicy {
+        if (this.policy) throw new Error(`${this.resourceName}: the bucket has one policy, already made`);
+        this.policy = new aws.s3.BucketPolicy(
+            `${distribution.resourceName}-bucket-policy`,
+            {
+                bucket: this.bucket.bucket,
+                policy: imageBucketPolicyDocument(this.bucketArn, distribution.distributionArn),
+            },
+            { parent: distribution, dependsOn: [this.configured] },
+        );
+        return this.policy;
     }
 
     /**

@@ -1,20 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeIngestSettings, IngestSettings } from "../functions/ingest/settings";
+import { encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
     sizeKeysPattern,
     formatSizeKeysPattern,
     STATUS_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import type { VariantFormat } from "../functions/shared/variantFormats";
-import { lambdaExecution } from "./lambdaRole";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import type { LambdaArchitecture } from "./resizerArchive";
-import { allowBucketToInvoke } from "./bucketEvents";
-import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
-import { asyncInvokeConfig } from "./failureQueue";
+} from "../../functions/shared/bucketLayout";
+import type { VariantFormat } from "../../functions/shared/variantFormats";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import type { LambdaArchitecture } from "../builders/resizerArchive";
+import { allowBucketToInvoke } from "../storage/bucketEvents";
+import { INGEST_INVOCATION } from "../../functions/ingest/retryPolicy";
+import { asyncInvokeConfig } from "../reliability/failureQueue";
 
 export interface IngestArgs {
     bucketArn: pulumi.Input<string>;
@@ -30,14 +30,14 @@ export interface IngestArgs {
      *  may write those variants and no others. */
     eagerResolutions: string[];
     eagerFormats: VariantFormat[];
-    /** The upload events topic (infra/uploadEvents.ts) and its key: the role may publish there, nowhere else. */
+    /** The upload events topic (infra/upload/uploadEvents.ts) and its key: the role may publish there, nowhere else. */
     uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
-    /** Where Lambda sends the record of an event every attempt failed (infra/ingestFailures.ts). */
+    /** Where Lambda sends the record of an event every attempt failed (infra/reliability/ingestFailures.ts). */
     failureQueueArn: pulumi.Input<string>;
 }
 
 /**
- * The ingest Lambda, which the bucket notification (infra/bucketEvents.ts) runs for every object created under
+ * The ingest Lambda, which the bucket notification (infra/storage/bucketEvents.ts) runs for every object created under
  * incoming/: each upload is checked, cleaned and announced (status/<id>.json) before it reaches uploads/, where
  * the CDN reads. Its invoke config (functions/ingest/retryPolicy.ts) bounds the retries and the event age and sends
  * what still fails to the failure queue, whose consumer ends the upload as failed.

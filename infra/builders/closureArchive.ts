@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as esbuild from "esbuild";
 import { LAMBDA_NODE_TARGET } from "./lambdaRuntime";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const CLOSURE_ENTRY_FILE = "index.js";
 export const CLOSURE_HANDLER = "index.handler";
 /** Lists what went into the bundle, so the archive can be audited (and is, by the tests). */

@@ -1,19 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cleanupHandlerFactory } from "../functions/cleanup/handler";
-import { CleanupSettings, encodeCleanupSettings } from "../functions/cleanup/settings";
+import { cleanupHandlerFactory } from "../../functions/cleanup/handler";
+import { CleanupSettings, encodeCleanupSettings } from "../../functions/cleanup/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
     STAGING_KEYS_PATTERN,
     STATUS_KEYS_PATTERN,
     VARIANT_KEYS_PATTERN,
-} from "../functions/shared/bucketLayout";
-import { CLOSURE_HANDLER, closureArchive } from "./closureArchive";
-import { lambdaExecution } from "./lambdaRole";
-import { LAMBDA_RUNTIME } from "./lambdaRuntime";
-import { allowBucketToInvoke } from "./bucketEvents";
-import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
-import { asyncInvokeConfig } from "./failureQueue";
+} from "../../functions/shared/bucketLayout";
+import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { allowBucketToInvoke } from "../storage/bucketEvents";
+import { CLEANUP_INVOCATION } from "../../functions/cleanup/retryPolicy";
+import { asyncInvokeConfig } from "../reliability/failureQueue";
 
 export interface CleanupArgs {
     bucketArn: pulumi.Input<string>;
@@ -29,7 +29,7 @@ export interface CleanupArgs {
 
 /**
  * The cleanup Lambda (a serialized closure over functions/cleanup/cleanup.ts, bundled like presign's: it needs no
- * sharp) that the bucket notification (infra/bucketEvents.ts) runs for every original removed or written under
+ * sharp) that the bucket notification (infra/storage/bucketEvents.ts) runs for every original removed or written under
  * uploads/: it deletes the image's variants (and, on removal, its status) and invalidates the image's cache tag.
  * It reads objects' metadata only (HEAD) and writes nothing, so it needs no KMS key.
  */

@@ -1,0 +1,4 @@
+// The image bucket: the private bucket, its key and policies, and its one notification configuration.
+export * from "./imageBucket";
+export * from "./bucketPolicy";
+export * from "./bucketEvents";
