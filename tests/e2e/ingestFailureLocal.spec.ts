@@ -9,7 +9,7 @@ import { UploadEvent } from "../../functions/ingest/uploadEvents";
 import { LOCAL_BUCKET } from "../../local/server";
 import { uploadEventsFile } from "../../local/uploadEventLog";
 import { jpegBytes } from "../support/images";
-import { awaitChecked } from "../support/localPipeline";
+import { uploadAndCheck } from "../support/localPipeline";
 import { LocalProcess, startLocalProcess } from "../support/localProcess";
 
 describe("a failing ingest in local mode (npm start): retried, then failed and announced; the server stays up", function () {
@@ -20,23 +20,6 @@ describe("a failing ingest in local mode (npm start): retried, then failed and a
     });
     after(() => server?.stop());
 
-    const upload = async () => {
-        const signed = (await (
-            await fetch(`${server.url}/api/uploads`, {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ contentType: "image/jpeg" }),
-            })
-        ).json()) as { key: string; uploadUrl: string; statusUrl: string; headers: Record<string, string> };
-        const put = await fetch(signed.uploadUrl, {
-            method: "PUT",
-            headers: signed.headers,
-            body: await jpegBytes(80, 60),
-        });
-        expect(put.status, await put.clone().text()).to.equal(200);
-        return signed;
-    };
-
     it("the original cannot be written (a file where the bucket's uploads/ folder would be): failed with a code, published, server up", async () => {
         // Tests run as root, which no file mode stops: s3rver keeps a key's objects under <data dir>/<bucket>/<key's
         // folders>, so a regular file named uploads makes every write under uploads/ fail (ENOTDIR), and only those.
@@ -44,8 +27,7 @@ describe("a failing ingest in local mode (npm start): retried, then failed and a
         fs.mkdirSync(path.dirname(blocker), { recursive: true });
         fs.writeFileSync(blocker, "not a folder");
         try {
-            const signed = await upload();
-            const status = await awaitChecked(signed.statusUrl);
+            const { signed, status } = await uploadAndCheck(server.url, "image/jpeg", await jpegBytes(80, 60));
             expect(status.status, JSON.stringify(status)).to.equal("failed");
             expect(status.error.code).to.equal("processing_failed");
             expect(status.error.message).to.match(/3 attempts/);
@@ -64,8 +46,8 @@ describe("a failing ingest in local mode (npm start): retried, then failed and a
         } finally {
             fs.rmSync(blocker);
         }
-        const next = await upload();
-        expect((await awaitChecked(next.statusUrl)).status).to.equal("ready");
+        const next = await uploadAndCheck(server.url, "image/jpeg", await jpegBytes(80, 60));
+        expect(next.status.status).to.equal("ready");
         expect(server.alive()).to.equal(true);
     });
 });

@@ -9,7 +9,7 @@ import { LOCAL_BUCKET } from "../../local/server";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/s3/localS3";
 import { CACHE_TAG_HEADER } from "../../functions/shared/cacheTag";
 import { jpegBytes } from "../support/images";
-import { awaitChecked, startTestPipeline } from "../support/localPipeline";
+import { startTestPipeline, uploadAndCheck } from "../support/localPipeline";
 
 describe("removal in local mode (ObjectRemoved → the cleanup function → the invalidation sink)", function () {
     this.timeout(120_000);
@@ -20,20 +20,8 @@ describe("removal in local mode (ObjectRemoved → the cleanup function → the 
     after(() => pipeline?.close());
 
     it("deleting an original deletes its variants and status and records one invalidation: #<tag>", async () => {
-        const signed = (await (
-            await fetch(`${pipeline.url}/api/uploads`, {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ contentType: "image/jpeg" }),
-            })
-        ).json()) as { key: string; uploadUrl: string; statusUrl: string; headers: Record<string, string> };
-        const put = await fetch(signed.uploadUrl, {
-            method: "PUT",
-            headers: signed.headers,
-            body: await jpegBytes(80, 60),
-        });
-        expect(put.status).to.equal(200);
-        expect((await awaitChecked(signed.statusUrl)).status).to.equal("ready");
+        const { signed, status } = await uploadAndCheck(pipeline.url, "image/jpeg", await jpegBytes(80, 60));
+        expect(status.status).to.equal("ready");
         const made = await fetch(`${pipeline.url}/cdn/640x480/${signed.key}`); // the Resizer's answer
         expect(made.status, "a variant made").to.equal(200);
         expect(made.headers.get(CACHE_TAG_HEADER), "the Resizer's answer").to.equal(signed.key);

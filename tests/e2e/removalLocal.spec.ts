@@ -7,7 +7,7 @@ import { createS3Client } from "../../functions/shared/s3Client";
 import { LOCAL_BUCKET } from "../../local/server";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/s3/localS3";
 import { jpegBytes } from "../support/images";
-import { awaitChecked } from "../support/localPipeline";
+import { uploadAndCheck } from "../support/localPipeline";
 import { LocalProcess, startLocalProcess } from "../support/localProcess";
 
 describe("removal end to end (npm start: DeleteObject → ObjectRemoved → cleanup → one tag invalidation)", function () {
@@ -27,20 +27,8 @@ describe("removal end to end (npm start: DeleteObject → ObjectRemoved → clea
             .map((line) => (JSON.parse(line) as { paths: string[] }).paths);
 
     it("deleting an original leaves none of its objects and records one tag invalidation; the server stays up", async () => {
-        const signed = (await (
-            await fetch(`${server.url}/api/uploads`, {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ contentType: "image/jpeg" }),
-            })
-        ).json()) as { key: string; uploadUrl: string; statusUrl: string; headers: Record<string, string> };
-        const put = await fetch(signed.uploadUrl, {
-            method: "PUT",
-            headers: signed.headers,
-            body: await jpegBytes(80, 60),
-        });
-        expect(put.status).to.equal(200);
-        expect((await awaitChecked(signed.statusUrl)).status).to.equal("ready");
+        const { signed, status } = await uploadAndCheck(server.url, "image/jpeg", await jpegBytes(80, 60));
+        expect(status.status).to.equal("ready");
         for (const path of [`300x300/${signed.key}`, `640x480/${signed.key}`])
             expect((await fetch(`${server.url}/cdn/${path}`)).status, path).to.equal(200);
 
