@@ -7,6 +7,7 @@ import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
 import { FailureQueue } from "./failureQueue";
 import { lambdaExecution } from "../builders/lambdaRole";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { publishStatements } from "../upload/uploadEvents";
 
 /** The consumer writes one status and publishes one event per record: seconds, not minutes. */
 export const INGEST_FAILURE_TIMEOUT_SECONDS = 30;
@@ -74,19 +75,7 @@ export class IngestFailures extends pulumi.ComponentResource {
                     actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                     resources: [queue.queueArn],
                 },
-                {
-                    sid: "PublishUploadEvents",
-                    effect: "Allow",
-                    actions: ["sns:Publish"],
-                    resources: [args.uploadEvents.topicArn],
-                },
-                {
-                    // The topic is encrypted: publishing makes and uses a data key of its KMS key.
-                    sid: "UseTheTopicKey",
-                    effect: "Allow",
-                    actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources: [args.uploadEvents.keyArn],
-                },
+                ...publishStatements(args.uploadEvents),
                 ...(args.kmsKeyArn
                     ? [
                           {

@@ -15,6 +15,7 @@ import type { LambdaArchitecture } from "../builders/resizerArchive";
 import { allowBucketToInvoke } from "../storage/bucketEvents";
 import { INGEST_INVOCATION } from "../../functions/ingest/retryPolicy";
 import { asyncInvokeConfig } from "../reliability/failureQueue";
+import { publishStatements } from "./uploadEvents";
 
 export interface IngestArgs {
     bucketArn: pulumi.Input<string>;
@@ -102,19 +103,7 @@ export class Ingest extends pulumi.ComponentResource {
                           },
                       ]
                     : []),
-                {
-                    sid: "PublishUploadEvents",
-                    effect: "Allow",
-                    actions: ["sns:Publish"],
-                    resources: [args.uploadEvents.topicArn],
-                },
-                {
-                    // The topic is encrypted: publishing makes and uses a data key of its KMS key.
-                    sid: "UseTheTopicKey",
-                    effect: "Allow",
-                    actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources: [args.uploadEvents.keyArn],
-                },
+                ...publishStatements(args.uploadEvents),
                 {
                     // With s3:ListBucket a staged object already ingested (S3 delivers events at least once) reads
                     // 404 NoSuchKey, not 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,

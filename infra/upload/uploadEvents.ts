@@ -10,6 +10,23 @@ import * as pulumi from "@pulumi/pulumi";
  * roles are given the key (a publisher needs kms:GenerateDataKey and kms:Decrypt on it:
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). Subscribe with IAM rights in this account.
  */
+/** What a publisher's role needs: sns:Publish on this topic, and its KMS key (publishing makes and uses a data key
+ *  of it). Ingest and the ingest failure consumer both take these. */
+export function publishStatements(topic: {
+    topicArn: pulumi.Input<string>;
+    keyArn: pulumi.Input<string>;
+}): aws.types.input.iam.GetPolicyDocumentStatementArgs[] {
+    return [
+        { sid: "PublishUploadEvents", effect: "Allow", actions: ["sns:Publish"], resources: [topic.topicArn] },
+        {
+            sid: "UseTheTopicKey",
+            effect: "Allow",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [topic.keyArn],
+        },
+    ];
+}
+
 export class UploadEvents extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
     public readonly keyArn: pulumi.Output<string>;
