@@ -50,13 +50,11 @@ import { parseStagingKey } from "../shared/bucketLayout";
 import { HttpError, HttpEvent, methodNotAllowed, RouteAnswer } from "../shared/http";
 import type { ImageContentType } from "../shared/imageTypes";
 import { quoteInput } from "../shared/quoteInput";
+import { MAX_PART_NUMBER, MIN_PART_BYTES } from "../shared/s3PartLimits";
 import type { PresignSettings } from "./settings";
 import { declaredSize, parseBody, typeForContentType, UploadLimits } from "./uploadRequest";
 import type { UploadSigner } from "./uploadSigning";
 
-/** S3's smallest part (all but the last) and most parts (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
 /** Companion allows 1 MB for complete (10,000 parts); ours is sized to the parts this API signs. */
 const PART_ENTRY_BYTES = 128;
 const BASE_BODY_BYTES = 8 * 1024;

@@ -12,10 +12,7 @@ import { ChecksumHasher } from "./checksumVerify";
 import { UploadChecksum } from "./multipartChecksums";
 import { ListedPart } from "./multipartXml";
 import { S3Failure, s3Failure } from "./s3Failure";
-
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-export const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
+import { MIN_PART_BYTES } from "../../functions/shared/s3PartLimits";
 
 export interface Part {
     number: number;

@@ -26,16 +26,8 @@ import { completionHeaderFailure, createdChecksum, objectChecksum, partChecksumF
 import { checksumElements, completeParts, listPartsAnswer, MultipartAnswer, xmlAnswer } from "./multipartXml";
 import { escapeXml as xml, S3Failure, s3Failure } from "./s3Failure";
 import { conditionalHeader } from "./gateRequest";
-import {
-    chosenParts,
-    MAX_PART_BYTES,
-    MAX_PART_NUMBER,
-    multipartEtag,
-    Part,
-    putAssembledObject,
-    receivePart,
-    Upload,
-} from "./multipartParts";
+import { MAX_PART_BYTES, MAX_PART_NUMBER } from "../../functions/shared/s3PartLimits";
+import { chosenParts, multipartEtag, Part, putAssembledObject, receivePart, Upload } from "./multipartParts";
 
 /** The body of a CompleteMultipartUpload naming 10,000 parts stays well under this. */
 const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
