@@ -227,6 +227,32 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
             }
         });
 
+        it("contain letterboxes at the centre whatever the gravity (smartcrop only chooses what cover cuts)", async () => {
+            const wide = await sharp({
+                create: { width: 800, height: 400, channels: 3, background: { r: 200, g: 0, b: 0 } },
+            })
+                .png()
+                .toBuffer();
+            for (const gravity of ["centre", "attention", "entropy"] as const) {
+                const rendered = await renderVariant(wide, {
+                    width: 300,
+                    height: 300,
+                    fit: "contain",
+                    gravity,
+                    quality: 80,
+                    limitInputPixels: 1e8,
+                });
+                const { data, info } = await sharp(rendered.bytes).raw().toBuffer({ resolveWithObject: true });
+                const redRows = Array.from({ length: info.height }, (_, y) => y).filter(
+                    (y) => data[(y * info.width + 150) * info.channels] > 150,
+                );
+                // 300x150 of picture between two 75-row bars.
+                expect([info.width, info.height, redRows[0], redRows.at(-1)], gravity).to.deep.equal([
+                    300, 300, 75, 224,
+                ]);
+            }
+        });
+
         it("renderVariant crops at the centre when no gravity is given (ingest and the Resizer pass theirs)", async () => {
             const original = await sceneWithSubject(1200, 800, 130, 400, 110);
             const rendered = await renderVariant(original, {
