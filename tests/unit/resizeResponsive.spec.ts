@@ -145,10 +145,14 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
 
         it("renders the format keys of a width-only size (what the edge function picks by Accept) at the same width", async () => {
             const withFormats = { ...sizes, formats: ["avif" as const, "webp" as const] };
-            for (const [format, size, expected] of [
-                ["avif", "640x0", [640, 427]],
-                ["webp", "640x0", [640, 427]],
-                ["webp", "0x480", [720, 480]],
+            for (const [format, size, answered, expected] of [
+                ["avif", "640x0", "avif", [640, 427]],
+                ["webp", "640x0", "webp", [640, 427]],
+                ["webp", "0x480", "webp", [720, 480]],
+                // Over 1280x720 pixels a first hit's AVIF is answered as WebP (AVIF_MAX_PIXELS), by the pixels the
+                // width alone gives: 1200x800 is over, 1080x720 is not.
+                ["avif", "1080x0", "avif", [1080, 720]],
+                ["avif", "1200x0", "webp", [1200, 800]],
             ] as const) {
                 const { metadata } = await imageOf(
                     await handler(withFormats)(httpEvent("GET", `/${size}/${format}/uploads/photo.jpg`)),
@@ -156,7 +160,7 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
                 expect(
                     [metadata.format === "heif" ? "avif" : metadata.format, metadata.width, metadata.height],
                     `${size}/${format}`,
-                ).to.deep.equal([format, ...expected]);
+                ).to.deep.equal([answered, ...expected]);
             }
         });
 
