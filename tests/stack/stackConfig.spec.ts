@@ -2,22 +2,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, parsePipelineConfig, projectNamespace } from "../../config/stackConfig";
+import { parsePipelineConfig, projectNamespace } from "../../config/stackConfig";
 import { devStackConfig, runProgram } from "../support/program";
 import { MOCK_PROJECT, useMockProject } from "../support/pulumiMocks";
-
-const ns = (values: Record<string, string>) =>
-    Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
-
-function problemsOf(values: Record<string, string>): string {
-    try {
-        parsePipelineConfig(ns(values));
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+import { ns, problemsOf } from "../support/configProblems";
 
 describe("stack config (config/stackConfig.ts)", () => {
     it("has the documented defaults when nothing is set", () => {
@@ -133,7 +121,12 @@ describe("stack config (config/stackConfig.ts)", () => {
 
     const invalid: Array<[string, Record<string, string>, string]> = [
         ["a size that is not WxH", { allowedResolutions: "300by300" }, 'allowedResolutions: "300by300" is not a size'],
-        ["a zero size", { allowedResolutions: "0x10" }, 'allowedResolutions: "0x10" is not a size'],
+        [
+            "a size of neither width nor height",
+            { allowedResolutions: "0x0" },
+            '"0x0" names neither a width nor a height',
+        ],
+        ["a zero with a leading zero", { allowedResolutions: "00x10" }, 'allowedResolutions: "00x10" is not a size'],
         ["a leading zero", { allowedResolutions: "0300x300" }, 'allowedResolutions: "0300x300" is not a size'],
         [
             "a size above maxResizeDimension",

@@ -9,6 +9,7 @@ import { httpEvent } from "../support/events";
 import { animated, avifBytes, jpegBytes, jpegWithOrientation6, pngWithAlpha, webpBytes } from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
 import { testResizeSettings } from "../support/resizeSettings";
+import { imageOf } from "../support/resizeAnswer";
 
 describe("resize handler (functions/resize/resize.ts) against the loopback S3", () => {
     let s3: TestS3;
@@ -19,12 +20,6 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
     const get = (path: string, overrides: Partial<ResizeSettings> = {}) => handler(overrides)(httpEvent("GET", path));
     const store = (key: string, body: Buffer, contentType: string) =>
         s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: contentType }));
-    const imageOf = async (result: HttpResult) => {
-        expect(result.statusCode, result.body.slice(0, 200)).to.equal(200);
-        expect(result.isBase64Encoded).to.equal(true);
-        const bytes = Buffer.from(result.body, "base64");
-        return { bytes, metadata: await sharp(bytes, { animated: true }).metadata() };
-    };
     const errorOf = (result: HttpResult) => ({
         status: result.statusCode,
         code: JSON.parse(result.body).error?.code,
@@ -264,7 +259,9 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
         const cases: Array<[string, string, number, string, Partial<ResizeSettings>?]> = [
             ["a path without a size", "/uploads/photo.jpg", 400, "invalid_key"],
             ["a size that is not \\d+x\\d+", "/300by300/uploads/photo.jpg", 400, "invalid_key"],
-            ["a zero size", "/0x300/uploads/photo.jpg", 400, "invalid_key"],
+            ["a size of neither width nor height", "/0x0/uploads/photo.jpg", 400, "invalid_key"],
+            ["a width alone with a leading zero", "/0640x0/uploads/photo.jpg", 400, "invalid_key"],
+            ["a width alone not in allowedResolutions", "/640x0/uploads/photo.jpg", 403, "size_not_allowed"],
             ["a leading-zero size", "/0300x300/uploads/photo.jpg", 400, "invalid_key"],
             ["a key outside uploads/", "/300x300/private/photo.jpg", 400, "invalid_key"],
             ["a .. segment", "/300x300/uploads/../secret.jpg", 400, "invalid_key"],
