@@ -46,15 +46,7 @@ export function signedUrlRoute(
             throw new HttpError(409, "not_ready", "The upload is still being checked; ask again once it is ready");
         if (status.status !== "ready")
             throw new HttpError(404, "no_image", `The upload was ${status.status}: it has no image`);
-        // The Resizer's own size rule (allowed sizes, or any up to maxDimension): one source for both.
-        const key =
-            size === undefined
-                ? status.key
-                : parseVariantKey(formatVariantKey(size, undefined, status.key), {
-                      uploadPrefix: UPLOADS_PREFIX,
-                      allowedResolutions: urlSigning.allowedResolutions,
-                      maxDimension: urlSigning.maxDimension,
-                  }).variantKey;
+        const key = size === undefined ? status.key : variantKeyOf(size, status.key, urlSigning);
         const expiresAt = Math.floor(deps.now() / 1000) + urlSigning.expiresIn;
         const url = signCannedUrl({
             url: `${deps.cdnUrl}${cdnPathOf(key)}`,
@@ -65,6 +57,21 @@ export function signedUrlRoute(
         const answer: SignedImageUrl = { url, expiresAt: new Date(expiresAt * 1000).toISOString() };
         return { status: 200, body: { ...answer } };
     };
+}
+
+/** The variant's key, by the Resizer's own size rule (allowed sizes, or any up to maxDimension: one source for
+ *  both). A size it refuses (its 403 to a viewer) is the caller's bad request here: 400, with the Resizer's reason. */
+function variantKeyOf(size: string, originalKey: string, urlSigning: UrlSigningSettings): string {
+    try {
+        return parseVariantKey(formatVariantKey(size, undefined, originalKey), {
+            uploadPrefix: UPLOADS_PREFIX,
+            allowedResolutions: urlSigning.allowedResolutions,
+            maxDimension: urlSigning.maxDimension,
+        }).variantKey;
+    } catch (error) {
+        if (error instanceof HttpError) throw new HttpError(400, error.code, error.message);
+        throw error;
+    }
 }
 
 /** The size asked for, if any: "<W>x<H>", the only parameter (a misspelt one would silently sign the original). */
