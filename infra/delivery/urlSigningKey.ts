@@ -86,10 +86,10 @@ export class UrlSigningKey extends pulumi.ComponentResource {
     }
 
     /**
-     * What the signing function's role needs to read the private key, and nothing more: the current value of this
-     * one secret, and Decrypt under its key only as Secrets Manager asks for it, for this secret (Secrets Manager
-     * encrypts each version with the encryption context SecretARN):
+     * What the signing function's role needs to read the private key, and nothing more: the value of this one
+     * secret, and Decrypt under its key only through Secrets Manager (kms:ViaService), never directly:
      * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+     * The key encrypts this secret alone, so no encryption-context condition is needed to tell it from others.
      */
     readStatements(): Statement[] {
         return [
@@ -110,7 +110,6 @@ export class UrlSigningKey extends pulumi.ComponentResource {
                         variable: "kms:ViaService",
                         values: [pulumi.interpolate`secretsmanager.${this.region}.amazonaws.com`],
                     },
-                    { test: "StringEquals", variable: "kms:EncryptionContext:SecretARN", values: [this.secretArn] },
                 ],
             },
         ];
