@@ -10,7 +10,7 @@ import {
     resizeSettingsFromConfig,
 } from "./config/functionSettings";
 import { BucketEvents, ImageBucket } from "./infra/storage";
-import { CdnDistribution } from "./infra/delivery";
+import { CdnDistribution, UrlSigningKey } from "./infra/delivery";
 import { resizerOrigin } from "./infra/resize";
 import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
 import { FailureQueue, IngestFailures } from "./infra/reliability";
@@ -63,6 +63,9 @@ const ingest = new Ingest("ingest", {
 });
 uploadEvents.allowOnlyPublishers([ingest.roleArn, ingestFailures.roleArn]);
 
+// privateDelivery: every image behaviour trusts this key group, and the upload API signs URLs with its key.
+const urlSigning = config.privateDelivery ? new UrlSigningKey("url-signing") : undefined;
+
 const cdn = new CdnDistribution("cdn", {
     bucketRegionalDomainName: images.regionalDomainName,
     corsOrigins: config.corsOrigins,
@@ -71,6 +74,7 @@ const cdn = new CdnDistribution("cdn", {
     domainNames: config.domainNames,
     certificateArn: config.certificateArn,
     variantFormats: { formats: config.formats, autoFormat: config.autoFormat },
+    trustedKeyGroups: urlSigning && [urlSigning.keyGroupId],
     resizer: {
         origin: resizer.cdnOrigin,
         allowedResolutions: config.allowedResolutions,
@@ -121,15 +125,22 @@ const kmsStatementToAdd = images.allowDistributionToDecrypt(cdn.distributionArn)
 const uploads = new PresignApi("uploads", {
     bucketArn: images.bucketArn,
     settings: pulumi
-        .all([images.bucketName, cdn.url])
-        .apply(([bucket, cdnUrl]) =>
-            presignSettingsFromConfig(config, { bucket, cdnUrl, jwtAuthorizer: config.jwtIssuer !== undefined }),
+        .all([images.bucketName, cdn.url, urlSigning?.keyPairId, urlSigning?.secretArn])
+        .apply(([bucket, cdnUrl, keyPairId, secretArn]) =>
+            presignSettingsFromConfig(config, {
+                bucket,
+                cdnUrl,
+                jwtAuthorizer: config.jwtIssuer !== undefined,
+                urlSigning: keyPairId ? { keyPairId, secretArn } : undefined,
+            }),
         ),
     corsOrigins: config.corsOrigins,
     corsAllowCredentials: config.corsAllowCredentials,
     kmsKeyArn: images.kmsKeyArn,
     jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
-    resizer: resizer.resizeRoute,
+    // Behind signed URLs /resize would redirect to a URL no viewer may open: a private stack makes no such route.
+    resizer: urlSigning ? undefined : resizer.resizeRoute,
+    urlSigning: urlSigning && { readStatements: urlSigning.readStatements() },
 });
 
 export const bucketName = images.bucketName;

@@ -10,7 +10,9 @@ import { FARGATE_CPU_UNITS, RESIZER_RUNTIMES } from "./fargateSizes";
 import {
     CLOUDFRONT_MAX_ORIGIN_READ_TIMEOUT_SECONDS,
     HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS,
+    MAX_SIGNED_URL_EXPIRES_IN,
     MAX_UPLOAD_EXPIRES_IN,
+    MIN_SIGNED_URL_EXPIRES_IN,
 } from "./limits";
 import * as check from "./valueChecks";
 
@@ -167,6 +169,18 @@ export const CONFIG_KEY_TABLE = {
     fargateTargetRequestsPerTask: key<number | undefined>(
         (read, name) => (read.text(name) === undefined ? undefined : read.integer(name, 1, 1, 1_000_000)),
         undefined,
+    ),
+    /** Serve originals and variants only through CloudFront signed URLs (a key group the stack makes, trusted on
+     *  every image behaviour); GET /uploads/<id>/url signs them (docs/private-images.md). */
+    privateDelivery: key(boolean, false),
+    /** privateDelivery: how long a signed image URL works, in seconds. */
+    signedUrlExpiresIn: key(
+        integer(
+            MIN_SIGNED_URL_EXPIRES_IN,
+            MAX_SIGNED_URL_EXPIRES_IN,
+            "(a signed URL is a bearer credential: 1 minute to 1 day)",
+        ),
+        3600,
     ),
 };
 

@@ -4,7 +4,7 @@
 // not the config (where the bucket and the CDN are ...), as its second argument.
 import type { CleanupSettings } from "../functions/cleanup/settings";
 import type { IngestSettings } from "../functions/ingest/settings";
-import type { PresignSettings } from "../functions/presign/settings";
+import type { PresignSettings, UrlSigningSettings } from "../functions/presign/settings";
 import type { ResizeSettings } from "../functions/resize/settings";
 import { UPLOADS_PREFIX } from "../functions/shared/bucketLayout";
 import type { VariantFormat } from "../functions/shared/variantFormats";
@@ -17,6 +17,8 @@ export interface PresignDeployment {
     bucket: string;
     cdnUrl: string;
     jwtAuthorizer: boolean;
+    /** privateDelivery: the key pair URLs are signed with (the stack's UrlSigningKey, or local mode's). */
+    urlSigning?: { keyPairId: string; secretArn?: string };
 }
 
 export function presignSettingsFromConfig(config: PipelineConfig, deployment: PresignDeployment): PresignSettings {
@@ -28,6 +30,18 @@ export function presignSettingsFromConfig(config: PipelineConfig, deployment: Pr
         cdnUrl: deployment.cdnUrl,
         requireAuth: deployment.jwtAuthorizer,
         requireUploadSize: config.requireUploadSize,
+        ...(config.privateDelivery ? { urlSigning: urlSigningSettings(config, deployment) } : {}),
+    };
+}
+
+/** What the signing route needs: the key pair, the URLs' lifetime, and the sizes the Resizer makes. */
+function urlSigningSettings(config: PipelineConfig, deployment: PresignDeployment): UrlSigningSettings {
+    if (!deployment.urlSigning) throw new Error("privateDelivery: the deployment gave no key pair to sign URLs with");
+    return {
+        ...deployment.urlSigning,
+        expiresIn: config.signedUrlExpiresIn,
+        allowedResolutions: config.allowedResolutions,
+        maxDimension: config.maxResizeDimension,
     };
 }
 
@@ -52,6 +66,8 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         threads:
             config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
+        // Behind signed URLs, a redirect to the stored variant must keep the viewer's signature (resize.ts).
+        ...(config.privateDelivery ? { privateDelivery: true } : {}),
     };
 }
 

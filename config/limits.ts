@@ -23,3 +23,13 @@ export const MAX_EAGER_RESOLUTIONS = 10;
  * longer expiry is offered than any role session is made to last.
  */
 export const MAX_UPLOAD_EXPIRES_IN = 900;
+
+/**
+ * A signed image URL (privateDelivery) lives 1 minute to 1 day. CloudFront itself takes any expiry, even years
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-urls.html, "Choose
+ * how long signed URLs are valid"), but a URL is a bearer credential: one copied into a log, a referrer or a
+ * screenshot keeps working until it expires, so the pipeline bounds how long that can be. Under a minute, a page
+ * would spend its URLs before the browser fetched them.
+ */
+export const MIN_SIGNED_URL_EXPIRES_IN = 60;
+export const MAX_SIGNED_URL_EXPIRES_IN = 86_400;

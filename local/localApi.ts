@@ -1,11 +1,11 @@
 // The upload API in local mode, as API Gateway's HTTP API serves it: CORS preflights answered with the stack's
 // configuration, the JWT authorizer on the upload routes (with jwtIssuer), then the same handlers Lambda runs:
-// GET /resize to the Resizer, everything else to presign.
+// GET /resize to the Resizer (none on a private stack), everything else to presign.
 import * as http from "http";
 import { API_CORS } from "../functions/shared/apiCors";
-import { errorJson, HttpEvent, HttpResult } from "../functions/shared/http";
+import { errorJson, HttpEvent, HttpResult, jsonResult } from "../functions/shared/http";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "../functions/shared/httpEvent";
-import { matchesRoute, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
+import { matchesRoute, SIGNED_URL_ROUTE, UPLOAD_ROUTES } from "../functions/presign/apiRoutes";
 import { authorizeJwt, unauthorizedResult } from "./jwtAuthorizer";
 import { LocalAuth } from "./localAuth";
 
@@ -19,12 +19,16 @@ export interface LocalApiOptions {
     /** jwtIssuer: the local issuer and authorizer (local/localAuth.ts); none without it. */
     auth?: LocalAuth;
     presign: HttpHandler;
-    resize: HttpHandler;
+    /** Absent on a private stack, which makes no /resize route. */
+    resize?: HttpHandler;
+    /** privateDelivery: GET /uploads/{id}/url exists, behind the authorizer like the upload routes. */
+    signedUrlRoute?: boolean;
 }
 
 /** Answers one API request (its path below /api) and resolves with the status sent. */
 export function localApi(options: LocalApiOptions) {
     const { corsOrigins, auth } = options;
+    const authorized = [...UPLOAD_ROUTES, ...(options.signedUrlRoute ? [SIGNED_URL_ROUTE] : [])];
     return async (req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, query: string) => {
         const origin = req.headers.origin;
         const cors: Record<string, string> =
@@ -51,7 +55,7 @@ export function localApi(options: LocalApiOptions) {
             cdnUrl: options.cdnUrl,
             apiUrl: options.apiUrl,
         });
-        if (auth && UPLOAD_ROUTES.some((route) => matchesRoute(route, req.method ?? "GET", rawPath))) {
+        if (auth && authorized.some((route) => matchesRoute(route, req.method ?? "GET", rawPath))) {
             const verdict = authorizeJwt(auth.authorizer, req.headers.authorization);
             if ("denied" in verdict) {
                 sendHttpResult(res, unauthorizedResult(verdict.denied), cors);
@@ -59,7 +63,12 @@ export function localApi(options: LocalApiOptions) {
             }
             event.requestContext.authorizer = { jwt: { claims: verdict.claims } };
         }
-        const result = await (rawPath === "/resize" ? options.resize(event) : options.presign(event));
+        if (rawPath === "/resize" && !options.resize) {
+            // API Gateway's answer to a path no route matches.
+            sendHttpResult(res, jsonResult(404, { message: "Not Found" }), cors);
+            return 404;
+        }
+        const result = await (rawPath === "/resize" && options.resize ? options.resize(event) : options.presign(event));
         sendHttpResult(res, result, cors, req.method === "HEAD");
         return result.statusCode;
     };

@@ -16,10 +16,10 @@ import {
     randomBytes,
     sign,
 } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { errorJson, HttpResult, jsonResult } from "../functions/shared/http";
 import type { JwtAuthorizerConfig } from "./jwtAuthorizer";
+import { keptSecret } from "./keptSecret";
 
 export const LOCAL_TOKEN_PATH = "/local/token";
 const ISSUER_KEY_FILE = "local-jwt-issuer.pem";
@@ -96,15 +96,4 @@ export function keyId(publicKey: KeyObject): string {
         .update(publicKey.export({ type: "spki", format: "der" }))
         .digest("base64url")
         .slice(0, 16);
-}
-
-/** The file's bytes; made with `make` first when missing, readable and writable by this user only. */
-function keptSecret(file: string, make: () => Buffer): Buffer {
-    if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(temporary, make(), { mode: 0o600 });
-        fs.renameSync(temporary, file); // whole or absent, never half-written
-    }
-    return fs.readFileSync(file);
 }

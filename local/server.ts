@@ -36,6 +36,7 @@ import { asyncInvoker, sqsDestination } from "./asyncInvoke";
 import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
 import { createIngestFailureHandler } from "../functions/ingestFailure/ingestFailure";
+import { localUrlSigningKeyPair } from "./urlSigningKeyPair";
 
 export const LOCAL_BUCKET = "images-local";
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
@@ -57,6 +58,8 @@ export interface LocalPipelineOptions {
     dataDir: string;
     /** One line per request; silent when omitted. */
     log?: (line: string) => void;
+    /** privateDelivery: the clock the CDN checks signed URLs' expiry by (specs move it); Date.now by default. */
+    cdnClock?: () => number;
 }
 
 export interface LocalPipeline {
@@ -71,13 +74,15 @@ export interface LocalPipeline {
 
 /** Each function's settings in local mode, built from the stack config as the stack builds them. With jwtIssuer,
  *  local mode checks JWTs as the stack's authorizer does (local/jwtAuthorizer.ts); its Resizer knows the CDN URL up
- *  front (on AWS it comes from the API stage). */
-export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
+ *  front (on AWS it comes from the API stage). With privateDelivery, URLs are signed with local mode's own key pair
+ *  (local/urlSigningKeyPair.ts), whose ID is `urlSigningKeyPairId`. */
+export function localFunctionSettings(config: PipelineConfig, cdnUrl: string, urlSigningKeyPairId?: string) {
     return {
         presign: presignSettingsFromConfig(config, {
             bucket: LOCAL_BUCKET,
             cdnUrl,
             jwtAuthorizer: config.jwtIssuer !== undefined,
+            urlSigning: urlSigningKeyPairId === undefined ? undefined : { keyPairId: urlSigningKeyPairId },
         }),
         resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
         ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
@@ -98,7 +103,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     fs.mkdirSync(options.dataDir, { recursive: true });
     const cdnUrl = `${url}/cdn`;
-    const localSettings = localFunctionSettings(config, cdnUrl);
+    // privateDelivery: a key pair of local mode's own, in the data folder (the stack's is its UrlSigningKey).
+    const urlSigning = config.privateDelivery ? localUrlSigningKeyPair(options.dataDir) : undefined;
+    const localSettings = localFunctionSettings(config, cdnUrl, urlSigning?.keyPairId);
     const handlerLog = (line: string) => {
         if (JSON.parse(line).level === "error") log(line);
     };
@@ -166,6 +173,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         log: handlerLog,
         settings: localSettings.presign,
         grantKey: auth?.grantKey,
+        signingKey: urlSigning && (async () => urlSigning.privateKey),
     });
     // Resizes at once (CDN misses and /api/resize alike), the rest queued: see LOCAL_RESIZE_CONCURRENCY.
     const resize = limitConcurrency(
@@ -188,9 +196,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             config.autoFormat && config.formats.length > 0
                 ? viewerRequestFunction(edgeFunctionCode(config.formats))
                 : undefined,
+        // privateDelivery: every behaviour trusts local mode's key, as the stack's trust its key group.
+        signedUrls: urlSigning && {
+            keys: new Map([[urlSigning.keyPairId, urlSigning.publicKey]]),
+            now: options.cdnClock ?? Date.now,
+        },
     });
     const pages = webPages(config, auth ? LOCAL_TOKEN_PATH : undefined);
-    const api = localApi({ corsOrigins, cdnUrl, apiUrl: `${url}/api`, auth, presign, resize });
+    const api = localApi({
+        corsOrigins,
+        cdnUrl,
+        apiUrl: `${url}/api`,
+        auth,
+        presign,
+        // A private stack makes no /resize route (index.ts): its redirect would lead to a URL nobody may open.
+        resize: urlSigning ? undefined : resize,
+        signedUrlRoute: urlSigning !== undefined,
+    });
 
     // The listener's promise is observed: even a failure while answering a failure (a socket gone, a header
     // Node refuses) ends that one response, never the process.
@@ -214,7 +236,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         try {
             if (rawPath === "/api" || rawPath.startsWith("/api/"))
                 status = await api(req, res, rawPath.slice(4), query);
-            else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4));
+            else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/uppy/")) status = await pages.uppyAsset(req, res, rawPath);
             else if (rawPath === LOCAL_TOKEN_PATH && auth) {
                 const result = auth.tokenResult(query);

@@ -36,6 +36,8 @@ export function webPages(config: PipelineConfig, tokenUrl: string | undefined): 
         cdnBase: "/cdn",
         // The upload routes want a JWT: the pages get one from /local/token (local mode only).
         tokenUrl,
+        // Images need signed URLs: the page asks the API for each (GET /uploads/<id>/url, web/gallery.js).
+        privateDelivery: config.privateDelivery,
     });
     const uppyBundle = uppyBundler();
     return {

@@ -84,6 +84,24 @@ function formatName(contentType) {
 }
 
 /**
+ * Where the CDN serves a key: its plain URL, or on a private stack (privateDelivery) a signed URL the API gives for
+ * the upload's id and the variant's size (GET /uploads/<id>/url?size=<W>x<H>; functions/shared/signedImageUrl.ts).
+ */
+async function imageUrl(checked, label, path) {
+  if (!state.config.privateDelivery) return `${state.config.cdnBase}/${path}`;
+  const id = checked.key
+    .split("/")
+    .pop()
+    .replace(/\.[^.]*$/, "");
+  const size = label === "original" ? "" : `?size=${encodeURIComponent(label)}`;
+  const response = await fetch(`${state.config.apiBase}/uploads/${encodeURIComponent(id)}/url${size}`, {
+    headers: await authHeaders(),
+  });
+  if (!response.ok) throw new Error(`no signed URL (${response.status})`);
+  return (await response.json()).url;
+}
+
+/**
  * Fetches the original and every variant from the CDN and shows each with its format and bytes; resolves to
  * `{ label, reason }` for each that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422
  * for a file that is no image).
@@ -105,7 +123,7 @@ async function showGallery(item, checked) {
       return { label, reason };
     };
     try {
-      const response = await fetch(`${state.config.cdnBase}/${path}`, {
+      const response = await fetch(await imageUrl(checked, label, path), {
         headers: { accept: await imageAcceptHeader() },
       });
       if (!response.ok)

@@ -20,6 +20,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { parseOriginalKey, UploadKeys, viewerKeyOf } from "../shared/bucketLayout";
 import { cacheTagOf, tagInvalidationItem } from "../shared/cacheTag";
 import { logRequest } from "../shared/http";
+import { cdnPathOf } from "../shared/objectKey";
 import { ORIGINAL_DIGEST_METADATA, originalVersionOf } from "../shared/originalVersion";
 import { eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
 import { DescribedVariant, imageObjects } from "./imageObjects";
@@ -35,12 +36,6 @@ export interface CleanupDependencies {
     log?: (line: string) => void;
     /** The invalidation retries' time (tests pass one that does not wait). */
     clock?: RetryClock;
-}
-
-/** The CDN path of a key: "/" + the key, each segment URL-encoded
- *  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html). */
-export function cdnPathOf(key: string): string {
-    return `/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event) => Promise<void> {

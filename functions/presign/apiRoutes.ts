@@ -23,6 +23,12 @@ export const UPLOAD_ROUTES = [
 ];
 
 /**
+ * privateDelivery's signing route (functions/presign/signedUrlRoute.ts): a signed CDN URL for one upload. Made only
+ * on a private stack, with the authorizer when one is configured (a caller signs for their own uploads only).
+ */
+export const SIGNED_URL_ROUTE = "GET /uploads/{id}/url";
+
+/**
  * Uppy's routes under an upload grant (/g/<grant>/s3/...), made only with a JWT authorizer. They carry no
  * authorizer, because Uppy 6 sends no Authorization header: the function checks the grant in the path instead.
  */

@@ -2,6 +2,7 @@
 // with the S3 client injected: the Lambda (a serialized closure) and local mode both call it.
 //   POST /uploads, GET /uploads, POST /uploads/form   sign one upload (uploadRoutes.ts)
 //   GET /uploads/<uuid>                              its status (uploadStatusRoute.ts)
+//   GET /uploads/<uuid>/url                          a signed CDN URL, with privateDelivery (signedUrlRoute.ts)
 //   POST /uploads/grant, /g/<grant>/s3/...           upload grants (grantRoutes.ts)
 //   /s3/...                                          Uppy's S3 plugin (companionRoutes.ts)
 // The routes share one set of request rules and limits (uploadRequest.ts), one signer (uploadSigning.ts) and one
@@ -22,6 +23,8 @@ import type { GrantKeySource } from "./grantKey";
 import { grantRoutes } from "./grantRoutes";
 import type { PresignSettings } from "./settings";
 import { GRANT_PATH, redactGrant } from "./uploadGrant";
+import { signedUrlRoute } from "./signedUrlRoute";
+import type { SigningKeySource } from "./urlSigningKey";
 import { ownerSegment } from "./uploadOwner";
 import { uploadLimits } from "./uploadRequest";
 import { uploadRoutes } from "./uploadRoutes";
@@ -36,7 +39,12 @@ export interface PresignDependencies {
     log?: (line: string) => void;
     /** Signs upload grants (POST /uploads/grant, functions/presign/grantRoutes.ts); needed with requireAuth. */
     grantKey?: GrantKeySource;
+    /** Signs CDN URLs (GET /uploads/<uuid>/url, functions/presign/signedUrlRoute.ts); needed with urlSigning. */
+    signingKey?: SigningKeySource;
 }
+
+/** GET /uploads/<uuid>/url (groups: the uuid). */
+const SIGNED_URL_PATH = /^\/uploads\/([^/]+)\/url$/;
 
 export function createPresignHandler(deps: PresignDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
@@ -48,6 +56,14 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
     const signer = uploadSigner({ s3, settings, now, newId: deps.newId ?? randomUUID, ownerSegment: owner });
     const uploads = uploadRoutes({ settings, limits, signer });
     const companion = companionRoutes({ s3, settings, now, limits, signer, ownerSegment: owner });
+    const signedUrl = signedUrlRoute({
+        s3,
+        bucket: settings.bucket,
+        cdnUrl: settings.cdnUrl,
+        now,
+        urlSigning: settings.urlSigning,
+        signingKey: deps.signingKey,
+    });
 
     async function route(event: HttpEvent): Promise<RouteAnswer> {
         const method = event.requestContext.http.method.toUpperCase();
@@ -71,6 +87,11 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
                 () => owner(event),
             );
             return { status: 200, body: status as unknown as Record<string, unknown> };
+        }
+        const signedUrlPath = SIGNED_URL_PATH.exec(path);
+        if (signedUrlPath) {
+            if (method !== "GET") throw methodNotAllowed("GET");
+            return signedUrl(event, signedUrlPath[1], () => owner(event));
         }
         if (path.startsWith("/uploads/")) {
             throw new HttpError(

@@ -2,7 +2,7 @@
 // config/functionSettings.ts, the same way for infra and local mode), and the environment variable each field travels
 // in, side by side (one envCodec table encodes and decodes). Only this file names the environment variables. No Pulumi
 // and no SDK import: the serialized closure, the stack and local mode load it.
-import { contentTypes, envCodec, flag, optionalText, positive, text } from "../shared/envSettings";
+import { contentTypes, envCodec, flag, list, optional, optionalText, positive, text } from "../shared/envSettings";
 import type { ImageContentType } from "../shared/imageTypes";
 
 export interface PresignSettings {
@@ -21,7 +21,35 @@ export interface PresignSettings {
     requireUploadSize?: boolean;
     /** With requireAuth on AWS: the HMAC KMS key upload grants are signed under (functions/presign/grantKey.ts). */
     grantKeyId?: string;
+    /** privateDelivery: GET /uploads/<id>/url signs CloudFront URLs (functions/presign/signedUrlRoute.ts). */
+    urlSigning?: UrlSigningSettings;
 }
+
+/** How the signing route signs, and what it signs for. */
+export interface UrlSigningSettings {
+    /** The CloudFront public key's ID (Key-Pair-Id), in the distribution's trusted key group. */
+    keyPairId: string;
+    /** On AWS: the Secrets Manager secret holding the private key (PEM); local mode reads its own key file. */
+    secretArn?: string;
+    /** Seconds a signed URL works (config signedUrlExpiresIn). */
+    expiresIn: number;
+    /** The variant sizes it signs (the Resizer's rule): allowed sizes, or any up to maxDimension when empty. */
+    allowedResolutions: string[];
+    maxDimension: number;
+}
+
+const URL_SIGNING_KEY_PAIR_ID = "URL_SIGNING_KEY_PAIR_ID";
+/** Written only on a private stack (its Key-Pair-Id marks it), so a default stack's environment is unchanged. */
+const URL_SIGNING_ENV = optional(
+    URL_SIGNING_KEY_PAIR_ID,
+    envCodec<UrlSigningSettings>({
+        keyPairId: text(URL_SIGNING_KEY_PAIR_ID),
+        secretArn: optionalText("URL_SIGNING_SECRET_ARN"),
+        expiresIn: positive("SIGNED_URL_EXPIRES_IN"),
+        allowedResolutions: list("SIGNED_URL_SIZES"),
+        maxDimension: positive("SIGNED_URL_MAX_DIMENSION"),
+    }),
+);
 
 /** The variable each setting travels in. */
 const PRESIGN_ENV = envCodec<PresignSettings>({
@@ -33,6 +61,7 @@ const PRESIGN_ENV = envCodec<PresignSettings>({
     requireAuth: flag("REQUIRE_AUTH"),
     requireUploadSize: flag("REQUIRE_UPLOAD_SIZE"),
     grantKeyId: optionalText("GRANT_KEY_ID"),
+    urlSigning: URL_SIGNING_ENV,
 });
 
 export const encodePresignSettings = (settings: PresignSettings) => PRESIGN_ENV.encode(settings);

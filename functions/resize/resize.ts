@@ -5,7 +5,7 @@ import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest 
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, useThreads } from "./renderVariant";
 import { FOCUS_METADATA, FocalPoint, parseFocus } from "../shared/focalPoint";
-import { keyFromPath } from "../shared/objectKey";
+import { cdnPathOf, keyFromPath } from "../shared/objectKey";
 import { CACHE_TAG_HEADER, cacheTagOf } from "../shared/cacheTag";
 import { originalVersionOf } from "../shared/originalVersion";
 import { putVariantCommand, VARIANT_CACHE_CONTROL } from "./storeVariant";
@@ -24,6 +24,14 @@ export interface ResizeDependencies {
 export { VARIANT_CACHE_CONTROL };
 /** Lambda answers at most 6 MB, base64 and JSON envelope included: leave room for headers. */
 export const MAX_INLINE_BASE64_BYTES = 5_500_000;
+/**
+ * The 307 to a stored variant behind signed URLs (privateDelivery). A path ("/300x300/uploads/...") would drop
+ * the viewer's query string, and a signed URL's signature with it: CloudFront forwards no query string here (the
+ * cache policy keeps none), so the Resizer never sees it. A reference with neither path nor query keeps the base
+ * URL's path and query (RFC 3986, section 5.2.2: T.query = Base.query), so the browser asks again with the same
+ * signed URL and gets the stored variant from the bucket.
+ */
+export const SAME_URL_KEEPING_QUERY = "#";
 /** Originals larger than this are not downloaded into the function at all. */
 export const MAX_ORIGINAL_BYTES = 64 * 1024 * 1024;
 
@@ -135,7 +143,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             const cdnUrl = event.stageVariables?.cdnUrl ?? settings.cdnUrl;
             if (!cdnUrl) throw new HttpError(500, "not_configured", "The CDN URL is not configured");
             const made = (await variant(parseVariantKey(key, rulesOf(settings)))).made;
-            return { key, made, result: redirect(`${cdnUrl.replace(/\/+$/, "")}/${encodeKey(key)}`) };
+            return { key, made, result: redirect(`${cdnUrl.replace(/\/+$/, "")}${cdnPathOf(key)}`) };
         }
         const key = keyFromPath(event.rawPath);
         const request = parseVariantKey(key, rulesOf(settings));
@@ -151,7 +159,8 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         const body = image.bytes.toString("base64");
         if (body.length > maxInlineBase64Bytes) {
             // Stored already: the same URL is now served from the bucket.
-            return { key, made: image.made, result: redirect(`/${encodeKey(key)}`) };
+            const sameUrl = settings.privateDelivery ? SAME_URL_KEEPING_QUERY : cdnPathOf(key);
+            return { key, made: image.made, result: redirect(sameUrl) };
         }
         return { key, made: image.made, result: { statusCode: 200, headers, body, isBase64Encoded: true } };
     }
@@ -181,8 +190,4 @@ function rulesOf(settings: ResizeSettings) {
 /** A temporary redirect nobody caches: the target is what gets cached. */
 function redirect(location: string): HttpResult {
     return jsonResult(307, { location }, { location });
-}
-
-function encodeKey(key: string): string {
-    return key.split("/").map(encodeURIComponent).join("/");
 }

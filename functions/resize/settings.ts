@@ -2,7 +2,7 @@
 // the same way for infra and local mode), and the environment variable each field travels in, side by side (one
 // envCodec table encodes and decodes). Only this file names the environment variables. No sharp (nor any other Lambda-
 // only package) here: infra/resize/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
-import { envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
+import { envCodec, flag, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
 import { RESIZE_FITS, RESIZE_GRAVITIES, ResizeFit, ResizeGravity } from "../shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
@@ -23,11 +23,15 @@ export interface ResizeSettings {
     threads?: number;
     /** CDN base URL for /resize redirects when the request does not carry one (on AWS: stage variable cdnUrl). */
     cdnUrl?: string;
+    /** privateDelivery: viewers come with signed URLs, so a redirect to a stored variant keeps their query string
+     *  (resize.ts). Absent on a public stack. */
+    privateDelivery?: boolean;
 }
 
 /** The variable each setting travels in. */
 const RESIZE_FORMATS = "RESIZE_FORMATS";
 const RESIZE_THREADS = "RESIZE_THREADS";
+const PRIVATE_DELIVERY = "PRIVATE_DELIVERY";
 const RESIZE_ENV = envCodec<ResizeSettings>({
     bucket: text("BUCKET_NAME"),
     uploadPrefix: text("UPLOAD_PREFIX"),
@@ -40,6 +44,7 @@ const RESIZE_ENV = envCodec<ResizeSettings>({
     formats: optional(RESIZE_FORMATS, list(RESIZE_FORMATS, VARIANT_FORMATS)),
     threads: optional(RESIZE_THREADS, positive(RESIZE_THREADS)),
     cdnUrl: optionalText("CDN_URL"),
+    privateDelivery: optional(PRIVATE_DELIVERY, flag(PRIVATE_DELIVERY)),
 });
 
 export const encodeResizeSettings = (settings: ResizeSettings) => RESIZE_ENV.encode(settings);

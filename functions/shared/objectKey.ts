@@ -54,3 +54,10 @@ export function keyFromPath(rawPath: string): string {
     checkObjectKey(key);
     return key;
 }
+
+/** The CDN path of a key: "/" + the key, each segment percent-encoded (keyFromPath's inverse); CloudFront matches
+ *  invalidation paths and signed URLs' resources in this form
+ *  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html). */
+export function cdnPathOf(key: string): string {
+    return `/${key.split("/").map(encodeURIComponent).join("/")}`;
+}

@@ -23,6 +23,9 @@ export interface CdnDistributionArgs {
     /** Variant formats besides the original's (config `formats`), and whether a CloudFront Function picks one from
      *  each request's Accept header (config `autoFormat`). Absent: variants in their original's format only. */
     variantFormats?: { formats: string[]; autoFormat: boolean };
+    /** privateDelivery: the key groups (infra/delivery/urlSigningKey.ts) every behaviour then trusts, so each
+     *  original and variant needs a signed URL or signed cookies. Absent: images are public. */
+    trustedKeyGroups?: pulumi.Input<string>[];
     /** The Resizer: CloudFront fails over to it (infra/resize/resizerOrigin.ts makes it) when the bucket has no
      *  such variant. */
     resizer: OriginTiming & {
@@ -178,6 +181,10 @@ export class CdnDistribution extends pulumi.ComponentResource {
             compress: true,
             cachePolicyId: cachePolicy.id,
             responseHeadersPolicyId: responseHeaders.id,
+            // Every behaviour, the default one too (it reaches the bucket, where variants of sizes since removed
+            // may remain): a signature is checked on the URI the viewer sent, before the format function runs.
+            // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-trusted-signers.html
+            ...(args.trustedKeyGroups ? { trustedKeyGroups: args.trustedKeyGroups } : {}),
         };
 
         const customDomain = pulumi.output(args.domainNames ?? []).apply((names) => names.length > 0);

@@ -8,7 +8,7 @@ import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/share
 import { API_CORS } from "../../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../../config/limits";
-import { GRANT_ROUTES, UPLOAD_ROUTES } from "../../functions/presign/apiRoutes";
+import { GRANT_ROUTES, SIGNED_URL_ROUTE, UPLOAD_ROUTES } from "../../functions/presign/apiRoutes";
 import { GRANT_KEY_MAC_ALGORITHM } from "../../functions/presign/grantKey";
 
 export interface PresignApiArgs {
@@ -24,7 +24,12 @@ export interface PresignApiArgs {
     jwt?: { issuer: pulumi.Input<string>; audience: pulumi.Input<string[]> };
     /** Serve GET /resize?key=<W>x<H>/uploads/... (make the variant, 307 to the CDN) with the Resizer. */
     resizer?: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string> };
+    /** privateDelivery: serve GET /uploads/{id}/url, the function's role reading the private key with these
+     *  statements (infra/delivery/urlSigningKey.ts); its settings carry the key's ID and secret. */
+    urlSigning?: { readStatements: Statement[] };
 }
+
+type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
@@ -113,6 +118,7 @@ export class PresignApi extends pulumi.ComponentResource {
                           },
                       ]
                     : []),
+                ...(args.urlSigning?.readStatements ?? []),
                 ...(args.kmsKeyArn
                     ? [
                           {
@@ -199,6 +205,7 @@ export class PresignApi extends pulumi.ComponentResource {
         // grant carry none (Uppy sends no Authorization header): the function checks the grant on every request.
         const routes = [
             ...UPLOAD_ROUTES.map((routeKey) => ({ routeKey, authorizer })),
+            ...(args.urlSigning ? [{ routeKey: SIGNED_URL_ROUTE, authorizer }] : []),
             ...(authorizer ? GRANT_ROUTES.map((routeKey) => ({ routeKey, authorizer: undefined })) : []),
         ];
         for (const route of routes) {

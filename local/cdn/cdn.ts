@@ -17,6 +17,7 @@ import { resultBody } from "../../functions/shared/httpEvent";
 import { byteRange } from "./byteRange";
 import { ViewerRequest } from "./edgeRuntime";
 import { AUTO_FORMAT_VARY } from "../../functions/edge/edgeFunction";
+import { refusalResult, signedRequestRefusal, TrustedKeys } from "./signedUrlVerify";
 
 export interface CdnOptions {
     s3: S3Client;
@@ -30,6 +31,8 @@ export interface CdnOptions {
     /** The viewer-request function of the variant behaviours (autoFormat: functions/edge/chooseFormat.js run by
      *  ./edgeRuntime.ts): the URI it leaves is what the origin group is asked for. */
     viewerRequest?: (request: ViewerRequest) => string;
+    /** privateDelivery: the keys every behaviour trusts (./signedUrlVerify.ts); `now` is the CDN's clock. */
+    signedUrls?: { keys: TrustedKeys; now: () => number };
 }
 
 interface Served {
@@ -101,8 +104,24 @@ export function createCdn(options: CdnOptions) {
         };
     }
 
-    async function handle(req: http.IncomingMessage, res: http.ServerResponse, viewerPath: string): Promise<number> {
+    async function handle(
+        req: http.IncomingMessage,
+        res: http.ServerResponse,
+        viewerPath: string,
+        rawQuery = "",
+    ): Promise<number> {
         const method = req.method ?? "GET";
+        if (options.signedUrls) {
+            // Checked on the URL the viewer sent, before anything else (the format function included). CloudFront's
+            // own refusal carries no header of the response-headers policy: none is added here either.
+            const url = `http://${req.headers.host}${options.basePath}${viewerPath}${rawQuery ? `?${rawQuery}` : ""}`;
+            const refusal = signedRequestRefusal(
+                { url, cookie: req.headers.cookie, sourceIp: req.socket.remoteAddress ?? "" },
+                options.signedUrls.keys,
+                options.signedUrls.now(),
+            );
+            if (refusal) return send(res, toServed(refusalResult(refusal)), method, {});
+        }
         // The per-size behaviours (variants) run the function and add Vary: Accept (infra/delivery/cdnDistribution.ts).
         const variantBehaviour = options.viewerRequest !== undefined && SIZE_LIKE_SEGMENT.test(viewerPath.slice(1));
         const policy = withVary(policyHeaders(req.headers.origin), variantBehaviour ? AUTO_FORMAT_VARY : undefined);

@@ -28,6 +28,7 @@ const AWS_MODULE_SERVICES: Record<string, string> = {
     ecr: "Amazon ECR",
     lb: "Elastic Load Balancing",
     appautoscaling: "Application Auto Scaling",
+    secretsmanager: "AWS Secrets Manager",
 };
 /** awsx components (remote: no children under the mocks) → the services of the resources they create. */
 const AWSX_SERVICES: Record<string, string[]> = {
@@ -51,7 +52,8 @@ const SERVICE_LINKED_ROLES: Record<string, string> = {
 function servicesOf(run: ProgramRun, calls: Array<{ token: string }>): Set<string> {
     const services = new Set<string>();
     for (const { type } of run.resources) {
-        if (type.startsWith("image-pipeline:") || type.startsWith("pulumi:")) continue;
+        // The tls provider makes its key pair on the deploying machine (privateDelivery): no AWS call.
+        if (type.startsWith("image-pipeline:") || type.startsWith("pulumi:") || type.startsWith("tls:")) continue;
         const aws = /^aws:(\w+)\//.exec(type);
         const found = aws ? [AWS_MODULE_SERVICES[aws[1]]] : AWSX_SERVICES[type];
         if (!found?.[0]) throw new Error(`${type}: map it to its AWS service in this spec (and name it in the docs)`);
@@ -70,13 +72,14 @@ function servicesOf(run: ProgramRun, calls: Array<{ token: string }>): Set<strin
 describe("deploy prerequisites name every AWS service, service-linked role and tool a deploy needs", function () {
     this.timeout(180_000);
     let docs: DocFile[];
-    const runs: Record<"lambda" | "fargate", { run: ProgramRun; services: Set<string> }> = {} as never;
+    const runs: Record<"lambda" | "fargate" | "private", { run: ProgramRun; services: Set<string> }> = {} as never;
     let table: string[][];
     before(async () => {
         docs = projectDocs();
         for (const [stack, config] of [
             ["lambda", {}],
             ["fargate", { "image-pipeline:resizerRuntime": "fargate", "image-pipeline:kmsKeyArn": "create" }],
+            ["private", { "image-pipeline:privateDelivery": "true" }],
         ] as const) {
             const run = await runProgram(config);
             runs[stack] = { run, services: servicesOf(run, [...invocations]) };
@@ -95,6 +98,11 @@ describe("deploy prerequisites name every AWS service, service-linked role and t
 
     it("lists every service the lambda stack uses as needed by both runtimes", () => {
         for (const service of runs.lambda.services) expect(runtimeOf(service), service).to.equal("both");
+    });
+
+    it("lists every service a private stack (privateDelivery) uses as needed by both runtimes", () => {
+        expect([...runs.private.services]).to.include("AWS Secrets Manager");
+        for (const service of runs.private.services) expect(runtimeOf(service), service).to.equal("both");
     });
 
     it("lists every service only the fargate stack uses as needed by fargate", () => {

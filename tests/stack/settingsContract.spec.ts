@@ -142,6 +142,16 @@ const ROWS: Row[] = [
     },
     { covers: ["fargateTargetCpuPercent"], set: { fargateTargetCpuPercent: "50" }, stack: [], local: [] },
     { covers: ["fargateTargetRequestsPerTask"], set: { fargateTargetRequestsPerTask: "300" }, stack: [], local: [] },
+    // presign signs image URLs (its key pair's ID, the stack's or local mode's); the Resizer's redirect to a stored
+    // variant keeps the viewer's signed query string (functions/resize/resize.ts).
+    {
+        covers: ["privateDelivery"],
+        set: { privateDelivery: "true" },
+        stack: ["presign", "resize"],
+        local: ["presign", "resize"],
+    },
+    // Read only with privateDelivery (its row's function, presign): alone, it changes nothing.
+    { covers: ["signedUrlExpiresIn"], set: { signedUrlExpiresIn: "120" }, stack: [], local: [] },
 ];
 
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
@@ -190,6 +200,7 @@ function localSettings(overrides: Record<string, string>): Record<FunctionName, 
     const settings = localFunctionSettings(
         parsePipelineConfig(devStackConfig(overrides), NS),
         "http://localhost:1/cdn",
+        "KLOCALKEYPAIRID",
     );
     return {
         presign: decodePresignSettings(encodePresignSettings(settings.presign)),
@@ -224,6 +235,31 @@ describe("settings contract (functions/*/settings.ts)", () => {
             expect(decodePresignSettings(encodePresignSettings(flipped))).to.deep.equal(flipped);
         });
 
+        it("presign: the URL signing settings (privateDelivery) survive the trip, with and without a secret, and are absent when not set", () => {
+            const base: PresignSettings = {
+                bucket: "b",
+                allowedContentTypes: ["image/png"],
+                maxUploadBytes: 1,
+                expiresIn: 60,
+                cdnUrl: "https://cdn.example",
+                requireAuth: false,
+                requireUploadSize: false,
+            };
+            const urlSigning = {
+                keyPairId: "K2JCJMDEHXQW5F",
+                secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:url-signing-secret-AbCdEf",
+                expiresIn: 3600,
+                allowedResolutions: ["300x300", "640x480"],
+                maxDimension: 2000,
+            };
+            const signing = { ...base, urlSigning };
+            expect(decodePresignSettings(encodePresignSettings(signing))).to.deep.equal(signing);
+            const { secretArn: _, ...local } = urlSigning;
+            const localSigning = { ...base, urlSigning: { ...local, allowedResolutions: [] } };
+            expect(decodePresignSettings(encodePresignSettings(localSigning))).to.deep.equal(localSigning);
+            expect(Object.keys(encodePresignSettings(base)).filter((name) => /SIGN/.test(name))).to.deep.equal([]);
+        });
+
         it("resize: decode(encode(settings)) equals the settings, with and without a CDN URL", () => {
             const settings: ResizeSettings = {
                 bucket: "b",
@@ -237,11 +273,12 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 formats: ["webp"],
                 threads: 2,
                 cdnUrl: "https://cdn.example",
+                privateDelivery: true,
             };
             expect(decodeResizeSettings(encodeResizeSettings(settings))).to.deep.equal(settings);
             const noFormats = { ...settings, formats: [] };
             expect(decodeResizeSettings(encodeResizeSettings(noFormats))).to.deep.equal(noFormats);
-            const { cdnUrl: _, ...withoutCdn } = settings;
+            const { cdnUrl: _, privateDelivery: __, ...withoutCdn } = settings;
             expect(decodeResizeSettings(encodeResizeSettings({ ...withoutCdn, allowedResolutions: [] }))).to.deep.equal(
                 { ...withoutCdn, allowedResolutions: [] },
             );

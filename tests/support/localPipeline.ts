@@ -3,15 +3,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parsePipelineConfig } from "../../config/stackConfig";
-import { LocalPipeline, startLocalPipeline } from "../../local/server";
+import { LocalPipeline, LocalPipelineOptions, startLocalPipeline } from "../../local/server";
 import { devStackConfig } from "./program";
 
 export async function startTestPipeline(
     overrides: Record<string, string> = {},
+    options: Pick<LocalPipelineOptions, "cdnClock"> = {},
 ): Promise<LocalPipeline & { dataDir: string }> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-local-"));
     const config = parsePipelineConfig(devStackConfig(overrides));
-    const pipeline = await startLocalPipeline({ config, port: 0, s3Port: 0, dataDir });
+    const pipeline = await startLocalPipeline({ ...options, config, port: 0, s3Port: 0, dataDir });
     return {
         ...pipeline,
         dataDir,

@@ -1,5 +1,5 @@
 // Loaded once by mocha (.mocharc) before any spec: installs the Pulumi mocks every infra spec shares.
-import { createHash } from "crypto";
+import { createHash, generateKeyPairSync } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -151,9 +151,29 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             };
         case "aws:sns/topic:Topic":
             return { name: inputs.name ?? name, arn: arn("sns", inputs.name ?? name) };
+        case "aws:secretsmanager/secret:Secret":
+            // Secrets Manager appends six random characters to a secret's name in its ARN.
+            return { arn: arn("secretsmanager", `secret:${name}-AbCdEf`) };
+        // The tls provider makes the key pair on the deploying machine; under the mocks, a real one (made once).
+        case "tls:index/privateKey:PrivateKey":
+            return mockKeyPair();
+
         default:
             return { arn: arn("mock", `${type}/${name}`) };
     }
+}
+
+let keyPair: { privateKeyPem: string; publicKeyPem: string } | undefined;
+/** An RSA key pair as tls.PrivateKey's outputs name it (PEM), the same for every run of the process. */
+export function mockKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
+    keyPair ??= (() => {
+        const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+        return {
+            privateKeyPem: pair.privateKey.export({ type: "pkcs1", format: "pem" }) as string,
+            publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }) as string,
+        };
+    })();
+    return keyPair;
 }
 
 /** The JSON AWS builds from aws.iam.getPolicyDocument's statements, so specs can parse real policies. */
@@ -221,6 +241,11 @@ export const mocks: pulumi.runtime.Mocks = {
  * so the mock monitor's registerResource is wrapped to read them off the request.
  */
 export const dependenciesOf = new Map<string, string[]>();
+/** Resource name → the names of its top-level inputs the program sent as Pulumi secrets (kept encrypted in the
+ *  state); Mocks.newResource gets them unwrapped, so they are read off the request. */
+export const secretInputsOf = new Map<string, string[]>();
+/** The marker of a secret in the engine's wire format. */
+const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc");
 
 /** A callback the program registered with the engine (e.g. a transform): where it is served and its token. */
 export interface RegisteredCallback {
@@ -253,6 +278,13 @@ function recordDependencies(): void {
         recordUrn(request);
         const names = (request.getDependenciesList() as string[]).map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
         dependenciesOf.set(request.getName(), names);
+        const inputs: Record<string, unknown> = request.getObject()?.toJavaScript() ?? {};
+        secretInputsOf.set(
+            request.getName(),
+            Object.entries(inputs)
+                .filter(([, value]) => (value as Record<string, unknown>)?.[specialSigKey] === specialSecretSig)
+                .map(([name]) => name),
+        );
         transformsOf.set(
             request.getName(),
             request.getTransformsList().map((transform: any) => ({

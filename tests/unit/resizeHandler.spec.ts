@@ -201,6 +201,16 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
                 "/2048x2048/uploads/noise.png",
                 "",
             ]);
+            // privateDelivery: a path would drop the viewer's signed query string; "#" keeps the whole URL (RFC 3986
+            // 5.2.2), so the browser asks again with the same signature and gets the stored variant.
+            const signed = await get("/2048x2048/uploads/noise.png", { allowedResolutions: [], privateDelivery: true });
+            expect([signed.statusCode, signed.headers.location]).to.deep.equal([307, "#"]);
+            expect(
+                new URL(
+                    signed.headers.location,
+                    "https://d9.cloudfront.net/2048x2048/uploads/noise.png?Expires=1&Signature=s&Key-Pair-Id=K",
+                ).href,
+            ).to.equal("https://d9.cloudfront.net/2048x2048/uploads/noise.png?Expires=1&Signature=s&Key-Pair-Id=K#");
         });
     });
 
