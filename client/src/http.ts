@@ -70,7 +70,7 @@ function sendWithXhr(xhr: XhrLike, request: HttpRequest): Promise<HttpResponse> 
             signal?.removeEventListener("abort", onAbort);
             resolve({ status: xhr.status, header: (name) => xhr.getResponseHeader(name), text: xhr.responseText });
         });
-        xhr.addEventListener("error", () => reject(new TypeError("Network error")));
+        xhr.addEventListener("error", () => reject(new TypeError("no answer")));
         xhr.addEventListener("abort", () => reject(signal?.reason ?? new Error("aborted")));
         xhr.send(request.body);
     });

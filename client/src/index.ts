@@ -3,6 +3,6 @@ export { imageUrl, srcSet, pickWidth, type ImageUrlOptions, type SrcSetOptions }
 export { nextImageLoader, type NextImageLoaderOptions, type NextImageLoaderParams } from "./nextImageLoader.js";
 export { statusSrcSet, FINAL_STATES, type UploadState, type UploadStatus } from "./uploadStatus.js";
 export { upload, type ApiHeaders, type UploadOptions } from "./upload.js";
-export { UploadError, type UploadStep } from "./uploadError.js";
+export { reasonOf, UploadError, type UploadStep } from "./uploadError.js";
 export { MIN_PART_BYTES } from "./multipartUpload.js";
 export { defaultHttp, type Http, type HttpRequest, type HttpResponse } from "./http.js";

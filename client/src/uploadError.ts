@@ -21,8 +21,13 @@ export class UploadError extends Error {
 
 /** An UploadError from a refusal's body: its own message and code when it has them, else "HTTP <status>". */
 export function refusal(step: UploadStep, status: number, contentType: string | null, text: string): UploadError {
-    const reason = jsonReason(contentType, text) ?? xmlReason(text);
+    const reason = reasonOf(contentType, text);
     return new UploadError(step, status, reason?.message || `HTTP ${status}`, reason?.code || undefined);
+}
+
+/** The code and message a refusal's body gives (API JSON or S3 XML), if any; for any answer of the API or the CDN. */
+export function reasonOf(contentType: string | null, text: string): { code?: string; message?: string } | undefined {
+    return jsonReason(contentType, text) ?? xmlReason(text);
 }
 
 function jsonReason(contentType: string | null, text: string): { code?: string; message?: string } | undefined {
