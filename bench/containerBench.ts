@@ -73,6 +73,7 @@ export async function benchContainer(
         allowedResolutions: [], // any size: every request below is a new variant, so a real first-hit resize
         maxDimension: 2048,
         fit: "cover",
+        gravity: "centre",
         quality: 80,
         limitInputPixels: 50_000_000,
     };

@@ -73,6 +73,7 @@ function peakRssKb() {
             allowedResolutions: ["1280x720"],
             maxDimension: 2048,
             fit: "cover",
+            gravity: "centre",
             quality: 80,
             limitInputPixels: 50_000_000,
         }),

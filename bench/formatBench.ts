@@ -84,6 +84,7 @@ export async function benchFormats(
             allowedResolutions: BENCH_SIZES,
             maxDimension: 2048,
             fit: "cover",
+            gravity: "centre",
             quality: QUALITY,
             limitInputPixels: 50_000_000,
             formats: [...VARIANT_FORMATS],

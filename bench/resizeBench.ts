@@ -53,6 +53,7 @@ export async function benchResize(
             allowedResolutions: BENCH_SIZES,
             maxDimension: 2048,
             fit: "cover",
+            gravity: "centre",
             quality: 80,
             limitInputPixels: 50_000_000,
         },

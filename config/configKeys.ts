@@ -3,7 +3,7 @@
 // (then its function's settings field, functions/<function>/settings.ts, and its mapping,
 // config/functionSettings.ts). Rules between keys are config/keyRules.ts's; the limits, config/limits.ts's.
 import { IMAGE_CONTENT_TYPES, ImageContentType } from "../functions/shared/imageTypes";
-import { RESIZE_FITS } from "../functions/shared/resizeFit";
+import { RESIZE_FITS, RESIZE_GRAVITIES } from "../functions/shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../functions/shared/variantFormats";
 import type { ConfigReader } from "./configReader";
 import { FARGATE_CPU_UNITS, RESIZER_RUNTIMES } from "./fargateSizes";
@@ -137,6 +137,8 @@ export const CONFIG_KEY_TABLE = {
     resizerReservedConcurrency: key(reservedConcurrency, 10),
     /** How a variant fills its box (sharp's fit). */
     resizeFit: key(oneOf(RESIZE_FITS), "cover"),
+    /** Where cover crops: the centre, or libvips' smartcrop (attention, entropy). */
+    resizeGravity: key(oneOf(RESIZE_GRAVITIES), "centre"),
     /** JPEG, WebP and AVIF quality of variants. */
     resizeQuality: key(integer(1, 100), 80),
     /** Formats variants may be rendered in besides the original's own (the `<W>x<H>/<format>/...` keys); empty:

@@ -45,6 +45,7 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         allowedResolutions: config.allowedResolutions,
         maxDimension: config.maxResizeDimension,
         fit: config.resizeFit,
+        gravity: config.resizeGravity,
         quality: config.resizeQuality,
         limitInputPixels: config.limitInputPixels,
         formats: config.formats,
@@ -75,6 +76,7 @@ export function ingestSettingsFromConfig(config: PipelineConfig, deployment: Ing
         eager: {
             resolutions: config.eagerResolutions,
             fit: config.resizeFit,
+            gravity: config.resizeGravity,
             quality: config.resizeQuality,
             formats: eagerFormatsFromConfig(config),
         },

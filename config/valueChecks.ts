@@ -1,7 +1,7 @@
 // What makes one config value valid on its own: each check answers why a value is refused, or undefined when it
 // is fine. Rules between keys are config/keyRules.ts's.
 import { quoteInput as quote } from "../functions/shared/quoteInput";
-import { SIZE_PATTERN } from "../functions/shared/bucketLayout";
+import { parseSize } from "../functions/shared/bucketLayout";
 
 /** `kmsKeyArn: create`: ImageBucket makes the key, with the key policy CloudFront's OAC needs. */
 export const KMS_CREATE = "create";
@@ -32,11 +32,13 @@ export function certificateArnProblem(value: string): string | undefined {
         : "is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)";
 }
 
+/** A variant size: "<W>x<H>", or "<W>x0" / "0x<H>" for a width or height alone (functions/shared/bucketLayout.ts). */
 export function resolutionProblem(value: string, maxDimension: number): string | undefined {
-    const match = SIZE_PATTERN.exec(value);
-    if (!match) return "is not a size like 300x300 (positive width x height, no leading zeros)";
-    const [width, height] = [Number(match[1]), Number(match[2])];
-    if (width > maxDimension || height > maxDimension) return `exceeds maxResizeDimension (${maxDimension})`;
+    if (value === "0x0") return "names neither a width nor a height; use <W>x0 for a width alone or 0x<H> for a height";
+    const size = parseSize(value);
+    if (!size)
+        return "is not a size like 300x300, 640x0 (width alone) or 0x480 (height alone): digits, no leading zeros";
+    if (size.width > maxDimension || size.height > maxDimension) return `exceeds maxResizeDimension (${maxDimension})`;
     return undefined;
 }
 

@@ -14,8 +14,9 @@ const ENABLED_FORMATS = __ENABLED_FORMATS__;
 
 /** Browsers send 50–300 bytes of Accept for an image; anything this long is no browser's, and not worth parsing. */
 const MAX_ACCEPT_LENGTH = 1024;
-/** A variant's URI without a format segment: "/<W>x<H>/uploads/<rest>" (sizes as bucketLayout's SIZE_PATTERN). */
-const VARIANT_URI = /^\/([1-9][0-9]{0,5}x[1-9][0-9]{0,5})\/(uploads\/[^?#]*\.([A-Za-z0-9]{1,5}))$/;
+/** A variant's URI without a format segment: "/<W>x<H>/uploads/<rest>", "<W>x0" and "0x<H>" included, "0x0" not
+ *  (sizes as bucketLayout's SIZE_PATTERN; tests/unit/widthOnlySizes.spec.ts holds both to the same cases). */
+const VARIANT_URI = /^\/((?!0x0\/)(?:0|[1-9][0-9]{0,5})x(?:0|[1-9][0-9]{0,5}))\/(uploads\/[^?#]*\.([A-Za-z0-9]{1,5}))$/;
 /** RFC 9110 token, media range type "/" subtype, and qvalue. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const QUOTED = /^"[^"\\]*"$/;

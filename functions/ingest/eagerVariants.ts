@@ -62,6 +62,7 @@ export async function makeEagerVariants(
                 width,
                 height,
                 fit: eager.fit,
+                gravity: eager.gravity,
                 quality: eager.quality,
                 limitInputPixels: settings.limitInputPixels,
                 ...(format ? { format } : {}),

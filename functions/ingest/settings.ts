@@ -4,7 +4,7 @@
 // here: infra loads it when `pulumi up` runs, where only `dependencies` exist.
 import { contentTypes, envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
 import type { ImageContentType } from "../shared/imageTypes";
-import { RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { RESIZE_FITS, RESIZE_GRAVITIES, ResizeFit, ResizeGravity } from "../shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface IngestSettings {
@@ -26,8 +26,9 @@ export interface IngestSettings {
 export interface EagerVariantSettings {
     /** config eagerResolutions (may be empty) */
     resolutions: string[];
-    /** The Resizer's own rendering settings (config resizeFit, resizeQuality). */
+    /** The Resizer's own rendering settings (config resizeFit, resizeGravity, resizeQuality). */
     fit: ResizeFit;
+    gravity: ResizeGravity;
     quality: number;
     /** The formats made besides the original's (config formats, when autoFormat lets browsers get them): big AVIF
      *  variants, too slow for a first hit, are made here ahead of any request. */
@@ -39,6 +40,7 @@ const EAGER_RESOLUTIONS = "EAGER_RESOLUTIONS";
 const EAGER_ENV = envCodec<EagerVariantSettings>({
     resolutions: list(EAGER_RESOLUTIONS),
     fit: oneOf("RESIZE_FIT", RESIZE_FITS),
+    gravity: oneOf("RESIZE_GRAVITY", RESIZE_GRAVITIES),
     quality: positive("RESIZE_QUALITY"),
     formats: list("RESIZE_FORMATS", VARIANT_FORMATS),
 });

@@ -5,12 +5,16 @@ import { contentTypeForSharpFormat, IMAGE_CONTENT_TYPES, ImageContentType } from
 import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import { AVIF_MAX_PIXELS, chooseOutputFormat, VariantFormat } from "../shared/variantFormats";
 import { avifOptions, jpegOptions, webpOptions } from "./encoderSettings";
-import type { ResizeFit } from "../shared/resizeFit";
+import type { ResizeFit, ResizeGravity } from "../shared/resizeFit";
 
 export interface RenderOptions {
+    /** 0 for a height alone ("0x<H>"): the width keeps the original's aspect ratio. */
     width: number;
+    /** 0 for a width alone ("<W>x0"). */
     height: number;
     fit: ResizeFit;
+    /** Where `cover` crops; the centre unless given. */
+    gravity?: ResizeGravity;
     /** 1–100, for JPEG, WebP and AVIF. */
     quality: number;
     /** Largest original decoded, in pixels summed over all frames. */
@@ -40,16 +44,38 @@ export function useThreads(threads: number): void {
     sharp.concurrency(threads);
 }
 
+/** The output box: `auto` names the side sharp derives from the other ("<W>x0": the height; "0x<H>": the width). */
+export interface TargetBox {
+    width: number;
+    height: number;
+    withoutEnlargement: boolean;
+    auto?: "width" | "height";
+}
+
 /**
- * The output box, never larger than the original (as displayed, EXIF orientation applied). cover and contain
- * make exactly the requested aspect ratio, so their box shrinks as a whole until it fits the original;
- * inside keeps the original's aspect ratio and never enlarges it.
+ * The output box, never larger than the original (as displayed, EXIF orientation applied). A width or height
+ * alone ("<W>x0", "0x<H>") keeps the original's aspect ratio whatever the fit, at most the original's size. cover
+ * and contain make exactly the requested aspect ratio, so their box shrinks as a whole until it fits the
+ * original; inside keeps the original's aspect ratio and never enlarges it.
  */
 export function targetBox(
     original: { width: number; height: number },
     requested: { width: number; height: number },
     fit: ResizeFit,
-) {
+): TargetBox {
+    if (requested.width === 0 || requested.height === 0) {
+        const auto = requested.width === 0 ? "width" : "height";
+        const scale = Math.min(
+            1,
+            auto === "width" ? requested.height / original.height : requested.width / original.width,
+        );
+        return {
+            width: Math.max(1, Math.round(original.width * scale)),
+            height: Math.max(1, Math.round(original.height * scale)),
+            withoutEnlargement: true,
+            auto,
+        };
+    }
     if (fit === "inside") return { ...requested, withoutEnlargement: true };
     const scale = Math.min(1, original.width / requested.width, original.height / requested.height);
     return {
@@ -57,6 +83,13 @@ export function targetBox(
         height: Math.max(1, Math.round(requested.height * scale)),
         withoutEnlargement: false,
     };
+}
+
+/** sharp's `position` for a gravity: the centre, or one of its smartcrop strategies. */
+function gravityPosition(gravity: ResizeGravity | undefined): string | number {
+    if (gravity === "attention") return sharp.strategy.attention;
+    if (gravity === "entropy") return sharp.strategy.entropy;
+    return "centre";
 }
 
 export async function renderVariant(original: Buffer, options: RenderOptions): Promise<RenderedVariant> {
@@ -95,9 +128,13 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
         const pipeline = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" })
             .autoOrient()
             .resize({
-                width: box.width,
-                height: box.height,
+                // A side left out is derived by sharp from the other, keeping the aspect ratio ("<W>x0", "0x<H>").
+                ...(box.auto === "width" ? {} : { width: box.width }),
+                ...(box.auto === "height" ? {} : { height: box.height }),
                 fit: options.fit,
+                // libvips' smartcrop for cover (attention, entropy); other fits and single sides never crop. sharp
+                // refuses a strategy for a multi-page (animated) image: its frames crop at the centre.
+                position: animated ? "centre" : gravityPosition(options.gravity),
                 withoutEnlargement: box.withoutEnlargement,
             })
             .keepIccProfile();

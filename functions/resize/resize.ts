@@ -107,6 +107,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             width: request.width,
             height: request.height,
             fit: settings.fit,
+            gravity: settings.gravity,
             quality: settings.quality,
             limitInputPixels: settings.limitInputPixels,
             ...(request.format ? { format: request.format } : {}),

@@ -3,7 +3,7 @@
 // envCodec table encodes and decodes). Only this file names the environment variables. No sharp (nor any other Lambda-
 // only package) here: infra/resize/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
 import { envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
-import { RESIZE_FITS, ResizeFit } from "../shared/resizeFit";
+import { RESIZE_FITS, RESIZE_GRAVITIES, ResizeFit, ResizeGravity } from "../shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface ResizeSettings {
@@ -12,6 +12,8 @@ export interface ResizeSettings {
     allowedResolutions: string[];
     maxDimension: number;
     fit: ResizeFit;
+    /** Where `cover` crops (config resizeGravity). */
+    gravity: ResizeGravity;
     quality: number;
     limitInputPixels: number;
     /** Formats a variant may be rendered in besides its original's ("<W>x<H>/<format>/..." keys); absent or empty:
@@ -32,6 +34,7 @@ const RESIZE_ENV = envCodec<ResizeSettings>({
     allowedResolutions: list("ALLOWED_RESOLUTIONS"),
     maxDimension: positive("MAX_RESIZE_DIMENSION"),
     fit: oneOf("RESIZE_FIT", RESIZE_FITS),
+    gravity: oneOf("RESIZE_GRAVITY", RESIZE_GRAVITIES),
     quality: positive("RESIZE_QUALITY"),
     limitInputPixels: positive("LIMIT_INPUT_PIXELS"),
     formats: optional(RESIZE_FORMATS, list(RESIZE_FORMATS, VARIANT_FORMATS)),

@@ -1,5 +1,6 @@
 // Variant keys: "<W>x<H>/<original key>" (the original's format) or "<W>x<H>/<format>/<original key>" (AVIF or
-// WebP), where the original lives under the uploads prefix. The layout itself is functions/shared/bucketLayout.ts.
+// WebP), where the original lives under the uploads prefix; "<W>x0" and "0x<H>" are sizes too (a side alone). The
+// layout itself is functions/shared/bucketLayout.ts.
 import { HttpError } from "../shared/http";
 import { contentTypeForKey } from "../shared/imageTypes";
 import { checkObjectKey } from "../shared/objectKey";
@@ -8,6 +9,7 @@ import { FORMAT_VARIANT_KEY_PATTERN, SIZE_LIKE_SEGMENT, VARIANT_KEY_PATTERN } fr
 import type { VariantFormat } from "../shared/variantFormats";
 
 export interface VariantRequest {
+    /** 0 when the size names a height alone ("0x<H>"); height 0 likewise for a width alone ("<W>x0"). */
     width: number;
     height: number;
     /** "300x300" */
@@ -39,7 +41,7 @@ export function parseVariantKey(key: string, rules: VariantRules): VariantReques
         throw new HttpError(
             400,
             "invalid_key",
-            `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg or 300x300/webp/${rules.uploadPrefix}<id>.jpg (sizes are positive, without leading zeros)`,
+            `${quoteInput(key)} is not a variant key like 300x300/${rules.uploadPrefix}<id>.jpg or 300x300/webp/${rules.uploadPrefix}<id>.jpg (sizes are <W>x<H>, <W>x0 or 0x<H>, without leading zeros)`,
         );
     }
     const [, w, h, originalKey] = match;

@@ -35,9 +35,18 @@ export function formatSizeKeysPattern(size: string, format: VariantFormat): stri
     return `${size}/${format}/${ORIGINAL_KEYS_PATTERN}`;
 }
 
-/** A variant size "<W>x<H>": positive, at most six digits each, no leading zeros (groups: width, height). */
-const SIZE = "([1-9]\\d{0,5})x([1-9]\\d{0,5})";
+/** A variant size "<W>x<H>": at most six digits each, no leading zeros (groups: width, height). One of the two may be
+ *  0, imgproxy's "auto": "<W>x0" is W wide and "0x<H>" H high, each with the height or width that keeps the
+ *  original's aspect ratio (functions/resize/renderVariant.ts); "0x0" names no size and is not one. Every reader of
+ *  sizes is held to one table of cases, tests/support/sizeCases.ts. */
+const SIZE = "(?!0x0(?![0-9]))(0|[1-9]\\d{0,5})x(0|[1-9]\\d{0,5})";
 export const SIZE_PATTERN = new RegExp(`^${SIZE}$`);
+
+/** A size's width and height, 0 where it keeps the aspect ratio; undefined when it is no size. */
+export function parseSize(size: string): { width: number; height: number } | undefined {
+    const match = SIZE_PATTERN.exec(size);
+    return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
+}
 /** A variant key "<W>x<H>/<original key>" (groups: width, height, original key). */
 export const VARIANT_KEY_PATTERN = new RegExp(`^${SIZE}/(.+)$`);
 /** A variant key with a format segment, "<W>x<H>/<format>/<original key>" (groups: width, height, format,

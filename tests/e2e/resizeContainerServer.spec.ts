@@ -98,6 +98,7 @@ describe("the Resizer's container server as a process (functions/resize/containe
         allowedResolutions: ["300x300", "640x480"],
         maxDimension: 2048,
         fit: "cover",
+        gravity: "centre",
         quality: 80,
         limitInputPixels: 50_000_000,
         ...overrides,

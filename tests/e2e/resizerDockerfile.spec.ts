@@ -144,6 +144,7 @@ describe(`the Resizer's Dockerfile (${RESIZER_DOCKERFILE})`, () => {
                             allowedResolutions: ["300x300"],
                             maxDimension: 2048,
                             fit: "cover",
+                            gravity: "centre",
                             quality: 80,
                             limitInputPixels: 1000,
                         },

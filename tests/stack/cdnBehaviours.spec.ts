@@ -90,6 +90,49 @@ describe("CloudFront behaviours under mocks (infra/delivery/cdnDistribution.ts)"
             expect(run.one(DISTRIBUTION).inputs.orderedCacheBehaviors).to.have.length(4);
         });
 
+        it("gives each width-only and height-only size (<W>x0, 0x<H>) a behaviour of its own, with the edge function, counted toward the 73", async () => {
+            const widths = ["640x0", "750x0", "828x0", "1080x0", "1200x0", "1920x0", "2048x0"];
+            const responsive = await runProgram({
+                "image-pipeline:allowedResolutions": ["300x300", ...widths, "0x480"].join(","),
+            });
+            const d = responsive.one(DISTRIBUTION).inputs;
+            const { route, bucket, variants } = router(responsive);
+            expect(d.orderedCacheBehaviors.map((b: any) => b.pathPattern).slice(1)).to.deep.equal(
+                ["300x300", ...widths, "0x480"].map((s) => `${s}/*${UPLOADS_PREFIX}*`),
+            );
+            for (const behaviour of d.orderedCacheBehaviors.slice(1))
+                expect(behaviour.functionAssociations, behaviour.pathPattern).to.have.length(1);
+            for (const path of ["/640x0/uploads/a.jpg", "/2048x0/avif/uploads/a.jpg", "/0x480/uploads/b.png"])
+                expect(route(path), path).to.equal(variants);
+            for (const path of [
+                "/0x0/uploads/a.jpg",
+                "/640x00/uploads/a.jpg",
+                "/6400x0/uploads/a.jpg",
+                "/640x/uploads/a.jpg",
+            ])
+                expect(route(path), path).to.equal(bucket);
+        });
+
+        it("builds a stack with Next.js's 8 default widths (deviceSizes and 3840) as width-only sizes, 11 sizes in all: 13 of CloudFront's 75 behaviours", async () => {
+            // next/image's default deviceSizes: https://nextjs.org/docs/app/api-reference/components/image#devicesizes
+            const next = ["640x0", "750x0", "828x0", "1080x0", "1200x0", "1920x0", "2048x0", "3840x0"];
+            const sizes = ["300x300", "640x480", "1280x720", ...next];
+            const nextStack = await runProgram({
+                "image-pipeline:allowedResolutions": sizes.join(","),
+                "image-pipeline:maxResizeDimension": "3840",
+            });
+            const d = nextStack.one(DISTRIBUTION).inputs;
+            expect(d.orderedCacheBehaviors.map((b: any) => b.pathPattern)).to.deep.equal([
+                `${UPLOADS_PREFIX}*`,
+                ...sizes.map((s) => `${s}/*${UPLOADS_PREFIX}*`),
+            ]);
+            // The default behaviour plus the ordered ones: well under the 75 a distribution may have
+            // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html).
+            expect(1 + d.orderedCacheBehaviors.length).to.equal(13);
+            const { route, variants } = router(nextStack);
+            for (const size of next) expect(route(`/${size}/uploads/a.jpg`), size).to.equal(variants);
+        });
+
         it("with formats empty, keeps the plain per-size patterns", async () => {
             const plain = await runProgram({ "image-pipeline:formats": "" });
             const patterns = plain.one(DISTRIBUTION).inputs.orderedCacheBehaviors.map((b: any) => b.pathPattern);

@@ -51,6 +51,12 @@ const ROWS: Row[] = [
     // Ingest renders the eager variants as the Resizer would.
     { covers: ["resizeFit"], set: { resizeFit: "inside" }, stack: ["resize", "ingest"], local: ["resize", "ingest"] },
     {
+        covers: ["resizeGravity"],
+        set: { resizeGravity: "attention" },
+        stack: ["resize", "ingest"],
+        local: ["resize", "ingest"],
+    },
+    {
         covers: ["resizeQuality"],
         set: { resizeQuality: "55" },
         stack: ["resize", "ingest"],
@@ -225,6 +231,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 allowedResolutions: ["10x20", "30x40"],
                 maxDimension: 999,
                 fit: "contain",
+                gravity: "attention",
                 quality: 42,
                 limitInputPixels: 1_000_000,
                 formats: ["webp"],
@@ -247,7 +254,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 maxUploadBytes: 4321,
                 limitInputPixels: 1_000_000,
                 allowedResolutions: ["10x20", "30x40"],
-                eager: { resolutions: ["30x40"], fit: "contain", quality: 42, formats: ["webp"] },
+                eager: { resolutions: ["30x40"], fit: "contain", gravity: "entropy", quality: 42, formats: ["webp"] },
                 uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events",
             };
             expect(decodeIngestSettings(encodeIngestSettings(settings))).to.deep.equal(settings);
@@ -284,6 +291,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                 allowedResolutions: [],
                 maxDimension: 9,
                 fit: "cover",
+                gravity: "centre",
                 quality: 1,
                 limitInputPixels: 1,
             });
@@ -311,6 +319,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     allowedResolutions: [],
                     maxDimension: 1,
                     fit: "cover",
+                    gravity: "centre",
                     quality: 1,
                     limitInputPixels: 1,
                     cdnUrl: "c",
@@ -323,7 +332,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     maxUploadBytes: 1,
                     limitInputPixels: 1,
                     allowedResolutions: [],
-                    eager: { resolutions: [], fit: "cover", quality: 1, formats: [] },
+                    eager: { resolutions: [], fit: "cover", gravity: "centre", quality: 1, formats: [] },
                     uploadEventsTopicArn: "t",
                 }),
             ),

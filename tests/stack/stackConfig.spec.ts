@@ -133,7 +133,12 @@ describe("stack config (config/stackConfig.ts)", () => {
 
     const invalid: Array<[string, Record<string, string>, string]> = [
         ["a size that is not WxH", { allowedResolutions: "300by300" }, 'allowedResolutions: "300by300" is not a size'],
-        ["a zero size", { allowedResolutions: "0x10" }, 'allowedResolutions: "0x10" is not a size'],
+        [
+            "a size of neither width nor height",
+            { allowedResolutions: "0x0" },
+            '"0x0" names neither a width nor a height',
+        ],
+        ["a zero with a leading zero", { allowedResolutions: "00x10" }, 'allowedResolutions: "00x10" is not a size'],
         ["a leading zero", { allowedResolutions: "0300x300" }, 'allowedResolutions: "0300x300" is not a size'],
         [
             "a size above maxResizeDimension",

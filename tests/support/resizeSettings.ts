@@ -9,6 +9,7 @@ export function testResizeSettings(overrides: Partial<ResizeSettings> = {}): Res
         allowedResolutions: ["300x300", "640x480", "1280x720"],
         maxDimension: 2048,
         fit: "cover",
+        gravity: "centre",
         quality: 80,
         limitInputPixels: 50_000_000,
         cdnUrl: "https://cdn.example.com",

@@ -101,7 +101,13 @@ describe("cache tags and variant versions on every object of an image", () => {
                     maxUploadBytes: 1_000_000,
                     limitInputPixels: 50_000_000,
                     allowedResolutions: ["300x300", "64x48"],
-                    eager: { resolutions: ["300x300", "64x48"], fit: "cover", quality: 80, formats: ["webp"] },
+                    eager: {
+                        resolutions: ["300x300", "64x48"],
+                        fit: "cover",
+                        gravity: "centre",
+                        quality: 80,
+                        formats: ["webp"],
+                    },
                 },
             })({
                 Records: [

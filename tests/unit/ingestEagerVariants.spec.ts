@@ -20,7 +20,7 @@ describe("ingest function (functions/ingest/): eager variants (eagerResolutions)
 
     describe("eager variants (eagerResolutions)", () => {
         const eager = (resolutions: string[], formats: VariantFormat[] = []): Partial<IngestSettings> => ({
-            eager: { resolutions, fit: "cover", quality: 80, formats },
+            eager: { resolutions, fit: "cover", gravity: "centre", quality: 80, formats },
         });
         const head = (key: string) => s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
 
@@ -176,7 +176,8 @@ describe("ingest function (functions/ingest/): eager variants (eagerResolutions)
             expect(() => parse({ eagerResolutions: "300x300,200x200" })).to.throw(
                 'image-pipeline:eagerResolutions: "200x200" not in image-pipeline:allowedResolutions',
             );
-            expect(() => parse({ eagerResolutions: "0x300" })).to.throw("is not a size like 300x300");
+            expect(() => parse({ eagerResolutions: "0x0" })).to.throw('"0x0" names neither a width nor a height');
+            expect(() => parse({ eagerResolutions: "300y300" })).to.throw("is not a size like 300x300");
             expect(
                 parse({ allowedResolutions: "", allowAnyResolution: "true", eagerResolutions: "200x200" })
                     .eagerResolutions,

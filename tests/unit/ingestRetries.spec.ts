@@ -32,7 +32,13 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
     let s3: TestS3;
     let logs: string[];
     let published: UploadEvent[];
-    const EAGER = { resolutions: ["64x48", "32x24"], fit: "cover" as const, quality: 80, formats: ["webp" as const] };
+    const EAGER = {
+        resolutions: ["64x48", "32x24"],
+        fit: "cover" as const,
+        gravity: "centre" as const,
+        quality: 80,
+        formats: ["webp" as const],
+    };
     const settings = (overrides: Partial<IngestSettings> = {}): IngestSettings => ({
         bucket: TEST_BUCKET,
         allowedContentTypes: ["image/jpeg", "image/png"],

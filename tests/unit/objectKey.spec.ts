@@ -62,6 +62,7 @@ describe("object keys from requests (functions/shared/objectKey.ts)", () => {
                 allowedResolutions: ["640x480"],
                 maxDimension: 2048,
                 fit: "cover",
+                gravity: "centre",
                 quality: 80,
                 limitInputPixels: 1e7,
                 cdnUrl: "https://cdn.example.com",

@@ -156,6 +156,7 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
                 allowedResolutions: ["300x300"],
                 maxDimension: 2048,
                 fit: "cover",
+                gravity: "centre",
                 quality: 80,
                 limitInputPixels: 50_000_000,
                 cdnUrl: "https://cdn.example.com",
@@ -238,7 +239,9 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
         // read, pending, original, variant (fails), ready, delete
         const s3 = stagedS3(original, 4, "send");
         const eager = ingestWith(s3.client, {
-            settings: { eager: { resolutions: ["300x300"], fit: "cover", quality: 80, formats: [] } },
+            settings: {
+                eager: { resolutions: ["300x300"], fit: "cover", gravity: "centre", quality: 80, formats: [] },
+            },
         });
         const { value, unhandled } = await unhandledDuring(() =>
             eager(stagedEvent).then(

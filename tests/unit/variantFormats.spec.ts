@@ -194,6 +194,7 @@ function baseSettings(): ResizeSettings {
         allowedResolutions: ["300x300"],
         maxDimension: 2048,
         fit: "cover",
+        gravity: "centre",
         quality: 80,
         limitInputPixels: 1_000_000,
     };
