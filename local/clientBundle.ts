@@ -3,19 +3,13 @@
 // package, whose `prepare` script builds client/dist with tsc).
 import * as path from "path";
 import * as esbuild from "esbuild";
+import { buildOnce } from "./uppyBundle";
 
 const ENTRY = path.resolve(__dirname, "..", "client", "src", "index.ts");
 
-/** One build per process; a failed build is forgotten, so the next request tries again. */
+/** One build per process (uppyBundle.ts's buildOnce). */
 export function clientBundler(): () => Promise<Uint8Array> {
-    let built: Promise<Uint8Array> | undefined;
-    return () => {
-        built ??= build().catch((error: unknown) => {
-            built = undefined;
-            throw error;
-        });
-        return built;
-    };
+    return buildOnce(build);
 }
 
 async function build(): Promise<Uint8Array> {

@@ -2,7 +2,16 @@
 // no answer, an abort, a part without its ETag, time-out) and the options it refuses. The real routes:
 // tests/e2e/clientUploadLocal.spec.ts.
 import { expect } from "chai";
-import { HttpRequest, HttpResponse, MIN_PART_BYTES, upload, UploadError } from "../../client/src/index";
+import {
+    FINAL_STATES,
+    HttpRequest,
+    HttpResponse,
+    MIN_PART_BYTES,
+    upload,
+    UploadError,
+    UploadStatus,
+} from "../../client/src/index";
+import * as server from "../../functions/shared/uploadStatus";
 
 const API = "https://api.example.com";
 const STATUS_URL = `${API}/uploads/9b1d2f3e-0000-4000-8000-000000000001`;
@@ -154,5 +163,18 @@ describe("client upload() on a fake transport", () => {
                 .to.be.instanceOf(TypeError)
                 .and.to.match(message);
         expect(requests).to.deep.equal([]);
+    });
+});
+
+describe("the client's copy of the status type is the server's (client/ cannot import functions/)", () => {
+    it("each assigns to the other (else typecheck fails), with the same final states", () => {
+        const serverStatus: server.UploadStatus = server.statusWithoutImage("failed", "uploads/x.jpg", {
+            code: "processing_failed",
+            message: "no",
+        });
+        const asClient: UploadStatus = serverStatus;
+        const asServer: server.UploadStatus = asClient;
+        expect(asServer).to.equal(serverStatus);
+        expect(FINAL_STATES).to.deep.equal(server.FINAL_STATES);
     });
 });
