@@ -297,36 +297,18 @@ export function formatFigures(rows: FormatRow[]): Figure[] {
 // `npx ts-node -T bench/formatBench.ts [--corpus DIR] [--runs N]`: this section alone (npm run bench runs it too).
 if (require.main === module) {
     (async () => {
-        const { startLocalS3, LOCAL_CREDENTIALS, LOCAL_REGION } = await import("../local/s3/localS3");
-        const { createS3Client } = await import("../functions/shared/s3Client");
+        const { withSectionS3 } = await import("./sectionS3");
         const { sectionArguments } = await import("./corpus");
-        const args = process.argv.slice(2);
-        const { images, runs } = await sectionArguments(args, 3);
-        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-s3-"));
-        const server = await startLocalS3({
-            directory: dataDir,
-            bucket: "bench",
-            corsOrigins: ["http://localhost"],
-            port: 0,
-        });
-        const s3 = createS3Client({
-            endpoint: server.backendUrl,
-            region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
-        });
-        try {
-            const { rows, ssimulacra2 } = await benchFormats(images, s3, "bench", runs, console.log);
+        const { images, runs } = await sectionArguments(process.argv.slice(2), 3);
+        await withSectionS3(async (s3, bucket) => {
+            const { rows, ssimulacra2 } = await benchFormats(images, s3, bucket, runs, console.log);
             console.log(`ssimulacra2: ${ssimulacra2 ?? "not found"}`);
             for (const figure of formatFigures(rows)) {
                 const met = figure.target ? (figure.value <= figure.target.value ? "met" : "MISSED") : "";
                 console.log(`${figure.name}: ${figure.value.toFixed(2)} ${figure.unit} ${met}`);
             }
-            fs.writeFileSync(path.join(dataDir, "..", "format-bench.json"), JSON.stringify(rows, null, 2));
-        } finally {
-            s3.destroy();
-            await server.close();
-            fs.rmSync(dataDir, { recursive: true, force: true });
-        }
+            fs.writeFileSync(path.join(os.tmpdir(), "format-bench.json"), JSON.stringify(rows, null, 2));
+        });
     })().catch((error) => {
         console.error(error);
         process.exit(1);

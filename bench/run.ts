@@ -16,6 +16,7 @@ import { benchLocalMemory, memoryBenchSupported, memoryFigures } from "./memoryB
 import { benchPresign, presignFigures } from "./presignBench";
 import { benchUpload, uploadFigures } from "./uploadBench";
 import { benchResize, resizeFigures } from "./resizeBench";
+import { benchSmartCrop, benchWidthOnly, responsiveFigures } from "./responsiveBench";
 import { benchContainer, containerFigures } from "./containerBench";
 import { benchEfforts, effortFigures } from "./effortBench";
 import { benchFormats, formatFigures } from "./formatBench";
@@ -95,6 +96,11 @@ async function main(): Promise<void> {
         const efforts = await benchEfforts(images, runs);
         results.efforts = efforts;
         add("formats", effortFigures(efforts));
+        console.log("responsive: smart crop vs centre, width-only sizes vs boxes …");
+        const smartCrop = await benchSmartCrop(images, runs);
+        const widthOnly = await benchWidthOnly(images, s3, BUCKET, runs);
+        results.responsive = { smartCrop, widthOnly };
+        add("responsive", responsiveFigures(smartCrop, widthOnly));
         console.log("JPEG variants: mozjpeg's options vs libvips' default encoder …");
         const jpeg = await benchJpegEncoders(images, runs);
         results.jpeg = jpeg;

@@ -8,6 +8,6 @@ export type ResizeFit = (typeof RESIZE_FITS)[number];
 /** Where `cover` crops: the centre (libvips' default), or libvips' smartcrop strategies, `attention` (the region
  *  with the most skin tone, saturation and edges) and `entropy` (the most information):
  *  https://sharp.pixelplumbing.com/api-resize#resize ("position", "sharp.strategy"). Measured by
- *  bench/smartCropBench.ts. */
+ *  bench/responsiveBench.ts. */
 export const RESIZE_GRAVITIES = ["centre", "attention", "entropy"] as const;
 export type ResizeGravity = (typeof RESIZE_GRAVITIES)[number];

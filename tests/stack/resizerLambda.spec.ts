@@ -131,6 +131,7 @@ describe("Resizer under mocks (infra/resize/resizer.ts and the CDN failover)", (
             ALLOWED_RESOLUTIONS: "300x300,640x480,1280x720",
             MAX_RESIZE_DIMENSION: "2048",
             RESIZE_FIT: "cover",
+            RESIZE_GRAVITY: "centre",
             RESIZE_QUALITY: "80",
             LIMIT_INPUT_PIXELS: "50000000",
             RESIZE_FORMATS: "avif,webp",
@@ -138,18 +139,23 @@ describe("Resizer under mocks (infra/resize/resizer.ts and the CDN failover)", (
         });
     });
 
-    it("takes memory, timeout, reserved concurrency, fit and quality from config", async () => {
+    it("takes memory, timeout, reserved concurrency, fit, gravity and quality from config", async () => {
         const tuned = resizerOf(
             await runProgram({
                 "image-pipeline:resizerMemoryMb": "2048",
                 "image-pipeline:resizerTimeoutSeconds": "20",
                 "image-pipeline:resizerReservedConcurrency": "5",
                 "image-pipeline:resizeFit": "inside",
+                "image-pipeline:resizeGravity": "entropy",
                 "image-pipeline:resizeQuality": "70",
             }),
         );
         expect(tuned.inputs).to.include({ memorySize: 2048, timeout: 20, reservedConcurrentExecutions: 5 });
-        expect(tuned.inputs.environment.variables).to.include({ RESIZE_FIT: "inside", RESIZE_QUALITY: "70" });
+        expect(tuned.inputs.environment.variables).to.include({
+            RESIZE_FIT: "inside",
+            RESIZE_GRAVITY: "entropy",
+            RESIZE_QUALITY: "70",
+        });
     });
 
     it("packages sharp's linux-arm64 glibc binary (and no other) by default", async () => {

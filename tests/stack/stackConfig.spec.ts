@@ -2,22 +2,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, parsePipelineConfig, projectNamespace } from "../../config/stackConfig";
+import { parsePipelineConfig, projectNamespace } from "../../config/stackConfig";
 import { devStackConfig, runProgram } from "../support/program";
 import { MOCK_PROJECT, useMockProject } from "../support/pulumiMocks";
-
-const ns = (values: Record<string, string>) =>
-    Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
-
-function problemsOf(values: Record<string, string>): string {
-    try {
-        parsePipelineConfig(ns(values));
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+import { ns, problemsOf } from "../support/configProblems";
 
 describe("stack config (config/stackConfig.ts)", () => {
     it("has the documented defaults when nothing is set", () => {

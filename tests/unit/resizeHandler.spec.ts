@@ -9,6 +9,7 @@ import { httpEvent } from "../support/events";
 import { animated, avifBytes, jpegBytes, jpegWithOrientation6, pngWithAlpha, webpBytes } from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
 import { testResizeSettings } from "../support/resizeSettings";
+import { imageOf } from "../support/resizeAnswer";
 
 describe("resize handler (functions/resize/resize.ts) against the loopback S3", () => {
     let s3: TestS3;
@@ -19,12 +20,6 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
     const get = (path: string, overrides: Partial<ResizeSettings> = {}) => handler(overrides)(httpEvent("GET", path));
     const store = (key: string, body: Buffer, contentType: string) =>
         s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: contentType }));
-    const imageOf = async (result: HttpResult) => {
-        expect(result.statusCode, result.body.slice(0, 200)).to.equal(200);
-        expect(result.isBase64Encoded).to.equal(true);
-        const bytes = Buffer.from(result.body, "base64");
-        return { bytes, metadata: await sharp(bytes, { animated: true }).metadata() };
-    };
     const errorOf = (result: HttpResult) => ({
         status: result.statusCode,
         code: JSON.parse(result.body).error?.code,

@@ -7,11 +7,11 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createResizeHandler } from "../../functions/resize/resize";
 import { renderVariant, targetBox } from "../../functions/resize/renderVariant";
 import { ResizeSettings } from "../../functions/resize/settings";
-import { HttpResult } from "../../functions/shared/http";
 import { httpEvent } from "../support/events";
 import { animated, jpegWithOrientation6, photoJpeg, pngWithAlpha } from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
 import { testResizeSettings } from "../support/resizeSettings";
+import { imageOf } from "../support/resizeAnswer";
 
 /** A grey, lightly textured scene with one saturated, detailed subject (a red disc with a pattern) of `radius`
  *  centred at (cx, cy): what smart crop should keep. */
@@ -51,11 +51,6 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
         createResizeHandler({ s3: s3.s3, settings: testResizeSettings(overrides), log: () => undefined });
     const store = (key: string, body: Buffer, contentType: string) =>
         s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: contentType }));
-    const imageOf = async (result: HttpResult) => {
-        expect(result.statusCode, result.body.slice(0, 200)).to.equal(200);
-        const bytes = Buffer.from(result.body, "base64");
-        return { bytes, metadata: await sharp(bytes, { animated: true }).metadata() };
-    };
     const WIDTHS = ["640x0", "750x0", "828x0", "1080x0", "1200x0", "1920x0", "2048x0"];
     const sizes = { allowedResolutions: [...WIDTHS, "0x480", "0x200", "300x300"] };
 
@@ -148,6 +143,23 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
             ]);
         });
 
+        it("renders the format keys of a width-only size (what the edge function picks by Accept) at the same width", async () => {
+            const withFormats = { ...sizes, formats: ["avif" as const, "webp" as const] };
+            for (const [format, size, expected] of [
+                ["avif", "640x0", [640, 427]],
+                ["webp", "640x0", [640, 427]],
+                ["webp", "0x480", [720, 480]],
+            ] as const) {
+                const { metadata } = await imageOf(
+                    await handler(withFormats)(httpEvent("GET", `/${size}/${format}/uploads/photo.jpg`)),
+                );
+                expect(
+                    [metadata.format === "heif" ? "avif" : metadata.format, metadata.width, metadata.height],
+                    `${size}/${format}`,
+                ).to.deep.equal([format, ...expected]);
+            }
+        });
+
         it("targetBox: the given side (at most the original's), the other from the ratio, sharp told the one side", () => {
             const original = { width: 2400, height: 1600 };
             expect(targetBox(original, { width: 640, height: 0 }, "cover")).to.deep.equal({
@@ -212,6 +224,32 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
                 });
                 const metadata = await sharp(rendered.bytes, { animated: true }).metadata();
                 expect([metadata.pages, metadata.width, metadata.pageHeight], gravity).to.deep.equal([3, 100, 100]);
+            }
+        });
+
+        it("contain letterboxes at the centre whatever the gravity (smartcrop only chooses what cover cuts)", async () => {
+            const wide = await sharp({
+                create: { width: 800, height: 400, channels: 3, background: { r: 200, g: 0, b: 0 } },
+            })
+                .png()
+                .toBuffer();
+            for (const gravity of ["centre", "attention", "entropy"] as const) {
+                const rendered = await renderVariant(wide, {
+                    width: 300,
+                    height: 300,
+                    fit: "contain",
+                    gravity,
+                    quality: 80,
+                    limitInputPixels: 1e8,
+                });
+                const { data, info } = await sharp(rendered.bytes).raw().toBuffer({ resolveWithObject: true });
+                const redRows = Array.from({ length: info.height }, (_, y) => y).filter(
+                    (y) => data[(y * info.width + 150) * info.channels] > 150,
+                );
+                // 300x150 of picture between two 75-row bars.
+                expect([info.width, info.height, redRows[0], redRows.at(-1)], gravity).to.deep.equal([
+                    300, 300, 75, 224,
+                ]);
             }
         });
 

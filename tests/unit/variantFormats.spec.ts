@@ -9,11 +9,11 @@ import { resizeSettingsFromConfig } from "../../config/functionSettings";
 import { fargateVcpus, lambdaVcpus } from "../../config/vcpus";
 import { ResizeSettings } from "../../functions/resize/settings";
 import { chooseOutputFormat } from "../../functions/shared/variantFormats";
-import { HttpResult } from "../../functions/shared/http";
 import { httpEvent } from "../support/events";
 import { animated, avifBytes, jpegBytes, pngWithAlpha, webpBytes } from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
 import { testResizeSettings } from "../support/resizeSettings";
+import { imageOf } from "../support/resizeAnswer";
 
 describe("variant formats: the Resizer renders AVIF and WebP (functions/resize)", () => {
     let s3: TestS3;
@@ -23,12 +23,6 @@ describe("variant formats: the Resizer renders AVIF and WebP (functions/resize)"
         createResizeHandler({ s3: s3.s3, settings: settings(overrides), log: () => undefined })(httpEvent("GET", path));
     const store = (key: string, body: Buffer, contentType: string) =>
         s3.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: contentType }));
-    /** The answer's image: its bytes as sharp reads them, every frame. */
-    const imageOf = async (result: HttpResult) => {
-        expect(result.statusCode, result.body.slice(0, 200)).to.equal(200);
-        const bytes = Buffer.from(result.body, "base64");
-        return { bytes, metadata: await sharp(bytes, { animated: true }).metadata() };
-    };
     /** sharp names AVIF "heif" with AV1 compression. */
     const formatOf = (metadata: Metadata) =>
         metadata.format === "heif" && metadata.compression === "av1" ? "avif" : metadata.format;

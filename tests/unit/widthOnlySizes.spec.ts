@@ -4,7 +4,6 @@
 // checks (config/valueChecks.ts, config/keyRules.ts).
 import { expect } from "chai";
 import { parsePipelineConfig } from "../../config/stackConfig";
-import { ConfigError } from "../../config/stackConfig";
 import {
     FORMAT_VARIANT_KEY_PATTERN,
     parseSize,
@@ -19,18 +18,7 @@ import { edgeFunctionCode } from "../../functions/edge/edgeFunction";
 import { viewerRequestFunction } from "../../local/cdn/edgeRuntime";
 import { HttpError } from "../../functions/shared/http";
 import { SIZE_CASES } from "../support/sizeCases";
-
-const ns = (values: Record<string, string>) =>
-    Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v]));
-function problemsOf(values: Record<string, string>): string {
-    try {
-        parsePipelineConfig(ns(values), "image-pipeline");
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be refused`);
-}
+import { ns, problemsOf } from "../support/configProblems";
 
 describe("width-only and height-only sizes (<W>x0, 0x<H>)", () => {
     describe("the size pattern (functions/shared/bucketLayout.ts)", () => {
