@@ -9,6 +9,7 @@ import { formatVariantKey } from "../shared/bucketLayout";
 import { formatsMadeFor } from "../shared/variantFormats";
 import { digestOf } from "../shared/originalVersion";
 import type { IngestSettings } from "./settings";
+import type { FocalPoint } from "../shared/focalPoint";
 import { TimeBudget, UNLIMITED } from "./timeBudget";
 
 /** A variant that could not be made now: the Resizer makes it on its first request instead. */
@@ -36,6 +37,7 @@ export async function makeEagerVariants(
     finalKey: string,
     settings: IngestSettings,
     budget: { budget: TimeBudget; firstEstimateMs: number } = { budget: UNLIMITED, firstEstimateMs: 0 },
+    focus?: FocalPoint,
 ): Promise<EagerOutcome> {
     const stored: string[] = [];
     const failed: EagerFailure[] = [];
@@ -63,6 +65,7 @@ export async function makeEagerVariants(
                 height,
                 fit: eager.fit,
                 gravity: eager.gravity,
+                ...(focus ? { focus } : {}),
                 quality: eager.quality,
                 limitInputPixels: settings.limitInputPixels,
                 ...(format ? { format } : {}),

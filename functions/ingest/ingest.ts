@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { parseStagingKey, UploadKeys, viewerVariantKeys } from "../shared/bucketLayout";
 import { originalMetadata } from "../shared/imageObjectMetadata";
+import { FOCUS_METADATA, FocalPoint, focusText, parseFocus } from "../shared/focalPoint";
 import { logRequest } from "../shared/http";
 import { contentTypeForExtension } from "../shared/imageTypes";
 import { eachRecord, S3Event } from "../shared/s3Event";
@@ -67,7 +68,12 @@ export function createIngestHandler(
     }
 
     /** Rule 2: the original only if it is not there yet. Answers false when an earlier attempt stored it. */
-    async function storeOriginal(keys: UploadKeys, bytes: Buffer, contentType: string): Promise<boolean> {
+    async function storeOriginal(
+        keys: UploadKeys,
+        bytes: Buffer,
+        contentType: string,
+        focus: FocalPoint | undefined,
+    ): Promise<boolean> {
         try {
             await s3.send(
                 new PutObjectCommand({
@@ -75,7 +81,11 @@ export function createIngestHandler(
                     Key: keys.finalKey,
                     Body: bytes,
                     ContentType: contentType,
-                    Metadata: originalMetadata(keys.finalKey, bytes), // its cache tag and digest
+                    // Its cache tag and digest, and the focal point the upload was signed with.
+                    Metadata: {
+                        ...originalMetadata(keys.finalKey, bytes),
+                        ...(focus ? { [FOCUS_METADATA]: focusText(focus) } : {}),
+                    },
                     IfNoneMatch: "*",
                 }),
             );
@@ -127,14 +137,22 @@ export function createIngestHandler(
                 settings,
             );
             const checkMs = performance.now() - checkStarted;
-            const written = await storeOriginal(keys, original.bytes, original.contentType);
+            const focus = parseFocus(object.Metadata?.[FOCUS_METADATA]);
+            const written = await storeOriginal(keys, original.bytes, original.contentType, focus);
             const placeholder = await thumbHashOf(original.bytes);
             // Before the status says ready, so a page that waits for ready finds them stored. A size that fails or
             // finds no time left is left to the Resizer (made on its first request): the upload itself is good.
-            const eager = await makeEagerVariants(s3, original.bytes, keys.finalKey, settings, {
-                budget,
-                firstEstimateMs: checkMs,
-            });
+            const eager = await makeEagerVariants(
+                s3,
+                original.bytes,
+                keys.finalKey,
+                settings,
+                {
+                    budget,
+                    firstEstimateMs: checkMs,
+                },
+                focus,
+            );
             for (const failure of eager.failed)
                 log({ level: "warn", key: failure.key, outcome: "eager_variant_failed", message: failure.error });
             if (eager.deferred.length > 0)

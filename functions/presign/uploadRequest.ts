@@ -4,12 +4,13 @@
 import { headerValue, HttpError, HttpEvent } from "../shared/http";
 import { contentTypeForExtension, ImageContentType, isImageContentType } from "../shared/imageTypes";
 import { quoteInput } from "../shared/quoteInput";
+import { FocalPoint, focusFromBody } from "../shared/focalPoint";
 import type { PresignSettings } from "./settings";
 
 /** The seed-article GET flow declares its size in this header (it sends no body). */
 export const DECLARED_SIZE_HEADER = "x-content-length";
 const MAX_BODY_BYTES = 1024;
-const BODY_FIELDS = ["contentType", "extension", "size"];
+const BODY_FIELDS = ["contentType", "extension", "size", "focus"];
 const TYPE_ALIASES: Record<string, ImageContentType> = { "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg" };
 
 /** A JSON object body of at most maxBytes: 400 when empty, too large, not JSON or not an object. */
@@ -71,19 +72,24 @@ export function typeForExtension(extension: string): ImageContentType {
     return type;
 }
 
-/** POST /uploads and /uploads/form: { contentType or extension, size? }, no other field. */
-export function uploadRequestFromBody(event: HttpEvent): { contentType: ImageContentType; size?: number } {
+/** POST /uploads and /uploads/form: { contentType or extension, size?, focus? }, no other field. */
+export function uploadRequestFromBody(event: HttpEvent): {
+    contentType: ImageContentType;
+    size?: number;
+    focus?: FocalPoint;
+} {
     const body = parseBody(event);
     const unknownFields = Object.keys(body).filter((field) => !BODY_FIELDS.includes(field));
     if (unknownFields.length > 0) {
         throw new HttpError(
             400,
             "unknown_field",
-            `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension, and size`,
+            `Unknown field ${quoteInput(unknownFields[0])}; send contentType or extension, and size (and focus)`,
         );
     }
     const size = body.size === undefined ? undefined : declaredSize(body.size);
-    return { contentType: contentTypeFromBody(body), size };
+    const focus = body.focus === undefined ? undefined : focusFromBody(body.focus);
+    return { contentType: contentTypeFromBody(body), size, ...(focus ? { focus } : {}) };
 }
 
 function contentTypeFromBody(body: Record<string, unknown>): ImageContentType {

@@ -32,7 +32,7 @@ export function uploadRoutes(
             if (method !== "POST") throw methodNotAllowed("POST");
             const body = uploadRequestFromBody(event);
             limits.checkedSize(body.size); // the policy's content-length-range caps the size either way
-            const signed = await signer.signPost(limits.allowed(body.contentType), event);
+            const signed = await signer.signPost(limits.allowed(body.contentType), event, body.focus);
             return { status: 200, body: { ...signed, url: cdnUrlOf(signed.key) } };
         }
         if (method === "POST") {
@@ -40,7 +40,7 @@ export function uploadRoutes(
             const type = limits.allowed(body.contentType);
             const size = limits.checkedSize(body.size);
             limits.requireSize(size, DECLARE_SIZE);
-            const signed = await signer.signPut(type, size, event);
+            const signed = await signer.signPut(type, size, event, body.focus);
             return { status: 200, body: { ...signed, method: "PUT", url: cdnUrlOf(signed.key) } };
         }
         if (method === "GET") {

@@ -8,6 +8,7 @@ import { uploadKeys } from "../shared/bucketLayout";
 import type { HttpEvent } from "../shared/http";
 import { IMAGE_EXTENSIONS, ImageContentType } from "../shared/imageTypes";
 import type { PresignSettings } from "./settings";
+import { FOCUS_METADATA, FocalPoint, focusText } from "../shared/focalPoint";
 
 export interface SigningDependencies {
     s3: S3Client;
@@ -28,10 +29,12 @@ export interface NewUpload {
 
 export interface UploadSigner {
     newUpload(contentType: ImageContentType, event: HttpEvent): NewUpload;
+    /** With a focal point, the URL also pins `x-amz-meta-focus` (in `headers`): the upload carries it to ingest. */
     signPut(
         contentType: ImageContentType,
         size: number | undefined,
         event: HttpEvent,
+        focus?: FocalPoint,
     ): Promise<{
         key: string;
         statusUrl: string;
@@ -39,9 +42,11 @@ export interface UploadSigner {
         headers: Record<string, string>;
         expiresAt: string;
     }>;
+    /** With a focal point, the policy pins the `x-amz-meta-focus` field (in `fields`). */
     signPost(
         contentType: ImageContentType,
         event: HttpEvent,
+        focus?: FocalPoint,
     ): Promise<{
         key: string;
         statusUrl: string;
@@ -70,8 +75,9 @@ export function uploadSigner(deps: SigningDependencies): UploadSigner {
 
     return {
         newUpload,
-        async signPut(contentType, size, event) {
+        async signPut(contentType, size, event, focus) {
             const { stagingKey, key, statusUrl } = newUpload(contentType, event);
+            const focusValue = focus ? focusText(focus) : undefined;
             const signedAt = now();
             const uploadUrl = await getSignedUrl(
                 s3,
@@ -82,6 +88,7 @@ export function uploadSigner(deps: SigningDependencies): UploadSigner {
                     ContentLength: size,
                     // Create only: S3 answers 412 if the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
                     IfNoneMatch: "*",
+                    ...(focusValue ? { Metadata: { [FOCUS_METADATA]: focusValue } } : {}),
                 }),
                 {
                     expiresIn: settings.expiresIn,
@@ -94,21 +101,30 @@ export function uploadSigner(deps: SigningDependencies): UploadSigner {
                         "content-type",
                         "if-none-match",
                         ...(size === undefined ? [] : ["content-length"]),
+                        ...(focusValue ? [`x-amz-meta-${FOCUS_METADATA}`] : []),
                     ]),
+                    // Signed as a header the client sends (in `headers`), not hoisted into the URL's query, where
+                    // the presigner puts x-amz-meta-* by default: one way for S3 to receive it.
+                    ...(focusValue ? { unhoistableHeaders: new Set([`x-amz-meta-${FOCUS_METADATA}`]) } : {}),
                 },
             );
             const headers: Record<string, string> = { "Content-Type": contentType, "If-None-Match": "*" };
             if (size !== undefined) headers["Content-Length"] = String(size);
+            if (focusValue) headers[`x-amz-meta-${FOCUS_METADATA}`] = focusValue;
             return { key, statusUrl, uploadUrl, headers, expiresAt: expiry(signedAt) };
         },
-        async signPost(contentType, event) {
+        async signPost(contentType, event, focus) {
             const { stagingKey, key, statusUrl } = newUpload(contentType, event);
             const signedAt = now();
             const { url, fields } = await createPresignedPost(s3, {
                 Bucket: settings.bucket,
                 Key: stagingKey,
                 // Fields become exact-match conditions too: the Content-Type and the 201 answer are pinned.
-                Fields: { "Content-Type": contentType, success_action_status: "201" },
+                Fields: {
+                    "Content-Type": contentType,
+                    success_action_status: "201",
+                    ...(focus ? { [`x-amz-meta-${FOCUS_METADATA}`]: focusText(focus) } : {}),
+                },
                 Conditions: [["content-length-range", 1, settings.maxUploadBytes]],
                 Expires: settings.expiresIn,
             });

@@ -6,6 +6,7 @@ import { pipelineFormat, totalPixels } from "../shared/imageMetadata";
 import { AVIF_MAX_PIXELS, chooseOutputFormat, VariantFormat } from "../shared/variantFormats";
 import { avifOptions, jpegOptions, webpOptions } from "./encoderSettings";
 import type { ResizeFit, ResizeGravity } from "../shared/resizeFit";
+import type { FocalPoint } from "../shared/focalPoint";
 
 export interface RenderOptions {
     /** 0 for a height alone ("0x<H>"): the width keeps the original's aspect ratio. */
@@ -15,6 +16,9 @@ export interface RenderOptions {
     fit: ResizeFit;
     /** Where `cover` crops; the centre unless given. */
     gravity?: ResizeGravity;
+    /** The original's focal point (functions/shared/focalPoint.ts): `cover` keeps it in view, as near the box's
+     *  centre as the image allows; it takes precedence over the gravity. */
+    focus?: FocalPoint;
     /** 1–100, for JPEG, WebP and AVIF. */
     quality: number;
     /** Largest original decoded, in pixels summed over all frames. */
@@ -85,6 +89,23 @@ export function targetBox(
     };
 }
 
+/**
+ * A `cover` crop around a focal point: the scale that covers the box, and the box-sized window of the scaled image
+ * whose centre is nearest the point (clamped to the image's edges).
+ */
+export function focusCrop(
+    displayed: { width: number; height: number },
+    box: { width: number; height: number },
+    focus: FocalPoint,
+): { width: number; height: number; left: number; top: number } {
+    const scale = Math.max(box.width / displayed.width, box.height / displayed.height);
+    const width = Math.max(box.width, Math.round(displayed.width * scale));
+    const height = Math.max(box.height, Math.round(displayed.height * scale));
+    const start = (point: number, size: number, window: number) =>
+        Math.min(size - window, Math.max(0, Math.round(point * size - window / 2)));
+    return { width, height, left: start(focus.x, width, box.width), top: start(focus.y, height, box.height) };
+}
+
 /** sharp's `position` for a gravity: the centre, or one of its smartcrop strategies. */
 function gravityPosition(gravity: ResizeGravity | undefined): string | number {
     if (gravity === "attention") return sharp.strategy.attention;
@@ -125,19 +146,31 @@ export async function renderVariant(original: Buffer, options: RenderOptions): P
     });
     const contentType = contentTypeForSharpFormat(format)!;
     try {
-        const pipeline = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" })
-            .autoOrient()
-            .resize({
-                // A side left out is derived by sharp from the other, keeping the aspect ratio ("<W>x0", "0x<H>").
-                ...(box.auto === "width" ? {} : { width: box.width }),
-                ...(box.auto === "height" ? {} : { height: box.height }),
-                fit: options.fit,
-                // libvips' smartcrop for cover (attention, entropy); other fits and single sides never crop. sharp
-                // refuses a strategy for a multi-page (animated) image: its frames crop at the centre.
-                position: animated ? "centre" : gravityPosition(options.gravity),
-                withoutEnlargement: box.withoutEnlargement,
-            })
-            .keepIccProfile();
+        const decoded = sharp(original, { animated, limitInputPixels: options.limitInputPixels, failOn: "error" });
+        // A focal point: scale to cover, then cut the box around the point (a still image's cover box only).
+        const crop =
+            options.focus && options.fit === "cover" && !box.auto && !animated
+                ? focusCrop(displayed, box, options.focus)
+                : undefined;
+        const pipeline = (
+            crop
+                ? decoded
+                      .autoOrient()
+                      .resize({ width: crop.width, height: crop.height, fit: "fill" })
+                      .extract({ left: crop.left, top: crop.top, width: box.width, height: box.height })
+                : decoded.autoOrient().resize({
+                      // A side left out is derived by sharp from the other, keeping the aspect ratio
+                      // ("<W>x0", "0x<H>").
+                      ...(box.auto === "width" ? {} : { width: box.width }),
+                      ...(box.auto === "height" ? {} : { height: box.height }),
+                      fit: options.fit,
+                      // libvips' smartcrop for cover (attention, entropy); other fits and single sides never
+                      // crop. sharp refuses a strategy for a multi-page (animated) image: its frames crop at the
+                      // centre.
+                      position: animated ? "centre" : gravityPosition(options.gravity),
+                      withoutEnlargement: box.withoutEnlargement,
+                  })
+        ).keepIccProfile();
         // zlib's default level: level 9 costs much more time for a few per cent of bytes. The lossy encoders'
         // settings are encoderSettings.ts's, by the variant's pixels (one frame).
         const pixels = box.width * box.height;

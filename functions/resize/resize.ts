@@ -4,6 +4,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, useThreads } from "./renderVariant";
+import { FOCUS_METADATA, FocalPoint, parseFocus } from "../shared/focalPoint";
 import { keyFromPath } from "../shared/objectKey";
 import { CACHE_TAG_HEADER, cacheTagOf } from "../shared/cacheTag";
 import { originalVersionOf } from "../shared/originalVersion";
@@ -31,6 +32,8 @@ interface StoredImage {
     contentType: string;
     /** Which version of an original these bytes are (functions/shared/originalVersion.ts). */
     version: string;
+    /** The original's focal point, kept by ingest from the upload (functions/shared/focalPoint.ts). */
+    focus?: FocalPoint;
 }
 
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
@@ -60,6 +63,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
                 bytes,
                 contentType: object.ContentType ?? "application/octet-stream",
                 version: originalVersionOf(object),
+                focus: parseFocus(object.Metadata?.[FOCUS_METADATA]),
             };
         } catch (error) {
             const name = (error as { name?: string }).name;
@@ -108,6 +112,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             height: request.height,
             fit: settings.fit,
             gravity: settings.gravity,
+            ...(original.focus ? { focus: original.focus } : {}),
             quality: settings.quality,
             limitInputPixels: settings.limitInputPixels,
             ...(request.format ? { format: request.format } : {}),

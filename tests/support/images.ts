@@ -131,3 +131,41 @@ export async function psnr(reference: Buffer, encoded: Buffer): Promise<number> 
     for (let i = 0; i < pixels.length; i++) squared += (pixels[i] - reference[i]) ** 2;
     return 10 * Math.log10((255 * 255) / (squared / pixels.length));
 }
+
+/** A grey, lightly textured scene with one saturated, detailed subject (a red disc with a pattern) of `radius`
+ *  centred at (cx, cy): what smart crop should keep. */
+export function sceneWithSubject(
+    width: number,
+    height: number,
+    cx: number,
+    cy: number,
+    radius: number,
+): Promise<Buffer> {
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+            const i = (y * width + x) * 3;
+            const inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2;
+            if (inside) {
+                const stripe = ((x >> 3) + (y >> 3)) % 2 === 0;
+                pixels[i] = stripe ? 230 : 190;
+                pixels[i + 1] = stripe ? 40 : 120;
+                pixels[i + 2] = stripe ? 30 : 60;
+            } else {
+                const grey = 120 + ((x * 7 + y * 13) % 9);
+                pixels.fill(grey, i, i + 3);
+            }
+        }
+    }
+    return sharp(pixels, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 92 })
+        .toBuffer();
+}
+
+/** How many of an image's pixels are the subject's red (clearly redder than the grey scene). */
+export async function subjectPixels(image: Buffer): Promise<number> {
+    const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let count = 0;
+    for (let i = 0; i < info.width * info.height; i++) if (data[i * 3] - data[i * 3 + 2] > 80) count++;
+    return count;
+}

@@ -41,11 +41,16 @@ export async function awaitChecked(statusUrl: string, headers: Record<string, st
 
 /** Uploads `body` as the browser page does (POST /api/uploads, then PUT to the signed URL) and waits until the
  *  ingest function has decided; answers the signed upload and the final status. */
-export async function uploadAndCheck(pipelineUrl: string, contentType: string, body: Buffer | string) {
+export async function uploadAndCheck(
+    pipelineUrl: string,
+    contentType: string,
+    body: Buffer | string,
+    request: Record<string, unknown> = {},
+) {
     const response = await fetch(`${pipelineUrl}/api/uploads`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ contentType }),
+        body: JSON.stringify({ contentType, ...request }),
     });
     const signed = (await response.json()) as {
         key: string;

@@ -8,42 +8,17 @@ import { createResizeHandler } from "../../functions/resize/resize";
 import { renderVariant, targetBox } from "../../functions/resize/renderVariant";
 import { ResizeSettings } from "../../functions/resize/settings";
 import { httpEvent } from "../support/events";
-import { animated, jpegWithOrientation6, photoJpeg, pngWithAlpha } from "../support/images";
+import {
+    animated,
+    jpegWithOrientation6,
+    photoJpeg,
+    pngWithAlpha,
+    sceneWithSubject,
+    subjectPixels,
+} from "../support/images";
 import { startTestS3, TEST_BUCKET, TestS3 } from "../support/localS3";
 import { testResizeSettings } from "../support/resizeSettings";
 import { imageOf } from "../support/resizeAnswer";
-
-/** A grey, lightly textured scene with one saturated, detailed subject (a red disc with a pattern) of `radius`
- *  centred at (cx, cy): what smart crop should keep. */
-function sceneWithSubject(width: number, height: number, cx: number, cy: number, radius: number): Promise<Buffer> {
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-            const i = (y * width + x) * 3;
-            const inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2;
-            if (inside) {
-                const stripe = ((x >> 3) + (y >> 3)) % 2 === 0;
-                pixels[i] = stripe ? 230 : 190;
-                pixels[i + 1] = stripe ? 40 : 120;
-                pixels[i + 2] = stripe ? 30 : 60;
-            } else {
-                const grey = 120 + ((x * 7 + y * 13) % 9);
-                pixels.fill(grey, i, i + 3);
-            }
-        }
-    }
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-        .jpeg({ quality: 92 })
-        .toBuffer();
-}
-
-/** How many of an image's pixels are the subject's red (clearly redder than the grey scene). */
-async function subjectPixels(image: Buffer): Promise<number> {
-    const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    let count = 0;
-    for (let i = 0; i < info.width * info.height; i++) if (data[i * 3] - data[i * 3 + 2] > 80) count++;
-    return count;
-}
 
 describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, through the resize handler)", () => {
     let s3: TestS3;
@@ -145,10 +120,14 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
 
         it("renders the format keys of a width-only size (what the edge function picks by Accept) at the same width", async () => {
             const withFormats = { ...sizes, formats: ["avif" as const, "webp" as const] };
-            for (const [format, size, expected] of [
-                ["avif", "640x0", [640, 427]],
-                ["webp", "640x0", [640, 427]],
-                ["webp", "0x480", [720, 480]],
+            for (const [format, size, answered, expected] of [
+                ["avif", "640x0", "avif", [640, 427]],
+                ["webp", "640x0", "webp", [640, 427]],
+                ["webp", "0x480", "webp", [720, 480]],
+                // Over 1280x720 pixels a first hit's AVIF is answered as WebP (AVIF_MAX_PIXELS), by the pixels the
+                // width alone gives: 1200x800 is over, 1080x720 is not.
+                ["avif", "1080x0", "avif", [1080, 720]],
+                ["avif", "1200x0", "webp", [1200, 800]],
             ] as const) {
                 const { metadata } = await imageOf(
                     await handler(withFormats)(httpEvent("GET", `/${size}/${format}/uploads/photo.jpg`)),
@@ -156,7 +135,7 @@ describe("responsive sizes and smart crop (functions/resize/renderVariant.ts, th
                 expect(
                     [metadata.format === "heif" ? "avif" : metadata.format, metadata.width, metadata.height],
                     `${size}/${format}`,
-                ).to.deep.equal([format, ...expected]);
+                ).to.deep.equal([answered, ...expected]);
             }
         });
 
