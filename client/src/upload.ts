@@ -24,6 +24,9 @@ export interface UploadOptions {
     contentType?: string;
     /** One presigned "put" (default; the declared size is signed in) or a presigned "post" form (size-capped by S3). */
     method?: "put" | "post";
+    /** The subject's place for `cover` crops, x and y in 0..1 from the left and top edges (signed into the upload;
+     *  docs/resizing-and-formats.md). The multipart routes take none, so a file with a focus never goes in parts. */
+    focus?: { x: number; y: number };
     /** Files larger than this many bytes go up in parts (default 5 MiB, as the Uppy page; at least 5 MiB). */
     multipartThreshold?: number;
     /** Time between status reads (default 500 ms) and how many reads before giving up (default 240: two minutes). */
@@ -43,7 +46,8 @@ interface SignedUpload {
 
 /** Uploads `file` and resolves with its final status: ready, rejected (the check refused it) or failed. */
 export async function upload(file: Blob, options: UploadOptions): Promise<UploadStatus> {
-    const { apiUrl, contentType, method, threshold } = checkedOptions(file, options);
+    const { apiUrl, contentType, method, threshold, focus } = checkedOptions(file, options);
+    const signRequest = { contentType, size: file.size, ...(focus ? { focus } : {}) };
     options.signal?.throwIfAborted();
     let sent = 0;
     const context: UploadContext = {
@@ -60,22 +64,16 @@ export async function upload(file: Blob, options: UploadOptions): Promise<Upload
         },
     };
     let statusUrl: string;
-    if (file.size > threshold) statusUrl = await multipartUpload(context, file, contentType);
+    if (file.size > threshold && !focus) statusUrl = await multipartUpload(context, file, contentType);
     else if (method === "post") {
-        const signed = await callApi<SignedUpload>(context, "sign", "POST", `${apiUrl}/uploads/form`, {
-            contentType,
-            size: file.size,
-        });
+        const signed = await callApi<SignedUpload>(context, "sign", "POST", `${apiUrl}/uploads/form`, signRequest);
         const form = new FormData();
         for (const [name, value] of Object.entries(signed.fields ?? {})) form.append(name, value);
         form.append("file", file); // S3 reads the fields before the file: it goes last
         await store(context, { method: "POST", url: signed.uploadUrl, body: form }, 0);
         statusUrl = signed.statusUrl;
     } else {
-        const signed = await callApi<SignedUpload>(context, "sign", "POST", `${apiUrl}/uploads`, {
-            contentType,
-            size: file.size,
-        });
+        const signed = await callApi<SignedUpload>(context, "sign", "POST", `${apiUrl}/uploads`, signRequest);
         await store(context, { method: "PUT", url: signed.uploadUrl, headers: signed.headers, body: file }, 0);
         statusUrl = signed.statusUrl;
     }
@@ -132,5 +130,9 @@ function checkedOptions(file: Blob, options: UploadOptions) {
     const threshold = options.multipartThreshold ?? MIN_PART_BYTES;
     if (!(threshold >= MIN_PART_BYTES))
         throw new TypeError(`multipartThreshold must be at least ${MIN_PART_BYTES} bytes (S3's smallest part)`);
-    return { apiUrl, contentType, method, threshold };
+    const { focus } = options;
+    const unit = (value: unknown) => typeof value === "number" && value >= 0 && value <= 1;
+    if (focus !== undefined && !(unit(focus?.x) && unit(focus?.y)))
+        throw new TypeError("focus must be { x, y }, each from 0 to 1 (from the left and top edges)");
+    return { apiUrl, contentType, method, threshold, focus };
 }

@@ -92,6 +92,16 @@ describe("client upload() against local mode", function () {
         );
     });
 
+    it("a focus is signed into the PUT as x-amz-meta-focus (docs/resizing-and-formats.md), and the upload ends ready", async () => {
+        const { requests, http } = recorded();
+        const status = await upload(jpeg(await jpegBytes(400, 300)), { apiUrl, http, focus: { x: 0.1, y: 0.5 } });
+        expect(status.status).to.equal("ready");
+        expect(JSON.parse(requests[0].body as string).focus).to.deep.equal({ x: 0.1, y: 0.5 });
+        const put = requests.find((request) => request.method === "PUT")!;
+        expect(put.headers).to.include({ "x-amz-meta-focus": "0.1,0.5" });
+        expect(new URL(put.url).searchParams.get("X-Amz-SignedHeaders")).to.include("x-amz-meta-focus");
+    });
+
     it("resolves rejected, with the check's reason, when the bytes are no image", async () => {
         const status = await upload(new Blob(["just text, not a JPEG\n"], { type: "image/jpeg" }), { apiUrl });
         expect(status.status).to.equal("rejected");

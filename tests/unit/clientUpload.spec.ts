@@ -150,6 +150,19 @@ describe("client upload() on a fake transport", () => {
         ]);
     });
 
+    it("a focus goes in the signing request, and keeps a file over the threshold in one PUT (the /s3 routes take none)", async () => {
+        const bodies: unknown[] = [];
+        const { requests, http } = fakeHttp((request, seen) => {
+            if (seen === "POST /uploads") bodies.push(JSON.parse(request.body as string));
+            return seen === "POST /uploads" ? signedPut() : answer(200, seen.startsWith("PUT") ? "" : READY);
+        });
+        await upload(file(MIN_PART_BYTES + 1), { ...fast, http, focus: { x: 0.1, y: 1 } });
+        expect(requests.slice(0, 2)).to.deep.equal(["POST /uploads", "PUT /incoming/x.jpg"]);
+        expect(bodies).to.deep.equal([
+            { contentType: "image/jpeg", size: MIN_PART_BYTES + 1, focus: { x: 0.1, y: 1 } },
+        ]);
+    });
+
     it("refuses, before any request, a Blob without a type, an unknown method and a threshold under S3's part size", async () => {
         const { requests, http } = fakeHttp(() => answer(500, {}));
         const cases: [Blob, object, RegExp][] = [
@@ -157,6 +170,8 @@ describe("client upload() on a fake transport", () => {
             [file(), { method: "patch" }, /method must be "put" or "post"/],
             [file(), { multipartThreshold: 1024 }, /multipartThreshold must be at least 5242880/],
             [file(), { apiUrl: "api.example.com" }, /apiUrl must be an http\(s\) URL/],
+            [file(), { focus: { x: 0.5, y: 1.5 } }, /focus must be \{ x, y \}, each from 0 to 1/],
+            [file(), { focus: { x: "0.5", y: 0 } }, /focus must be/],
         ];
         for (const [blob, options, message] of cases)
             expect(await upload(blob, { ...fast, http, ...options }).catch((e) => e))
