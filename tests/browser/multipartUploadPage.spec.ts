@@ -2,33 +2,16 @@
 // XMLHttpRequest PUTs each part and must read its ETag across origins (the bucket's CORS rule exposes it).
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { Browser } from "playwright-core";
 import { noiseJpeg } from "../support/images";
-import { startTestPipeline } from "../support/localPipeline";
-import { launchChromium, skipWithoutChromium } from "../support/headlessChromium";
+import { browserPipeline } from "../support/browserPipeline";
 
 describe("the upload page uploads a file over 5 MiB in parts (client library, multipart routes)", function () {
     this.timeout(60_000);
-    let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
-    let browser: Browser;
-    let dir: string;
-
-    before(async function () {
-        skipWithoutChromium(this);
-        pipeline = await startTestPipeline();
-        browser = await launchChromium();
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-browser-"));
-    });
-    after(async () => {
-        await browser?.close();
-        await pipeline?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const setup = browserPipeline();
 
     it("creates, PUTs two parts, completes, and ends done with the original at its size", async () => {
-        const page = await browser.newPage();
+        const page = await setup.browser.newPage();
         try {
             const requests: string[] = [];
             page.on("request", (request) => {
@@ -36,11 +19,11 @@ describe("the upload page uploads a file over 5 MiB in parts (client library, mu
                 if (url.pathname.startsWith("/api/s3/") || request.method() === "PUT")
                     requests.push(`${request.method()} ${url.pathname.replace(/multipart\/[^/]+/, "multipart/<id>")}`);
             });
-            await page.goto(`${pipeline.url}/`);
+            await page.goto(`${setup.pipeline.url}/`);
             await page.waitForSelector("body[data-ready=true]");
             const bytes = await noiseJpeg(1700, 1700);
             expect(bytes.length).to.be.within(5 * 1024 * 1024 + 1, 10 * 1024 * 1024);
-            const file = path.join(dir, "large.jpg");
+            const file = path.join(setup.dir, "large.jpg");
             fs.writeFileSync(file, bytes);
             await page.setInputFiles("#file-input", file);
             const item = page.locator("#uploads li[data-outcome]").first();

@@ -2,35 +2,19 @@
 // variant keys the upload's status names (client statusSrcSet), and Chromium loads the one its layout asks for.
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { Browser, Response } from "playwright-core";
+import { Response } from "playwright-core";
 import sharp from "sharp";
 import { jpegBytes } from "../support/images";
-import { startTestPipeline } from "../support/localPipeline";
-import { launchChromium, skipWithoutChromium } from "../support/headlessChromium";
+import { browserPipeline } from "../support/browserPipeline";
 
 describe("the upload page's <img srcset sizes> from the status's width-only variants", function () {
     this.timeout(60_000);
-    let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
-    let browser: Browser;
-    let dir: string;
-
-    before(async function () {
-        skipWithoutChromium(this);
-        pipeline = await startTestPipeline({ "image-pipeline:allowedResolutions": "300x300,320x0,640x0,1280x0" });
-        browser = await launchChromium();
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-browser-"));
-    });
-    after(async () => {
-        await browser?.close();
-        await pipeline?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const setup = browserPipeline({ "image-pipeline:allowedResolutions": "300x300,320x0,640x0,1280x0" });
 
     it("lists 320w and 640w (1280x0 is wider than the 1000 px original: left out), then the original at 1000w; a 375 px phone loads 640x0", async () => {
         // 375 CSS px at one device pixel each: the slot is 100vw = 375 px, so 640w is the narrowest that fills it.
-        const page = await browser.newPage({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 1 });
+        const page = await setup.browser.newPage({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 1 });
         try {
             const ready = page.waitForResponse(
                 async (response) =>
@@ -38,9 +22,9 @@ describe("the upload page's <img srcset sizes> from the status's width-only vari
             );
             const cdnResponses: Response[] = [];
             page.on("response", (response) => cdnResponses.push(response));
-            await page.goto(`${pipeline.url}/`);
+            await page.goto(`${setup.pipeline.url}/`);
             await page.waitForSelector("body[data-ready=true]");
-            const file = path.join(dir, "wide.jpg");
+            const file = path.join(setup.dir, "wide.jpg");
             fs.writeFileSync(file, await jpegBytes(1000, 750));
             await page.setInputFiles("#file-input", file);
             const status = await (await ready).json();
@@ -50,7 +34,7 @@ describe("the upload page's <img srcset sizes> from the status's width-only vari
                 const shown = (globalThis as any).document.querySelector("img.responsive");
                 return shown?.complete && shown.naturalWidth > 0;
             });
-            const cdn = `${pipeline.url}/cdn`;
+            const cdn = `${setup.pipeline.url}/cdn`;
             expect(await image.getAttribute("srcset")).to.equal(
                 `/cdn/320x0/${status.key} 320w, /cdn/640x0/${status.key} 640w, /cdn/${status.key} 1000w`,
             );
