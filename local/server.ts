@@ -237,7 +237,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             if (rawPath === "/api" || rawPath.startsWith("/api/"))
                 status = await api(req, res, rawPath.slice(4), query);
             else if (rawPath.startsWith("/cdn/")) status = await cdn.handle(req, res, rawPath.slice(4), query);
-            else if (rawPath.startsWith("/uppy/")) status = await pages.uppyAsset(req, res, rawPath);
+            else if (rawPath.startsWith("/uppy/") || rawPath.startsWith("/client/"))
+                status = await pages.bundledAsset(req, res, rawPath);
             else if (rawPath === LOCAL_TOKEN_PATH && auth) {
                 const result = auth.tokenResult(query);
                 sendHttpResult(res, result);

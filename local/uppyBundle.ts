@@ -12,7 +12,12 @@ const ENTRY = path.resolve(__dirname, "..", "web", "uppy.js");
 
 /** One build per process; a failed build is forgotten, so the next request tries again. */
 export function uppyBundler(): () => Promise<UppyBundle> {
-    let built: Promise<UppyBundle> | undefined;
+    return buildOnce(build);
+}
+
+/** `build` run on the first call and its result kept; a failed build is forgotten, so the next call tries again. */
+export function buildOnce<T>(build: () => Promise<T>): () => Promise<T> {
+    let built: Promise<T> | undefined;
     return () => {
         built ??= build().catch((error: unknown) => {
             built = undefined;

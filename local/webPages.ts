@@ -1,11 +1,13 @@
-// The upload pages in local mode: the files of web/, the page's config (/config.json, from the stack config), and
-// the Uppy example page's bundle (local/uppyBundle.ts), built from the npm packages when first asked for.
+// The upload pages in local mode: the files of web/, the page's config (/config.json, from the stack config), the
+// Uppy example page's bundle (local/uppyBundle.ts), built from the npm packages when first asked for, and the client
+// library the upload page runs on (local/clientBundle.ts).
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import type { PipelineConfig } from "../config/configKeys";
 import { errorJson } from "../functions/shared/http";
 import { sendHttpResult } from "../functions/shared/httpEvent";
+import { clientBundler } from "./clientBundle";
 import { uppyBundler } from "./uppyBundle";
 
 const WEB_DIR = path.resolve(__dirname, "..", "web");
@@ -13,6 +15,7 @@ const WEB_FILES: Record<string, [string, string]> = {
     "/": ["index.html", "text/html; charset=utf-8"],
     "/app.js": ["app.js", "text/javascript; charset=utf-8"],
     "/gallery.js": ["gallery.js", "text/javascript; charset=utf-8"],
+    "/page.js": ["page.js", "text/javascript; charset=utf-8"],
     "/style.css": ["style.css", "text/css; charset=utf-8"],
     // The placeholder decoder, served from the installed package, never copied into web/.
     "/vendor/thumbhash.js": [require.resolve("thumbhash"), "text/javascript; charset=utf-8"],
@@ -22,8 +25,8 @@ const WEB_FILES: Record<string, [string, string]> = {
 export interface WebPages {
     /** web/'s files and /config.json; resolves with the status sent. */
     page(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): number;
-    /** /uppy/uppy.js and /uppy/uppy.css. */
-    uppyAsset(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<number>;
+    /** /uppy/uppy.js, /uppy/uppy.css and /client/index.js. */
+    bundledAsset(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<number>;
 }
 
 export function webPages(config: PipelineConfig, tokenUrl: string | undefined): WebPages {
@@ -40,6 +43,7 @@ export function webPages(config: PipelineConfig, tokenUrl: string | undefined): 
         privateDelivery: config.privateDelivery,
     });
     const uppyBundle = uppyBundler();
+    const clientBundle = clientBundler();
     return {
         page(req, res, pathname) {
             if (pathname === "/config.json") {
@@ -61,19 +65,28 @@ export function webPages(config: PipelineConfig, tokenUrl: string | undefined): 
             res.end(req.method === "HEAD" ? undefined : content);
             return 200;
         },
-        async uppyAsset(req, res, pathname) {
-            const type = { "/uppy/uppy.js": "text/javascript", "/uppy/uppy.css": "text/css" }[pathname];
+        async bundledAsset(req, res, pathname) {
+            const type = {
+                "/uppy/uppy.js": "text/javascript",
+                "/uppy/uppy.css": "text/css",
+                "/client/index.js": "text/javascript",
+            }[pathname];
             if (!type || (req.method !== "GET" && req.method !== "HEAD")) {
                 sendHttpResult(res, errorJson(404, "not_found", "Not found"));
                 return 404;
             }
-            const bundle = await uppyBundle();
+            const content =
+                pathname === "/client/index.js"
+                    ? await clientBundle()
+                    : pathname.endsWith(".js")
+                      ? (await uppyBundle()).js
+                      : (await uppyBundle()).css;
             res.writeHead(200, {
                 "content-type": `${type}; charset=utf-8`,
                 "cache-control": "no-cache",
                 "x-content-type-options": "nosniff",
             });
-            res.end(req.method === "HEAD" ? undefined : pathname.endsWith(".js") ? bundle.js : bundle.css);
+            res.end(req.method === "HEAD" ? undefined : content);
             return 200;
         },
     };

@@ -1,45 +1,13 @@
-// The upload page: checks each file against the stack's limits, asks the API to sign, uploads straight to S3
-// with progress, waits for the server's check, shows the image's ThumbHash placeholder and real size from its
-// status at once, then the original and every variant its status names as the CDN serves them (web/gallery.js).
-"use strict";
+// The upload page: checks each file against the stack's limits, then uploads it with the client library's upload()
+// (client/: the API signs, the bytes go straight to S3 with progress, then the server's check decides), shows the
+// image's ThumbHash placeholder, real size and responsive <img srcset> from its status at once, then the original
+// and every variant its status names as the CDN serves them (web/gallery.js). Local mode serves the library as
+// /client/index.js (local/clientBundle.ts).
+import { UploadError, upload } from "/client/index.js";
+import { showChecked, showGallery, variantsOf } from "/gallery.js";
+import { $, element, formatBytes } from "/page.js";
 
 const state = { config: null };
-const $ = (selector) => document.querySelector(selector);
-
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
-
-/**
- * The server's own reason for a refusal, as plain text (shown with textContent only): the API's and the
- * Resizer's JSON `{ error: { code, message } }`, or S3's XML `<Error><Code>…</Code><Message>…</Message>`.
- */
-function serverReason(status, contentType, text) {
-  if (/json/.test(contentType ?? "")) {
-    try {
-      const { error } = JSON.parse(text);
-      if (error?.message) return error.code ? `${error.message} (${error.code})` : String(error.message);
-    } catch {
-      /* not the JSON it claims to be: fall through */
-    }
-  }
-  if (/xml/.test(contentType ?? "") || /^\s*<\?xml|^\s*<Error>/.test(text)) {
-    const xml = new DOMParser().parseFromString(text, "application/xml");
-    const code = xml.querySelector("Error > Code")?.textContent;
-    const message = xml.querySelector("Error > Message")?.textContent;
-    if (code || message) return [code, message].filter(Boolean).join(": ");
-  }
-  return `HTTP ${status}`;
-}
 
 /** Says a file's final outcome once to screen readers (the list itself is not a live region). */
 function announce(text) {
@@ -59,6 +27,12 @@ function refusal(file) {
 }
 
 /** With jwtIssuer the upload routes want a JWT: here local mode's (/local/token, local only); your app has its own. */
+/** Where the gallery gets images: the CDN, and on a private stack the API's signed URLs (with the page's JWT). */
+function imageSource() {
+  const { cdnBase, apiBase, privateDelivery } = state.config;
+  return { cdnUrl: cdnBase, signing: privateDelivery ? { apiUrl: apiBase, headers: authHeaders } : undefined };
+}
+
 async function authHeaders() {
   if (!state.config.tokenUrl) return {};
   state.token ??= fetch(`${state.config.tokenUrl}?sub=local-user`)
@@ -67,82 +41,17 @@ async function authHeaders() {
   return { authorization: `Bearer ${await state.token}` };
 }
 
-/** Asks the API to sign; the declared size is signed into a PUT (S3 then takes exactly that many bytes). */
-async function sign(route, contentType, size) {
-  const response = await fetch(`${state.config.apiBase}${route}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(await authHeaders()) },
-    body: JSON.stringify({ contentType, size }),
-  });
-  const text = await response.text();
-  if (!response.ok)
-    throw new Error(`The server said no: ${serverReason(response.status, response.headers.get("content-type"), text)}`);
-  return JSON.parse(text);
-}
-
-/** Sends with XMLHttpRequest, the browser API that reports upload progress. */
-function send(method, url, body, headers, onProgress) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open(method, url);
-    // Browsers send the body's real Content-Length themselves and refuse to have it set (a forbidden header).
-    for (const [name, value] of Object.entries(headers)) {
-      if (name.toLowerCase() !== "content-length") request.setRequestHeader(name, value);
-    }
-    request.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) onProgress(event.loaded / event.total);
-    });
-    request.addEventListener("load", () => {
-      if (request.status >= 200 && request.status < 300) return resolve();
-      const reason = serverReason(request.status, request.getResponseHeader("content-type"), request.responseText);
-      reject(new Error(`Storage refused the upload: ${reason}`));
-    });
-    request.addEventListener("error", () => reject(new Error("Network error while uploading.")));
-    request.send(body);
-  });
-}
-
-async function upload(file, method, item) {
-  const progress = item.querySelector("progress");
-  const status = item.querySelector(".status");
-  const onProgress = (fraction) => {
-    progress.value = Math.round(fraction * 100);
-    status.textContent = `Uploading… ${progress.value} %`;
-  };
-  if (method === "post") {
-    const signed = await sign("/uploads/form", file.type, file.size);
-    const form = new FormData();
-    for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
-    form.append("file", file);
-    await send("POST", signed.uploadUrl, form, {}, onProgress);
-    return signed;
-  }
-  const signed = await sign("/uploads", file.type, file.size);
-  await send("PUT", signed.uploadUrl, file, signed.headers, onProgress);
-  return signed;
-}
-
-/** Every upload is checked by the server before it is served: wait for its status to be final (ready, rejected,
- *  or failed: it could not be processed). */
-const STATUS_POLL_MS = 500;
-const STATUS_POLL_LIMIT = 240; // two minutes
-
-async function awaitChecked(statusUrl, status) {
-  for (let attempt = 0; attempt < STATUS_POLL_LIMIT; attempt++) {
-    const response = await fetch(statusUrl, { cache: "no-store", headers: await authHeaders() });
-    // 404: the check has not started yet (the upload's event is on its way).
-    if (response.ok) {
-      const answer = await response.json();
-      if (answer.status === "ready" || answer.status === "rejected" || answer.status === "failed") return answer;
-      status.textContent = "Checking the upload…";
-    } else if (response.status !== 404) {
-      throw new Error(
-        `The status check failed: ${serverReason(response.status, response.headers.get("content-type"), await response.text())}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
-  }
-  throw new Error("The upload was not checked in time; try again later.");
+/** The refusal in words: the API's "message (code)", storage's (S3's) "Code: Message", or what went wrong. */
+function describe(error) {
+  if (!(error instanceof UploadError)) return error.message;
+  if (error.step === "sign")
+    return `The server said no: ${error.code ? `${error.message} (${error.code})` : error.message}`;
+  if (error.step === "store" && error.status !== 0)
+    return `Storage refused the upload: ${[error.code, error.message].filter(Boolean).join(": ")}`;
+  if (error.code === "status_timeout") return "The upload was not checked in time; try again later.";
+  if (error.step === "status" && error.status !== 0)
+    return `The status check failed: ${error.code ? `${error.message} (${error.code})` : error.message}`;
+  return error.message;
 }
 
 async function handle(file) {
@@ -167,14 +76,18 @@ async function handle(file) {
     failed(problem);
     return;
   }
-  let key;
+  const progress = item.querySelector("progress");
   let checked;
   try {
-    const signed = await upload(file, method, item);
-    key = signed.key;
-    item.querySelector("progress").value = 100;
-    status.textContent = "Checking the upload…";
-    checked = await awaitChecked(signed.statusUrl, status);
+    checked = await upload(file, {
+      apiUrl: state.config.apiBase,
+      method,
+      headers: authHeaders,
+      onProgress: ({ loaded, total }) => {
+        progress.value = Math.round((loaded / total) * 100);
+        status.textContent = loaded === total ? "Checking the upload…" : `Uploading… ${progress.value} %`;
+      },
+    });
     if (checked.status === "rejected") {
       failed(`Rejected: ${checked.error?.message ?? "the server refused the file"}`);
       return;
@@ -184,14 +97,14 @@ async function handle(file) {
       failed(`Failed: ${message}${code ? ` (${code})` : ""}`);
       return;
     }
-    await showChecked(item, checked);
+    await showChecked(item, checked, imageSource());
   } catch (error) {
-    failed(error.message);
+    failed(describe(error));
     return;
   }
-  status.textContent = `Uploaded (${method.toUpperCase()}) as ${key}: 100 %`;
-  item.dataset.key = key;
-  const problems = await showGallery(item, checked);
+  status.textContent = `Uploaded (${method.toUpperCase()}) as ${checked.key}: 100 %`;
+  item.dataset.key = checked.key;
+  const problems = await showGallery(item, checked, imageSource());
   if (problems.length > 0) {
     // The server's reason for a variant says more than the browser's for the original.
     const { reason } = problems.find((problem) => problem.label !== "original") ?? problems[0];

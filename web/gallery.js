@@ -1,7 +1,9 @@
-// What the upload page shows of a ready upload (a classic script, loaded before web/app.js, which calls
-// showChecked and showGallery): its status's placeholder and size at once, then the original and every variant its
-// status names, fetched from the CDN as an <img> on a real page would get them.
-"use strict";
+// What the upload page shows of a ready upload (web/app.js calls showChecked and showGallery): its status's
+// placeholder and size at once with a responsive <img srcset sizes> built from the status's variant keys (the client
+// library's statusSrcSet), then the original and every variant its status names, fetched from the CDN as an <img> on
+// a real page would get them.
+import { imageUrl, reasonOf, signedImageUrl, statusSrcSet } from "/client/index.js";
+import { element, formatBytes } from "/page.js";
 
 /** The `thumbhash` package's decoder, served by the local server from node_modules (the page has no bundler). */
 let thumbHash;
@@ -10,19 +12,33 @@ function loadThumbHash() {
   return thumbHash;
 }
 
+/** How wide the page shows the responsive image: the viewport's width on a phone, 40rem from there on. */
+const RESPONSIVE_SIZES = "(max-width: 40rem) 100vw, 40rem";
+
 /**
  * What the status of a ready upload says, shown before any image is fetched: the ThumbHash placeholder (a tiny
- * PNG data URL drawn from the status's base64 hash) and the real dimensions, format and size.
+ * PNG data URL drawn from the status's base64 hash), the real dimensions, format and size, and the image as a page
+ * would show it: <img srcset sizes>, the browser choosing among the status's width-only variants and the original.
  */
-// biome-ignore lint/correctness/noUnusedVariables: web/app.js calls it (the page's scripts share one global scope)
-async function showChecked(item, checked) {
+export async function showChecked(item, checked, images) {
+  const { cdnUrl } = images;
   const box = element("div", { class: "checked" });
   const dimensions = element(
     "span",
     { class: "dimensions" },
     `Ready: ${checked.width}×${checked.height} ${checked.format}, ${formatBytes(checked.bytes)}`,
   );
-  box.append(dimensions);
+  // On a private stack each width would need its own signed URL (an API call each): the original's alone, no srcset.
+  const responsive = element("img", {
+    class: "responsive",
+    alt: checked.key,
+    src: images.signing ? await signedUrlOf(images, checked.key, "original") : imageUrl(checked.key, { cdnUrl }),
+    ...(images.signing ? {} : { srcset: statusSrcSet(checked, { cdnUrl }), sizes: RESPONSIVE_SIZES }),
+    // The real size from the status: the page keeps its room before the image arrives.
+    width: String(checked.width),
+    height: String(checked.height),
+  });
+  box.append(dimensions, responsive);
   item.append(box);
   if (!checked.placeholder) return;
   try {
@@ -43,7 +59,7 @@ async function showChecked(item, checked) {
  * (`variants`) and, when any size is allowed (no list), those made at upload (`storedVariants`, whose format keys
  * "<W>x<H>/<format>/..." are left out: the CDN picks the format at the plain key). Keys come from the server only.
  */
-function variantsOf(checked) {
+export function variantsOf(checked) {
   const plain = (variant) => variant.slice(variant.indexOf("/") + 1) === checked.key;
   const keys = new Set([...checked.variants, ...(checked.storedVariants ?? []).filter(plain)]);
   return [["original", checked.key], ...[...keys].map((variant) => [variant.slice(0, variant.indexOf("/")), variant])];
@@ -75,6 +91,14 @@ function imageAcceptHeader() {
   return imageAccept;
 }
 
+/** The CDN's reason for a refusal as text: the Resizer's JSON "message (code)", or S3's XML "Code: Message". */
+function cdnReason(status, contentType, text) {
+  const { code, message } = reasonOf(contentType, text) ?? {};
+  if (!message) return code ?? `HTTP ${status}`;
+  if (!code) return message;
+  return /json/.test(contentType ?? "") ? `${message} (${code})` : `${code}: ${message}`;
+}
+
 /** "AVIF" for image/avif: the format the CDN chose, as its Content-Type says. */
 function formatName(contentType) {
   return (contentType ?? "?")
@@ -84,21 +108,12 @@ function formatName(contentType) {
 }
 
 /**
- * Where the CDN serves a key: its plain URL, or on a private stack (privateDelivery) a signed URL the API gives for
- * the upload's id and the variant's size (GET /uploads/<id>/url?size=<W>x<H>; functions/shared/signedImageUrl.ts).
+ * Where the gallery fetches an image: the CDN's plain URL, or on a private stack (`images.signing`, privateDelivery)
+ * a signed URL the API gives for the upload and the size (the client library's signedImageUrl).
  */
-async function imageUrl(checked, label, path) {
-  if (!state.config.privateDelivery) return `${state.config.cdnBase}/${path}`;
-  const id = checked.key
-    .split("/")
-    .pop()
-    .replace(/\.[^.]*$/, "");
-  const size = label === "original" ? "" : `?size=${encodeURIComponent(label)}`;
-  const response = await fetch(`${state.config.apiBase}/uploads/${encodeURIComponent(id)}/url${size}`, {
-    headers: await authHeaders(),
-  });
-  if (!response.ok) throw new Error(`no signed URL (${response.status})`);
-  return (await response.json()).url;
+async function signedUrlOf(images, key, label) {
+  const [width, height] = label === "original" ? [] : label.split("x").map((side) => Number(side) || undefined);
+  return (await signedImageUrl(key, { ...images.signing, width, height })).url;
 }
 
 /**
@@ -106,8 +121,7 @@ async function imageUrl(checked, label, path) {
  * `{ label, reason }` for each that failed (a variant the Resizer refuses answers JSON with its reason, e.g. 422
  * for a file that is no image).
  */
-// biome-ignore lint/correctness/noUnusedVariables: web/app.js calls it (the page's scripts share one global scope)
-async function showGallery(item, checked) {
+export async function showGallery(item, checked, images) {
   const gallery = element("div", { class: "gallery" });
   item.append(gallery);
   const outcomes = variantsOf(checked).map(async ([label, path]) => {
@@ -123,11 +137,12 @@ async function showGallery(item, checked) {
       return { label, reason };
     };
     try {
-      const response = await fetch(await imageUrl(checked, label, path), {
+      const url = images.signing ? await signedUrlOf(images, checked.key, label) : `${images.cdnUrl}/${path}`;
+      const response = await fetch(url, {
         headers: { accept: await imageAcceptHeader() },
       });
       if (!response.ok)
-        return fail(serverReason(response.status, response.headers.get("content-type"), await response.text()));
+        return fail(cdnReason(response.status, response.headers.get("content-type"), await response.text()));
       const blob = await response.blob();
       image.src = URL.createObjectURL(blob);
       const shown = await new Promise((resolve) => {

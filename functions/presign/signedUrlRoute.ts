@@ -11,11 +11,18 @@ import { signCannedUrl } from "../shared/cloudfrontSignature";
 import { HttpError, HttpEvent, RouteAnswer } from "../shared/http";
 import { cdnPathOf } from "../shared/objectKey";
 import { quoteInput } from "../shared/quoteInput";
-import type { SignedImageUrl } from "../shared/signedImageUrl";
 import { parseVariantKey } from "../resize/variantKey";
 import type { UrlSigningSettings } from "./settings";
 import type { SigningKeySource } from "./urlSigningKey";
 import { uploadStatus } from "./uploadStatusRoute";
+
+/** The route's answer: a CloudFront signed URL (canned policy) and when it stops working (ISO 8601, whole seconds).
+ *  The client library's signedImageUrl (client/src/signedImageUrl.ts) reads it; tests/unit/signedUrlClient.spec.ts
+ *  holds the two together. */
+export interface SignedImageUrl {
+    url: string;
+    expiresAt: string;
+}
 
 export interface SignedUrlRouteDeps {
     s3: S3Client;

@@ -99,25 +99,3 @@ export function withSigningParams(url: string, params: ReadonlyArray<readonly [s
     const query = params.map(([name, value]) => `${name}=${value}`).join("&");
     return `${url}${url.includes("?") ? "&" : "?"}${query}`;
 }
-
-/** When a signed URL stops working (epoch seconds): its Expires, or its custom policy's DateLessThan; undefined
- *  for a URL that is not signed or whose policy cannot be read. */
-export function signedUrlExpiry(url: string): number | undefined {
-    const query = new URL(url).searchParams;
-    const expires = query.get(SIGNED_URL_PARAMS.expires);
-    if (expires !== null) return /^\d+$/.test(expires) ? Number(expires) : undefined;
-    const encoded = query.get(SIGNED_URL_PARAMS.policy);
-    const base64 = encoded === null ? undefined : fromCloudFrontBase64(encoded);
-    const text = base64 === undefined ? undefined : textOfBase64(base64);
-    if (text === undefined) return undefined;
-    try {
-        const statement = (JSON.parse(text) as { Statement?: unknown }).Statement;
-        const first = (Array.isArray(statement) ? statement[0] : statement) as
-            | { Condition?: { DateLessThan?: { "AWS:EpochTime"?: unknown } } }
-            | undefined;
-        const epoch = first?.Condition?.DateLessThan?.["AWS:EpochTime"];
-        return typeof epoch === "number" ? epoch : undefined;
-    } catch {
-        return undefined;
-    }
-}

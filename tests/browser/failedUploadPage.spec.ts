@@ -3,41 +3,24 @@
 // reason and code (never "Checking the upload…" for ever).
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { Browser } from "playwright-core";
 import { LOCAL_BUCKET } from "../../local/server";
 import { jpegBytes } from "../support/images";
-import { startTestPipeline } from "../support/localPipeline";
-import { launchChromium, skipWithoutChromium } from "../support/headlessChromium";
+import { browserPipeline } from "../support/browserPipeline";
 
 describe("the upload page shows an upload that failed processing as failed, with the reason", function () {
     this.timeout(60_000);
-    let pipeline: Awaited<ReturnType<typeof startTestPipeline>>;
-    let browser: Browser;
-    let dir: string;
-
-    before(async function () {
-        skipWithoutChromium(this);
-        pipeline = await startTestPipeline();
-        browser = await launchChromium();
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-pipeline-browser-"));
-    });
-    after(async () => {
-        await browser?.close();
-        await pipeline?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const setup = browserPipeline();
 
     it("an original the local S3 cannot store: the file ends failed, saying why (processing_failed)", async () => {
         // A regular file where the bucket's uploads/ folder would be: every write under uploads/ fails (ENOTDIR).
-        fs.mkdirSync(path.join(pipeline.dataDir, LOCAL_BUCKET), { recursive: true });
-        fs.writeFileSync(path.join(pipeline.dataDir, LOCAL_BUCKET, "uploads"), "not a folder");
-        const page = await browser.newPage();
+        fs.mkdirSync(path.join(setup.pipeline.dataDir, LOCAL_BUCKET), { recursive: true });
+        fs.writeFileSync(path.join(setup.pipeline.dataDir, LOCAL_BUCKET, "uploads"), "not a folder");
+        const page = await setup.browser.newPage();
         try {
-            await page.goto(`${pipeline.url}/`);
+            await page.goto(`${setup.pipeline.url}/`);
             await page.waitForSelector("body[data-ready=true]");
-            const file = path.join(dir, "photo.jpg");
+            const file = path.join(setup.dir, "photo.jpg");
             fs.writeFileSync(file, await jpegBytes(120, 90));
             await page.setInputFiles("#file-input", file);
             const item = page.locator("#uploads li[data-outcome]").first();

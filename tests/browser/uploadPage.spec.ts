@@ -129,7 +129,8 @@ describe("the upload page in headless Chromium (web/)", () => {
             "640x480",
             "1280x720",
         ]);
-        expect(held.length).to.equal(4);
+        // The gallery's four fetches, and the one request of the responsive <img srcset> (web/gallery.js).
+        expect(held.length).to.equal(5);
     });
 
     it("shows each variant's format and bytes as Chromium's <img> gets them: a JPEG's variants in AVIF (up to AVIF_MAX_PIXELS, 1280x720)", async () => {

@@ -10,7 +10,6 @@ import {
     cannedPolicy,
     customPolicy,
     fromCloudFrontBase64,
-    signedUrlExpiry,
     toCloudFrontBase64,
     withSigningParams,
 } from "../../functions/shared/cloudfrontPolicy";
@@ -250,14 +249,6 @@ describe("CloudFront signed URLs: signing (functions/shared/cloudfrontSignature.
             expect(resourceMatches("https://*.cloudfront.net/300x300/*", url)).to.equal(true);
             expect(resourceMatches("https://*.cloudfront.net/640x480/*", url)).to.equal(false);
         });
-    });
-
-    it("a signed URL's expiry can be read from it (canned Expires, or the custom policy's DateLessThan)", () => {
-        expect(signedUrlExpiry(docSigned())).to.equal(DOC_EXPIRES);
-        const policy = customPolicy({ resource: "*", dateLessThan: 1296860226 });
-        const custom = withSigningParams(DOC_BASE_URL, [["Policy", toCloudFrontBase64(base64OfText(policy))]]);
-        expect(signedUrlExpiry(custom)).to.equal(1296860226);
-        expect(signedUrlExpiry(DOC_BASE_URL)).to.equal(undefined);
     });
 
     it("signed cookies carry the same values when the URL has no signing parameter (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-cookies.html)", () => {
