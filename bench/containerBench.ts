@@ -75,6 +75,7 @@ export async function benchContainer(
         fit: "cover",
         quality: 80,
         limitInputPixels: 50_000_000,
+        metricsNamespace: "image-pipeline/bench",
     };
     for (const image of images) {
         await s3.send(

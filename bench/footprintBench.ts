@@ -75,6 +75,7 @@ function peakRssKb() {
             fit: "cover",
             quality: 80,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
         }),
         S3_ENDPOINT: s3Endpoint,
         AWS_REGION: "us-east-1",

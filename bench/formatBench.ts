@@ -86,6 +86,7 @@ export async function benchFormats(
             fit: "cover",
             quality: QUALITY,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
             formats: [...VARIANT_FORMATS],
         },
     });

@@ -55,6 +55,7 @@ export async function benchResize(
             fit: "cover",
             quality: 80,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
         },
     });
     const vips = vipsthumbnailPath();

@@ -36,6 +36,8 @@ export function presignSettingsFromConfig(config: PipelineConfig, deployment: Pr
 export interface ResizeDeployment {
     bucket: string;
     cdnUrl?: string;
+    /** The stack's metrics namespace (functions/shared/pipelineMetrics.ts metricsNamespace). */
+    metricsNamespace: string;
 }
 
 export function resizeSettingsFromConfig(config: PipelineConfig, deployment: ResizeDeployment): ResizeSettings {
@@ -51,13 +53,15 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         threads:
             config.resizerRuntime === "fargate" ? fargateVcpus(config.fargateCpu) : lambdaVcpus(config.resizerMemoryMb),
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
+        metricsNamespace: deployment.metricsNamespace,
     };
 }
 
-/** The bucket, and (the stack) the upload events topic. */
+/** The bucket, (the stack) the upload events topic, and the metrics namespace. */
 export interface IngestDeployment {
     bucket: string;
     uploadEventsTopicArn?: string;
+    metricsNamespace: string;
 }
 
 /** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
@@ -81,16 +85,18 @@ export function ingestSettingsFromConfig(config: PipelineConfig, deployment: Ing
         ...(deployment.uploadEventsTopicArn === undefined
             ? {}
             : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
+        metricsNamespace: deployment.metricsNamespace,
     };
 }
 
 export function cleanupSettingsFromConfig(
     config: PipelineConfig,
-    deployment: { bucket: string; distributionId: string },
+    deployment: { bucket: string; distributionId: string; metricsNamespace: string },
 ): CleanupSettings {
     return {
         bucket: deployment.bucket,
         distributionId: deployment.distributionId,
         allowedResolutions: config.allowedResolutions,
+        metricsNamespace: deployment.metricsNamespace,
     };
 }

@@ -36,10 +36,14 @@ import { asyncInvoker, sqsDestination } from "./asyncInvoke";
 import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
 import { createIngestFailureHandler } from "../functions/ingestFailure/ingestFailure";
+import { metricsNamespace } from "../functions/shared/pipelineMetrics";
+import { createLog } from "../functions/shared/structuredLog";
 
 export const LOCAL_BUCKET = "images-local";
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
 export const LOCAL_DISTRIBUTION_ID = "LOCAL";
+/** Where local mode's metric lines say they belong: no stack, no CloudWatch; the lines are printed. */
+export const LOCAL_METRICS_NAMESPACE = metricsNamespace("image-pipeline", "local");
 /**
  * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
  * (20 concurrent first hits on a 17.9 MP JPEG, summed RSS of npm start's processes, malloc settings of
@@ -55,7 +59,8 @@ export interface LocalPipelineOptions {
     s3Port: number;
     /** Where the local S3 keeps its objects. */
     dataDir: string;
-    /** One line per request; silent when omitted. */
+    /** Where every JSON line goes (the functions' lines and metric lines, and one per request of this server, as
+     *  an access log would); silent when omitted. */
     log?: (line: string) => void;
 }
 
@@ -73,16 +78,21 @@ export interface LocalPipeline {
  *  local mode checks JWTs as the stack's authorizer does (local/jwtAuthorizer.ts); its Resizer knows the CDN URL up
  *  front (on AWS it comes from the API stage). */
 export function localFunctionSettings(config: PipelineConfig, cdnUrl: string) {
+    const namespace = LOCAL_METRICS_NAMESPACE;
     return {
         presign: presignSettingsFromConfig(config, {
             bucket: LOCAL_BUCKET,
             cdnUrl,
             jwtAuthorizer: config.jwtIssuer !== undefined,
         }),
-        resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
-        ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
-        cleanup: cleanupSettingsFromConfig(config, { bucket: LOCAL_BUCKET, distributionId: LOCAL_DISTRIBUTION_ID }),
-        ingestFailure: { bucket: LOCAL_BUCKET },
+        resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, metricsNamespace: namespace }),
+        ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET, metricsNamespace: namespace }),
+        cleanup: cleanupSettingsFromConfig(config, {
+            bucket: LOCAL_BUCKET,
+            distributionId: LOCAL_DISTRIBUTION_ID,
+            metricsNamespace: namespace,
+        }),
+        ingestFailure: { bucket: LOCAL_BUCKET, metricsNamespace: namespace },
     };
 }
 
@@ -99,9 +109,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     fs.mkdirSync(options.dataDir, { recursive: true });
     const cdnUrl = `${url}/cdn`;
     const localSettings = localFunctionSettings(config, cdnUrl);
-    const handlerLog = (line: string) => {
-        if (JSON.parse(line).level === "error") log(line);
-    };
+    // The functions write their lines (and metric lines) here, at the config's level, as on AWS.
+    const handlerLog = log;
+    const logLevel = config.logLevel;
+    const serverLog = createLog("local", { sink: log, level: logLevel });
     // The bucket notification's function, like the stack's: every staged upload is checked before it is served.
     // It runs one at a time (sharp decodes whole images), through the gate like any S3 client; set once s3 exists.
     let ingest: (event: S3Event) => Promise<void> = async () => {
@@ -137,9 +148,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         asyncInvoker({
             policy: INGEST_INVOCATION,
             functionArn: "local:ingest",
-            handler: createIngestHandler({ s3, log: handlerLog, settings: localSettings.ingest, publish }),
+            handler: createIngestHandler({ s3, log: handlerLog, logLevel, settings: localSettings.ingest, publish }),
             onFailure: sqsDestination(
-                createIngestFailureHandler({ s3, log: handlerLog, settings: localSettings.ingestFailure, publish }),
+                createIngestFailureHandler({
+                    s3,
+                    log: handlerLog,
+                    logLevel,
+                    settings: localSettings.ingestFailure,
+                    publish,
+                }),
             ),
         }),
         LOCAL_RESIZE_CONCURRENCY,
@@ -151,10 +168,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             s3,
             cloudfront: invalidations.client,
             log: handlerLog,
+            logLevel,
             settings: localSettings.cleanup,
         }),
         // The stack's cleanup failures queue, where a record waits for an operator: here, the log.
-        onFailure: async (record) => log(JSON.stringify({ level: "error", message: "cleanup failed", record })),
+        onFailure: async (record) => serverLog({ level: "error", message: "cleanup failed", record }),
     });
 
     // jwtIssuer: local mode plays the issuer (a key in the data folder) and the authorizer (local/localAuth.ts).
@@ -164,6 +182,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const presign = createPresignHandler({
         s3,
         log: handlerLog,
+        logLevel,
         settings: localSettings.presign,
         grantKey: auth?.grantKey,
     });
@@ -172,6 +191,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         createResizeHandler({
             s3,
             log: handlerLog,
+            logLevel,
             settings: localSettings.resize,
         }),
         LOCAL_RESIZE_CONCURRENCY,
@@ -196,13 +216,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // Node refuses) ends that one response, never the process.
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
         serve(req, res).catch((error) => {
-            log(
-                JSON.stringify({
-                    level: "error",
-                    message: "could not answer",
-                    error: String((error as Error)?.message ?? error).slice(0, 300),
-                }),
-            );
+            serverLog({
+                level: "error",
+                message: "could not answer",
+                error: String((error as Error)?.message ?? error).slice(0, 300),
+            });
             res.destroy();
         });
     });
@@ -223,18 +241,24 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             } else status = pages.page(req, res, rawPath);
         } catch (error) {
             status = 500;
-            log(
-                JSON.stringify({
-                    level: "error",
-                    path: rawPath.slice(0, 200),
-                    error: String((error as Error)?.message ?? error).slice(0, 300),
-                }),
-            );
+            serverLog({
+                level: "error",
+                message: "request failed",
+                path: rawPath.slice(0, 200),
+                error: String((error as Error)?.message ?? error).slice(0, 300),
+            });
             if (!res.headersSent) sendHttpResult(res, internalErrorResult());
             else res.end();
         }
         const shown = rawPath.startsWith("/api/") ? `/api${redactGrant(rawPath.slice(4))}` : rawPath; // no grant in logs
-        log(`${req.method} ${shown.slice(0, 200)} ${status} ${Date.now() - started}ms`);
+        serverLog({
+            level: status >= 500 ? "error" : "info",
+            message: "request",
+            method: req.method,
+            path: shown.slice(0, 200),
+            status,
+            ms: Date.now() - started,
+        });
     }
 
     return {

@@ -2,6 +2,7 @@
 // mode's S3 sends, in AWS's shape: https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
 // ("The s3 key provides information about the bucket and object involved in the event. The object key name
 // value is URL encoded. For example, "red flower.jpg" becomes "red+flower.jpg"").
+import type { Log } from "./structuredLog";
 
 export interface S3EventRecord {
     eventVersion?: string;
@@ -44,7 +45,7 @@ export interface RecordWork {
  */
 export function eachRecord(
     name: string,
-    log: (fields: Record<string, unknown>) => void,
+    log: Log,
     select: (record: S3EventRecord, key: string) => RecordWork | undefined,
 ): (event: S3Event) => Promise<void> {
     return async (event) => {
@@ -67,9 +68,10 @@ export function eachRecord(
             } catch (error) {
                 log({
                     level: "error",
+                    message: "record failed",
                     key: work.key,
                     error: (error as Error).name,
-                    message: String((error as Error).message).slice(0, 300),
+                    reason: String((error as Error).message).slice(0, 300),
                 });
                 failures.push(error);
             }

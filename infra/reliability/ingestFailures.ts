@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 import { ingestFailureHandlerFactory } from "../../functions/ingestFailure/handler";
 import { encodeIngestFailureSettings, IngestFailureSettings } from "../../functions/ingestFailure/settings";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
 import { FailureQueue } from "./failureQueue";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 
 /** The consumer writes one status and publishes one event per record: seconds, not minutes. */
@@ -17,6 +18,8 @@ const VISIBILITY_TIMEOUT_SECONDS = 6 * INGEST_FAILURE_TIMEOUT_SECONDS;
 export const INGEST_FAILURE_MAX_RECEIVES = 5;
 
 export interface IngestFailuresArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     settings: pulumi.Input<IngestFailureSettings>;
     /** The bucket's SSE-KMS key: reading and writing statuses decrypts and encrypts. */
@@ -113,7 +116,7 @@ export class IngestFailures extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(ingestFailureHandlerFactory),
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 environment: { variables: pulumi.output(args.settings).apply(encodeIngestFailureSettings) },
             },
             { parent: this, dependsOn: [logGroup] },

@@ -94,6 +94,7 @@ describe("the Resizer's container server as a process (functions/resize/containe
     let s3: TestS3;
     const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({
         bucket: TEST_BUCKET,
+        metricsNamespace: "image-pipeline/test",
         uploadPrefix: "uploads/",
         allowedResolutions: ["300x300", "640x480"],
         maxDimension: 2048,
@@ -136,12 +137,22 @@ describe("the Resizer's container server as a process (functions/resize/containe
             const metadata = await sharp(answer.body).metadata();
             expect([metadata.width, metadata.height]).to.deep.equal([300, 300]);
             expect((await s3.head("300x300/uploads/photo.jpg"))?.ContentLength).to.equal(answer.body.length);
-            await waitFor(() => /"path":"\/300x300\/uploads\/photo.jpg","status":200/.test(container.output()));
-            const line = container
-                .output()
-                .split("\n")
-                .find((l) => l.includes('"path":"/300x300/uploads/photo.jpg"'))!;
-            expect(JSON.parse(line)).to.include({ level: "info", method: "GET", status: 200, resized: true });
+            // The same lines as the Lambda's, on stdout: the request's, and the metric line of the variant it made.
+            const lines = () =>
+                container
+                    .output()
+                    .split("\n")
+                    .filter((l) => l.startsWith("{"))
+                    .map((l) => JSON.parse(l));
+            await waitFor(() => lines().some((l) => l.path === "/300x300/uploads/photo.jpg" && l.status === 200));
+            const line = lines().find((l) => l.path === "/300x300/uploads/photo.jpg");
+            expect(line).to.include({ level: "INFO", service: "resize", method: "GET", status: 200, resized: true });
+            await waitFor(() => lines().some((l) => l._aws && "VariantsMade" in l));
+            const emf = lines().find((l) => l._aws && "VariantsMade" in l);
+            expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).to.include(
+                "VariantsMade",
+            );
+            expect(emf).to.include({ service: "resize", format: "jpeg", VariantsMade: 1 });
         });
 
         it("answers a variant larger than Lambda's 6 MB directly (200 with the bytes, no redirect)", async () => {

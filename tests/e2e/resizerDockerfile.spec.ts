@@ -146,6 +146,7 @@ describe(`the Resizer's Dockerfile (${RESIZER_DOCKERFILE})`, () => {
                             fit: "cover",
                             quality: 80,
                             limitInputPixels: 1000,
+                            metricsNamespace: "image-pipeline/test",
                         },
                         0,
                     ),

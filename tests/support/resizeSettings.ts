@@ -11,6 +11,7 @@ export function testResizeSettings(overrides: Partial<ResizeSettings> = {}): Res
         fit: "cover",
         quality: 80,
         limitInputPixels: 50_000_000,
+        metricsNamespace: "image-pipeline/test",
         cdnUrl: "https://cdn.example.com",
         ...overrides,
     };

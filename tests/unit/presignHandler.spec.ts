@@ -234,7 +234,7 @@ describe("presign handler (functions/presign/presign.ts) against the loopback S3
             const lines = logs.map((line) => JSON.parse(line));
             expect(lines.map((l) => l.status)).to.deep.equal([200, 200, 404]);
             expect(lines[0].key).to.match(/^uploads\//);
-            expect(lines[2].code).to.equal("not_found");
+            expect(lines[2].outcome).to.equal("not_found");
             for (const line of logs) expect(line).to.not.match(/Signature|Credential|Policy|S3RVER|https?:/i);
         });
     });
