@@ -97,7 +97,13 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
     /** An original written: the variants made from another version of it go. */
     async function cleanUpOverwrite(record: S3EventRecord, upload: UploadKeys, started: number): Promise<void> {
         if (!(await objects.exists(upload.finalKey))) {
-            log({ key: upload.finalKey, outcome: "gone", reason: "removed since; its removal event cleans up" });
+            log({
+                uploadId: upload.id,
+                key: upload.finalKey,
+                outcome: "gone",
+                reason: "removed since; its removal event cleans up",
+                ms: Date.now() - started,
+            });
             return;
         }
         const original = await objects.head(upload.finalKey);
@@ -110,7 +116,7 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         // only while its stale variants are left: a retry after their deletion finds none.)
         const writtenByIngest = original.Metadata?.[ORIGINAL_DIGEST_METADATA] !== undefined;
         if (stale.length === 0 && writtenByIngest) {
-            log({ key: upload.finalKey, outcome: "nothing_stale" });
+            log({ uploadId: upload.id, key: upload.finalKey, outcome: "nothing_stale", ms: Date.now() - started });
             return;
         }
         await objects.deleteKeys(stale.map((variant) => variant.key));
@@ -157,6 +163,7 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         if (!upload || !(removed || created) || record.s3.bucket.name !== settings.bucket) return undefined;
         return {
             key: upload.finalKey,
+            uploadId: upload.id,
             run: () =>
                 removed ? cleanUpRemoval(record, upload, Date.now()) : cleanUpOverwrite(record, upload, Date.now()),
         };

@@ -117,7 +117,12 @@ export function createIngestHandler(
         } catch (error) {
             // S3 delivers an event at least once: a second delivery finds the staged object gone, its status final.
             if ((error as { name?: string }).name === "NoSuchKey") {
-                log({ uploadId: keys.id, key: keys.stagingKey, outcome: "already_ingested" });
+                log({
+                    uploadId: keys.id,
+                    key: keys.stagingKey,
+                    outcome: "already_ingested",
+                    ms: Math.round(performance.now() - started),
+                });
                 return;
             }
             throw error;
@@ -132,7 +137,13 @@ export function createIngestHandler(
             release();
             await deps.publish?.(uploadEventOf(final));
             await deleteStaged(keys);
-            log({ uploadId: keys.id, key: keys.stagingKey, outcome: "already_final", status: final.status });
+            log({
+                uploadId: keys.id,
+                key: keys.stagingKey,
+                outcome: "already_final",
+                status: final.status,
+                ms: Math.round(performance.now() - started),
+            });
             return;
         }
         const bytesIn = object.ContentLength ?? 0;
@@ -205,7 +216,7 @@ export function createIngestHandler(
             const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
             // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
             if (!keys || record.s3.bucket.name !== settings.bucket) return undefined;
-            return { key: keys.stagingKey, run: () => ingest(keys, budget) };
+            return { key: keys.stagingKey, uploadId: keys.id, run: () => ingest(keys, budget) };
         })(event);
     };
 }

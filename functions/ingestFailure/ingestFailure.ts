@@ -99,7 +99,7 @@ export function createIngestFailureHandler(
             const keys = parseStagingKey(key);
             // Only the pipeline's own uploads in its own bucket (ingest took nothing else).
             if (!keys || s3Record.s3.bucket.name !== settings.bucket) return undefined;
-            return { key: keys.finalKey, run: () => fail(keys, record, s3Record.eventTime) };
+            return { key: keys.finalKey, uploadId: keys.id, run: () => fail(keys, record, s3Record.eventTime) };
         })(record.requestPayload ?? {});
     }
 

@@ -36,7 +36,8 @@ export const PIPELINE_METRICS = {
     ResizeMs: { service: "resize", unit: "Milliseconds" },
     /** Reading the original from S3 for one variant. */
     OriginalReadMs: { service: "resize", unit: "Milliseconds" },
-    /** Variants and statuses the cleanup function deleted. */
+    /** Variants the cleanup function deleted (an image's status goes with them, not counted: deleting a missing key
+     *  succeeds, so it is no measure). */
     ObjectsDeleted: { service: "cleanup", unit: "Count" },
     /** CloudFront invalidations the cleanup function created. */
     InvalidationsMade: { service: "cleanup", unit: "Count" },

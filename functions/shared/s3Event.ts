@@ -31,9 +31,10 @@ export function decodeEventKey(encoded: string): string {
     return decodeURIComponent(encoded.replace(/\+/g, " "));
 }
 
-/** The work one record asks for: what its log lines name, and the work itself. */
+/** The work one record asks for: what its log lines name (the key, the upload's id), and the work itself. */
 export interface RecordWork {
     key: string;
+    uploadId?: string;
     run: () => Promise<void>;
 }
 
@@ -63,15 +64,20 @@ export function eachRecord(
                 log({ outcome: "ignored", event: record.eventName.slice(0, 60), key: key.slice(0, 200) });
                 continue;
             }
+            const started = Date.now();
             try {
                 await work.run();
             } catch (error) {
+                // The record's one line when its work fails (Lambda retries the invocation): as an outcome line.
                 log({
                     level: "error",
                     message: "record failed",
+                    uploadId: work.uploadId,
                     key: work.key,
+                    outcome: "error",
                     error: (error as Error).name,
                     reason: String((error as Error).message).slice(0, 300),
+                    ms: Date.now() - started,
                 });
                 failures.push(error);
             }
