@@ -37,9 +37,17 @@ import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
 import { createIngestFailureHandler } from "../functions/ingestFailure/ingestFailure";
 import { metricsNamespace } from "../functions/shared/pipelineMetrics";
-import { createLog } from "../functions/shared/structuredLog";
+import { createLog, uploadIdOf } from "../functions/shared/structuredLog";
 
 export const LOCAL_BUCKET = "images-local";
+/** The object a /cdn/ path names, for its request line; undefined when the path is not valid percent-encoding. */
+function cdnKeyOf(rawPath: string): string | undefined {
+    try {
+        return decodeURIComponent(rawPath.slice("/cdn/".length));
+    } catch {
+        return undefined;
+    }
+}
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
 export const LOCAL_DISTRIBUTION_ID = "LOCAL";
 /** Where local mode's metric lines say they belong: no stack, no CloudWatch; the lines are printed. */
@@ -251,12 +259,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             else res.end();
         }
         const shown = rawPath.startsWith("/api/") ? `/api${redactGrant(rawPath.slice(4))}` : rawPath; // no grant in logs
+        // The access log CloudFront would keep: path without query (a signed URL's signature is never written).
+        const key = rawPath.startsWith("/cdn/") ? cdnKeyOf(rawPath) : undefined;
         serverLog({
             level: status >= 500 ? "error" : "info",
             message: "request",
             method: req.method,
             path: shown.slice(0, 200),
+            ...(key === undefined ? {} : { uploadId: uploadIdOf(key), key: key.slice(0, 200) }),
             status,
+            outcome: status < 400 ? "ok" : "error",
             ms: Date.now() - started,
         });
     }

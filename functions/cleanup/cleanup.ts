@@ -64,7 +64,7 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         log({ message: "cleanup", uploadId: upload.id, key: upload.finalKey, ...fields, ms: Date.now() - started });
         metrics.add("ObjectsDeleted", fields.deleted);
         metrics.add("InvalidationsMade", fields.invalidations);
-        metrics.flush();
+        metrics.flush({ uploadId: upload.id });
     }
     const objects = imageObjects(deps.s3, settings.bucket, settings.allowedResolutions);
 

@@ -106,7 +106,7 @@ export function createIngestHandler(
         metrics.add("IngestMs", ms);
         metrics.add("IngestBytesIn", fields.bytesIn);
         if (fields.bytesOut !== undefined) metrics.add("IngestBytesOut", fields.bytesOut);
-        metrics.flush();
+        metrics.flush({ uploadId: keys.id });
     }
 
     async function ingest(keys: UploadKeys, budget: TimeBudget): Promise<void> {

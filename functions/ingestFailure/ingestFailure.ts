@@ -88,7 +88,7 @@ export function createIngestFailureHandler(
             ms: uploadedAt === undefined ? undefined : Math.max(0, Date.now() - Date.parse(uploadedAt)),
         });
         metrics.add("UploadsFailed", 1);
-        metrics.flush();
+        metrics.flush({ uploadId: keys.id });
     }
 
     async function consume(body: string): Promise<void> {

@@ -4,7 +4,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { performance } from "perf_hooks";
 import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
 import { createMetrics } from "../shared/pipelineMetrics";
-import { createLog, LineSink, LogLevel } from "../shared/structuredLog";
+import { createLog, LineSink, LogLevel, uploadIdOf } from "../shared/structuredLog";
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, useThreads } from "./renderVariant";
 import { keyFromPath } from "../shared/objectKey";
@@ -164,11 +164,13 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
     }
 
     return async (event) => {
+        let uploadId: string | undefined;
         const result = await answerAndLog(event, log, async () => {
             const { result, key, made } = await route(event);
+            uploadId = uploadIdOf(key);
             return { result, logFields: { key, resized: made } };
         });
-        metrics.flush();
+        metrics.flush({ uploadId });
         // HEAD: GET's status and headers, no body (RFC 9110 §9.3.2). No content-length of the GET body either:
         // the Function URL sends what it is given, and a length the empty body contradicts breaks the connection.
         return event.requestContext.http.method.toUpperCase() === "HEAD"

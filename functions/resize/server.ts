@@ -66,9 +66,20 @@ export function createResizeServer(options: ResizeServerOptions): ResizeServer {
             sendHttpResult(res, result, closing, req.method === "HEAD");
             return;
         }
+        const started = Date.now();
         const body = await readRequestBody(req, MAX_BODY_BYTES);
         if (!body) {
             sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), closing);
+            // Refused before the handler, which writes every other request's line: this one's line is here.
+            const path = rawPath.slice(0, 200);
+            log({
+                message: "request",
+                method: req.method,
+                path,
+                status: 413,
+                outcome: "body_too_large",
+                ms: Date.now() - started,
+            });
             return;
         }
         const result = await options.handler(toHttpEvent(req, rawPath || "/", query, body, {}));

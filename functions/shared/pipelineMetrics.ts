@@ -57,8 +57,11 @@ export function metricsNamespace(project: string, stack: string): string {
 export interface MetricsRecorder {
     /** Records one value; `format` for the byFormat metrics. */
     add(name: PipelineMetricName, value: number, format?: string): void;
-    /** Writes what was recorded as EMF lines (one per dimension set) and forgets it; nothing recorded: no line. */
-    flush(): void;
+    /** Writes what was recorded as EMF lines (one per dimension set) and forgets it; nothing recorded: no line.
+     *  `properties` (the upload's id) go in each line as plain members, no dimension: a metric line is found from
+     *  its upload's log line, and no per-upload series is made (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html,
+     *  "The root node MAY contain any other members"). */
+    flush(properties?: Record<string, string | undefined>): void;
 }
 
 /**
@@ -75,7 +78,7 @@ export function createMetrics(namespace: string, service: MetricService, sink: L
             if (Boolean(metric.byFormat) !== (format !== undefined)) throw new Error(`${name}: format dimension`);
             recorded.push({ name, value, format });
         },
-        flush() {
+        flush(properties = {}) {
             const groups = new Map<string, typeof recorded>();
             for (const entry of recorded)
                 groups.set(entry.format ?? "", [...(groups.get(entry.format ?? "") ?? []), entry]);
@@ -83,6 +86,8 @@ export function createMetrics(namespace: string, service: MetricService, sink: L
             for (const [format, entries] of groups) {
                 const document = new Metrics({ namespace, serviceName: service });
                 if (format) document.addDimension(FORMAT_DIMENSION, format);
+                for (const [key, value] of Object.entries(properties))
+                    if (value !== undefined) document.addMetadata(key, value);
                 for (const entry of entries)
                     document.addMetric(entry.name, PIPELINE_METRICS[entry.name].unit, entry.value);
                 sink(JSON.stringify(document.serializeMetrics()));

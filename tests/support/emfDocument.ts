@@ -51,6 +51,8 @@ export interface ExtractedMetric {
     name: string;
     unit?: string;
     value: number | number[];
+    /** The whole line's document: its other members (an upload id ...) are read from here. */
+    document: Record<string, unknown>;
 }
 
 function fail(line: string, problem: string): never {
@@ -125,6 +127,7 @@ export function parseEmf(line: string): { document: Record<string, unknown>; met
                     name: Name,
                     ...(Unit === undefined ? {} : { unit: Unit as string }),
                     value: value as number | number[],
+                    document,
                 });
         }
     }

@@ -89,7 +89,7 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
             metrics.add("OriginalReadMs", 12);
             metrics.add("ResizeMs", 34);
             metrics.add("VariantsMade", 1, "webp");
-            metrics.flush();
+            metrics.flush({ uploadId: "an-id" });
             expect(lines).to.have.length(2);
             const [plain, byFormat] = lines.map((line) => parseEmf(line).document as Record<string, any>);
             for (const document of [plain, byFormat]) {
@@ -102,10 +102,11 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
                 { Name: "OriginalReadMs", Unit: "Milliseconds" },
                 { Name: "ResizeMs", Unit: "Milliseconds" },
             ]);
-            expect(plain).to.include({ service: "resize", OriginalReadMs: 12, ResizeMs: 34 });
+            // The upload id is a plain member, in every line, never a dimension (no series per upload).
+            expect(plain).to.include({ service: "resize", OriginalReadMs: 12, ResizeMs: 34, uploadId: "an-id" });
             expect(byFormat._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["service", "format"]]);
             expect(byFormat._aws.CloudWatchMetrics[0].Metrics).to.deep.equal([{ Name: "VariantsMade", Unit: "Count" }]);
-            expect(byFormat).to.include({ service: "resize", format: "webp", VariantsMade: 1 });
+            expect(byFormat).to.include({ service: "resize", format: "webp", VariantsMade: 1, uploadId: "an-id" });
         });
 
         it("every metric of the table serializes to a valid line with its unit; nothing recorded, no line", () => {
@@ -168,6 +169,9 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
             const { keys, status } = await ingest(upload, "image/jpeg", "jpg");
             expect(status.status).to.equal("ready");
             expect(theMetric(ingestLogs, "UploadsReady").value).to.equal(1);
+            expect(theMetric(ingestLogs, "UploadsReady").document.uploadId, "the line names its upload").to.equal(
+                keys.id,
+            );
             expect(theMetric(ingestLogs, "IngestMs").value).to.be.a("number").at.least(0);
             expect(theMetric(ingestLogs, "IngestBytesIn").value).to.equal(upload.length);
             expect(theMetric(ingestLogs, "IngestBytesOut").value).to.equal(status.bytes);
@@ -227,6 +231,7 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
                 ),
             })(ingestEventFor(keys.stagingKey));
             expect(theMetric(lines, "UploadsFailed").value).to.equal(1);
+            expect(theMetric(lines, "UploadsFailed").document.uploadId).to.equal(keys.id);
             expect(metricsIn(lines).has("UploadsReady") || metricsIn(lines).has("UploadsRejected")).to.equal(false);
             const attempts = logLines(lines, "ingest", { outcome: "error" });
             expect(attempts).to.have.length(INGEST_INVOCATION.maximumRetryAttempts + 1);
@@ -276,6 +281,7 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
                 const first = await resize()(httpEvent("GET", path));
                 expect(first.statusCode).to.equal(200);
                 expect(theMetric(lines, "VariantsMade", format).value).to.equal(1);
+                expect(theMetric(lines, "VariantsMade", format).document.uploadId).to.equal(PHOTO_ID);
                 expect(theMetric(lines, "ResizeMs").value).to.be.a("number").at.least(0);
                 expect(theMetric(lines, "OriginalReadMs").value).to.be.a("number").at.least(0);
                 const [line] = logLines(lines, "resize", { message: "request" });
@@ -300,6 +306,7 @@ describe("EMF metric lines (functions/shared/pipelineMetrics.ts) as the CloudWat
             expect(cloudfront.made).to.have.length(1);
             expect(theMetric(cleanupLogs, "ObjectsDeleted").value).to.equal(gone.variants.length);
             expect(theMetric(cleanupLogs, "InvalidationsMade").value).to.equal(1);
+            expect(theMetric(cleanupLogs, "InvalidationsMade").document.uploadId).to.equal(gone.id);
             const [line] = logLines(cleanupLogs, "cleanup", { message: "cleanup" });
             expect(line).to.include({ uploadId: gone.id, key: gone.finalKey, outcome: "removed", invalidations: 1 });
             expect(line.ms).to.be.a("number");
