@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { CapturedStdout, captureStdout } from "../support/stdoutLines";
 import { createHmac, randomBytes } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -316,10 +317,11 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
             "@aws-sdk/client-s3",
             "@aws-sdk/s3-request-presigner",
             "@aws-sdk/s3-presigned-post",
+            "@aws-lambda-powertools/logger", // the JSON log lines (functions/shared/structuredLog.ts)
         ]);
         for (const name of manifest.packages) {
             expect(name, "only the AWS SDK and its runtime helpers").to.match(
-                /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/,
+                /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|@aws-lambda-powertools\/(logger|commons)$|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/,
             );
         }
         expect(files.get("index.js")).to.include("createPresignHandler");
@@ -330,14 +332,12 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
         let restoreEnv: () => void;
         let handler: (event: unknown) => Promise<any>;
         let required: Set<string>;
-        let logLines: string[];
-        const consoleLog = console.log;
+        let stdout: CapturedStdout;
         beforeEach(() => {
-            logLines = [];
-            console.log = (line: string) => logLines.push(line);
+            stdout = captureStdout();
         });
         afterEach(() => {
-            console.log = consoleLog;
+            stdout.restore();
         });
         before(async () => {
             s3 = await startTestS3();
@@ -370,7 +370,9 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
             expect((await s3.head(key.replace(/^uploads\//, "incoming/")))?.ContentType).to.equal("image/png");
             const packagesRequired = [...required].filter((id) => !builtinModules.includes(id.replace(/^node:/, "")));
             expect(packagesRequired).to.deep.equal([]);
-            expect(JSON.parse(logLines[0])).to.include({ status: 200, key, path: "/uploads" });
+            const [line] = stdout.lines().map((text) => JSON.parse(text));
+            expect(line).to.include({ service: "presign", status: 200, key, path: "/uploads", outcome: "ok" });
+            expect(line.ms).to.be.a("number");
         });
 
         it("signs a size-capped POST that uploads", async () => {
