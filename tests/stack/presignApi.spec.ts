@@ -271,8 +271,7 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
                 AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
                 AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
             });
-            const consoleLog = console.log;
-            console.log = () => undefined;
+            const stdout = captureStdout();
             try {
                 const { handler } = loadClosure((await archiveFiles(handlerOf(withAuth))).get("index.js")!);
                 const event = (method: string, path: string, options: Parameters<typeof httpEvent>[2] = {}) => ({
@@ -295,8 +294,12 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
                 expect(calls[0].target).to.equal("TrentService.GenerateMac");
                 expect(calls[0].authorization).to.match(/^AWS4-HMAC-SHA256 Credential=[^,]+\/kms\/aws4_request/);
                 expect(calls[0].body).to.include({ KeyId: variables.GRANT_KEY_ID, MacAlgorithm: "HMAC_SHA_256" });
+                // A grant is a credential: each request's line names its route without it.
+                const lines = stdout.lines();
+                expect(lines).to.have.length(3);
+                for (const line of lines) expect(line).to.not.include(grantPath.split("/").at(-1)!);
             } finally {
-                console.log = consoleLog;
+                stdout.restore();
                 restoreEnv();
                 await s3.close();
                 kms.close();
