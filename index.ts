@@ -15,9 +15,12 @@ import { resizerOrigin } from "./infra/resize";
 import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
 import { FailureQueue, IngestFailures } from "./infra/reliability";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
+import { metricsNamespace } from "./functions/shared/pipelineMetrics";
 
 // Keys live under the project's name (Pulumi.yaml), which is what `pulumi config set` writes them under.
 const config = parsePipelineConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+// The functions' own metrics go to a namespace of this stack (functions/shared/pipelineMetrics.ts).
+const namespace = metricsNamespace(pulumi.getProject(), pulumi.getStack());
 
 const images = new ImageBucket("images", {
     corsOrigins: config.corsOrigins,
@@ -28,7 +31,9 @@ const images = new ImageBucket("images", {
 
 // Made before the CDN, which fails over to it; the CDN URL reaches /resize as a stage variable. The runtime
 // (resizerRuntime: a Lambda, or containers behind an internal ALB) is decided there, and nowhere else.
-const resizerSettings = images.bucketName.apply((bucket) => resizeSettingsFromConfig(config, { bucket }));
+const resizerSettings = images.bucketName.apply((bucket) =>
+    resizeSettingsFromConfig(config, { bucket, metricsNamespace: namespace }),
+);
 const resizer = resizerOrigin("resizer", config, {
     bucketArn: images.bucketArn,
     kmsKeyArn: images.kmsKeyArn,
@@ -43,15 +48,18 @@ const ingestFailures = new IngestFailures("ingest-failures", {
     bucketArn: images.bucketArn,
     settings: pulumi
         .all([images.bucketName, uploadEvents.topicArn])
-        .apply(([bucket, uploadEventsTopicArn]) => ({ bucket, uploadEventsTopicArn })),
+        .apply(([bucket, uploadEventsTopicArn]) => ({ bucket, uploadEventsTopicArn, metricsNamespace: namespace })),
     kmsKeyArn: images.kmsKeyArn,
     uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
+    logLevel: config.logLevel,
 });
 const ingest = new Ingest("ingest", {
     bucketArn: images.bucketArn,
     settings: pulumi
         .all([images.bucketName, uploadEvents.topicArn])
-        .apply(([bucket, uploadEventsTopicArn]) => ingestSettingsFromConfig(config, { bucket, uploadEventsTopicArn })),
+        .apply(([bucket, uploadEventsTopicArn]) =>
+            ingestSettingsFromConfig(config, { bucket, uploadEventsTopicArn, metricsNamespace: namespace }),
+        ),
     code: resizer.ingestCode,
     architecture: config.resizerArchitecture,
     memoryMb: config.resizerMemoryMb,
@@ -60,6 +68,7 @@ const ingest = new Ingest("ingest", {
     eagerFormats: eagerFormatsFromConfig(config),
     uploadEvents: { topicArn: uploadEvents.topicArn, keyArn: uploadEvents.keyArn },
     failureQueueArn: ingestFailures.queueArn,
+    logLevel: config.logLevel,
 });
 uploadEvents.allowOnlyPublishers([ingest.roleArn, ingestFailures.roleArn]);
 
@@ -93,10 +102,13 @@ const cleanup = new Cleanup("cleanup", {
     bucketArn: images.bucketArn,
     settings: pulumi
         .all([images.bucketName, cdn.distributionId])
-        .apply(([bucket, distributionId]) => cleanupSettingsFromConfig(config, { bucket, distributionId })),
+        .apply(([bucket, distributionId]) =>
+            cleanupSettingsFromConfig(config, { bucket, distributionId, metricsNamespace: namespace }),
+        ),
     distributionArn: cdn.distributionArn,
     listSizePrefixes: config.allowedResolutions.length === 0,
     failureQueueArn: cleanupFailures.queueArn,
+    logLevel: config.logLevel,
 });
 
 // The bucket's one notification configuration: incoming/ → ingest, uploads/ → cleanup.
@@ -141,6 +153,7 @@ const uploads = new PresignApi("uploads", {
     // Behind signed URLs /resize would redirect to a URL no viewer may open: a private stack makes no such route.
     resizer: urlSigning ? undefined : resizer.resizeRoute,
     urlSigning: urlSigning && { readStatements: urlSigning.readStatements() },
+    logLevel: config.logLevel,
 });
 
 export const bucketName = images.bucketName;

@@ -76,6 +76,7 @@ export async function benchContainer(
         gravity: "centre",
         quality: 80,
         limitInputPixels: 50_000_000,
+        metricsNamespace: "image-pipeline/bench",
     };
     for (const image of images) {
         await s3.send(

@@ -76,6 +76,7 @@ function peakRssKb() {
             gravity: "centre",
             quality: 80,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
         }),
         S3_ENDPOINT: s3Endpoint,
         AWS_REGION: "us-east-1",

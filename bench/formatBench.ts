@@ -87,6 +87,7 @@ export async function benchFormats(
             gravity: "centre",
             quality: QUALITY,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
             formats: [...VARIANT_FORMATS],
         },
     });

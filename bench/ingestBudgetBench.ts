@@ -85,7 +85,7 @@ export async function benchIngestBudget(
         // The pixel limit is what is measured: the byte limit is raised to let every original through.
         [`${ns}:maxUploadBytes`]: String(Math.max(...originals.map((o) => o.bytes.length))),
     });
-    const settings = ingestSettingsFromConfig(config, { bucket });
+    const settings = ingestSettingsFromConfig(config, { bucket, metricsNamespace: "image-pipeline/bench" });
     const threads = sharp.concurrency();
     sharp.concurrency(1);
     const rows: BudgetRow[] = [];

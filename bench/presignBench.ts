@@ -100,16 +100,34 @@ export async function benchPresign(
 
 /** Median over fresh processes of: loading the closure file and answering one request (and node's own start). */
 async function coldStart(closureText: string, runs: number): Promise<PresignResult["coldStart"]> {
+    const { bundles, nodeStartMs } = await presignColdStarts({ closure: closureText }, runs);
+    return { ...bundles.closure, nodeStartMs };
+}
+
+/**
+ * Cold starts of bundled presign closures, each a fresh process that loads its file and answers one request,
+ * the bundles taking turns so each sees the same machine (bench/powertoolsBench.ts compares two). Medians per
+ * bundle, and of node's own start.
+ */
+export async function presignColdStarts<Name extends string>(
+    bundled: Record<Name, string>,
+    runs: number,
+): Promise<{
+    bundles: Record<Name, { loadAndFirstRequestMs: number; sinceProcessStartMs: number }>;
+    /** Each round's load + first request per bundle, in round order (for pairwise differences). */
+    rounds: Array<Record<Name, number>>;
+    nodeStartMs: number;
+}> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-closure-"));
-    const closure = path.join(dir, "index.js");
-    fs.writeFileSync(closure, closureText);
+    const names = Object.keys(bundled) as Name[];
+    for (const name of names) fs.writeFileSync(path.join(dir, `${name}.js`), bundled[name]);
     const child = path.join(dir, "coldstart.js");
     fs.writeFileSync(
         child,
         `
 const { performance } = require("perf_hooks");
 const t0 = performance.now();
-const { handler } = require(${JSON.stringify(closure)});
+const { handler } = require(require("path").join(__dirname, process.argv[2] + ".js"));
 handler(${JSON.stringify(EVENT)}).then((result) => {
   const t1 = performance.now();
   process.stdout.write("\\nRESULT " + JSON.stringify({ status: result.statusCode, loadAndFirst: t1 - t0, sinceStart: t1 }));
@@ -131,23 +149,39 @@ handler(${JSON.stringify(EVENT)}).then((result) => {
         NODE_OPTIONS: "",
     };
     const run = promisify(execFile);
-    const samples: Array<{ loadAndFirst: number; sinceStart: number }> = [];
+    const samples = new Map<Name, Array<{ loadAndFirst: number; sinceStart: number }>>(names.map((n) => [n, []]));
     const nodeStart: number[] = [];
     for (let i = 0; i < runs + 1; i++) {
-        const { stdout } = await run(process.execPath, [child], { env, cwd: dir });
-        const sample = parseResult(stdout);
-        if (sample.status !== 200) throw new Error(`cold start answered ${sample.status}`);
-        if (i > 0) samples.push(sample); // the first run warms the OS file cache
+        for (const name of names) {
+            const { stdout } = await run(process.execPath, [child, name], { env, cwd: dir });
+            const sample = parseResult(stdout);
+            if (sample.status !== 200) throw new Error(`cold start of ${name} answered ${sample.status}`);
+            if (i > 0) samples.get(name)!.push(sample); // the first round warms the OS file cache
+        }
         const started = performance.now();
         await run(process.execPath, ["-e", "0"], { env });
         nodeStart.push(performance.now() - started);
     }
     fs.rmSync(dir, { recursive: true, force: true });
-    return {
-        loadAndFirstRequestMs: median(samples.map((s) => s.loadAndFirst)),
-        sinceProcessStartMs: median(samples.map((s) => s.sinceStart)),
-        nodeStartMs: median(nodeStart),
-    };
+    const bundles = Object.fromEntries(
+        names.map((name) => [
+            name,
+            {
+                loadAndFirstRequestMs: median(samples.get(name)!.map((s) => s.loadAndFirst)),
+                sinceProcessStartMs: median(samples.get(name)!.map((s) => s.sinceStart)),
+            },
+        ]),
+    ) as Record<Name, { loadAndFirstRequestMs: number; sinceProcessStartMs: number }>;
+    const rounds = samples
+        .get(names[0])!
+        .map(
+            (_, at) =>
+                Object.fromEntries(names.map((name) => [name, samples.get(name)![at].loadAndFirst])) as Record<
+                    Name,
+                    number
+                >,
+        );
+    return { bundles, rounds, nodeStartMs: median(nodeStart) };
 }
 
 /** The table's figures: the handler against raw getSignedUrl, their latencies, and the closure's cold start. */

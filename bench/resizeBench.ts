@@ -56,6 +56,7 @@ export async function benchResize(
             gravity: "centre",
             quality: 80,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
         },
     });
     const vips = vipsthumbnailPath();

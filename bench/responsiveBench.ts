@@ -103,6 +103,7 @@ export async function benchWidthOnly(
             gravity: "centre",
             quality: 80,
             limitInputPixels: 50_000_000,
+            metricsNamespace: "image-pipeline/bench",
         },
     });
     const hit = async (key: string) => {

@@ -14,6 +14,7 @@ import { BenchImage, generateCorpus, loadCorpus } from "./corpus";
 import { benchDelivery, deliveryFigures } from "./deliveryBench";
 import { benchLocalMemory, memoryBenchSupported, memoryFigures } from "./memoryBench";
 import { benchPresign, presignFigures } from "./presignBench";
+import { benchPowertools, powertoolsFigures } from "./powertoolsBench";
 import { benchUpload, uploadFigures } from "./uploadBench";
 import { benchResize, resizeFigures } from "./resizeBench";
 import { benchSmartCrop, benchWidthOnly, responsiveFigures } from "./responsiveBench";
@@ -147,6 +148,11 @@ async function main(): Promise<void> {
         const presign = await benchPresign(s3, BUCKET, archive.bundled, runs);
         results.presign = presign;
         add("presign", presignFigures(presign));
+
+        console.log("Powertools (logs and metrics): presign cold start and bundle sizes, with vs without …");
+        const powertools = await benchPowertools(closureText, runs);
+        results.powertools = powertools;
+        add("powertools", powertoolsFigures(powertools));
 
         console.log("uploads, 200 MB through the local S3 gate …");
         // Through the gate, as a browser uploads in local mode (its checks are part of what is measured).

@@ -4,6 +4,7 @@
 // config/functionSettings.ts). Rules between keys are config/keyRules.ts's; the limits, config/limits.ts's.
 import { IMAGE_CONTENT_TYPES, ImageContentType } from "../functions/shared/imageTypes";
 import { RESIZE_FITS, RESIZE_GRAVITIES } from "../functions/shared/resizeFit";
+import { LOG_LEVELS } from "../functions/shared/structuredLog";
 import { VARIANT_FORMATS, VariantFormat } from "../functions/shared/variantFormats";
 import type { ConfigReader } from "./configReader";
 import { FARGATE_CPU_UNITS, RESIZER_RUNTIMES } from "./fargateSizes";
@@ -182,6 +183,22 @@ export const CONFIG_KEY_TABLE = {
         ),
         3600,
     ),
+    /** Every Lambda's application log level (loggingConfig) and the Resizer container's (docs/operations.md). */
+    logLevel: key(oneOf(LOG_LEVELS), "INFO"),
+    /** An email address subscribed to the alarms topics (it must confirm the subscription). */
+    alarmEmail: key(optional(check.emailProblem), undefined),
+    /** A function's errors in 5 minutes that raise its alarm. */
+    alarmFunctionErrors: key(integer(1, 1_000_000), 1),
+    /** The Resizer's throttled invocations in 5 minutes that raise its alarm. */
+    alarmResizerThrottles: key(integer(1, 1_000_000), 10),
+    /** The Resizer's p99 duration, as a percentage of its timeout, that raises its alarm. */
+    alarmResizerDurationPercent: key(integer(10, 100), 80),
+    /** 5xx answers in 5 minutes of the HTTP API (and, fargate, of the Resizer's load balancer) that raise its alarm. */
+    alarmServer5xx: key(integer(1, 1_000_000), 5),
+    /** CloudFront's 5xx error rate (% of requests, over 5 minutes) that raises its alarm. */
+    alarmCdn5xxRatePercent: key(integer(1, 100), 5),
+    /** Messages waiting in a failure queue (or the dead-letter queue) that raise its alarm. */
+    alarmFailureQueueMessages: key(integer(1, 1_000_000), 1),
 };
 
 type Table = typeof CONFIG_KEY_TABLE;

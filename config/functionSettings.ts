@@ -50,6 +50,8 @@ function urlSigningSettings(config: PipelineConfig, deployment: PresignDeploymen
 export interface ResizeDeployment {
     bucket: string;
     cdnUrl?: string;
+    /** The stack's metrics namespace (functions/shared/pipelineMetrics.ts metricsNamespace). */
+    metricsNamespace: string;
 }
 
 export function resizeSettingsFromConfig(config: PipelineConfig, deployment: ResizeDeployment): ResizeSettings {
@@ -68,13 +70,15 @@ export function resizeSettingsFromConfig(config: PipelineConfig, deployment: Res
         ...(deployment.cdnUrl === undefined ? {} : { cdnUrl: deployment.cdnUrl }),
         // Behind signed URLs, a redirect to the stored variant must keep the viewer's signature (resize.ts).
         ...(config.privateDelivery ? { privateDelivery: true } : {}),
+        metricsNamespace: deployment.metricsNamespace,
     };
 }
 
-/** The bucket, and (the stack) the upload events topic. */
+/** The bucket, (the stack) the upload events topic, and the metrics namespace. */
 export interface IngestDeployment {
     bucket: string;
     uploadEventsTopicArn?: string;
+    metricsNamespace: string;
 }
 
 /** The formats eager variants are made in besides the original's: those the CDN sends browsers (autoFormat). */
@@ -99,16 +103,18 @@ export function ingestSettingsFromConfig(config: PipelineConfig, deployment: Ing
         ...(deployment.uploadEventsTopicArn === undefined
             ? {}
             : { uploadEventsTopicArn: deployment.uploadEventsTopicArn }),
+        metricsNamespace: deployment.metricsNamespace,
     };
 }
 
 export function cleanupSettingsFromConfig(
     config: PipelineConfig,
-    deployment: { bucket: string; distributionId: string },
+    deployment: { bucket: string; distributionId: string; metricsNamespace: string },
 ): CleanupSettings {
     return {
         bucket: deployment.bucket,
         distributionId: deployment.distributionId,
         allowedResolutions: config.allowedResolutions,
+        metricsNamespace: deployment.metricsNamespace,
     };
 }

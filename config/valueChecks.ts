@@ -78,3 +78,8 @@ function tryUrl(value: string): URL | undefined {
         return undefined;
     }
 }
+
+/** An address SNS can send the alarms to: one mailbox, no display name or list. */
+export function emailProblem(value: string): string | undefined {
+    return /^[^\s@,;<>"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value) ? undefined : "is not an email address";
+}

@@ -37,10 +37,22 @@ import { INGEST_INVOCATION } from "../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../functions/cleanup/retryPolicy";
 import { createIngestFailureHandler } from "../functions/ingestFailure/ingestFailure";
 import { localUrlSigningKeyPair } from "./urlSigningKeyPair";
+import { metricsNamespace } from "../functions/shared/pipelineMetrics";
+import { createLog, uploadIdOf } from "../functions/shared/structuredLog";
 
 export const LOCAL_BUCKET = "images-local";
+/** The object a /cdn/ path names, for its request line; undefined when the path is not valid percent-encoding. */
+function cdnKeyOf(rawPath: string): string | undefined {
+    try {
+        return decodeURIComponent(rawPath.slice("/cdn/".length));
+    } catch {
+        return undefined;
+    }
+}
 /** What the cleanup function names as its distribution; the local CDN caches nothing, it records invalidations. */
 export const LOCAL_DISTRIBUTION_ID = "LOCAL";
+/** Where local mode's metric lines say they belong: no stack, no CloudWatch; the lines are printed. */
+export const LOCAL_METRICS_NAMESPACE = metricsNamespace("image-pipeline", "local");
 /**
  * One resize at a time; more requests wait in line (none refused). Measured with bench/memoryBench.ts on 2 cores
  * (20 concurrent first hits on a 17.9 MP JPEG, summed RSS of npm start's processes, malloc settings of
@@ -56,7 +68,8 @@ export interface LocalPipelineOptions {
     s3Port: number;
     /** Where the local S3 keeps its objects. */
     dataDir: string;
-    /** One line per request; silent when omitted. */
+    /** Where every JSON line goes (the functions' lines and metric lines, and one per request of this server, as
+     *  an access log would); silent when omitted. */
     log?: (line: string) => void;
     /** privateDelivery: the clock the CDN checks signed URLs' expiry by (specs move it); Date.now by default. */
     cdnClock?: () => number;
@@ -77,6 +90,7 @@ export interface LocalPipeline {
  *  front (on AWS it comes from the API stage). With privateDelivery, URLs are signed with local mode's own key pair
  *  (local/urlSigningKeyPair.ts), whose ID is `urlSigningKeyPairId`. */
 export function localFunctionSettings(config: PipelineConfig, cdnUrl: string, urlSigningKeyPairId?: string) {
+    const namespace = LOCAL_METRICS_NAMESPACE;
     return {
         presign: presignSettingsFromConfig(config, {
             bucket: LOCAL_BUCKET,
@@ -84,10 +98,14 @@ export function localFunctionSettings(config: PipelineConfig, cdnUrl: string, ur
             jwtAuthorizer: config.jwtIssuer !== undefined,
             urlSigning: urlSigningKeyPairId === undefined ? undefined : { keyPairId: urlSigningKeyPairId },
         }),
-        resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl }),
-        ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET }),
-        cleanup: cleanupSettingsFromConfig(config, { bucket: LOCAL_BUCKET, distributionId: LOCAL_DISTRIBUTION_ID }),
-        ingestFailure: { bucket: LOCAL_BUCKET },
+        resize: resizeSettingsFromConfig(config, { bucket: LOCAL_BUCKET, cdnUrl, metricsNamespace: namespace }),
+        ingest: ingestSettingsFromConfig(config, { bucket: LOCAL_BUCKET, metricsNamespace: namespace }),
+        cleanup: cleanupSettingsFromConfig(config, {
+            bucket: LOCAL_BUCKET,
+            distributionId: LOCAL_DISTRIBUTION_ID,
+            metricsNamespace: namespace,
+        }),
+        ingestFailure: { bucket: LOCAL_BUCKET, metricsNamespace: namespace },
     };
 }
 
@@ -106,9 +124,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // privateDelivery: a key pair of local mode's own, in the data folder (the stack's is its UrlSigningKey).
     const urlSigning = config.privateDelivery ? localUrlSigningKeyPair(options.dataDir) : undefined;
     const localSettings = localFunctionSettings(config, cdnUrl, urlSigning?.keyPairId);
-    const handlerLog = (line: string) => {
-        if (JSON.parse(line).level === "error") log(line);
-    };
+    // The functions write their lines (and metric lines) here, at the config's level, as on AWS.
+    const handlerLog = log;
+    const logLevel = config.logLevel;
+    const serverLog = createLog("local", { sink: log, level: logLevel });
     // The bucket notification's function, like the stack's: every staged upload is checked before it is served.
     // It runs one at a time (sharp decodes whole images), through the gate like any S3 client; set once s3 exists.
     let ingest: (event: S3Event) => Promise<void> = async () => {
@@ -144,9 +163,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         asyncInvoker({
             policy: INGEST_INVOCATION,
             functionArn: "local:ingest",
-            handler: createIngestHandler({ s3, log: handlerLog, settings: localSettings.ingest, publish }),
+            handler: createIngestHandler({ s3, log: handlerLog, logLevel, settings: localSettings.ingest, publish }),
             onFailure: sqsDestination(
-                createIngestFailureHandler({ s3, log: handlerLog, settings: localSettings.ingestFailure, publish }),
+                createIngestFailureHandler({
+                    s3,
+                    log: handlerLog,
+                    logLevel,
+                    settings: localSettings.ingestFailure,
+                    publish,
+                }),
             ),
         }),
         LOCAL_RESIZE_CONCURRENCY,
@@ -158,10 +183,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             s3,
             cloudfront: invalidations.client,
             log: handlerLog,
+            logLevel,
             settings: localSettings.cleanup,
         }),
         // The stack's cleanup failures queue, where a record waits for an operator: here, the log.
-        onFailure: async (record) => log(JSON.stringify({ level: "error", message: "cleanup failed", record })),
+        onFailure: async (record) => serverLog({ level: "error", message: "cleanup failed", record }),
     });
 
     // jwtIssuer: local mode plays the issuer (a key in the data folder) and the authorizer (local/localAuth.ts).
@@ -171,6 +197,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const presign = createPresignHandler({
         s3,
         log: handlerLog,
+        logLevel,
         settings: localSettings.presign,
         grantKey: auth?.grantKey,
         signingKey: urlSigning && (async () => urlSigning.privateKey),
@@ -180,6 +207,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         createResizeHandler({
             s3,
             log: handlerLog,
+            logLevel,
             settings: localSettings.resize,
         }),
         LOCAL_RESIZE_CONCURRENCY,
@@ -218,13 +246,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // Node refuses) ends that one response, never the process.
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
         serve(req, res).catch((error) => {
-            log(
-                JSON.stringify({
-                    level: "error",
-                    message: "could not answer",
-                    error: String((error as Error)?.message ?? error).slice(0, 300),
-                }),
-            );
+            serverLog({
+                level: "error",
+                message: "could not answer",
+                error: String((error as Error)?.message ?? error).slice(0, 300),
+            });
             res.destroy();
         });
     });
@@ -246,18 +272,28 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             } else status = pages.page(req, res, rawPath);
         } catch (error) {
             status = 500;
-            log(
-                JSON.stringify({
-                    level: "error",
-                    path: rawPath.slice(0, 200),
-                    error: String((error as Error)?.message ?? error).slice(0, 300),
-                }),
-            );
+            serverLog({
+                level: "error",
+                message: "request failed",
+                path: rawPath.slice(0, 200),
+                error: String((error as Error)?.message ?? error).slice(0, 300),
+            });
             if (!res.headersSent) sendHttpResult(res, internalErrorResult());
             else res.end();
         }
         const shown = rawPath.startsWith("/api/") ? `/api${redactGrant(rawPath.slice(4))}` : rawPath; // no grant in logs
-        log(`${req.method} ${shown.slice(0, 200)} ${status} ${Date.now() - started}ms`);
+        // The access log CloudFront would keep: path without query (a signed URL's signature is never written).
+        const key = rawPath.startsWith("/cdn/") ? cdnKeyOf(rawPath) : undefined;
+        serverLog({
+            level: status >= 500 ? "error" : "info",
+            message: "request",
+            method: req.method,
+            path: shown.slice(0, 200),
+            ...(key === undefined ? {} : { uploadId: uploadIdOf(key), key: key.slice(0, 200) }),
+            status,
+            outcome: status < 400 ? "ok" : "error",
+            ms: Date.now() - started,
+        });
     }
 
     return {

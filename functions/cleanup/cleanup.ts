@@ -19,8 +19,9 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { parseOriginalKey, UploadKeys, viewerKeyOf } from "../shared/bucketLayout";
 import { cacheTagOf, tagInvalidationItem } from "../shared/cacheTag";
-import { logRequest } from "../shared/http";
 import { cdnPathOf } from "../shared/objectKey";
+import { createMetrics } from "../shared/pipelineMetrics";
+import { createLog, LineSink, Log, LogLevel } from "../shared/structuredLog";
 import { ORIGINAL_DIGEST_METADATA, originalVersionOf } from "../shared/originalVersion";
 import { eachRecord, S3Event, S3EventRecord } from "../shared/s3Event";
 import { DescribedVariant, imageObjects } from "./imageObjects";
@@ -33,14 +34,33 @@ export interface CleanupDependencies {
     s3: S3Client;
     cloudfront: InvalidationClient;
     settings: CleanupSettings;
-    log?: (line: string) => void;
+    /** Where the JSON lines and metric lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
+    logLevel?: LogLevel;
     /** The invalidation retries' time (tests pass one that does not wait). */
     clock?: RetryClock;
 }
 
+/** What one image's cleanup did: objects deleted, items invalidated (paths and tags), invalidations created. */
+interface CleanupOutcome {
+    outcome: "overwritten" | "removed";
+    deleted: number;
+    invalidated: number;
+    invalidations: number;
+}
+
 export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event) => Promise<void> {
     const { settings } = deps;
-    const log = (fields: Record<string, unknown>) => logRequest({ function: "cleanup", ...fields }, deps.log);
+    const log = createLog("cleanup", { sink: deps.log, level: deps.logLevel });
+    const metrics = createMetrics(settings.metricsNamespace, "cleanup", deps.log);
+
+    /** The image's one line and its metrics: what went, and the invalidations made. */
+    function cleaned(upload: UploadKeys, started: number, fields: CleanupOutcome) {
+        log({ message: "cleanup", uploadId: upload.id, key: upload.finalKey, ...fields, ms: Date.now() - started });
+        metrics.add("ObjectsDeleted", fields.deleted);
+        metrics.add("InvalidationsMade", fields.invalidations);
+        metrics.flush({ uploadId: upload.id });
+    }
     const objects = imageObjects(deps.s3, settings.bucket, settings.allowedResolutions);
 
     /**
@@ -55,8 +75,8 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         const legacyKeys = untagged.length === 0 ? [] : [upload.finalKey, ...untagged.map((variant) => variant.key)];
         const paths = new Set(legacyKeys.flatMap((key) => [key, viewerKeyOf(key)]).map(cdnPathOf));
         const items = [tagInvalidationItem(tag), ...paths];
-        const itemLog = (fields: Record<string, unknown>) => log({ key: upload.finalKey, ...fields });
-        await invalidateForRecord(
+        const itemLog: Log = (fields) => log({ key: upload.finalKey, ...fields });
+        const created = await invalidateForRecord(
             {
                 cloudfront: deps.cloudfront,
                 distributionId: settings.distributionId,
@@ -66,13 +86,19 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
             record,
             items,
         );
-        return items.length;
+        return { items: items.length, created };
     }
 
     /** An original written: the variants made from another version of it go. */
-    async function cleanUpOverwrite(record: S3EventRecord, upload: UploadKeys): Promise<void> {
+    async function cleanUpOverwrite(record: S3EventRecord, upload: UploadKeys, started: number): Promise<void> {
         if (!(await objects.exists(upload.finalKey))) {
-            log({ key: upload.finalKey, outcome: "gone", reason: "removed since; its removal event cleans up" });
+            log({
+                uploadId: upload.id,
+                key: upload.finalKey,
+                outcome: "gone",
+                reason: "removed since; its removal event cleans up",
+                ms: Date.now() - started,
+            });
             return;
         }
         const original = await objects.head(upload.finalKey);
@@ -85,7 +111,7 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         // only while its stale variants are left: a retry after their deletion finds none.)
         const writtenByIngest = original.Metadata?.[ORIGINAL_DIGEST_METADATA] !== undefined;
         if (stale.length === 0 && writtenByIngest) {
-            log({ key: upload.finalKey, outcome: "nothing_stale" });
+            log({ uploadId: upload.id, key: upload.finalKey, outcome: "nothing_stale", ms: Date.now() - started });
             return;
         }
         await objects.deleteKeys(stale.map((variant) => variant.key));
@@ -94,14 +120,19 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
             upload,
             stale.filter((variant) => !variant.tagged),
         );
-        log({ key: upload.finalKey, outcome: "overwritten", deleted: stale.length, invalidated });
+        cleaned(upload, started, {
+            outcome: "overwritten",
+            deleted: stale.length,
+            invalidated: invalidated.items,
+            invalidations: invalidated.created,
+        });
     }
 
     /** An original removed: every variant and the status go, then the image's invalidation (always: a retry after
      *  the deletes finds nothing left, yet its cached copies may still be there). */
-    async function cleanUpRemoval(record: S3EventRecord, upload: UploadKeys): Promise<void> {
+    async function cleanUpRemoval(record: S3EventRecord, upload: UploadKeys, started: number): Promise<void> {
         // Events may arrive out of order: an original written again since is an overwrite, its status current.
-        if (await objects.exists(upload.finalKey)) return cleanUpOverwrite(record, upload);
+        if (await objects.exists(upload.finalKey)) return cleanUpOverwrite(record, upload, started);
         const variants = await objects.variantsOf(upload.finalKey);
         // Deleting a key that is not there succeeds (DeleteObjects reports it deleted), so the status is named
         // whether or not it exists.
@@ -111,7 +142,12 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
             upload,
             variants.filter((variant) => !variant.tagged),
         );
-        log({ key: upload.finalKey, outcome: "removed", deleted: variants.length, invalidated });
+        cleaned(upload, started, {
+            outcome: "removed",
+            deleted: variants.length,
+            invalidated: invalidated.items,
+            invalidations: invalidated.created,
+        });
     }
 
     return eachRecord("cleanup", log, (record, key) => {
@@ -122,7 +158,9 @@ export function createCleanupHandler(deps: CleanupDependencies): (event: S3Event
         if (!upload || !(removed || created) || record.s3.bucket.name !== settings.bucket) return undefined;
         return {
             key: upload.finalKey,
-            run: () => (removed ? cleanUpRemoval(record, upload) : cleanUpOverwrite(record, upload)),
+            uploadId: upload.id,
+            run: () =>
+                removed ? cleanUpRemoval(record, upload, Date.now()) : cleanUpOverwrite(record, upload, Date.now()),
         };
     });
 }

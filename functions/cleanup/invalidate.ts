@@ -5,6 +5,7 @@
 import { createHash } from "crypto";
 import { CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import type { S3EventRecord } from "../shared/s3Event";
+import type { Log } from "../shared/structuredLog";
 import { CLEANUP_INVOCATION } from "./retryPolicy";
 
 /** What the handler needs of a CloudFront client (tests and local mode pass their own). */
@@ -74,20 +75,22 @@ export interface InvalidationOptions {
     cloudfront: InvalidationClient;
     distributionId: string;
     clock: RetryClock;
-    log: (fields: Record<string, unknown>) => void;
+    log: Log;
 }
 
 /**
  * Sends the record's invalidation of `items` (paths "/..." and tag items "#..."), in batches of at most
  * MAX_ITEMS_PER_INVALIDATION. A batch whose reference was used already counts as done: it is this event's, made
- * by an earlier delivery or attempt (a retry may name fewer items than the attempt that made it).
+ * by an earlier delivery or attempt (a retry may name fewer items than the attempt that made it). Answers how many
+ * invalidations this call created.
  */
 export async function invalidateForRecord(
     options: InvalidationOptions,
     record: S3EventRecord,
     items: string[],
-): Promise<void> {
+): Promise<number> {
     const reference = callerReferenceOf(record);
+    let created = 0;
     const deadline = options.clock.now() + INVALIDATION_RETRY_BUDGET_MS;
     for (let at = 0; at < items.length; at += MAX_ITEMS_PER_INVALIDATION) {
         const batch = items.slice(at, at + MAX_ITEMS_PER_INVALIDATION);
@@ -101,6 +104,7 @@ export async function invalidateForRecord(
         for (let attempt = 0; ; attempt++) {
             try {
                 await options.cloudfront.send(command);
+                created++;
                 break;
             } catch (error) {
                 if (isReferenceAlreadyUsed(error)) {
@@ -115,4 +119,5 @@ export async function invalidateForRecord(
             }
         }
     }
+    return created;
 }

@@ -14,7 +14,8 @@ import {
 import { parseStagingKey, UploadKeys, viewerVariantKeys } from "../shared/bucketLayout";
 import { originalMetadata } from "../shared/imageObjectMetadata";
 import { FOCUS_METADATA, FocalPoint, focusText, parseFocus } from "../shared/focalPoint";
-import { logRequest } from "../shared/http";
+import { createMetrics } from "../shared/pipelineMetrics";
+import { createLog, LineSink, LogLevel } from "../shared/structuredLog";
 import { contentTypeForExtension } from "../shared/imageTypes";
 import { eachRecord, S3Event } from "../shared/s3Event";
 import { isFinal, statusWithoutImage, UploadStatus } from "../shared/uploadStatus";
@@ -29,16 +30,26 @@ import { isPreconditionFailed, putStatus, readStatus } from "../shared/statusSto
 export interface IngestDependencies {
     s3: S3Client;
     settings: IngestSettings;
-    log?: (line: string) => void;
+    /** Where the JSON lines and metric lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
+    logLevel?: LogLevel;
     /** Where ready/rejected events go (SNS on AWS, a local sink locally); none: not announced. */
     publish?: PublishUploadEvent;
+}
+
+/** How an upload ended, and its bytes: read from the bucket, and stored (ready only). */
+interface UploadOutcome {
+    outcome: "ready" | "rejected";
+    bytesIn: number;
+    bytesOut?: number;
 }
 
 export function createIngestHandler(
     deps: IngestDependencies,
 ): (event: S3Event, context?: InvocationContext) => Promise<void> {
     const { s3, settings } = deps;
-    const log = (fields: Record<string, unknown>) => logRequest({ function: "ingest", ...fields }, deps.log);
+    const log = createLog("ingest", { sink: deps.log, level: deps.logLevel });
+    const metrics = createMetrics(settings.metricsNamespace, "ingest", deps.log);
     const writeStatus = (keys: UploadKeys, status: UploadStatus, options?: { onlyIfAbsent?: boolean }) =>
         putStatus(s3, settings.bucket, keys.statusKey, status, options);
     const deleteStaged = (keys: UploadKeys) =>
@@ -97,14 +108,31 @@ export function createIngestHandler(
         }
     }
 
+    /** The upload's one line and its metrics, once its status is final. */
+    function finished(keys: UploadKeys, started: number, fields: UploadOutcome & Record<string, unknown>) {
+        const ms = Math.round(performance.now() - started);
+        log({ message: "upload", uploadId: keys.id, key: keys.finalKey, ...fields, ms });
+        metrics.add(fields.outcome === "ready" ? "UploadsReady" : "UploadsRejected", 1);
+        metrics.add("IngestMs", ms);
+        metrics.add("IngestBytesIn", fields.bytesIn);
+        if (fields.bytesOut !== undefined) metrics.add("IngestBytesOut", fields.bytesOut);
+        metrics.flush({ uploadId: keys.id });
+    }
+
     async function ingest(keys: UploadKeys, budget: TimeBudget): Promise<void> {
+        const started = performance.now();
         let object: GetObjectCommandOutput;
         try {
             object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: keys.stagingKey }));
         } catch (error) {
             // S3 delivers an event at least once: a second delivery finds the staged object gone, its status final.
             if ((error as { name?: string }).name === "NoSuchKey") {
-                log({ key: keys.stagingKey, outcome: "already_ingested" });
+                log({
+                    uploadId: keys.id,
+                    key: keys.stagingKey,
+                    outcome: "already_ingested",
+                    ms: Math.round(performance.now() - started),
+                });
                 return;
             }
             throw error;
@@ -119,12 +147,19 @@ export function createIngestHandler(
             release();
             await deps.publish?.(uploadEventOf(final));
             await deleteStaged(keys);
-            log({ key: keys.stagingKey, outcome: "already_final", status: final.status });
+            log({
+                uploadId: keys.id,
+                key: keys.stagingKey,
+                outcome: "already_final",
+                status: final.status,
+                ms: Math.round(performance.now() - started),
+            });
             return;
         }
+        const bytesIn = object.ContentLength ?? 0;
         try {
             try {
-                checkSize(object.ContentLength ?? 0, settings.maxUploadBytes);
+                checkSize(bytesIn, settings.maxUploadBytes);
             } catch (refusal) {
                 release();
                 throw refusal;
@@ -173,11 +208,11 @@ export function createIngestHandler(
                 variants: viewerVariantKeys(keys.finalKey, settings.allowedResolutions),
                 storedVariants: eager.stored,
             });
-            log({
-                key: keys.stagingKey,
+            finished(keys, started, {
                 outcome: "ready",
+                bytesIn,
+                bytesOut: original.bytes.length,
                 reencoded: original.reencoded,
-                bytes: original.bytes.length,
                 ...(written ? {} : { original: "already_stored" }),
             });
         } catch (error) {
@@ -187,7 +222,7 @@ export function createIngestHandler(
                 keys,
                 statusWithoutImage("rejected", keys.finalKey, { code: error.code, message: error.message }),
             );
-            log({ key: keys.stagingKey, outcome: "rejected", code: error.code });
+            finished(keys, started, { outcome: "rejected", code: error.code, bytesIn });
         }
         await deleteStaged(keys);
     }
@@ -199,7 +234,7 @@ export function createIngestHandler(
             const keys = record.eventName.startsWith("ObjectCreated:") ? parseStagingKey(key) : undefined;
             // Only the pipeline's own staging keys (the lifecycle rule empties anything else under incoming/).
             if (!keys || record.s3.bucket.name !== settings.bucket) return undefined;
-            return { key: keys.stagingKey, run: () => ingest(keys, budget) };
+            return { key: keys.stagingKey, uploadId: keys.id, run: () => ingest(keys, budget) };
         })(event);
     };
 }

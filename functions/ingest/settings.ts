@@ -2,7 +2,17 @@
 // config/functionSettings.ts, the same way for infra and local mode), and the environment variable each field travels
 // in, side by side (one envCodec table encodes and decodes). Only this file names the environment variables. No sharp
 // here: infra loads it when `pulumi up` runs, where only `dependencies` exist.
-import { contentTypes, envCodec, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
+import {
+    contentTypes,
+    envCodec,
+    list,
+    METRICS_NAMESPACE,
+    oneOf,
+    optional,
+    optionalText,
+    positive,
+    text,
+} from "../shared/envSettings";
 import type { ImageContentType } from "../shared/imageTypes";
 import { RESIZE_FITS, RESIZE_GRAVITIES, ResizeFit, ResizeGravity } from "../shared/resizeFit";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
@@ -21,6 +31,8 @@ export interface IngestSettings {
     eager?: EagerVariantSettings;
     /** Where "ready"/"rejected" events are published (the stack's SNS topic); local mode has none. */
     uploadEventsTopicArn?: string;
+    /** The stack's CloudWatch namespace of the pipeline's metrics (functions/shared/pipelineMetrics.ts). */
+    metricsNamespace: string;
 }
 
 export interface EagerVariantSettings {
@@ -54,6 +66,7 @@ const INGEST_ENV = envCodec<IngestSettings>({
     allowedResolutions: list("ALLOWED_RESOLUTIONS"),
     eager: optional(EAGER_RESOLUTIONS, EAGER_ENV),
     uploadEventsTopicArn: optionalText("UPLOAD_EVENTS_TOPIC_ARN"),
+    metricsNamespace: text(METRICS_NAMESPACE),
 });
 
 export const encodeIngestSettings = (settings: IngestSettings) => INGEST_ENV.encode(settings);

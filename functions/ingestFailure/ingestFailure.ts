@@ -7,7 +7,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { InvocationRecord, timedOut } from "../shared/asyncInvocation";
 import { parseStagingKey, UploadKeys } from "../shared/bucketLayout";
-import { logRequest } from "../shared/http";
+import { createMetrics } from "../shared/pipelineMetrics";
+import { createLog, LineSink, LogLevel } from "../shared/structuredLog";
 import { eachRecord, S3Event } from "../shared/s3Event";
 import { putStatus, readStatus } from "../shared/statusStore";
 import { isFinal, statusWithoutImage } from "../shared/uploadStatus";
@@ -30,7 +31,9 @@ export interface IngestFailureDependencies {
     s3: S3Client;
     settings: IngestFailureSettings;
     publish?: PublishUploadEvent;
-    log?: (line: string) => void;
+    /** Where the JSON lines and metric lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
+    logLevel?: LogLevel;
 }
 
 /** What the status says: a code the page and the user's backend can act on, a message for the uploader (never
@@ -54,15 +57,16 @@ export function createIngestFailureHandler(
     deps: IngestFailureDependencies,
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
     const { s3, settings } = deps;
-    const log = (fields: Record<string, unknown>) => logRequest({ function: "ingest-failure", ...fields }, deps.log);
+    const log = createLog("ingest-failure", { sink: deps.log, level: deps.logLevel });
+    const metrics = createMetrics(settings.metricsNamespace, "ingest-failure", deps.log);
 
     /** Writes `failed` unless the status is final; publishes the status either way (a final status whose publish
      *  was what failed is announced now; subscribers get each event at least once). */
-    async function fail(keys: UploadKeys, record: InvocationRecord): Promise<void> {
+    async function fail(keys: UploadKeys, record: InvocationRecord, uploadedAt: string | undefined): Promise<void> {
         const existing = await readStatus(s3, settings.bucket, keys.statusKey);
         if (existing && isFinal(existing.status.status)) {
             await deps.publish?.(uploadEventOf(existing.status));
-            log({ key: keys.finalKey, outcome: "already_final", status: existing.status.status });
+            log({ uploadId: keys.id, key: keys.finalKey, outcome: "already_final", status: existing.status.status });
             return;
         }
         const status = statusWithoutImage("failed", keys.finalKey, failureOf(record));
@@ -71,14 +75,20 @@ export function createIngestFailureHandler(
         await deps.publish?.(uploadEventOf(status));
         log({
             level: "error",
+            message: "upload",
+            uploadId: keys.id,
             key: keys.finalKey,
             outcome: "failed",
             code: status.error!.code,
             condition: record.requestContext.condition,
             attempts: record.requestContext.approximateInvokeCount,
             error: String(record.responsePayload?.errorType ?? "").slice(0, 100),
-            message: String(record.responsePayload?.errorMessage ?? "").slice(0, 300),
+            reason: String(record.responsePayload?.errorMessage ?? "").slice(0, 300),
+            // From the upload's S3 event to this end: how long it was pending.
+            ms: uploadedAt === undefined ? undefined : Math.max(0, Date.now() - Date.parse(uploadedAt)),
         });
+        metrics.add("UploadsFailed", 1);
+        metrics.flush({ uploadId: keys.id });
     }
 
     async function consume(body: string): Promise<void> {
@@ -89,7 +99,7 @@ export function createIngestFailureHandler(
             const keys = parseStagingKey(key);
             // Only the pipeline's own uploads in its own bucket (ingest took nothing else).
             if (!keys || s3Record.s3.bucket.name !== settings.bucket) return undefined;
-            return { key: keys.finalKey, run: () => fail(keys, record) };
+            return { key: keys.finalKey, uploadId: keys.id, run: () => fail(keys, record, s3Record.eventTime) };
         })(record.requestPayload ?? {});
     }
 
@@ -101,6 +111,7 @@ export function createIngestFailureHandler(
             } catch (error) {
                 log({
                     level: "error",
+                    message: "record failed",
                     messageId: message.messageId,
                     outcome: "retried",
                     error: String((error as Error)?.message ?? error).slice(0, 300),

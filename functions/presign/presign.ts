@@ -18,6 +18,7 @@ import {
     methodNotAllowed,
     RouteAnswer,
 } from "../shared/http";
+import { createLog, LineSink, LogLevel } from "../shared/structuredLog";
 import { companionRoutes } from "./companionRoutes";
 import type { GrantKeySource } from "./grantKey";
 import { grantRoutes } from "./grantRoutes";
@@ -36,7 +37,9 @@ export interface PresignDependencies {
     settings: PresignSettings;
     now?: () => number;
     newId?: () => string;
-    log?: (line: string) => void;
+    /** Where the JSON lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
+    logLevel?: LogLevel;
     /** Signs upload grants (POST /uploads/grant, functions/presign/grantRoutes.ts); needed with requireAuth. */
     grantKey?: GrantKeySource;
     /** Signs CDN URLs (GET /uploads/<uuid>/url, functions/presign/signedUrlRoute.ts); needed with urlSigning. */
@@ -48,6 +51,7 @@ const SIGNED_URL_PATH = /^\/uploads\/([^/]+)\/url$/;
 
 export function createPresignHandler(deps: PresignDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
+    const log = createLog("presign", { sink: deps.log, level: deps.logLevel });
     const now = deps.now ?? Date.now;
     const grants = grantRoutes({ settings, now, grantKey: deps.grantKey });
     // Under a verified upload grant the caller is the grant's owner; otherwise the JWT's subject.
@@ -105,9 +109,10 @@ export function createPresignHandler(deps: PresignDependencies): (event: HttpEve
 
     // A grant in the path is a credential: the log line names the route without it.
     return (event) =>
-        answerAndLog({ ...event, rawPath: redactGrant(event.rawPath) }, deps.log, async () => {
+        answerAndLog({ ...event, rawPath: redactGrant(event.rawPath) }, log, async () => {
             const { status, body } = await route(event);
             const result = status === 204 ? { statusCode: 204, headers: {}, body: "" } : jsonResult(status, body);
-            return { result, logFields: { key: Array.isArray(body) ? undefined : body.key } };
+            const key = Array.isArray(body) || typeof body.key !== "string" ? undefined : body.key;
+            return { result, logFields: { key } };
         });
 }

@@ -1,7 +1,10 @@
 // The Resizer: makes a missing variant from its original, stores it, and answers it (CloudFront failover,
 // path /<W>x<H>/uploads/...) or redirects to it on the CDN (GET /resize?key=..., the seed-article flow).
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult, logRequest } from "../shared/http";
+import { performance } from "perf_hooks";
+import { answerAndLog, HttpError, HttpEvent, HttpResult, jsonResult } from "../shared/http";
+import { createMetrics } from "../shared/pipelineMetrics";
+import { createLog, LineSink, LogLevel, uploadIdOf } from "../shared/structuredLog";
 import { isImageContentType } from "../shared/imageTypes";
 import { renderVariant, useThreads } from "./renderVariant";
 import { FOCUS_METADATA, FocalPoint, parseFocus } from "../shared/focalPoint";
@@ -15,7 +18,9 @@ import type { ResizeSettings } from "./settings";
 export interface ResizeDependencies {
     s3: S3Client;
     settings: ResizeSettings;
-    log?: (line: string) => void;
+    /** Where the JSON lines and metric lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
+    logLevel?: LogLevel;
     /** Larger variants are answered with a redirect to the stored copy. Lambda: MAX_INLINE_BASE64_BYTES (its 6 MB
      *  answer limit); the container server (functions/resize/server.ts) has no such limit and passes Infinity. */
     maxInlineBase64Bytes?: number;
@@ -47,6 +52,8 @@ interface StoredImage {
 export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent) => Promise<HttpResult> {
     const { s3, settings } = deps;
     const maxInlineBase64Bytes = deps.maxInlineBase64Bytes ?? MAX_INLINE_BASE64_BYTES;
+    const log = createLog("resize", { sink: deps.log, level: deps.logLevel });
+    const metrics = createMetrics(settings.metricsNamespace, "resize", deps.log);
     if (settings.threads !== undefined) useThreads(settings.threads);
 
     /**
@@ -78,10 +85,7 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             if (name === "NoSuchKey" || name === "NotFound" || name === "AbortError") return undefined;
             if (name === "AccessDenied") {
                 // also what S3 answers when the KMS key policy refuses
-                logRequest(
-                    { level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) },
-                    deps.log,
-                );
+                log({ level: "error", message: "storage refused a read", error: name, key: key.slice(0, 200) });
                 throw new HttpError(
                     500,
                     "misconfigured",
@@ -96,7 +100,12 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
     async function variant(request: VariantRequest): Promise<StoredImage & { made: boolean }> {
         // Both reads at once: a miss (the usual case behind CloudFront) then costs no extra round trip.
         const abortOriginal = new AbortController();
-        const pendingOriginal = read(request.originalKey, abortOriginal.signal);
+        const readStarted = performance.now();
+        let originalReadMs = 0;
+        const pendingOriginal = read(request.originalKey, abortOriginal.signal).then((original) => {
+            originalReadMs = Math.round(performance.now() - readStarted);
+            return original;
+        });
         // Observed at once: it may reject (S3 InternalError, a dropped connection) while the variant read is
         // still awaited, and a rejection nobody observes ends the Node process (the Lambda runtime, npm start).
         // It is awaited again below, so its failure still decides the answer.
@@ -115,6 +124,8 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
         }
         const original = await pendingOriginal;
         if (!original) throw new HttpError(404, "original_not_found", "The original image does not exist");
+        metrics.add("OriginalReadMs", originalReadMs);
+        const renderStarted = performance.now();
         const rendered = await renderVariant(original.bytes, {
             width: request.width,
             height: request.height,
@@ -125,8 +136,10 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
             limitInputPixels: settings.limitInputPixels,
             ...(request.format ? { format: request.format } : {}),
         });
+        metrics.add("ResizeMs", Math.round(performance.now() - renderStarted));
         const source = { originalKey: request.originalKey, version: original.version };
         await s3.send(putVariantCommand(settings.bucket, request.variantKey, rendered, source));
+        metrics.add("VariantsMade", 1, rendered.contentType.replace(/^image\//, ""));
         return { bytes: rendered.bytes, contentType: rendered.contentType, version: original.version, made: true };
     }
 
@@ -166,10 +179,13 @@ export function createResizeHandler(deps: ResizeDependencies): (event: HttpEvent
     }
 
     return async (event) => {
-        const result = await answerAndLog(event, deps.log, async () => {
+        let uploadId: string | undefined;
+        const result = await answerAndLog(event, log, async () => {
             const { result, key, made } = await route(event);
+            uploadId = uploadIdOf(key);
             return { result, logFields: { key, resized: made } };
         });
+        metrics.flush({ uploadId });
         // HEAD: GET's status and headers, no body (RFC 9110 §9.3.2). No content-length of the GET body either:
         // the Function URL sends what it is given, and a length the empty body contradicts breaks the connection.
         return event.requestContext.http.method.toUpperCase() === "HEAD"

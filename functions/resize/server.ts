@@ -3,7 +3,8 @@
 // implementation of resizing; this file only adds what a long-running process needs: a health route for the
 // target group, and a graceful stop that finishes the resizes in flight.
 import * as http from "http";
-import { errorJson, HttpEvent, HttpResult, internalErrorResult, jsonResult, logRequest } from "../shared/http";
+import { errorJson, HttpEvent, HttpResult, internalErrorResult, jsonResult } from "../shared/http";
+import { createLog, LineSink } from "../shared/structuredLog";
 import { readRequestBody, sendHttpResult, toHttpEvent } from "../shared/httpEvent";
 
 /** The target group's health check path (infra/resize/containerService.ts uses the same constant). */
@@ -20,7 +21,8 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface ResizeServerOptions {
     handler: (event: HttpEvent) => Promise<HttpResult>;
-    log?: (line: string) => void;
+    /** Where the server's JSON lines go (functions/shared/structuredLog.ts); stdout when absent. */
+    log?: LineSink;
 }
 
 export interface ResizeServer {
@@ -37,7 +39,7 @@ export interface ResizeServer {
 }
 
 export function createResizeServer(options: ResizeServerOptions): ResizeServer {
-    const log = options.log ?? ((line: string) => console.log(line));
+    const log = createLog("resize-server", { sink: options.log });
     const server = http.createServer();
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000; // Node requires headersTimeout > keepAliveTimeout
@@ -64,9 +66,20 @@ export function createResizeServer(options: ResizeServerOptions): ResizeServer {
             sendHttpResult(res, result, closing, req.method === "HEAD");
             return;
         }
+        const started = Date.now();
         const body = await readRequestBody(req, MAX_BODY_BYTES);
         if (!body) {
             sendHttpResult(res, errorJson(413, "body_too_large", "Request body too large"), closing);
+            // Refused before the handler, which writes every other request's line: this one's line is here.
+            const path = rawPath.slice(0, 200);
+            log({
+                message: "request",
+                method: req.method,
+                path,
+                status: 413,
+                outcome: "body_too_large",
+                ms: Date.now() - started,
+            });
             return;
         }
         const result = await options.handler(toHttpEvent(req, rawPath || "/", query, body, {}));
@@ -80,14 +93,11 @@ export function createResizeServer(options: ResizeServerOptions): ResizeServer {
         if (counted) inFlight++;
         serve(req, res)
             .catch((error) => {
-                logRequest(
-                    {
-                        level: "error",
-                        message: "could not answer",
-                        error: String((error as Error)?.message ?? error).slice(0, 300),
-                    },
-                    log,
-                );
+                log({
+                    level: "error",
+                    message: "could not answer",
+                    error: String((error as Error)?.message ?? error).slice(0, 300),
+                });
                 if (!res.headersSent && !res.destroyed) sendHttpResult(res, internalErrorResult());
                 else res.destroy();
             })
@@ -103,7 +113,7 @@ export function createResizeServer(options: ResizeServerOptions): ResizeServer {
         shutdown() {
             if (draining) return Promise.reject(new Error("The server is already shutting down"));
             draining = true;
-            logRequest({ level: "info", message: "draining", inFlight }, log);
+            log({ level: "info", message: "draining", inFlight });
             return new Promise<void>((resolve) => {
                 let closed = false;
                 let idle = false;

@@ -2,8 +2,19 @@
 // the same way for infra and local mode), and the environment variable each field travels in, side by side (one
 // envCodec table encodes and decodes). Only this file names the environment variables. No sharp (nor any other Lambda-
 // only package) here: infra/resize/resizer.ts loads it when `pulumi up` runs, where only `dependencies` are installed.
-import { envCodec, flag, list, oneOf, optional, optionalText, positive, text } from "../shared/envSettings";
+import {
+    envCodec,
+    flag,
+    list,
+    METRICS_NAMESPACE,
+    oneOf,
+    optional,
+    optionalText,
+    positive,
+    text,
+} from "../shared/envSettings";
 import { RESIZE_FITS, RESIZE_GRAVITIES, ResizeFit, ResizeGravity } from "../shared/resizeFit";
+import type { LogLevel } from "../shared/structuredLog";
 import { VARIANT_FORMATS, VariantFormat } from "../shared/variantFormats";
 
 export interface ResizeSettings {
@@ -26,6 +37,8 @@ export interface ResizeSettings {
     /** privateDelivery: viewers come with signed URLs, so a redirect to a stored variant keeps their query string
      *  (resize.ts). Absent on a public stack. */
     privateDelivery?: boolean;
+    /** The stack's CloudWatch namespace of the pipeline's metrics (functions/shared/pipelineMetrics.ts). */
+    metricsNamespace: string;
 }
 
 /** The variable each setting travels in. */
@@ -45,6 +58,7 @@ const RESIZE_ENV = envCodec<ResizeSettings>({
     threads: optional(RESIZE_THREADS, positive(RESIZE_THREADS)),
     cdnUrl: optionalText("CDN_URL"),
     privateDelivery: optional(PRIVATE_DELIVERY, flag(PRIVATE_DELIVERY)),
+    metricsNamespace: text(METRICS_NAMESPACE),
 });
 
 export const encodeResizeSettings = (settings: ResizeSettings) => RESIZE_ENV.encode(settings);
@@ -52,11 +66,20 @@ export const decodeResizeSettings = (env: Record<string, string | undefined>) =>
 
 /** The port the container server (functions/resize/container.ts) listens on, and the task's port mapping. */
 export const RESIZE_CONTAINER_PORT = 8080;
-const RESIZE_SERVER_ENV = { port: "PORT" } as const;
+const RESIZE_SERVER_ENV = { port: "PORT", logLevel: "POWERTOOLS_LOG_LEVEL" } as const;
 
-/** The container's environment: the Resizer's settings plus the port it listens on. */
-export function encodeResizeContainerSettings(settings: ResizeSettings, port = RESIZE_CONTAINER_PORT) {
-    return { ...encodeResizeSettings(settings), [RESIZE_SERVER_ENV.port]: String(port) };
+/** The container's environment: the Resizer's settings plus the port it listens on and, when given, its log level
+ *  (POWERTOOLS_LOG_LEVEL, which Powertools' Logger reads where Lambda's loggingConfig does not reach). */
+export function encodeResizeContainerSettings(
+    settings: ResizeSettings,
+    port = RESIZE_CONTAINER_PORT,
+    logLevel?: LogLevel,
+) {
+    return {
+        ...encodeResizeSettings(settings),
+        [RESIZE_SERVER_ENV.port]: String(port),
+        ...(logLevel ? { [RESIZE_SERVER_ENV.logLevel]: logLevel } : {}),
+    };
 }
 
 /** The port from the environment (0: any free one, for tests); RESIZE_CONTAINER_PORT when unset. */

@@ -6,6 +6,9 @@ import { IMAGE_CONTENT_TYPES, ImageContentType } from "./imageTypes";
 
 type Env = Record<string, string | undefined>;
 
+/** The variable the stack's metrics namespace travels in, the same for every function that publishes metrics. */
+export const METRICS_NAMESPACE = "METRICS_NAMESPACE";
+
 /** How one setting travels: the variables it writes, and how it is read back. */
 export interface EnvField<T> {
     encode(value: T): Record<string, string>;

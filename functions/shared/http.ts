@@ -1,5 +1,6 @@
 // The slice of API Gateway's HTTP API payload 2.0 (also a Lambda Function URL's) that the handlers use,
 // and the JSON answers they give.
+import { Log, uploadIdOf } from "./structuredLog";
 
 export interface HttpEvent {
     rawPath: string;
@@ -88,49 +89,43 @@ export function headerValue(event: HttpEvent, name: string): string | undefined 
     return undefined;
 }
 
-/** One structured line per request; callers must pass no URL, signature or credential. */
-export function logRequest(fields: Record<string, unknown>, write: (line: string) => void = console.log): void {
-    write(JSON.stringify({ time: new Date().toISOString(), ...fields }));
-}
-
 /**
  * Runs a handler's work and turns any failure into its JSON answer (an unexpected one into an opaque 500, its
- * message logged), then writes the request's one log line: status and error code, or the work's own fields.
+ * message logged), then writes the request's one line: upload id, key, HTTP status, outcome (the error code, or
+ * "ok") and milliseconds, with the work's own fields.
  */
 export async function answerAndLog(
     event: HttpEvent,
-    log: ((line: string) => void) | undefined,
-    work: () => Promise<{ result: HttpResult; logFields: Record<string, unknown> }>,
+    log: Log,
+    work: () => Promise<{ result: HttpResult; logFields: Record<string, unknown> & { key?: string } }>,
 ): Promise<HttpResult> {
     const started = Date.now();
     let result: HttpResult;
-    let logFields: Record<string, unknown> = {};
+    let logFields: Record<string, unknown> & { key?: string } = {};
     try {
         ({ result, logFields } = await work());
     } catch (error) {
         result = errorResult(error);
         if (!(error instanceof HttpError)) {
-            logRequest(
-                {
-                    level: "error",
-                    message: "request failed",
-                    error: String((error as Error)?.message ?? error).slice(0, 300),
-                },
-                log,
-            );
+            log({
+                level: "error",
+                message: "request failed",
+                error: String((error as Error)?.message ?? error).slice(0, 300),
+            });
         }
     }
-    logRequest(
-        {
-            level: result.statusCode >= 500 ? "error" : "info",
-            requestId: event.requestContext.requestId,
-            method: event.requestContext.http.method,
-            path: event.rawPath.slice(0, 200),
-            status: result.statusCode,
-            ...(result.statusCode >= 400 ? { code: JSON.parse(result.body).error.code } : logFields),
-            ms: Date.now() - started,
-        },
-        log,
-    );
+    const failed = result.statusCode >= 400;
+    log({
+        level: result.statusCode >= 500 ? "error" : "info",
+        message: "request",
+        requestId: event.requestContext.requestId,
+        method: event.requestContext.http.method,
+        path: event.rawPath.slice(0, 200),
+        uploadId: failed ? undefined : uploadIdOf(logFields.key),
+        status: result.statusCode,
+        outcome: failed ? JSON.parse(result.body).error.code : "ok",
+        ...(failed ? {} : logFields),
+        ms: Date.now() - started,
+    });
     return result;
 }

@@ -2,6 +2,7 @@
 // mode's S3 sends, in AWS's shape: https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
 // ("The s3 key provides information about the bucket and object involved in the event. The object key name
 // value is URL encoded. For example, "red flower.jpg" becomes "red+flower.jpg"").
+import type { Log } from "./structuredLog";
 
 export interface S3EventRecord {
     eventVersion?: string;
@@ -30,9 +31,10 @@ export function decodeEventKey(encoded: string): string {
     return decodeURIComponent(encoded.replace(/\+/g, " "));
 }
 
-/** The work one record asks for: what its log lines name, and the work itself. */
+/** The work one record asks for: what its log lines name (the key, the upload's id), and the work itself. */
 export interface RecordWork {
     key: string;
+    uploadId?: string;
     run: () => Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export interface RecordWork {
  */
 export function eachRecord(
     name: string,
-    log: (fields: Record<string, unknown>) => void,
+    log: Log,
     select: (record: S3EventRecord, key: string) => RecordWork | undefined,
 ): (event: S3Event) => Promise<void> {
     return async (event) => {
@@ -62,14 +64,20 @@ export function eachRecord(
                 log({ outcome: "ignored", event: record.eventName.slice(0, 60), key: key.slice(0, 200) });
                 continue;
             }
+            const started = Date.now();
             try {
                 await work.run();
             } catch (error) {
+                // The record's one line when its work fails (Lambda retries the invocation): as an outcome line.
                 log({
                     level: "error",
+                    message: "record failed",
+                    uploadId: work.uploadId,
                     key: work.key,
+                    outcome: "error",
                     error: (error as Error).name,
-                    message: String((error as Error).message).slice(0, 300),
+                    reason: String((error as Error).message).slice(0, 300),
+                    ms: Date.now() - started,
                 });
                 failures.push(error);
             }

@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 
 type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
 export interface LambdaExecution {
     role: aws.iam.Role;
-    /** The function's own log group: pass it as `loggingConfig.logGroup`. */
+    /** The function's own log group (its `loggingConfig` names it). */
     logGroup: aws.cloudwatch.LogGroup;
     /** The role's statements: what a resource that AWS checks against them when made must depend on. */
     policy: aws.iam.RolePolicy;
@@ -52,4 +53,18 @@ export function assumableBy(service: string): pulumi.Output<string> {
             { effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [service] }] },
         ],
     }).json;
+}
+
+/**
+ * A function's logging: JSON records into its own log group, its application lines filtered at `level`. Lambda reads
+ * each line's `level` for that (functions/shared/structuredLog.ts writes it) and hands the level to the code as
+ * AWS_LAMBDA_LOG_LEVEL, which Powertools' Logger follows
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html). No new permission:
+ * the lines, metric lines included, go to the group through stdout as before.
+ */
+export function jsonLogging(
+    logGroup: aws.cloudwatch.LogGroup,
+    level: LogLevel,
+): aws.types.input.lambda.FunctionLoggingConfig {
+    return { logFormat: "JSON", applicationLogLevel: level, systemLogLevel: "INFO", logGroup: logGroup.name };
 }

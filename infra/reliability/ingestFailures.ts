@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 import { ingestFailureHandlerFactory } from "../../functions/ingestFailure/handler";
 import { encodeIngestFailureSettings, IngestFailureSettings } from "../../functions/ingestFailure/settings";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
 import { FailureQueue } from "./failureQueue";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 import { publishStatements } from "../upload/uploadEvents";
 
@@ -18,6 +19,8 @@ const VISIBILITY_TIMEOUT_SECONDS = 6 * INGEST_FAILURE_TIMEOUT_SECONDS;
 export const INGEST_FAILURE_MAX_RECEIVES = 5;
 
 export interface IngestFailuresArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     settings: pulumi.Input<IngestFailureSettings>;
     /** The bucket's SSE-KMS key: reading and writing statuses decrypts and encrypts. */
@@ -102,7 +105,7 @@ export class IngestFailures extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(ingestFailureHandlerFactory),
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 environment: { variables: pulumi.output(args.settings).apply(encodeIngestFailureSettings) },
             },
             { parent: this, dependsOn: [logGroup] },

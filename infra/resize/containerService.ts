@@ -5,6 +5,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { encodeResizeContainerSettings, RESIZE_CONTAINER_PORT, ResizeSettings } from "../../functions/resize/settings";
 import { HEALTH_PATH, KEEP_ALIVE_TIMEOUT_MS } from "../../functions/resize/server";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { LambdaArchitecture } from "../builders/resizerArchive";
 import { ALB_LISTENER_PORT } from "./resizerNetwork";
 
@@ -90,6 +91,7 @@ export interface ResizerServiceArgs {
     executionRoleArn: pulumi.Input<string>;
     logGroupName: pulumi.Input<string>;
     targetGroup: pulumi.Input<aws.lb.TargetGroup>;
+    logLevel: LogLevel;
 }
 
 /** The cluster `${name}-cluster` and the Fargate service `${name}-service` running the Resizer's container. */
@@ -124,7 +126,9 @@ export function resizerService(name: string, parent: pulumi.Resource, args: Resi
                     stopTimeout: 30,
                     portMappings: [{ containerPort: RESIZE_CONTAINER_PORT, targetGroup: args.targetGroup }],
                     environment: pulumi.output(args.settings).apply((settings) =>
-                        Object.entries(encodeResizeContainerSettings(settings)).map(([name, value]) => ({
+                        Object.entries(
+                            encodeResizeContainerSettings(settings, RESIZE_CONTAINER_PORT, args.logLevel),
+                        ).map(([name, value]) => ({
                             name,
                             value,
                         })),

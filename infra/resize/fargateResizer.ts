@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { RESIZE_CONTAINER_PORT, ResizeSettings } from "../../functions/resize/settings";
 import { LambdaArchitecture } from "../builders/resizerArchive";
 import { resizerExecutionRole, resizerTaskRole } from "./containerRoles";
@@ -8,6 +9,8 @@ import { resizerImage, resizerLoadBalancer, resizerService } from "./containerSe
 import { ALB_LISTENER_PORT, ResizerNetwork, resizerSecurityGroups } from "./resizerNetwork";
 
 export interface FargateResizerArgs {
+    /** The container's log level (config logLevel), in its environment as POWERTOOLS_LOG_LEVEL. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     settings: pulumi.Input<ResizeSettings>;
     architecture: LambdaArchitecture;
@@ -68,6 +71,7 @@ export class FargateResizer extends pulumi.ComponentResource {
             executionRoleArn: executionRole.arn,
             logGroupName: logGroup.name,
             targetGroup: alb.defaultTargetGroup,
+            logLevel: args.logLevel,
         });
 
         resizerScaling(name, this, {

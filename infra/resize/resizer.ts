@@ -1,12 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { LambdaArchitecture, sharpLambdaArchive } from "../builders/resizerArchive";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 import { resizerStatements } from "./resizerPolicy";
 
 export interface ResizerArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     /** What the function reads from its environment (functions/resize/settings.ts encodes it). */
     settings: pulumi.Input<ResizeSettings>;
@@ -56,7 +59,7 @@ export class Resizer extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: "index.handler",
                 code: this.code,
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
             },
             { parent: this, dependsOn: [logGroup] },

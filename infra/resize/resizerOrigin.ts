@@ -32,6 +32,7 @@ export type ResizerConfig = Pick<
     | "fargateMaxTasks"
     | "fargateTargetCpuPercent"
     | "fargateTargetRequestsPerTask"
+    | "logLevel"
 >;
 
 export interface ResizerOriginArgs {
@@ -58,6 +59,7 @@ export function resizerOrigin(name: string, config: ResizerConfig, args: Resizer
                 timeoutSeconds: config.resizerTimeoutSeconds,
                 reservedConcurrency: config.resizerReservedConcurrency,
                 kmsKeyArn: args.kmsKeyArn,
+                logLevel: config.logLevel,
             });
             return {
                 cdnOrigin: functionUrlOrigin(resizer),
@@ -77,6 +79,7 @@ export function resizerOrigin(name: string, config: ResizerConfig, args: Resizer
                 targetCpuPercent: config.fargateTargetCpuPercent,
                 targetRequestsPerTask: config.fargateTargetRequestsPerTask,
                 kmsKeyArn: args.kmsKeyArn,
+                logLevel: config.logLevel,
             });
             // No Lambda holds the sharp archive: the same one is built for Ingest alone.
             return { cdnOrigin: vpcOrigin(resizer), ingestCode: sharpLambdaArchive(config.resizerArchitecture) };

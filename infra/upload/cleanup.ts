@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { cleanupHandlerFactory } from "../../functions/cleanup/handler";
 import { CleanupSettings, encodeCleanupSettings } from "../../functions/cleanup/settings";
 import {
@@ -9,13 +10,15 @@ import {
     VARIANT_KEYS_PATTERN,
 } from "../../functions/shared/bucketLayout";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 import { allowBucketToInvoke } from "../storage/bucketEvents";
 import { CLEANUP_INVOCATION } from "../../functions/cleanup/retryPolicy";
 import { asyncInvokeConfig } from "../reliability/failureQueue";
 
 export interface CleanupArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     /** What the function reads from its environment (functions/cleanup/settings.ts encodes it). */
     settings: pulumi.Input<CleanupSettings>;
@@ -154,7 +157,7 @@ export class Cleanup extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(cleanupHandlerFactory),
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 environment: { variables: pulumi.output(args.settings).apply(encodeCleanupSettings) },
             },
             { parent: this, dependsOn: [logGroup] },

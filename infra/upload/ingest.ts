@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
 import {
     ORIGINAL_KEYS_PATTERN,
@@ -9,7 +10,7 @@ import {
     STATUS_KEYS_PATTERN,
 } from "../../functions/shared/bucketLayout";
 import type { VariantFormat } from "../../functions/shared/variantFormats";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
 import type { LambdaArchitecture } from "../builders/resizerArchive";
 import { allowBucketToInvoke } from "../storage/bucketEvents";
@@ -18,6 +19,8 @@ import { asyncInvokeConfig } from "../reliability/failureQueue";
 import { publishStatements } from "./uploadEvents";
 
 export interface IngestArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     /** What the function reads from its environment (functions/ingest/settings.ts encodes it). */
     settings: pulumi.Input<IngestSettings>;
@@ -139,7 +142,7 @@ export class Ingest extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: "ingest.handler",
                 code: args.code,
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 environment: { variables: pulumi.output(args.settings).apply(encodeIngestSettings) },
             },
             { parent: this, dependsOn: [logGroup] },

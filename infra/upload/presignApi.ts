@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLevel } from "../../functions/shared/structuredLog";
 import { presignHandlerFactory } from "../../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
-import { lambdaExecution } from "../builders/lambdaRole";
+import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
 import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 import { API_CORS } from "../../functions/shared/apiCors";
 import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
@@ -12,6 +13,8 @@ import { GRANT_ROUTES, SIGNED_URL_ROUTE, UPLOAD_ROUTES } from "../../functions/p
 import { GRANT_KEY_MAC_ALGORITHM } from "../../functions/presign/grantKey";
 
 export interface PresignApiArgs {
+    /** The application log level (config logLevel): Lambda filters the function's lines at it. */
+    logLevel: LogLevel;
     bucketArn: pulumi.Input<string>;
     /** What the function reads from its environment (functions/presign/settings.ts encodes it); its cdnUrl
      *  also reaches /resize as a stage variable. */
@@ -147,7 +150,7 @@ export class PresignApi extends pulumi.ComponentResource {
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(presignHandlerFactory),
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
                 environment: {
                     variables: pulumi

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { UploadEvent } from "../../functions/ingest/uploadEvents";
+import { parseOriginalKey } from "../../functions/shared/bucketLayout";
 import { LOCAL_BUCKET } from "../../local/server";
 import { uploadEventsFile } from "../../local/uploadEventLog";
 import { jpegBytes } from "../support/images";
@@ -40,8 +41,18 @@ describe("a failing ingest in local mode (npm start): retried, then failed and a
             const mine = events.filter((event) => JSON.parse(event.message).key === signed.key);
             expect(mine.map((event) => event.attributes)).to.deep.equal([{ status: "failed" }]);
             expect(JSON.parse(mine[0].message)).to.deep.equal(status);
-            // Three attempts, as Lambda makes them, each logged.
-            expect(server.output().match(/"function":"ingest","level":"error"/g) ?? []).to.have.length(3);
+            // Three attempts, as Lambda makes them, each logged as the upload's line; then the consumer's.
+            const lines = server
+                .output()
+                .split("\n")
+                .filter((line) => line.startsWith("{"))
+                .map((line) => JSON.parse(line));
+            const id = parseOriginalKey(signed.key)!.id;
+            const attempts = lines.filter(
+                (l) => l.service === "ingest" && l.level === "ERROR" && l.outcome === "error",
+            );
+            expect(attempts.map((l) => l.uploadId)).to.deep.equal([id, id, id]);
+            expect(lines.filter((l) => l.service === "ingest-failure" && l.outcome === "failed")).to.have.length(1);
             expect(server.alive()).to.equal(true);
         } finally {
             fs.rmSync(blocker);

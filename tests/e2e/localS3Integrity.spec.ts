@@ -48,7 +48,12 @@ describe("local S3: nothing half-written, nothing stale", () => {
         cleanup = createCleanupHandler({
             s3: s3.s3,
             cloudfront: localInvalidations().client,
-            settings: { bucket: TEST_BUCKET, distributionId: "LOCAL", allowedResolutions: ["300x300", "640x480"] },
+            settings: {
+                bucket: TEST_BUCKET,
+                distributionId: "LOCAL",
+                allowedResolutions: ["300x300", "640x480"],
+                metricsNamespace: "image-pipeline/test",
+            },
             log: () => undefined,
         });
     });

@@ -1,6 +1,7 @@
 // The Resizer's container server (functions/resize/container.ts → server.ts) as a process, the way the container
 // runs it: started with node, resizing against the loopback S3, and stopped with SIGTERM while a resize is in flight.
 import { expect } from "chai";
+import { extractMetrics } from "../support/emfDocument";
 import * as http from "http";
 import { AddressInfo } from "net";
 import sharp from "sharp";
@@ -94,6 +95,7 @@ describe("the Resizer's container server as a process (functions/resize/containe
     let s3: TestS3;
     const settings = (overrides: Partial<ResizeSettings> = {}): ResizeSettings => ({
         bucket: TEST_BUCKET,
+        metricsNamespace: "image-pipeline/test",
         uploadPrefix: "uploads/",
         allowedResolutions: ["300x300", "640x480"],
         maxDimension: 2048,
@@ -137,12 +139,31 @@ describe("the Resizer's container server as a process (functions/resize/containe
             const metadata = await sharp(answer.body).metadata();
             expect([metadata.width, metadata.height]).to.deep.equal([300, 300]);
             expect((await s3.head("300x300/uploads/photo.jpg"))?.ContentLength).to.equal(answer.body.length);
-            await waitFor(() => /"path":"\/300x300\/uploads\/photo.jpg","status":200/.test(container.output()));
-            const line = container
-                .output()
-                .split("\n")
-                .find((l) => l.includes('"path":"/300x300/uploads/photo.jpg"'))!;
-            expect(JSON.parse(line)).to.include({ level: "info", method: "GET", status: 200, resized: true });
+            // The same lines as the Lambda's, on stdout: the request's, and the metric line of the variant it made.
+            const lines = () =>
+                container
+                    .output()
+                    .split("\n")
+                    .filter((l) => l.startsWith("{"))
+                    .map((l) => JSON.parse(l));
+            await waitFor(() => lines().some((l) => l.path === "/300x300/uploads/photo.jpg" && l.status === 200));
+            const line = lines().find((l) => l.path === "/300x300/uploads/photo.jpg");
+            expect(line).to.include({ level: "INFO", service: "resize", method: "GET", status: 200, resized: true });
+            expect(line.ms).to.be.a("number");
+            await waitFor(() => lines().some((l) => l._aws && "VariantsMade" in l));
+            const emf = lines().find((l) => l._aws && "VariantsMade" in l);
+            expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).to.include(
+                "VariantsMade",
+            );
+            expect(emf).to.include({ service: "resize", format: "jpeg", VariantsMade: 1 });
+            // Every metric line as CloudWatch reads it (tests/support/emfDocument.ts).
+            const metrics = extractMetrics(container.output().split("\n"));
+            expect(metrics.map((metric) => metric.name)).to.include.members([
+                "VariantsMade",
+                "ResizeMs",
+                "OriginalReadMs",
+            ]);
+            expect(metrics.every((metric) => metric.namespace === "image-pipeline/test")).to.equal(true);
         });
 
         it("answers a variant larger than Lambda's 6 MB directly (200 with the bytes, no redirect)", async () => {
@@ -175,6 +196,8 @@ describe("the Resizer's container server as a process (functions/resize/containe
             ]);
             const big = await request(container.port, "POST", "/300x300/uploads/photo.jpg", Buffer.alloc(100_000));
             expect([big.status, JSON.parse(big.body.toString()).error.code]).to.deep.equal([413, "body_too_large"]);
+            // Refused before the handler, yet logged as every request is.
+            await waitFor(() => /"status":413,"outcome":"body_too_large","ms":\d+/.test(container.output()));
             const head = await request(container.port, "HEAD", "/300x300/uploads/photo.jpg");
             expect([head.status, head.body.length, head.headers["content-type"]]).to.deep.equal([200, 0, "image/jpeg"]);
             expect((await request(container.port, "GET", HEALTH_PATH)).status).to.equal(200);
@@ -189,7 +212,7 @@ describe("the Resizer's container server as a process (functions/resize/containe
                 const inFlight = request(container.port, "GET", "/300x300/uploads/slow.jpg");
                 await proxy.firstHeld; // the resize is now waiting for its original
                 container.child.kill("SIGTERM");
-                await waitFor(() => /"message":"draining","inFlight":1/.test(container.output()));
+                await waitFor(() => /"message":"draining",.*"inFlight":1/.test(container.output()));
                 const refused = await request(container.port, "GET", HEALTH_PATH).then(
                     () => undefined,
                     (error: NodeJS.ErrnoException) => error.code,

@@ -12,6 +12,7 @@ import { encodeResizeContainerSettings } from "../../functions/resize/settings";
 import { RESIZER_DOCKERFILE } from "../../infra/resize";
 import { LAMBDA_RUNTIME } from "../../infra/builders/lambdaRuntime";
 import { PROJECT_DIR } from "../support/program";
+import { listeningPort } from "../support/resizeContainer";
 
 const DOCKERFILE = path.join(PROJECT_DIR, RESIZER_DOCKERFILE);
 
@@ -147,6 +148,7 @@ describe(`the Resizer's Dockerfile (${RESIZER_DOCKERFILE})`, () => {
                             gravity: "centre",
                             quality: 80,
                             limitInputPixels: 1000,
+                            metricsNamespace: "image-pipeline/test",
                         },
                         0,
                     ),
@@ -161,8 +163,8 @@ describe(`the Resizer's Dockerfile (${RESIZER_DOCKERFILE})`, () => {
             try {
                 const port = await new Promise<number>((resolve, reject) => {
                     const check = () => {
-                        const m = /"message":"listening","port":(\d+)/.exec(output);
-                        if (m) return resolve(Number(m[1]));
+                        const listening = listeningPort(output);
+                        if (listening !== undefined) return resolve(listening);
                         if (child.exitCode !== null) return reject(new Error(output));
                         setTimeout(check, 50);
                     };

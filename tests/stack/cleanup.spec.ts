@@ -4,6 +4,7 @@
 // the metadata of originals and variants (HEAD) and invalidate this distribution, nothing more; its timeout leaves
 // room for the invalidation's retries; its serialized closure runs from the archive alone.
 import { expect } from "chai";
+import { captureStdout } from "../support/stdoutLines";
 import { randomUUID } from "crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { decodeCleanupSettings } from "../../functions/cleanup/settings";
@@ -71,6 +72,7 @@ describe("cleanup under mocks (infra/upload/cleanup.ts, infra/storage/bucketEven
             bucket: run.one("aws:s3/bucket:Bucket").state.bucket,
             distributionId: `${run.one("aws:cloudfront/distribution:Distribution").name}-id`, // the mocks' id
             allowedResolutions: ["300x300", "640x480", "1280x720"],
+            metricsNamespace: "image-pipeline/dev", // <project>/<stack>: the mocks' project and stack
         });
     });
 
@@ -176,9 +178,7 @@ describe("cleanup under mocks (infra/upload/cleanup.ts, infra/storage/bucketEven
             AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         });
-        const logged: string[] = [];
-        const consoleLog = console.log;
-        console.log = (line: string) => logged.push(line);
+        const stdout = captureStdout();
         try {
             const { handler } = loadClosure(files.get("index.js")!);
             // An original ingest writes for the first time: nothing stale, so no CloudFront call (none can be made here).
@@ -200,11 +200,10 @@ describe("cleanup under mocks (infra/upload/cleanup.ts, infra/storage/bucketEven
                     },
                 ],
             });
-            expect(logged.map((line) => JSON.parse(line))).to.deep.include.members([
-                { time: JSON.parse(logged[0]).time, function: "cleanup", key, outcome: "nothing_stale" },
-            ]);
+            const lines = stdout.lines().map((line) => JSON.parse(line));
+            expect(lines.find((line) => line.outcome === "nothing_stale")).to.include({ service: "cleanup", key });
         } finally {
-            console.log = consoleLog;
+            stdout.restore();
             restoreEnv();
             await s3.close();
         }

@@ -3,6 +3,8 @@
 // TLS-only SQS queue keeping records 14 days); ingest's queue feeds the failure consumer through an event source
 // mapping, with a dead-letter queue behind it; the consumer's role, evaluated as AWS would, makes exactly its calls.
 import { expect } from "chai";
+import { extractMetrics } from "../support/emfDocument";
+import { captureStdout } from "../support/stdoutLines";
 import { randomUUID } from "crypto";
 import { INGEST_INVOCATION } from "../../functions/ingest/retryPolicy";
 import { CLEANUP_INVOCATION } from "../../functions/cleanup/retryPolicy";
@@ -120,6 +122,7 @@ describe("failure destinations under mocks (infra/reliability/failureQueue.ts, i
         ).to.deep.equal({
             bucket: run.one("aws:s3/bucket:Bucket").state.bucket,
             uploadEventsTopicArn: run.one("aws:sns/topic:Topic").state.arn,
+            metricsNamespace: "image-pipeline/dev", // <project>/<stack>: the mocks' project and stack
         });
     });
 
@@ -197,8 +200,7 @@ describe("failure destinations under mocks (infra/reliability/failureQueue.ts, i
             AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         });
-        const consoleLog = console.log;
-        console.log = () => undefined;
+        const stdout = captureStdout();
         try {
             const keys = uploadKeys(randomUUID(), "png");
             await putStatus(s3.s3, TEST_BUCKET, keys.statusKey, statusWithoutImage("pending", keys.finalKey));
@@ -228,8 +230,13 @@ describe("failure destinations under mocks (infra/reliability/failureQueue.ts, i
             const stored = await readStatus(s3.s3, TEST_BUCKET, keys.statusKey);
             expect(stored?.status.status).to.equal("failed");
             expect(stored?.status.error?.code).to.equal("processing_failed");
+            // Its metric line, in the stack's namespace (the settings carry it), as CloudWatch reads EMF.
+            const [failed, ...more] = extractMetrics(stdout.lines()).filter((m) => m.name === "UploadsFailed");
+            expect(more).to.deep.equal([]);
+            expect(failed).to.include({ namespace: "image-pipeline/dev", unit: "Count", value: 1 });
+            expect(failed.document.uploadId).to.equal(keys.id);
         } finally {
-            console.log = consoleLog;
+            stdout.restore();
             restoreEnv();
             await s3.close();
         }

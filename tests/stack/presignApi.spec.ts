@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { CapturedStdout, captureStdout } from "../support/stdoutLines";
 import { createHmac, randomBytes } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -270,8 +271,7 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
                 AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
                 AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
             });
-            const consoleLog = console.log;
-            console.log = () => undefined;
+            const stdout = captureStdout();
             try {
                 const { handler } = loadClosure((await archiveFiles(handlerOf(withAuth))).get("index.js")!);
                 const event = (method: string, path: string, options: Parameters<typeof httpEvent>[2] = {}) => ({
@@ -294,8 +294,12 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
                 expect(calls[0].target).to.equal("TrentService.GenerateMac");
                 expect(calls[0].authorization).to.match(/^AWS4-HMAC-SHA256 Credential=[^,]+\/kms\/aws4_request/);
                 expect(calls[0].body).to.include({ KeyId: variables.GRANT_KEY_ID, MacAlgorithm: "HMAC_SHA_256" });
+                // A grant is a credential: each request's line names its route without it.
+                const lines = stdout.lines();
+                expect(lines).to.have.length(3);
+                for (const line of lines) expect(line).to.not.include(grantPath.split("/").at(-1)!);
             } finally {
-                console.log = consoleLog;
+                stdout.restore();
                 restoreEnv();
                 await s3.close();
                 kms.close();
@@ -316,10 +320,11 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
             "@aws-sdk/client-s3",
             "@aws-sdk/s3-request-presigner",
             "@aws-sdk/s3-presigned-post",
+            "@aws-lambda-powertools/logger", // the JSON log lines (functions/shared/structuredLog.ts)
         ]);
         for (const name of manifest.packages) {
             expect(name, "only the AWS SDK and its runtime helpers").to.match(
-                /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/,
+                /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/|@aws-lambda-powertools\/(logger|commons)$|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/,
             );
         }
         expect(files.get("index.js")).to.include("createPresignHandler");
@@ -330,14 +335,12 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
         let restoreEnv: () => void;
         let handler: (event: unknown) => Promise<any>;
         let required: Set<string>;
-        let logLines: string[];
-        const consoleLog = console.log;
+        let stdout: CapturedStdout;
         beforeEach(() => {
-            logLines = [];
-            console.log = (line: string) => logLines.push(line);
+            stdout = captureStdout();
         });
         afterEach(() => {
-            console.log = consoleLog;
+            stdout.restore();
         });
         before(async () => {
             s3 = await startTestS3();
@@ -370,7 +373,9 @@ describe("PresignApi under mocks (infra/upload/presignApi.ts)", () => {
             expect((await s3.head(key.replace(/^uploads\//, "incoming/")))?.ContentType).to.equal("image/png");
             const packagesRequired = [...required].filter((id) => !builtinModules.includes(id.replace(/^node:/, "")));
             expect(packagesRequired).to.deep.equal([]);
-            expect(JSON.parse(logLines[0])).to.include({ status: 200, key, path: "/uploads" });
+            const [line] = stdout.lines().map((text) => JSON.parse(text));
+            expect(line).to.include({ service: "presign", status: 200, key, path: "/uploads", outcome: "ok" });
+            expect(line.ms).to.be.a("number");
         });
 
         it("signs a size-capped POST that uploads", async () => {

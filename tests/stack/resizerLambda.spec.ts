@@ -136,6 +136,7 @@ describe("Resizer under mocks (infra/resize/resizer.ts and the CDN failover)", (
             LIMIT_INPUT_PIXELS: "50000000",
             RESIZE_FORMATS: "avif,webp",
             RESIZE_THREADS: "1",
+            METRICS_NAMESPACE: "image-pipeline/dev", // <project>/<stack>: where its metric lines go
         });
     });
 

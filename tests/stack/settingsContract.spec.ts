@@ -152,6 +152,32 @@ const ROWS: Row[] = [
     },
     // Read only with privateDelivery (its row's function, presign): alone, it changes nothing.
     { covers: ["signedUrlExpiresIn"], set: { signedUrlExpiresIn: "120" }, stack: [], local: [] },
+    // The level is each function's loggingConfig (and the container's POWERTOOLS_LOG_LEVEL), not a setting:
+    // tests/stack/observability.spec.ts checks it there.
+    { covers: ["logLevel"], set: { logLevel: "DEBUG" }, stack: [], local: [] },
+    // The alarms are the stack's (infra/observability/), never a function's.
+    {
+        covers: [
+            "alarmEmail",
+            "alarmFunctionErrors",
+            "alarmResizerThrottles",
+            "alarmResizerDurationPercent",
+            "alarmServer5xx",
+            "alarmCdn5xxRatePercent",
+            "alarmFailureQueueMessages",
+        ],
+        set: {
+            alarmEmail: "ops@example.com",
+            alarmFunctionErrors: "3",
+            alarmResizerThrottles: "20",
+            alarmResizerDurationPercent: "90",
+            alarmServer5xx: "9",
+            alarmCdn5xxRatePercent: "7",
+            alarmFailureQueueMessages: "2",
+        },
+        stack: [],
+        local: [],
+    },
 ];
 
 const DECODERS: Record<FunctionName, (env: Record<string, string | undefined>) => unknown> = {
@@ -263,6 +289,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
         it("resize: decode(encode(settings)) equals the settings, with and without a CDN URL", () => {
             const settings: ResizeSettings = {
                 bucket: "b",
+                metricsNamespace: "image-pipeline/test",
                 uploadPrefix: "uploads/",
                 allowedResolutions: ["10x20", "30x40"],
                 maxDimension: 999,
@@ -287,6 +314,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
         it("ingest: decode(encode(settings)) equals the settings, with and without variant sizes, eager sizes, topic", () => {
             const settings: IngestSettings = {
                 bucket: "b",
+                metricsNamespace: "image-pipeline/test",
                 allowedContentTypes: ["image/jpeg", "image/gif"],
                 maxUploadBytes: 4321,
                 limitInputPixels: 1_000_000,
@@ -304,6 +332,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
         it("cleanup: decode(encode(settings)) equals the settings, with and without variant sizes", () => {
             const settings: CleanupSettings = {
                 bucket: "b",
+                metricsNamespace: "image-pipeline/test",
                 distributionId: "E2QWRUHEXAMPLE",
                 allowedResolutions: ["10x20", "30x40"],
             };
@@ -313,17 +342,21 @@ describe("settings contract (functions/*/settings.ts)", () => {
         });
 
         it("ingest failure consumer: decode(encode(settings)) equals the settings, with and without a topic", () => {
-            const settings = { bucket: "b", uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events" };
-            expect(decodeIngestFailureSettings(encodeIngestFailureSettings(settings))).to.deep.equal(settings);
-            expect(decodeIngestFailureSettings(encodeIngestFailureSettings({ bucket: "b" }))).to.deep.equal({
+            const settings = {
                 bucket: "b",
-            });
+                uploadEventsTopicArn: "arn:aws:sns:us-east-1:123456789012:events",
+                metricsNamespace: "ns/x",
+            };
+            expect(decodeIngestFailureSettings(encodeIngestFailureSettings(settings))).to.deep.equal(settings);
+            const plain = { bucket: "b", metricsNamespace: "ns/x" };
+            expect(decodeIngestFailureSettings(encodeIngestFailureSettings(plain))).to.deep.equal(plain);
             expect(() => decodeIngestFailureSettings({})).to.throw("BUCKET_NAME");
         });
 
         it("a setting missing from the environment fails the cold start, naming it", () => {
             const env = encodeResizeSettings({
                 bucket: "b",
+                metricsNamespace: "ns/x",
                 uploadPrefix: "uploads/",
                 allowedResolutions: [],
                 maxDimension: 9,
@@ -352,6 +385,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
             ...Object.keys(
                 encodeResizeSettings({
                     bucket: "b",
+                    metricsNamespace: "ns/x",
                     uploadPrefix: "u/",
                     allowedResolutions: [],
                     maxDimension: 1,
@@ -365,6 +399,7 @@ describe("settings contract (functions/*/settings.ts)", () => {
             ...Object.keys(
                 encodeIngestSettings({
                     bucket: "b",
+                    metricsNamespace: "ns/x",
                     allowedContentTypes: ["image/png"],
                     maxUploadBytes: 1,
                     limitInputPixels: 1,
@@ -373,8 +408,17 @@ describe("settings contract (functions/*/settings.ts)", () => {
                     uploadEventsTopicArn: "t",
                 }),
             ),
-            ...Object.keys(encodeCleanupSettings({ bucket: "b", distributionId: "d", allowedResolutions: [] })),
-            ...Object.keys(encodeIngestFailureSettings({ bucket: "b", uploadEventsTopicArn: "t" })),
+            ...Object.keys(
+                encodeCleanupSettings({
+                    bucket: "b",
+                    distributionId: "d",
+                    allowedResolutions: [],
+                    metricsNamespace: "n",
+                }),
+            ),
+            ...Object.keys(
+                encodeIngestFailureSettings({ bucket: "b", uploadEventsTopicArn: "t", metricsNamespace: "n" }),
+            ),
         ];
         const sources = (dir: string): string[] =>
             fs

@@ -60,6 +60,7 @@ export const settings = (overrides: Partial<CleanupSettings> = {}): CleanupSetti
     bucket: TEST_BUCKET,
     distributionId: "EDISTRIBUTION",
     allowedResolutions: ["300x300", "640x480", "1280x720"],
+    metricsNamespace: "image-pipeline/test",
     ...overrides,
 });
 export const cleanup = (overrides: Partial<CleanupSettings> = {}, client: S3Client = s3.s3) =>

@@ -30,6 +30,7 @@ export const settings = (overrides: Partial<IngestSettings> = {}): IngestSetting
     allowedContentTypes: ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"],
     maxUploadBytes: 1_000_000,
     limitInputPixels: 50_000_000,
+    metricsNamespace: "image-pipeline/test",
     allowedResolutions: ["300x300", "640x480"],
     ...overrides,
 });

@@ -16,6 +16,13 @@ export interface ContainerProcess {
     exit: Promise<number | null>;
 }
 
+/** The port of the server's "listening" JSON line in `output` (functions/shared/structuredLog.ts writes it, with
+ *  other keys between message and port); undefined before it. */
+export function listeningPort(output: string): number | undefined {
+    const line = /^\{"level":"INFO","message":"listening",.*"port":(\d+)/m.exec(output);
+    return line ? Number(line[1]) : undefined;
+}
+
 /** Resolves once the server logs the port it listens on (rejects with its output if it exits first). */
 export async function startContainer(settings: ResizeSettings, s3Endpoint: string): Promise<ContainerProcess> {
     const child = spawn(process.execPath, [TS_NODE, "-T", "functions/resize/container.ts"], {
@@ -44,8 +51,8 @@ export async function startContainer(settings: ResizeSettings, s3Endpoint: strin
     });
     const port = await new Promise<number>((resolve, reject) => {
         const check = () => {
-            const listening = /"message":"listening","port":(\d+)/.exec(output);
-            if (listening) return resolve(Number(listening[1]));
+            const listening = listeningPort(output);
+            if (listening !== undefined) return resolve(listening);
             if (exited) return reject(new Error(`the container server exited before it listened:\n${output}`));
             setTimeout(check, 50);
         };

@@ -12,6 +12,7 @@ export function testResizeSettings(overrides: Partial<ResizeSettings> = {}): Res
         gravity: "centre",
         quality: 80,
         limitInputPixels: 50_000_000,
+        metricsNamespace: "image-pipeline/test",
         cdnUrl: "https://cdn.example.com",
         ...overrides,
     };

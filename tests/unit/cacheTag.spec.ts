@@ -96,6 +96,7 @@ describe("cache tags and variant versions on every object of an image", () => {
                 s3: s3.s3,
                 log: () => undefined,
                 settings: {
+                    metricsNamespace: "image-pipeline/test",
                     bucket: TEST_BUCKET,
                     allowedContentTypes: ["image/jpeg"],
                     maxUploadBytes: 1_000_000,
@@ -136,7 +137,12 @@ describe("cache tags and variant versions on every object of an image", () => {
                 s3: s3.s3,
                 cloudfront: invalidations.client,
                 log: () => undefined,
-                settings: { bucket: TEST_BUCKET, distributionId: "E1", allowedResolutions: ["300x300", "64x48"] },
+                settings: {
+                    metricsNamespace: "image-pipeline/test",
+                    bucket: TEST_BUCKET,
+                    distributionId: "E1",
+                    allowedResolutions: ["300x300", "64x48"],
+                },
             })({
                 Records: [
                     {

@@ -164,7 +164,7 @@ describe("ingest function (functions/ingest/): eager variants (eagerResolutions)
             const warning = logs
                 .map((line) => JSON.parse(line))
                 .find((line) => line.outcome === "eager_variant_failed");
-            expect(warning).to.include({ level: "warn", key: failingKey });
+            expect(warning).to.include({ level: "WARN", key: failingKey });
         });
 
         it("config: eagerResolutions must be allowed sizes (any valid size with allowAnyResolution), at most 10; default none", () => {

@@ -40,6 +40,7 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
         formats: ["webp" as const],
     };
     const settings = (overrides: Partial<IngestSettings> = {}): IngestSettings => ({
+        metricsNamespace: "image-pipeline/test",
         bucket: TEST_BUCKET,
         allowedContentTypes: ["image/jpeg", "image/png"],
         maxUploadBytes: 1_000_000,
@@ -79,7 +80,7 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
     const consumer = () =>
         createIngestFailureHandler({
             s3: s3.s3,
-            settings: { bucket: TEST_BUCKET },
+            settings: { metricsNamespace: "image-pipeline/test", bucket: TEST_BUCKET },
             publish,
             log: (line) => logs.push(line),
         });
@@ -132,10 +133,12 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
             );
             expect(await invokeAsLambda(refusing, keys)).to.equal(INGEST_INVOCATION.maximumRetryAttempts + 1);
             await expectFailed(keys, "processing_failed");
-            const line = logs.map((l) => JSON.parse(l)).find((l) => l.function === "ingest-failure");
+            const line = logs
+                .map((l) => JSON.parse(l))
+                .find((l) => l.service === "ingest-failure" && l.outcome === "failed");
             // What Lambda reports of the last attempt: the invocation's error (each record's is in ingest's log).
-            expect(line).to.include({ outcome: "failed", attempts: 3 });
-            expect(line.message).to.contain("ingest failed for 1 of 1 records");
+            expect(line).to.include({ message: "upload", outcome: "failed", attempts: 3 });
+            expect(line.reason).to.contain("ingest failed for 1 of 1 records");
         });
 
         it("a sharp fault (libvips fails after the checks, e.g. out of memory): 3 attempts, then failed", async () => {
@@ -246,7 +249,12 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
             const cleanup = createCleanupHandler({
                 s3: s3.s3,
                 cloudfront: cloudfront.client,
-                settings: { bucket: TEST_BUCKET, distributionId: "E1", allowedResolutions: EAGER.resolutions },
+                settings: {
+                    metricsNamespace: "image-pipeline/test",
+                    bucket: TEST_BUCKET,
+                    distributionId: "E1",
+                    allowedResolutions: EAGER.resolutions,
+                },
                 log: (line) => logs.push(line),
             });
             const statusWrites: string[] = [];
@@ -357,7 +365,7 @@ describe("ingest's bad days: retries, the failure consumer, idempotency, the tim
             expect(status.storedVariants).to.deep.equal([`64x48/${keys.finalKey}`]);
             for (const key of EAGER_KEYS(keys).slice(1)) expect(await exists(key), key).to.equal(false);
             const deferred = logs.map((l) => JSON.parse(l)).find((l) => l.outcome === "eager_variants_deferred");
-            expect(deferred).to.include({ level: "warn", count: 3 });
+            expect(deferred).to.include({ level: "WARN", count: 3 });
         });
 
         it("with no time beyond the reserve, no eager variant: still ready", async () => {

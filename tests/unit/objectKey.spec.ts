@@ -57,6 +57,7 @@ describe("object keys from requests (functions/shared/objectKey.ts)", () => {
             } as never,
             log: () => undefined,
             settings: {
+                metricsNamespace: "image-pipeline/test",
                 bucket: "b",
                 uploadPrefix: "uploads/",
                 allowedResolutions: ["640x480"],

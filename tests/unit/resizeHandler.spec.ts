@@ -250,8 +250,8 @@ describe("resize handler (functions/resize/resize.ts) against the loopback S3", 
             expect(errorOf(result)).to.deep.equal({ status: 500, code: "misconfigured", cache: "no-store" });
             expect(result.body).to.not.include("Access Denied");
             const lines = logs.map((line) => JSON.parse(line));
-            expect(lines.some((line) => line.level === "error" && line.error === "AccessDenied")).to.equal(true);
-            expect(lines.at(-1)).to.include({ level: "error", status: 500, code: "misconfigured" });
+            expect(lines.some((line) => line.level === "ERROR" && line.error === "AccessDenied")).to.equal(true);
+            expect(lines.at(-1)).to.include({ level: "ERROR", status: 500, outcome: "misconfigured" });
         });
 
         it("answers the same 400/403/404 as the CDN path", async () => {

@@ -151,6 +151,7 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
             s3,
             log: () => undefined,
             settings: {
+                metricsNamespace: "image-pipeline/test",
                 bucket: "b",
                 uploadPrefix: "uploads/",
                 allowedResolutions: ["300x300"],
@@ -194,6 +195,7 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
             s3,
             log: () => undefined,
             settings: {
+                metricsNamespace: "image-pipeline/test",
                 bucket: "b",
                 allowedContentTypes: ["image/jpeg"],
                 maxUploadBytes: 10_000_000,
@@ -277,7 +279,12 @@ describe("no unhandled rejection can end a handler process (functions/resize/res
             s3,
             cloudfront: { send: () => settleAfter(5, () => ({})) },
             log: () => undefined,
-            settings: { bucket: "b", distributionId: "E1", allowedResolutions: ["300x300"] },
+            settings: {
+                metricsNamespace: "image-pipeline/test",
+                bucket: "b",
+                distributionId: "E1",
+                allowedResolutions: ["300x300"],
+            },
         });
     const removedEvent = {
         Records: [

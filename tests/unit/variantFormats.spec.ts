@@ -162,7 +162,7 @@ describe("Resizer threads follow the function's vCPUs (config/vcpus.ts)", () => 
                     Object.fromEntries(Object.entries(values).map(([k, v]) => [`image-pipeline:${k}`, v])),
                     "image-pipeline",
                 ),
-                { bucket: "b" },
+                { metricsNamespace: "image-pipeline/test", bucket: "b" },
             ).threads;
         expect(of({})).to.equal(1);
         expect(of({ resizerMemoryMb: "2048" })).to.equal(2);
@@ -183,6 +183,7 @@ describe("Resizer threads follow the function's vCPUs (config/vcpus.ts)", () => 
 
 function baseSettings(): ResizeSettings {
     return {
+        metricsNamespace: "image-pipeline/test",
         bucket: "b",
         uploadPrefix: "uploads/",
         allowedResolutions: ["300x300"],
