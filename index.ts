@@ -164,6 +164,7 @@ const observability = new Observability("observability", {
         ],
         apiId: uploads.apiId,
         distributionId: cdn.distributionId,
+        cdnAdditionalMetrics: config.cdnAdditionalMetrics,
     },
     thresholds: config,
     namespace,

@@ -62,7 +62,11 @@ export function dashboardWidgets(watched: WatchedPipeline, namespace: string): W
             title: "CDN cache hit rate and 4xx / 5xx rates (%)",
             region: CLOUDFRONT_METRICS_REGION,
             stat: "Average",
-            metrics: [cdn("CacheHitRate"), cdn("4xxErrorRate"), cdn("5xxErrorRate")],
+            metrics: [
+                ...(watched.cdnAdditionalMetrics ? [cdn("CacheHitRate")] : []),
+                cdn("4xxErrorRate"),
+                cdn("5xxErrorRate"),
+            ],
         },
         {
             title: "Failure destinations: records waiting",

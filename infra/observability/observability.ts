@@ -38,6 +38,20 @@ export class Observability extends pulumi.ComponentResource {
             topicArn: topic.topicArn,
             usEast1: { topicArn: usEast1Topic.topicArn, provider: usEast1 },
         });
+        if (args.watched.cdnAdditionalMetrics) {
+            // CacheHitRate and OriginLatency: published once the distribution's additional metrics are on
+            // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/viewing-cloudfront-metrics.html).
+            new aws.cloudfront.MonitoringSubscription(
+                `${name}-cdn-metrics`,
+                {
+                    distributionId: args.watched.distributionId,
+                    monitoringSubscription: {
+                        realtimeMetricsSubscriptionConfig: { realtimeMetricsSubscriptionStatus: "Enabled" },
+                    },
+                },
+                { parent: this },
+            );
+        }
         this.dashboardUrl = pipelineDashboard(args.dashboardName, this, args.watched, args.namespace);
         this.alarmTopicArns = pulumi
             .all([topic.topicArn, usEast1Topic.topicArn])

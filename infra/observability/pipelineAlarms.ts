@@ -99,12 +99,11 @@ export function pipelineAlarms(
         metricAlarm(
             `${name}-cdn-5xx-rate`,
             {
-                description: `Over ${thresholds.alarmCdn5xxRatePercent}% of CDN requests got a 5xx, 10 minutes running`,
+                description: `Over ${thresholds.alarmCdn5xxRatePercent}% of CDN requests got a 5xx in 5 minutes`,
                 metric: cloudFrontMetric("5xxErrorRate", watched.distributionId),
                 stat: "Average",
                 threshold: thresholds.alarmCdn5xxRatePercent,
                 comparison: "GreaterThanThreshold",
-                periods: 2,
             },
             targets.usEast1.topicArn,
             { parent, provider: targets.usEast1.provider },

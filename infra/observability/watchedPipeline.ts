@@ -37,6 +37,8 @@ export interface WatchedPipeline {
     /** The upload HTTP API's id. */
     apiId: pulumi.Input<string>;
     distributionId: pulumi.Input<string>;
+    /** config cdnAdditionalMetrics: CloudFront publishes CacheHitRate (the dashboard shows it) only with these on. */
+    cdnAdditionalMetrics: boolean;
 }
 
 /** The alarm thresholds (config keys alarm*; README's configuration table). */
