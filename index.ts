@@ -14,6 +14,7 @@ import { CdnDistribution, UrlSigningKey } from "./infra/delivery";
 import { resizerOrigin } from "./infra/resize";
 import { Cleanup, Ingest, PresignApi, UploadEvents } from "./infra/upload";
 import { FailureQueue, IngestFailures } from "./infra/reliability";
+import { Observability } from "./infra/observability";
 import { STAGING_PREFIX, UPLOADS_PREFIX } from "./functions/shared/bucketLayout";
 import { metricsNamespace } from "./functions/shared/pipelineMetrics";
 
@@ -156,6 +157,32 @@ const uploads = new PresignApi("uploads", {
     logLevel: config.logLevel,
 });
 
+// Every failure seen: an alarm on each (notifying the alarms topics), and a dashboard (docs/operations.md).
+const observability = new Observability("observability", {
+    watched: {
+        functions: [
+            uploads.watched,
+            ...(resizer.watched.runtime === "lambda" ? [resizer.watched.function] : []),
+            ingest.watched,
+            ingestFailures.watched,
+            cleanup.watched,
+        ],
+        resizer: resizer.watched,
+        failureQueues: [
+            { label: "ingest-failures", queueName: ingestFailures.queueName },
+            { label: "ingest-dead-letters", queueName: ingestFailures.deadLetterQueueName },
+            { label: "cleanup-failures", queueName: cleanupFailures.queueName },
+        ],
+        apiId: uploads.apiId,
+        distributionId: cdn.distributionId,
+        cdnAdditionalMetrics: config.cdnAdditionalMetrics,
+    },
+    thresholds: config,
+    namespace,
+    dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+    alarmEmail: config.alarmEmail,
+});
+
 export const bucketName = images.bucketName;
 export const cdnUrl = cdn.url;
 export const cdnDomainName = cdn.domainName;
@@ -174,3 +201,7 @@ export const ingestFailureQueueUrl = ingestFailures.queueUrl;
 export const ingestFailureDeadLetterQueueUrl = ingestFailures.deadLetterQueueUrl;
 /** Records of cleanup events that failed every attempt: an operator's, kept 14 days. */
 export const cleanupFailureQueueUrl = cleanupFailures.queueUrl;
+/** The CloudWatch dashboard: uploads, the Resizer, variants, the CDN, failures, an estimated cost. */
+export const dashboardUrl = observability.dashboardUrl;
+/** The alarms topics (the stack's region; us-east-1 for the CDN's alarm): subscribe here, or set alarmEmail. */
+export const alarmTopicArns = observability.alarmTopicArns;

@@ -199,6 +199,9 @@ export const CONFIG_KEY_TABLE = {
     alarmCdn5xxRatePercent: key(integer(1, 100), 5),
     /** Messages waiting in a failure queue (or the dead-letter queue) that raise its alarm. */
     alarmFailureQueueMessages: key(integer(1, 1_000_000), 1),
+    /** CloudFront's additional distribution metrics (cache hit rate, origin latency), billed as CloudWatch metrics:
+     *  the dashboard's cache hit rate needs them. */
+    cdnAdditionalMetrics: key(boolean, true),
 };
 
 type Table = typeof CONFIG_KEY_TABLE;

@@ -24,6 +24,9 @@ export interface FailureQueueArgs {
 export class FailureQueue extends pulumi.ComponentResource {
     public readonly queueArn: pulumi.Output<string>;
     public readonly queueUrl: pulumi.Output<string>;
+    /** The queues' names: the AWS/SQS metrics' QueueName dimension. */
+    public readonly queueName: pulumi.Output<string>;
+    public readonly deadLetterQueueName?: pulumi.Output<string>;
     public readonly deadLetterQueueArn?: pulumi.Output<string>;
     public readonly deadLetterQueueUrl?: pulumi.Output<string>;
 
@@ -46,6 +49,8 @@ export class FailureQueue extends pulumi.ComponentResource {
         );
         this.queueArn = queue.arn;
         this.queueUrl = queue.url;
+        this.queueName = queue.name;
+        this.deadLetterQueueName = deadLetters?.name;
         this.deadLetterQueueArn = deadLetters?.arn;
         this.deadLetterQueueUrl = deadLetters?.url;
         this.registerOutputs({ queueUrl: this.queueUrl });

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 import { ingestFailureHandlerFactory } from "../../functions/ingestFailure/handler";
@@ -29,6 +30,9 @@ export interface IngestFailuresArgs {
     uploadEvents: { topicArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
 }
 
+const CONSUMER_MEMORY_MB = 256;
+const CONSUMER_ARCHITECTURE = "arm64";
+
 /**
  * Where ingest's failures end: the queue its invoke config sends every record of an event that failed all its
  * attempts to (or waited too long), and the consumer (functions/ingestFailure/, a serialized closure bundled like
@@ -41,6 +45,11 @@ export class IngestFailures extends pulumi.ComponentResource {
     public readonly queueUrl: pulumi.Output<string>;
     public readonly deadLetterQueueUrl: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** The failure queue and its dead-letter queue, by name (the alarms and the dashboard watch their depth). */
+    public readonly queueName: pulumi.Output<string>;
+    public readonly deadLetterQueueName: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedFunction;
 
     constructor(name: string, args: IngestFailuresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:reliability:IngestFailures", name, {}, opts);
@@ -99,8 +108,8 @@ export class IngestFailures extends pulumi.ComponentResource {
                 description:
                     "Ends an upload whose ingest failed every attempt as failed, and announces it (image-pipeline)",
                 runtime: LAMBDA_RUNTIME,
-                architectures: ["arm64"],
-                memorySize: 256,
+                architectures: [CONSUMER_ARCHITECTURE],
+                memorySize: CONSUMER_MEMORY_MB,
                 timeout: INGEST_FAILURE_TIMEOUT_SECONDS,
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
@@ -128,6 +137,14 @@ export class IngestFailures extends pulumi.ComponentResource {
         this.queueUrl = queue.queueUrl;
         this.deadLetterQueueUrl = queue.deadLetterQueueUrl!;
         this.roleArn = role.arn;
+        this.queueName = queue.queueName;
+        this.deadLetterQueueName = queue.deadLetterQueueName!;
+        this.watched = {
+            label: "ingest-failures",
+            functionName: handler.name,
+            memoryMb: CONSUMER_MEMORY_MB,
+            architecture: CONSUMER_ARCHITECTURE,
+        };
         this.registerOutputs({ queueUrl: this.queueUrl });
     }
 }

@@ -96,7 +96,14 @@ export interface ResizerServiceArgs {
 
 /** The cluster `${name}-cluster` and the Fargate service `${name}-service` running the Resizer's container. */
 export function resizerService(name: string, parent: pulumi.Resource, args: ResizerServiceArgs) {
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {}, { parent });
+    // Container Insights publishes the service's RunningTaskCount (ECS/ContainerInsights), which the "tasks at
+    // fargateMaxTasks" alarm watches; AWS/ECS has no task count for a Fargate service. Its metrics are billed as
+    // custom metrics (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html).
+    const cluster = new aws.ecs.Cluster(
+        `${name}-cluster`,
+        { settings: [{ name: "containerInsights", value: "enabled" }] },
+        { parent },
+    );
     const service = new awsx.ecs.FargateService(
         `${name}-service`,
         {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { RESIZE_CONTAINER_PORT, ResizeSettings } from "../../functions/resize/settings";
 import { LambdaArchitecture } from "../builders/resizerArchive";
+import type { WatchedResizer } from "../observability/watchedPipeline";
 import { resizerExecutionRole, resizerTaskRole } from "./containerRoles";
 import { resizerScaling } from "./containerScaling";
 import { resizerImage, resizerLoadBalancer, resizerService } from "./containerService";
@@ -41,6 +42,8 @@ export class FargateResizer extends pulumi.ComponentResource {
     /** The ALB's HTTP listener port, which the VPC origin connects to. */
     public readonly httpPort = ALB_LISTENER_PORT;
     public readonly taskRoleArn: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedResizer;
 
     constructor(name: string, args: FargateResizerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:resize:FargateResizer", name, {}, opts);
@@ -86,6 +89,17 @@ export class FargateResizer extends pulumi.ComponentResource {
         this.loadBalancerArn = alb.loadBalancer.arn;
         this.loadBalancerDnsName = alb.loadBalancer.dnsName;
         this.taskRoleArn = taskRole.arn;
+        this.watched = {
+            runtime: "fargate",
+            loadBalancer: alb.loadBalancer.arnSuffix,
+            targetGroup: alb.defaultTargetGroup.arnSuffix,
+            clusterName: cluster.name,
+            serviceName: service.service.name,
+            maxTasks: args.maxTasks,
+            taskVcpu: Number(args.cpu) / 1024,
+            taskMemoryMb: args.memoryMb,
+            architecture: args.architecture,
+        };
         this.registerOutputs({ loadBalancerArn: this.loadBalancerArn, loadBalancerDnsName: this.loadBalancerDnsName });
     }
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
 import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
@@ -15,7 +16,7 @@ export interface ResizerArgs {
     settings: pulumi.Input<ResizeSettings>;
     /** Decides which sharp binary is packaged, so it is known when the program runs (not an Input). */
     architecture: LambdaArchitecture;
-    memoryMb: pulumi.Input<number>;
+    memoryMb: number;
     timeoutSeconds: pulumi.Input<number>;
     /** Caps concurrent resizes (a runaway-bill guard); undefined only when config turned it off. */
     reservedConcurrency?: pulumi.Input<number>;
@@ -33,6 +34,8 @@ export class Resizer extends pulumi.ComponentResource {
     /** https://<id>.lambda-url.<region>.on.aws/ */
     public readonly functionUrl: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedFunction;
     /** The code archive (index.js, ingest.js, node_modules with sharp for `architecture`): the Ingest function
      *  runs from the same archive, so there is one bundle of sharp per stack. */
     public readonly code: pulumi.Output<pulumi.asset.AssetArchive>;
@@ -79,6 +82,12 @@ export class Resizer extends pulumi.ComponentResource {
         this.functionArn = handler.arn;
         this.functionUrl = url.functionUrl;
         this.roleArn = role.arn;
+        this.watched = {
+            label: "resizer",
+            functionName: handler.name,
+            memoryMb: args.memoryMb,
+            architecture: args.architecture,
+        };
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,

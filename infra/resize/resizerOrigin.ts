@@ -7,6 +7,7 @@ import { sharpLambdaArchive } from "../builders/resizerArchive";
 import { FailoverOrigin, functionUrlOrigin, vpcOrigin } from "../delivery/failoverOrigins";
 import { FargateResizer } from "./fargateResizer";
 import { Resizer } from "./resizer";
+import type { WatchedResizer } from "../observability/watchedPipeline";
 
 /** What the stack needs of the Resizer, whichever runtime runs it. */
 export interface ResizerOrigin {
@@ -16,6 +17,8 @@ export interface ResizerOrigin {
     resizeRoute?: { functionName: pulumi.Output<string>; functionArn: pulumi.Output<string> };
     /** The sharp archive Ingest runs from (ingest.js beside the Resizer's index.js): one sharp build per stack. */
     ingestCode: pulumi.Output<pulumi.asset.AssetArchive>;
+    /** What the alarms and the dashboard watch of it. */
+    watched: WatchedResizer;
 }
 
 /** The config the Resizer is made from. */
@@ -65,6 +68,7 @@ export function resizerOrigin(name: string, config: ResizerConfig, args: Resizer
                 cdnOrigin: functionUrlOrigin(resizer),
                 resizeRoute: { functionName: resizer.functionName, functionArn: resizer.functionArn },
                 ingestCode: resizer.code,
+                watched: { runtime: "lambda", function: resizer.watched, timeoutSeconds: config.resizerTimeoutSeconds },
             };
         }
         case "fargate": {
@@ -82,7 +86,11 @@ export function resizerOrigin(name: string, config: ResizerConfig, args: Resizer
                 logLevel: config.logLevel,
             });
             // No Lambda holds the sharp archive: the same one is built for Ingest alone.
-            return { cdnOrigin: vpcOrigin(resizer), ingestCode: sharpLambdaArchive(config.resizerArchitecture) };
+            return {
+                cdnOrigin: vpcOrigin(resizer),
+                ingestCode: sharpLambdaArchive(config.resizerArchitecture),
+                watched: resizer.watched,
+            };
         }
     }
 }

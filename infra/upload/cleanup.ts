@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { cleanupHandlerFactory } from "../../functions/cleanup/handler";
 import { CleanupSettings, encodeCleanupSettings } from "../../functions/cleanup/settings";
@@ -30,6 +31,9 @@ export interface CleanupArgs {
     failureQueueArn: pulumi.Input<string>;
 }
 
+const CLEANUP_MEMORY_MB = 256;
+const CLEANUP_ARCHITECTURE = "arm64";
+
 /**
  * The cleanup Lambda (a serialized closure over functions/cleanup/cleanup.ts, bundled like presign's: it needs no
  * sharp) that the bucket notification (infra/storage/bucketEvents.ts) runs for every original removed or written under
@@ -40,6 +44,8 @@ export class Cleanup extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
     public readonly functionArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedFunction;
     /** S3 may invoke the function: the bucket notification must be put after it (S3 checks it then). */
     public readonly invokePermission: aws.lambda.Permission;
 
@@ -150,8 +156,8 @@ export class Cleanup extends pulumi.ComponentResource {
                 description:
                     "Deletes a removed or replaced image's variants and invalidates its cache tag (image-pipeline)",
                 runtime: LAMBDA_RUNTIME,
-                architectures: ["arm64"],
-                memorySize: 256,
+                architectures: [CLEANUP_ARCHITECTURE],
+                memorySize: CLEANUP_MEMORY_MB,
                 // The invalidation's retries take at most half of it (functions/cleanup/invalidate.ts).
                 timeout: CLEANUP_INVOCATION.timeoutSeconds,
                 role: role.arn,
@@ -181,6 +187,12 @@ export class Cleanup extends pulumi.ComponentResource {
         this.functionName = handler.name;
         this.functionArn = handler.arn;
         this.roleArn = role.arn;
+        this.watched = {
+            label: "cleanup",
+            functionName: handler.name,
+            memoryMb: CLEANUP_MEMORY_MB,
+            architecture: CLEANUP_ARCHITECTURE,
+        };
         this.registerOutputs({ functionName: this.functionName });
     }
 }

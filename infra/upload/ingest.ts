@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { encodeIngestSettings, IngestSettings } from "../../functions/ingest/settings";
 import {
@@ -27,7 +28,7 @@ export interface IngestArgs {
     /** The Resizer's archive (ingest.js beside index.js) and the architecture its sharp was installed for. */
     code: pulumi.Input<pulumi.asset.AssetArchive>;
     architecture: LambdaArchitecture;
-    memoryMb: pulumi.Input<number>;
+    memoryMb: number;
     /** The bucket's SSE-KMS key: reading a staged upload decrypts, writing the original and status encrypts. */
     kmsKeyArn?: pulumi.Input<string>;
     /** The sizes made at ingest (config eagerResolutions), in the original's format and these formats: the role
@@ -50,6 +51,8 @@ export class Ingest extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
     public readonly functionArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedFunction;
     /** S3 may invoke the function: the bucket notification must be put after it (S3 checks it then). */
     public readonly invokePermission: aws.lambda.Permission;
 
@@ -164,6 +167,12 @@ export class Ingest extends pulumi.ComponentResource {
         this.functionName = handler.name;
         this.functionArn = handler.arn;
         this.roleArn = role.arn;
+        this.watched = {
+            label: "ingest",
+            functionName: handler.name,
+            memoryMb: args.memoryMb,
+            architecture: args.architecture,
+        };
         this.registerOutputs({ functionName: this.functionName });
     }
 }

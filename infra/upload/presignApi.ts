@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { presignHandlerFactory } from "../../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
@@ -34,6 +35,9 @@ export interface PresignApiArgs {
 
 type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
+const PRESIGN_MEMORY_MB = 256;
+const PRESIGN_ARCHITECTURE = "arm64";
+
 /**
  * The upload API: an HTTP API whose Lambda (a serialized closure over functions/presign/presign.ts) signs presigned
  * PUTs and POSTs. Browsers then upload straight to S3; the function can only put objects under incoming/ (the
@@ -46,6 +50,8 @@ export class PresignApi extends pulumi.ComponentResource {
     public readonly executionArn: pulumi.Output<string>;
     public readonly functionName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    /** What the alarms and the dashboard watch (infra/observability/). */
+    public readonly watched: WatchedFunction;
 
     constructor(name: string, args: PresignApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("image-pipeline:upload:PresignApi", name, {}, opts);
@@ -144,8 +150,8 @@ export class PresignApi extends pulumi.ComponentResource {
             {
                 description: "Signs presigned S3 uploads (image-pipeline)",
                 runtime: LAMBDA_RUNTIME,
-                architectures: ["arm64"],
-                memorySize: 256,
+                architectures: [PRESIGN_ARCHITECTURE],
+                memorySize: PRESIGN_MEMORY_MB,
                 timeout: 10,
                 role: role.arn,
                 handler: CLOSURE_HANDLER,
@@ -302,6 +308,12 @@ export class PresignApi extends pulumi.ComponentResource {
         this.executionArn = api.executionArn;
         this.functionName = handler.name;
         this.roleArn = role.arn;
+        this.watched = {
+            label: "presign",
+            functionName: handler.name,
+            memoryMb: PRESIGN_MEMORY_MB,
+            architecture: PRESIGN_ARCHITECTURE,
+        };
         this.registerOutputs({
             apiId: this.apiId,
             url: this.url,

@@ -121,7 +121,8 @@ describe("failure destinations under mocks (infra/reliability/failureQueue.ts, i
             decodeIngestFailureSettings(lambda("ingest-failures-handler").inputs.environment.variables),
         ).to.deep.equal({
             bucket: run.one("aws:s3/bucket:Bucket").state.bucket,
-            uploadEventsTopicArn: run.one("aws:sns/topic:Topic").state.arn,
+            uploadEventsTopicArn: run.ofType("aws:sns/topic:Topic").find((t) => t.name === "upload-events-topic")!.state
+                .arn,
             metricsNamespace: "image-pipeline/dev", // <project>/<stack>: the mocks' project and stack
         });
     });
@@ -158,7 +159,7 @@ describe("failure destinations under mocks (infra/reliability/failureQueue.ts, i
         });
 
         it("the consumer publishes to the upload events topic (whose policy lets it) with the topic's key, no other topic", async () => {
-            const topic = run.one("aws:sns/topic:Topic").state.arn;
+            const topic = run.ofType("aws:sns/topic:Topic").find((t) => t.name === "upload-events-topic")!.state.arn;
             const topicPolicy = parsePolicy(run.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy);
             const role = rolePolicyOf(run, CONSUMER_ROLE);
             const publish = (resource: string) =>

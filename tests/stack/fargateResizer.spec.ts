@@ -15,12 +15,15 @@ const FARGATE = { "image-pipeline:resizerRuntime": "fargate" };
 const key = (r: RecordedResource) => `${r.type} ${r.name}`;
 
 /** What only the Lambda runtime deploys: the function, its URL, role, logs, CloudFront's OAC and permissions for
- *  it, and the HTTP API's GET /resize route to it. */
+ *  it, the HTTP API's GET /resize route to it, and the function's alarms (fargate has its own: ALB, tasks). */
 const LAMBDA_ONLY = [
     "aws:apigatewayv2/integration:Integration uploads-resize-integration",
     "aws:apigatewayv2/route:Route uploads-get-resize",
     "aws:cloudfront/originAccessControl:OriginAccessControl cdn-resizer-oac",
     "aws:cloudwatch/logGroup:LogGroup resizer-handler-logs",
+    "aws:cloudwatch/metricAlarm:MetricAlarm observability-resizer-duration",
+    "aws:cloudwatch/metricAlarm:MetricAlarm observability-resizer-errors",
+    "aws:cloudwatch/metricAlarm:MetricAlarm observability-resizer-throttles",
     "aws:iam/role:Role resizer-handler-role",
     "aws:iam/rolePolicy:RolePolicy resizer-handler-policy",
     "aws:lambda/function:Function resizer-handler",
@@ -58,7 +61,7 @@ describe("resizerRuntime fargate (infra/resize/fargateResizer.ts) under the mock
             expect(lambda.resources.filter((r) => /^awsx:|ecs|ec2|vpc|appautoscaling/.test(r.type))).to.deep.equal([]);
         });
 
-        it("fargate = lambda − the Lambda Resizer's resources + the Fargate ones; everything shared has the same inputs except the distribution", () => {
+        it("fargate = lambda − the Lambda Resizer's resources + the Fargate ones; everything shared has the same inputs except the distribution and the dashboard", () => {
             const lambdaKeys = lambda.resources.map(key);
             const fargateKeys = fargate.resources.map(key);
             expect(lambdaKeys.filter((k) => !fargateKeys.includes(k)).sort()).to.deep.equal(LAMBDA_ONLY);
@@ -77,7 +80,10 @@ describe("resizerRuntime fargate (infra/resize/fargateResizer.ts) under the mock
                     return JSON.stringify(twin.inputs) !== JSON.stringify(r.inputs);
                 })
                 .map(key);
-            expect(differing).to.deep.equal(["aws:cloudfront/distribution:Distribution cdn-distribution"]);
+            expect(differing).to.deep.equal([
+                "aws:cloudfront/distribution:Distribution cdn-distribution",
+                "aws:cloudwatch/dashboard:Dashboard image-pipeline-dev",
+            ]);
         });
     });
 

@@ -82,7 +82,10 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
             });
             expect(kms.rules[0].bucketKeyEnabled).to.equal(true);
             // (the upload events topic has a key of its own, tests/stack/ingest.spec.ts)
-            const bucketKeys = withKms.ofType("aws:kms/key:Key").filter((key) => key.name !== "upload-events-key");
+            // The topics' keys (upload events, alarms) are not the bucket's.
+            const bucketKeys = withKms
+                .ofType("aws:kms/key:Key")
+                .filter((key) => key.name !== "upload-events-key" && !key.name.startsWith("observability-alarms"));
             expect(bucketKeys, "a brought key is not made").to.have.length(0);
             expect(withKms.outputs.kmsKeyArn).to.equal(kmsKeyArn);
             // The stack cannot edit a brought key's policy: it exports the statement CloudFront's OAC needs.
@@ -110,7 +113,9 @@ describe("stack foundation under mocks (index.ts with Pulumi.dev.yaml)", () => {
                 kmsMasterKeyId: key.state.arn,
             });
             expect(sse.rules[0].bucketKeyEnabled).to.equal(true);
-            const keyPolicy = created.one("aws:kms/keyPolicy:KeyPolicy");
+            const keyPolicy = created
+                .ofType("aws:kms/keyPolicy:KeyPolicy")
+                .find((p) => p.name === "images-key-policy")!;
             expect(keyPolicy.inputs.keyId).to.equal(key.state.keyId);
             const sids = parsePolicy(keyPolicy.inputs.policy).Statement.map((statement) => statement.Sid);
             expect(sids).to.have.members(["EnableIamPoliciesOfThisAccount", "AllowCloudFrontOacDecrypt"]); // evaluated in tests/stack/iam.spec.ts

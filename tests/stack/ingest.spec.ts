@@ -89,7 +89,7 @@ describe("ingest under mocks (infra/upload/ingest.ts)", () => {
     });
 
     describe("the upload events topic (infra/upload/uploadEvents.ts)", () => {
-        const topic = () => run.one(TOPIC);
+        const topic = () => run.ofType(TOPIC).find((t) => t.name === "upload-events-topic")!;
         const topicKey = () => run.ofType("aws:kms/key:Key").find((key) => key.name === "upload-events-key")!;
         const topicPolicy = () => parsePolicy(run.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy);
         /** A call as AWS evaluates it: the caller's identity policy, then the topic's or the key's policy. */

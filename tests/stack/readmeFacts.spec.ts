@@ -160,7 +160,9 @@ function kmsGrants(run: ProgramRun): Map<string, Record<KeyName, string[]>> {
             expect(elsewhere, `${role.name} uses KMS on something else`).to.deep.equal([]);
         }
     }
-    for (const statement of parsePolicy(run.one("aws:kms/keyPolicy:KeyPolicy").inputs.policy).Statement) {
+    // The bucket key's policy (the alarms topics' keys have theirs: tests/stack/observability.spec.ts).
+    const bucketKeyPolicy = run.ofType("aws:kms/keyPolicy:KeyPolicy").find((p) => p.name === "images-key-policy")!;
+    for (const statement of parsePolicy(bucketKeyPolicy.inputs.policy).Statement) {
         if (statement.Principal?.Service === "cloudfront.amazonaws.com")
             grant("cloudfront", "bucket", list(statement.Action));
     }
@@ -261,6 +263,13 @@ describe("the docs state the program's limits, defaults and KMS permissions (REA
                     [...kmsGrants(run).values()].flatMap((held) => [...held.bucket, ...held.topic, ...held.grant]),
                 ),
             );
+            // What key policies grant services (CloudWatch on the alarms topics' keys: docs/operations.md).
+            for (const keyPolicy of runs.lambda.ofType("aws:kms/keyPolicy:KeyPolicy")) {
+                for (const statement of parsePolicy(keyPolicy.inputs.policy).Statement) {
+                    if (statement.Principal?.Service)
+                        for (const action of [statement.Action].flat()) granted.add(action);
+                }
+            }
             const named = docs.flatMap(({ text }) => actionsIn(text)).filter((action) => action.startsWith("kms:"));
             expect(named).to.not.be.empty;
             expect([...new Set(named)].filter((action) => !granted.has(action))).to.deep.equal([]);

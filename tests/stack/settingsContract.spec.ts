@@ -155,7 +155,8 @@ const ROWS: Row[] = [
     // The level is each function's loggingConfig (and the container's POWERTOOLS_LOG_LEVEL), not a setting:
     // tests/stack/observability.spec.ts checks it there.
     { covers: ["logLevel"], set: { logLevel: "DEBUG" }, stack: [], local: [] },
-    // The alarms are the stack's (infra/observability/), never a function's.
+    // The CDN's metrics and the alarms are the stack's (infra/observability/), never a function's.
+    { covers: ["cdnAdditionalMetrics"], set: { cdnAdditionalMetrics: "false" }, stack: [], local: [] },
     {
         covers: [
             "alarmEmail",

@@ -23,7 +23,10 @@ export async function stack(overrides: Record<string, string>): Promise<Stack> {
     const run = await runProgram(overrides);
     const bucketArn = run.one("aws:s3/bucket:Bucket").state.arn;
     const bucketPolicy = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
-    const keyPolicies = run.ofType("aws:kms/keyPolicy:KeyPolicy");
+    // The bucket key's policy (not the alarms topics' keys').
+    const keyPolicies = run
+        .ofType("aws:kms/keyPolicy:KeyPolicy")
+        .filter((policy) => policy.name === "images-key-policy");
     const created = run.ofType("aws:kms/key:Key").find((key) => key.name === "images-key"); // not the topic's
     return {
         run,

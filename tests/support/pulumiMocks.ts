@@ -10,6 +10,8 @@ export interface RecordedResource {
     name: string;
     inputs: Record<string, any>;
     state: Record<string, any>;
+    /** The explicit provider's reference (`<urn>::<id>`), when the resource was given one. */
+    provider?: string;
 }
 
 /** Every resource registered since the last reset, in registration order. */
@@ -73,8 +75,20 @@ function availabilityZones(inputs: Record<string, any>) {
 }
 
 /** Fills in what AWS would compute (names, ARNs, endpoints): mocked resources have no auto-names. */
-function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
+/** The region of the aws provider a resource was given (its `region` input), else the stack's. */
+export function providerRegion(provider: string | undefined): string {
+    const id = provider?.split("::").pop();
+    const found = recorded.find((r) => r.type === "pulumi:providers:aws" && `${r.name}-id` === id);
+    return found?.inputs.region ?? MOCK_REGION;
+}
+
+function computedState(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    region = MOCK_REGION,
+): Record<string, any> {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
     switch (type) {
         case "aws:s3/bucket:Bucket": {
             const bucket = inputs.bucket ?? `${name}-0a1b2c3`;
@@ -212,8 +226,11 @@ export function mockPrefixListId(name: string): string {
 /** The mocks every spec shares; re-installable under another project name (see useMockProject). */
 export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
-        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        const state = {
+            ...args.inputs,
+            ...computedState(args.type, args.name, args.inputs, providerRegion(args.provider)),
+        };
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider: args.provider });
         // An S3 bucket's id is its name, as in AWS; other ids only need to be unique.
         return { id: args.type === "aws:s3/bucket:Bucket" ? state.bucket : `${args.name}-id`, state };
     },
