@@ -5,8 +5,7 @@
 import { checkedBaseUrl } from "./baseUrl.js";
 import { defaultHttp, Http } from "./http.js";
 import { sizeOf } from "./imageUrls.js";
-import type { ApiHeaders } from "./upload.js";
-import { callApi } from "./uploadRequests.js";
+import { ApiHeaders, apiHeadersOf, callApi } from "./uploadRequests.js";
 
 /** The signing route's answer: a CloudFront signed URL and when it stops working (ISO 8601, whole seconds). */
 export interface SignedImageUrl {
@@ -50,10 +49,7 @@ export async function signedImageUrl(key: string, options: SignedImageUrlOptions
             apiUrl,
             http: options.http ?? defaultHttp,
             signal: options.signal,
-            apiHeaders: async () => {
-                const { headers = {} } = options;
-                return typeof headers === "function" ? await headers() : headers;
-            },
+            apiHeaders: apiHeadersOf(options.headers),
             progress: () => {},
         },
         "sign",

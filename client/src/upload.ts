@@ -5,10 +5,10 @@ import { defaultHttp, Http } from "./http.js";
 import { MIN_PART_BYTES, multipartUpload } from "./multipartUpload.js";
 import { checkedBaseUrl } from "./baseUrl.js";
 import { refusal, UploadError } from "./uploadError.js";
-import { callApi, send, store, UploadContext } from "./uploadRequests.js";
+import { ApiHeaders, apiHeadersOf, callApi, send, store, UploadContext } from "./uploadRequests.js";
 import { FINAL_STATES, UploadStatus } from "./uploadStatus.js";
 
-export type ApiHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+export type { ApiHeaders };
 
 export interface UploadOptions {
     /** The upload API's base URL (the stack output uploadApiUrl, or a path such as "/api" on the same origin). */
@@ -54,10 +54,7 @@ export async function upload(file: Blob, options: UploadOptions): Promise<Upload
         apiUrl,
         http: options.http ?? defaultHttp,
         signal: options.signal,
-        apiHeaders: async () => {
-            const { headers = {} } = options;
-            return typeof headers === "function" ? await headers() : headers;
-        },
+        apiHeaders: apiHeadersOf(options.headers),
         progress: (loaded) => {
             sent = Math.max(sent, Math.min(loaded, file.size));
             options.onProgress?.({ loaded: sent, total: file.size });

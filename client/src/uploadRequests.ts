@@ -13,6 +13,14 @@ export interface UploadContext {
     progress(loaded: number): void;
 }
 
+/** The caller's headers for the API: a record, or a function that gives one before each request (a token that renews). */
+export type ApiHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
+/** The headers `headers` gives, read before each API request. */
+export function apiHeadersOf(headers: ApiHeaders = {}): () => Promise<Record<string, string>> {
+    return async () => (typeof headers === "function" ? await headers() : headers);
+}
+
 /** A JSON request to the API; resolves with its JSON answer, rejects with the API's own reason. */
 export async function callApi<T>(
     context: UploadContext,

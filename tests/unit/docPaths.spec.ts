@@ -131,7 +131,7 @@ describe("every repository path the docs name exists (README.md, docs/*.md)", ()
     it("reads the repository and the docs (the check below has something to check)", () => {
         expect(entries).to.include.members(["README.md", "functions/", "docs/benchmarks.md"]);
         expect(docs.map((doc) => doc.file)).to.include("README.md");
-        expect(namedPaths(docs[0], topLevel)).to.include("config/stackConfig.ts");
+        expect(namedPaths(docs[0], topLevel)).to.include("tests/unit/readmeConfigTable.spec.ts");
     });
 
     for (const doc of docs) {
