@@ -4,3 +4,4 @@ export * from "./resizerArchive";
 export * from "./archiveSize";
 export * from "./lambdaRole";
 export * from "./lambdaRuntime";
+export * from "./pipelineFunction";

@@ -7,9 +7,10 @@ import { ingestFailureHandlerFactory } from "../../functions/ingestFailure/handl
 import { encodeIngestFailureSettings, IngestFailureSettings } from "../../functions/ingestFailure/settings";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
 import { FailureQueue } from "./failureQueue";
-import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
-import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { pipelineFunction } from "../builders/pipelineFunction";
 import { publishStatements } from "../upload/uploadEvents";
+import { bucketKeyStatements } from "../storage/bucketKeyGrant";
 
 /** The consumer writes one status and publishes one event per record: seconds, not minutes. */
 export const INGEST_FAILURE_TIMEOUT_SECONDS = 30;
@@ -88,36 +89,27 @@ export class IngestFailures extends pulumi.ComponentResource {
                     resources: [queue.queueArn],
                 },
                 ...publishStatements(args.uploadEvents),
-                ...(args.kmsKeyArn
-                    ? [
-                          {
-                              sid: "UseTheBucketKey",
-                              effect: "Allow",
-                              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                              resources: [args.kmsKeyArn],
-                          },
-                      ]
-                    : []),
+                ...bucketKeyStatements(args.kmsKeyArn),
             ],
             this,
         );
 
-        const handler = new aws.lambda.Function(
+        const { handler, watched } = pipelineFunction(
             `${name}-handler`,
+            { role, logGroup },
             {
+                label: "ingest-failures",
                 description:
                     "Ends an upload whose ingest failed every attempt as failed, and announces it (image-pipeline)",
-                runtime: LAMBDA_RUNTIME,
-                architectures: [CONSUMER_ARCHITECTURE],
-                memorySize: CONSUMER_MEMORY_MB,
-                timeout: INGEST_FAILURE_TIMEOUT_SECONDS,
-                role: role.arn,
+                architecture: CONSUMER_ARCHITECTURE,
+                memoryMb: CONSUMER_MEMORY_MB,
+                timeoutSeconds: INGEST_FAILURE_TIMEOUT_SECONDS,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(ingestFailureHandlerFactory),
-                loggingConfig: jsonLogging(logGroup, args.logLevel),
-                environment: { variables: pulumi.output(args.settings).apply(encodeIngestFailureSettings) },
+                variables: pulumi.output(args.settings).apply(encodeIngestFailureSettings),
+                logLevel: args.logLevel,
             },
-            { parent: this, dependsOn: [logGroup] },
+            this,
         );
 
         new aws.lambda.EventSourceMapping(
@@ -139,12 +131,7 @@ export class IngestFailures extends pulumi.ComponentResource {
         this.roleArn = role.arn;
         this.queueName = queue.queueName;
         this.deadLetterQueueName = queue.deadLetterQueueName!;
-        this.watched = {
-            label: "ingest-failures",
-            functionName: handler.name,
-            memoryMb: CONSUMER_MEMORY_MB,
-            architecture: CONSUMER_ARCHITECTURE,
-        };
+        this.watched = watched;
         this.registerOutputs({ queueUrl: this.queueUrl });
     }
 }

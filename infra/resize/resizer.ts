@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WatchedFunction } from "../observability/watchedPipeline";
 import type { LogLevel } from "../../functions/shared/structuredLog";
 import { encodeResizeSettings, ResizeSettings } from "../../functions/resize/settings";
-import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
+import { lambdaExecution } from "../builders/lambdaRole";
 import { LambdaArchitecture, sharpLambdaArchive } from "../builders/resizerArchive";
-import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { pipelineFunction } from "../builders/pipelineFunction";
 import { resizerStatements } from "./resizerPolicy";
 
 export interface ResizerArgs {
@@ -50,22 +50,22 @@ export class Resizer extends pulumi.ComponentResource {
         );
 
         this.code = sharpLambdaArchive(args.architecture);
-        const handler = new aws.lambda.Function(
+        const { handler, watched } = pipelineFunction(
             `${name}-handler`,
+            { role, logGroup },
             {
+                label: "resizer",
                 description: "Makes image variants with sharp (image-pipeline)",
-                runtime: LAMBDA_RUNTIME,
-                architectures: [args.architecture],
-                memorySize: args.memoryMb,
-                timeout: args.timeoutSeconds,
-                reservedConcurrentExecutions: args.reservedConcurrency,
-                role: role.arn,
+                architecture: args.architecture,
+                memoryMb: args.memoryMb,
+                timeoutSeconds: args.timeoutSeconds,
+                reservedConcurrency: args.reservedConcurrency,
                 handler: "index.handler",
                 code: this.code,
-                loggingConfig: jsonLogging(logGroup, args.logLevel),
-                environment: { variables: pulumi.output(args.settings).apply(encodeResizeSettings) },
+                variables: pulumi.output(args.settings).apply(encodeResizeSettings),
+                logLevel: args.logLevel,
             },
-            { parent: this, dependsOn: [logGroup] },
+            this,
         );
 
         const url = new aws.lambda.FunctionUrl(
@@ -82,12 +82,7 @@ export class Resizer extends pulumi.ComponentResource {
         this.functionArn = handler.arn;
         this.functionUrl = url.functionUrl;
         this.roleArn = role.arn;
-        this.watched = {
-            label: "resizer",
-            functionName: handler.name,
-            memoryMb: args.memoryMb,
-            architecture: args.architecture,
-        };
+        this.watched = watched;
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ORIGINAL_KEYS_PATTERN, VARIANT_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
+import { bucketKeyStatements } from "../storage/bucketKeyGrant";
 
 type Statement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
@@ -40,15 +41,6 @@ export function resizerStatements(bucketArn: pulumi.Input<string>, kmsKeyArn?: p
                 },
             ],
         },
-        ...(kmsKeyArn
-            ? [
-                  {
-                      sid: "UseTheBucketKey",
-                      effect: "Allow",
-                      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                      resources: [kmsKeyArn],
-                  },
-              ]
-            : []),
+        ...bucketKeyStatements(kmsKeyArn),
     ];
 }

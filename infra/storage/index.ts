@@ -2,3 +2,4 @@
 export * from "./imageBucket";
 export * from "./bucketPolicy";
 export * from "./bucketEvents";
+export * from "./bucketKeyGrant";

@@ -11,8 +11,8 @@ import {
     VARIANT_KEYS_PATTERN,
 } from "../../functions/shared/bucketLayout";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
-import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
-import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { pipelineFunction } from "../builders/pipelineFunction";
 import { allowBucketToInvoke } from "../storage/bucketEvents";
 import { CLEANUP_INVOCATION } from "../../functions/cleanup/retryPolicy";
 import { asyncInvokeConfig } from "../reliability/failureQueue";
@@ -150,23 +150,23 @@ export class Cleanup extends pulumi.ComponentResource {
             this,
         );
 
-        const handler = new aws.lambda.Function(
+        const { handler, watched } = pipelineFunction(
             `${name}-handler`,
+            { role, logGroup },
             {
+                label: "cleanup",
                 description:
                     "Deletes a removed or replaced image's variants and invalidates its cache tag (image-pipeline)",
-                runtime: LAMBDA_RUNTIME,
-                architectures: [CLEANUP_ARCHITECTURE],
-                memorySize: CLEANUP_MEMORY_MB,
+                architecture: CLEANUP_ARCHITECTURE,
+                memoryMb: CLEANUP_MEMORY_MB,
                 // The invalidation's retries take at most half of it (functions/cleanup/invalidate.ts).
-                timeout: CLEANUP_INVOCATION.timeoutSeconds,
-                role: role.arn,
+                timeoutSeconds: CLEANUP_INVOCATION.timeoutSeconds,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(cleanupHandlerFactory),
-                loggingConfig: jsonLogging(logGroup, args.logLevel),
-                environment: { variables: pulumi.output(args.settings).apply(encodeCleanupSettings) },
+                variables: pulumi.output(args.settings).apply(encodeCleanupSettings),
+                logLevel: args.logLevel,
             },
-            { parent: this, dependsOn: [logGroup] },
+            this,
         );
 
         // Retries and event age bounded; what still fails waits in the cleanup failures queue for an operator.
@@ -187,12 +187,7 @@ export class Cleanup extends pulumi.ComponentResource {
         this.functionName = handler.name;
         this.functionArn = handler.arn;
         this.roleArn = role.arn;
-        this.watched = {
-            label: "cleanup",
-            functionName: handler.name,
-            memoryMb: CLEANUP_MEMORY_MB,
-            architecture: CLEANUP_ARCHITECTURE,
-        };
+        this.watched = watched;
         this.registerOutputs({ functionName: this.functionName });
     }
 }

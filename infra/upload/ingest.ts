@@ -11,13 +11,14 @@ import {
     STATUS_KEYS_PATTERN,
 } from "../../functions/shared/bucketLayout";
 import type { VariantFormat } from "../../functions/shared/variantFormats";
-import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
-import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { lambdaExecution } from "../builders/lambdaRole";
+import { pipelineFunction } from "../builders/pipelineFunction";
 import type { LambdaArchitecture } from "../builders/resizerArchive";
 import { allowBucketToInvoke } from "../storage/bucketEvents";
 import { INGEST_INVOCATION } from "../../functions/ingest/retryPolicy";
 import { asyncInvokeConfig } from "../reliability/failureQueue";
 import { publishStatements } from "./uploadEvents";
+import { bucketKeyStatements } from "../storage/bucketKeyGrant";
 
 export interface IngestArgs {
     /** The application log level (config logLevel): Lambda filters the function's lines at it. */
@@ -120,35 +121,26 @@ export class Ingest extends pulumi.ComponentResource {
                     resources: [args.bucketArn],
                     conditions: [{ test: "StringLike", variable: "s3:prefix", values: [STAGING_KEYS_PATTERN] }],
                 },
-                ...(args.kmsKeyArn
-                    ? [
-                          {
-                              sid: "UseTheBucketKey",
-                              effect: "Allow",
-                              actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-                              resources: [args.kmsKeyArn],
-                          },
-                      ]
-                    : []),
+                ...bucketKeyStatements(args.kmsKeyArn),
             ],
             this,
         );
 
-        const handler = new aws.lambda.Function(
+        const { handler, watched } = pipelineFunction(
             `${name}-handler`,
+            { role, logGroup },
             {
+                label: "ingest",
                 description: "Checks and cleans each upload before it is served (image-pipeline)",
-                runtime: LAMBDA_RUNTIME,
-                architectures: [args.architecture],
-                memorySize: args.memoryMb,
-                timeout: INGEST_INVOCATION.timeoutSeconds,
-                role: role.arn,
+                architecture: args.architecture,
+                memoryMb: args.memoryMb,
+                timeoutSeconds: INGEST_INVOCATION.timeoutSeconds,
                 handler: "ingest.handler",
                 code: args.code,
-                loggingConfig: jsonLogging(logGroup, args.logLevel),
-                environment: { variables: pulumi.output(args.settings).apply(encodeIngestSettings) },
+                variables: pulumi.output(args.settings).apply(encodeIngestSettings),
+                logLevel: args.logLevel,
             },
-            { parent: this, dependsOn: [logGroup] },
+            this,
         );
 
         asyncInvokeConfig(
@@ -167,12 +159,7 @@ export class Ingest extends pulumi.ComponentResource {
         this.functionName = handler.name;
         this.functionArn = handler.arn;
         this.roleArn = role.arn;
-        this.watched = {
-            label: "ingest",
-            functionName: handler.name,
-            memoryMb: args.memoryMb,
-            architecture: args.architecture,
-        };
+        this.watched = watched;
         this.registerOutputs({ functionName: this.functionName });
     }
 }

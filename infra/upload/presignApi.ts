@@ -5,13 +5,14 @@ import type { LogLevel } from "../../functions/shared/structuredLog";
 import { presignHandlerFactory } from "../../functions/presign/handler";
 import { encodePresignSettings, PresignSettings } from "../../functions/presign/settings";
 import { CLOSURE_HANDLER, closureArchive } from "../builders/closureArchive";
-import { jsonLogging, lambdaExecution } from "../builders/lambdaRole";
+import { lambdaExecution } from "../builders/lambdaRole";
 import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
 import { API_CORS } from "../../functions/shared/apiCors";
-import { LAMBDA_RUNTIME } from "../builders/lambdaRuntime";
+import { pipelineFunction } from "../builders/pipelineFunction";
 import { HTTP_API_MAX_INTEGRATION_TIMEOUT_SECONDS } from "../../config/limits";
 import { GRANT_ROUTES, SIGNED_URL_ROUTE, UPLOAD_ROUTES } from "../../functions/presign/apiRoutes";
 import { GRANT_KEY_MAC_ALGORITHM } from "../../functions/presign/grantKey";
+import { bucketKeyStatements } from "../storage/bucketKeyGrant";
 
 export interface PresignApiArgs {
     /** The application log level (config logLevel): Lambda filters the function's lines at it. */
@@ -128,45 +129,32 @@ export class PresignApi extends pulumi.ComponentResource {
                       ]
                     : []),
                 ...(args.urlSigning?.readStatements ?? []),
-                ...(args.kmsKeyArn
-                    ? [
-                          {
-                              // S3 asks KMS for a data key as the signer of the presigned PUT/POST
-                              // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys),
-                              // and decrypts the status objects the function reads.
-                              sid: "UseTheBucketKey",
-                              effect: "Allow",
-                              actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-                              resources: [args.kmsKeyArn],
-                          },
-                      ]
-                    : []),
+                // S3 asks KMS for a data key as the signer of the presigned PUT/POST, and the function reads status objects.
+                ...bucketKeyStatements(args.kmsKeyArn),
             ],
             this,
         );
 
-        const handler = new aws.lambda.Function(
+        const { handler, watched } = pipelineFunction(
             `${name}-handler`,
+            { role, logGroup },
             {
+                label: "presign",
                 description: "Signs presigned S3 uploads (image-pipeline)",
-                runtime: LAMBDA_RUNTIME,
-                architectures: [PRESIGN_ARCHITECTURE],
-                memorySize: PRESIGN_MEMORY_MB,
-                timeout: 10,
-                role: role.arn,
+                architecture: PRESIGN_ARCHITECTURE,
+                memoryMb: PRESIGN_MEMORY_MB,
+                timeoutSeconds: 10,
                 handler: CLOSURE_HANDLER,
                 code: closureArchive(presignHandlerFactory),
-                loggingConfig: jsonLogging(logGroup, args.logLevel),
                 // Keys go under the caller's `sub` exactly when this component puts a JWT authorizer in front.
-                environment: {
-                    variables: pulumi
-                        .all([args.settings, grantKey?.arn])
-                        .apply(([settings, grantKeyId]) =>
-                            encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined, grantKeyId }),
-                        ),
-                },
+                variables: pulumi
+                    .all([args.settings, grantKey?.arn])
+                    .apply(([settings, grantKeyId]) =>
+                        encodePresignSettings({ ...settings, requireAuth: args.jwt !== undefined, grantKeyId }),
+                    ),
+                logLevel: args.logLevel,
             },
-            { parent: this, dependsOn: [logGroup] },
+            this,
         );
 
         const api = new aws.apigatewayv2.Api(
@@ -308,12 +296,7 @@ export class PresignApi extends pulumi.ComponentResource {
         this.executionArn = api.executionArn;
         this.functionName = handler.name;
         this.roleArn = role.arn;
-        this.watched = {
-            label: "presign",
-            functionName: handler.name,
-            memoryMb: PRESIGN_MEMORY_MB,
-            architecture: PRESIGN_ARCHITECTURE,
-        };
+        this.watched = watched;
         this.registerOutputs({
             apiId: this.apiId,
             url: this.url,
