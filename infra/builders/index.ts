@@ -5,3 +5,4 @@ export * from "./archiveSize";
 export * from "./lambdaRole";
 export * from "./lambdaRuntime";
 export * from "./pipelineFunction";
+export * from "./keyPolicy";

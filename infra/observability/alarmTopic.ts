@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { accountControlsKeyStatement } from "../builders/keyPolicy";
 
 export interface AlarmTopicArgs {
     /** Subscribed by email (config alarmEmail); the address must confirm before it receives anything. */
@@ -55,16 +56,9 @@ export class AlarmTopic extends pulumi.ComponentResource {
 /** The key's policy: IAM policies of this account decide (as the default policy), and CloudWatch may encrypt and
  *  decrypt the notifications it publishes (AWS's statement for CloudWatch alarms, page cited above). */
 export function alarmKeyPolicy(keyArn: pulumi.Input<string>): pulumi.Output<string> {
-    const [partition, account] = [1, 4].map((part) => pulumi.output(keyArn).apply((arn) => arn.split(":")[part]));
     return aws.iam.getPolicyDocumentOutput({
         statements: [
-            {
-                sid: "EnableIamPoliciesOfThisAccount",
-                effect: "Allow",
-                principals: [{ type: "AWS", identifiers: [pulumi.interpolate`arn:${partition}:iam::${account}:root`] }],
-                actions: ["kms:*"],
-                resources: ["*"],
-            },
+            accountControlsKeyStatement(keyArn),
             {
                 sid: "CloudWatchAlarmsPublish",
                 effect: "Allow",

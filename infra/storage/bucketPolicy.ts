@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { STAGING_KEYS_PATTERN, STATUS_KEYS_PATTERN } from "../../functions/shared/bucketLayout";
+import { accountControlsKeyStatement } from "../builders/keyPolicy";
 
 /**
  * The bucket's only policy: refuse every request without TLS, and let exactly one CloudFront distribution
@@ -79,17 +80,7 @@ export function cloudFrontDecryptStatementJson(distributionArn: pulumi.Input<str
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html), plus CloudFront's decrypt.
  */
 export function imageKeyPolicyDocument(keyArn: pulumi.Input<string>, distributionArn: pulumi.Input<string>) {
-    const [partition, account] = [1, 4].map((part) => pulumi.output(keyArn).apply((arn) => arn.split(":")[part]));
     return aws.iam.getPolicyDocumentOutput({
-        statements: [
-            {
-                sid: "EnableIamPoliciesOfThisAccount",
-                effect: "Allow",
-                principals: [{ type: "AWS", identifiers: [pulumi.interpolate`arn:${partition}:iam::${account}:root`] }],
-                actions: ["kms:*"],
-                resources: ["*"],
-            },
-            cloudFrontDecryptStatement(distributionArn),
-        ],
+        statements: [accountControlsKeyStatement(keyArn), cloudFrontDecryptStatement(distributionArn)],
     }).json;
 }
