@@ -9,7 +9,6 @@ import {
     CreateMultipartUploadCommand,
     DeleteObjectCommand,
     DeleteObjectsCommand,
-    GetObjectCommand,
     ListObjectsV2Command,
     PutObjectCommand,
     UploadPartCommand,
@@ -63,15 +62,7 @@ describe("local S3: nothing half-written, nothing stale", () => {
         s3.s3.send(
             new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ContentType: "image/png", ...extra }),
         );
-    const read = async (key: string) => {
-        try {
-            const object = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
-            return Buffer.from(await object.Body!.transformToByteArray());
-        } catch (error) {
-            if ((error as { name?: string }).name === "NoSuchKey") return undefined;
-            throw error;
-        }
-    };
+    const read = (key: string) => s3.read(key);
     const keys = async () =>
         (await s3.s3.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET }))).Contents?.map((o) => o.Key!).sort() ?? [];
     const failureOf = async (send: Promise<unknown>) => {

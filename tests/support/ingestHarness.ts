@@ -2,7 +2,7 @@
 // useIngestHarness(), an upload staged and ingested per call with the settings it overrides, and the function's log
 // lines. The bindings below are live (CommonJS exports read at each use): set by the suite's hooks.
 import { randomUUID } from "crypto";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createIngestHandler } from "../../functions/ingest/ingest";
 import { IngestSettings } from "../../functions/ingest/settings";
 import { UploadEvent } from "../../functions/ingest/uploadEvents";
@@ -46,15 +46,7 @@ export const eventFor = (key: string, size = 1, eventName = "ObjectCreated:Put")
         },
     ],
 });
-export const read = async (key: string): Promise<Buffer | undefined> => {
-    try {
-        const object = await s3.s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
-        return Buffer.from(await object.Body!.transformToByteArray());
-    } catch (error) {
-        if ((error as { name?: string }).name === "NoSuchKey") return undefined;
-        throw error;
-    }
-};
+export const read = (key: string): Promise<Buffer | undefined> => s3.read(key);
 export const statusOf = async (id: string): Promise<UploadStatus | undefined> => {
     const bytes = await read(uploadKeys(id, "x").statusKey);
     return bytes && JSON.parse(bytes.toString("utf8"));

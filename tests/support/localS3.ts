@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../functions/shared/s3Client";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalS3, startLocalS3 } from "../../local/s3/localS3";
 import { ObjectCreatedNotification, ObjectNotification } from "../../local/s3/objectCreatedEvents";
@@ -19,6 +19,8 @@ export interface TestS3 {
     /** s3rver's folder. */
     directory: string;
     head(key: string): Promise<HeadObjectCommandOutput | undefined>;
+    /** The object's bytes through the gate; undefined when S3 answers NoSuchKey. */
+    read(key: string): Promise<Buffer | undefined>;
     /** Makes a stored object look `seconds` old, as one written earlier would (s3rver's LastModified is its file's
      *  modification time): S3's LastModified counts whole seconds, so a spec cannot wait for "older". */
     ageObject(key: string, seconds: number): void;
@@ -58,6 +60,15 @@ export async function startTestS3(
                 return await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
             } catch (error) {
                 if ((error as { name?: string }).name === "NotFound") return undefined;
+                throw error;
+            }
+        },
+        async read(key) {
+            try {
+                const object = await s3.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+                return Buffer.from(await object.Body!.transformToByteArray());
+            } catch (error) {
+                if ((error as { name?: string }).name === "NoSuchKey") return undefined;
                 throw error;
             }
         },
